@@ -1,0 +1,72 @@
+package io.lightd.runtime;
+
+import io.netty.util.concurrent.EventExecutor;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The contract the server drives to run containers. Implementations: {@code docker} (production)
+ * and {@code process} (plain child processes, for development, demos and tests; no isolation).
+ *
+ * <p>Every method returns at once and never blocks its caller, which may be an event loop; blocking
+ * work runs on the runtime's own bounded executor. Futures may complete on any thread. Listener
+ * callbacks always run on the {@link EventExecutor} passed with them. A future that fails because
+ * the runtime itself cannot be reached fails with {@link RuntimeUnavailableException}; one that
+ * names a container the runtime does not know fails with {@link ContainerNotFoundException}.
+ */
+public interface ContainerRuntime extends AutoCloseable {
+
+    /** {@code docker} or {@code process}. */
+    String name();
+
+    /** False for runtimes that give no isolation between containers and the host. */
+    boolean isolated();
+
+    /**
+     * Prepares the container: its volume folder and whatever the runtime needs (for Docker the image,
+     * pulled when absent, and the engine container), replacing any earlier one of the same id
+     * (reinstall). Then runs {@code spec.installScript()}, if any, in the volume, streaming its output
+     * to {@code listener}. Completes with the install script's exit code (0 without a script).
+     */
+    CompletableFuture<Integer> install(ContainerSpec spec, EventExecutor loop, InstallListener listener);
+
+    /**
+     * Starts the container's process ({@code /bin/sh -c startupCommand} in the volume). Output is
+     * captured from before the process starts, so nothing early is lost. Completes once the process
+     * runs; from then on {@code listener} gets its output, stats, and finally its exit.
+     */
+    CompletableFuture<Void> start(ContainerSpec spec, EventExecutor loop, RuntimeListener listener);
+
+    /**
+     * Re-attaches to a container that is already running (after the daemon restarted). Completes
+     * with {@code false}, and calls nothing on {@code listener}, when it is not running.
+     */
+    CompletableFuture<Boolean> attach(ContainerSpec spec, EventExecutor loop, RuntimeListener listener);
+
+    /**
+     * Stops gracefully: writes {@code stopCommand} to stdin when it is not null, asks the process to
+     * end (SIGTERM), and kills it when it is still running after {@code timeout}. Completes when the
+     * process has exited; the exit itself is reported to the run's listener.
+     */
+    CompletableFuture<Void> stop(String internalId, String stopCommand, Duration timeout);
+
+    /** Kills the process at once (SIGKILL). Completes when the signal was delivered. */
+    CompletableFuture<Void> kill(String internalId);
+
+    /** Writes bytes to the process's stdin, in call order per container. */
+    CompletableFuture<Void> writeStdin(String internalId, byte[] data);
+
+    /** Kills the process if it runs and removes the runtime's container; the volume stays. */
+    CompletableFuture<Void> remove(String internalId);
+
+    /** The last {@code maxBytes} (at most) of the container's output log, to seed the console history. */
+    CompletableFuture<byte[]> logTail(String internalId, int maxBytes);
+
+    /** The internal ids of the containers whose process is running now. */
+    CompletableFuture<Set<String>> listRunning();
+
+    /** Releases the runtime's resources. Running containers keep running where the runtime allows. */
+    @Override
+    void close();
+}

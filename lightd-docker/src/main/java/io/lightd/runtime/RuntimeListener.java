@@ -1,0 +1,19 @@
+package io.lightd.runtime;
+
+import io.lightd.protocol.Stats;
+
+/**
+ * Receives everything about one run of a container's process. Every call happens on the event
+ * loop the runtime was given for that run, so the receiver needs no locks.
+ */
+public interface RuntimeListener extends OutputListener {
+
+    /** A resource sample, about once a second while the process runs. */
+    void onStats(Stats stats);
+
+    /**
+     * The process has exited with {@code exitCode}. Called once per run, after the last
+     * {@link #onOutput} of that run; nothing else is called for the run afterwards.
+     */
+    void onExit(int exitCode);
+}

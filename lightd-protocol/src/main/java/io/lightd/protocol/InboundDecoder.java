@@ -1,0 +1,117 @@
+package io.lightd.protocol;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.IOException;
+import java.io.StringReader;
+import java.math.BigDecimal;
+import java.util.OptionalInt;
+
+/**
+ * Decodes one inbound text frame into an {@link InboundEvent}, or into the specific error text the
+ * client gets back. Stateless and thread-safe.
+ */
+public final class InboundDecoder {
+
+    /** Longest piece of client input echoed back inside an error text. */
+    static final int MAX_ECHO = 64;
+
+    private InboundDecoder() {
+    }
+
+    public static DecodeResult decode(String text) {
+        JsonElement root;
+        try {
+            JsonReader reader = new JsonReader(new StringReader(text));
+            reader.setStrictness(Strictness.STRICT);
+            root = JsonParser.parseReader(reader);
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                return invalid("invalid JSON");
+            }
+        } catch (JsonParseException | IOException | IllegalStateException | StackOverflowError e) {
+            return invalid("invalid JSON");
+        }
+        if (!root.isJsonObject()) {
+            return invalid("expected a JSON object");
+        }
+        JsonObject object = root.getAsJsonObject();
+        JsonElement event = object.get("event");
+        if (event == null || event.isJsonNull()) {
+            return invalid("missing \"event\"");
+        }
+        if (!isString(event)) {
+            return invalid("\"event\" must be a string");
+        }
+        String name = event.getAsString();
+        return switch (name) {
+            case "send_command" -> sendCommand(object);
+            case "power" -> power(object);
+            case "request_logs" -> requestLogs(object);
+            default -> invalid("unknown event \"" + echo(name) + "\"");
+        };
+    }
+
+    private static DecodeResult sendCommand(JsonObject object) {
+        JsonElement command = object.get("command");
+        if (command == null || command.isJsonNull()) {
+            return invalid("missing \"command\"");
+        }
+        if (!isString(command)) {
+            return invalid("\"command\" must be a string");
+        }
+        return new DecodeResult.Decoded(new InboundEvent.SendCommand(command.getAsString()));
+    }
+
+    private static DecodeResult power(JsonObject object) {
+        JsonElement action = object.get("action");
+        if (action == null || action.isJsonNull()) {
+            return invalid("missing \"action\"");
+        }
+        if (!isString(action)) {
+            return invalid("\"action\" must be a string");
+        }
+        String name = action.getAsString();
+        return PowerAction.fromWireName(name)
+                .<DecodeResult>map(a -> new DecodeResult.Decoded(new InboundEvent.Power(a)))
+                .orElseGet(() -> invalid("unknown power action \"" + echo(name) + "\""));
+    }
+
+    private static DecodeResult requestLogs(JsonObject object) {
+        JsonElement lines = object.get("lines");
+        if (lines == null || lines.isJsonNull()) {
+            return new DecodeResult.Decoded(InboundEvent.RequestLogs.all());
+        }
+        if (!lines.isJsonPrimitive() || !lines.getAsJsonPrimitive().isNumber()) {
+            return invalid("\"lines\" must be a positive integer");
+        }
+        BigDecimal value;
+        try {
+            value = lines.getAsBigDecimal();
+        } catch (NumberFormatException e) {
+            return invalid("\"lines\" must be a positive integer");
+        }
+        if (value.signum() <= 0 || value.stripTrailingZeros().scale() > 0) {
+            return invalid("\"lines\" must be a positive integer");
+        }
+        int count = value.compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) > 0 ? Integer.MAX_VALUE : value.intValueExact();
+        return new DecodeResult.Decoded(new InboundEvent.RequestLogs(OptionalInt.of(count)));
+    }
+
+    private static boolean isString(JsonElement element) {
+        return element.isJsonPrimitive() && ((JsonPrimitive) element).isString();
+    }
+
+    private static DecodeResult invalid(String what) {
+        return new DecodeResult.Invalid("Error: " + what);
+    }
+
+    private static String echo(String clientText) {
+        return clientText.length() <= MAX_ECHO ? clientText : clientText.substring(0, MAX_ECHO) + "...";
+    }
+}
