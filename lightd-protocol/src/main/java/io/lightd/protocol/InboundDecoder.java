@@ -26,6 +26,9 @@ public final class InboundDecoder {
     }
 
     public static DecodeResult decode(String text) {
+        if (text.isBlank()) {
+            return invalid("invalid JSON");
+        }
         JsonElement root;
         try {
             JsonReader reader = new JsonReader(new StringReader(text));

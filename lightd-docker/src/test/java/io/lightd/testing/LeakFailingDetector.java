@@ -1,0 +1,41 @@
+package io.lightd.testing;
+
+import io.netty.util.ResourceLeakDetector;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A leak detector that remembers every leak it reports, so {@link LeakCheckExtension} can fail the
+ * test that leaked. Installed for all tests through {@code -Dio.netty.customResourceLeakDetector}.
+ */
+public final class LeakFailingDetector<T> extends ResourceLeakDetector<T> {
+
+    private static final List<String> LEAKS = new CopyOnWriteArrayList<>();
+
+    public LeakFailingDetector(Class<?> resourceType, int samplingInterval) {
+        super(resourceType, samplingInterval);
+    }
+
+    public LeakFailingDetector(Class<?> resourceType, int samplingInterval, long maxActive) {
+        super(resourceType, samplingInterval);
+    }
+
+    @Override
+    protected void reportTracedLeak(String resourceType, String records) {
+        LEAKS.add(resourceType + " leaked:" + records);
+        super.reportTracedLeak(resourceType, records);
+    }
+
+    @Override
+    protected void reportUntracedLeak(String resourceType) {
+        LEAKS.add(resourceType + " leaked (no records)");
+        super.reportUntracedLeak(resourceType);
+    }
+
+    /** Returns and forgets the leaks reported so far. */
+    static List<String> drain() {
+        List<String> copy = List.copyOf(LEAKS);
+        LEAKS.removeAll(copy);
+        return copy;
+    }
+}
