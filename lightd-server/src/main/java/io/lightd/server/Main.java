@@ -1,0 +1,144 @@
+package io.lightd.server;
+
+import com.google.gson.JsonObject;
+import io.lightd.server.auth.Tokens;
+import io.lightd.server.config.ConfigException;
+import io.lightd.server.config.ConfigLoader;
+import io.lightd.server.config.LightdConfig;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * {@code lightd [--config PATH] [--runtime docker|process] [--token what|reset|set]}: starts the
+ * daemon, or shows or changes the master token in the config file and exits.
+ */
+public final class Main {
+
+    static final String USAGE = """
+            usage: lightd [--config PATH] [--runtime docker|process]
+                   lightd [--config PATH] --token what|reset|set
+                   lightd --help | --version
+
+              --config PATH     configuration file (default ./config.json; created with defaults
+                                and a fresh random token when missing)
+              --runtime KIND    run with this runtime instead of the configured one
+              --token what      print the master token
+              --token reset     replace the master token with a fresh random one and print it
+              --token set       read a new master token from standard input (it must start
+                                with lightd_ and be at least 20 characters)
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path config = Path.of("config.json");
+        String tokenAction = null;
+        LightdConfig.RuntimeKind runtime = null;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--help", "-h" -> {
+                    out.print(USAGE);
+                    return 0;
+                }
+                case "--version" -> {
+                    out.println("lightd " + LightdServer.version());
+                    return 0;
+                }
+                case "--config", "--token", "--runtime" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("lightd: " + arg + " needs a value");
+                        err.print(USAGE);
+                        return 2;
+                    }
+                    String value = args[++i];
+                    if (arg.equals("--config")) {
+                        config = Path.of(value);
+                    } else if (arg.equals("--token")) {
+                        tokenAction = value;
+                    } else {
+                        try {
+                            runtime = LightdConfig.RuntimeKind.valueOf(value.toUpperCase(Locale.ROOT));
+                        } catch (IllegalArgumentException e) {
+                            err.println("lightd: --runtime must be docker or process (got " + value + ")");
+                            return 2;
+                        }
+                    }
+                }
+                default -> {
+                    err.println("lightd: unknown option " + arg);
+                    err.print(USAGE);
+                    return 2;
+                }
+            }
+        }
+        try {
+            if (tokenAction != null) {
+                return token(config, tokenAction, out, err);
+            }
+            LightdConfig loaded = ConfigLoader.loadOrCreate(config);
+            LightdServer server = LightdServer.start(runtime == null ? loaded : loaded.withRuntime(runtime));
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "lightd-shutdown"));
+            server.serverChannel().closeFuture().syncUninterruptibly();
+            return 0;
+        } catch (ConfigException e) {
+            err.println("lightd: " + e.getMessage());
+            return 2;
+        } catch (IOException | RuntimeException e) {
+            err.println("lightd: cannot start: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int token(Path config, String action, PrintStream out, PrintStream err) throws ConfigException {
+        ConfigLoader.loadOrCreate(config);
+        JsonObject json = ConfigLoader.read(config);
+        String current = json.getAsJsonObject("authorization").get("token").getAsString();
+        switch (action) {
+            case "what" -> {
+                out.println(current);
+                return 0;
+            }
+            case "reset" -> {
+                String fresh = Tokens.generate();
+                json.getAsJsonObject("authorization").addProperty("token", fresh);
+                ConfigLoader.write(config, json);
+                out.println(fresh);
+                err.println("lightd: master token replaced in " + config + "; restart lightd to use it");
+                return 0;
+            }
+            case "set" -> {
+                String fresh;
+                try {
+                    fresh = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                } catch (IOException e) {
+                    throw new ConfigException("cannot read the new token from standard input: " + e.getMessage());
+                }
+                fresh = fresh == null ? "" : fresh.trim();
+                String problem = Tokens.masterTokenProblem(fresh);
+                if (problem != null) {
+                    err.println("lightd: the new token " + problem);
+                    return 2;
+                }
+                json.getAsJsonObject("authorization").addProperty("token", fresh);
+                ConfigLoader.write(config, json);
+                err.println("lightd: master token set in " + config + "; restart lightd to use it");
+                return 0;
+            }
+            default -> {
+                err.println("lightd: --token takes what, reset or set (got " + action + ")");
+                return 2;
+            }
+        }
+    }
+}

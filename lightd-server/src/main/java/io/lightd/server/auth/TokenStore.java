@@ -1,0 +1,150 @@
+package io.lightd.server.auth;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.lightd.server.store.JsonFileStore;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * The master token and the issued tokens. Only SHA-256 hashes are kept and stored; presented tokens
+ * are hashed and compared in constant time. Thread-safe: any event loop may authenticate.
+ */
+public final class TokenStore {
+
+    /** An issued token as stored: its hash, when it expires, and whether its first use consumes it. */
+    public record IssuedToken(String hash, Instant expiresAt, boolean removeOnUse) {
+    }
+
+    /** What a successful authentication grants: the token's hash and expiry (null for the master token). */
+    public record Grant(String hash, Instant expiresAt) {
+        public boolean isMaster() {
+            return expiresAt == null;
+        }
+    }
+
+    /** A newly issued token, the only time its text exists in the daemon. */
+    public record Issued(String token, Instant expiresAt) {
+    }
+
+    private final Map<String, IssuedToken> issued = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private final JsonFileStore file;
+    private volatile String masterHash;
+    private volatile Consumer<String> revocationListener = hash -> { };
+
+    public TokenStore(String masterToken, Clock clock, JsonFileStore.Factory files) {
+        this.masterHash = Tokens.hash(masterToken);
+        this.clock = clock;
+        this.file = files.create("tokens.json", this::toJson);
+    }
+
+    /** Called with the hash of every revoked token, after the revocation is on disk. */
+    public void onRevoked(Consumer<String> listener) {
+        this.revocationListener = listener;
+    }
+
+    /** Loads the stored tokens, dropping expired ones. Blocking: for start-up. */
+    public void load() throws IOException {
+        JsonElement json = file.load();
+        if (json == null) {
+            return;
+        }
+        Instant now = clock.instant();
+        for (JsonElement e : json.getAsJsonArray()) {
+            JsonObject o = e.getAsJsonObject();
+            IssuedToken t = new IssuedToken(o.get("hash").getAsString(), Instant.parse(o.get("expires_at").getAsString()),
+                    o.get("remove_on_use").getAsBoolean());
+            if (t.expiresAt().isAfter(now)) {
+                issued.put(t.hash(), t);
+            }
+        }
+    }
+
+    /**
+     * Checks a presented token. A single-use token is consumed here, so a second use fails even if it
+     * races the first. Returns empty for a missing, unknown, expired or used token.
+     */
+    public Optional<Grant> authenticate(String token) {
+        if (token == null || token.isEmpty() || token.length() > 512) {
+            return Optional.empty();
+        }
+        String hash = Tokens.hash(token);
+        if (Tokens.sameHash(hash, masterHash)) {
+            return Optional.of(new Grant(hash, null));
+        }
+        IssuedToken t = issued.get(hash);
+        if (t == null || !Tokens.sameHash(hash, t.hash())) {
+            return Optional.empty();
+        }
+        if (!t.expiresAt().isAfter(clock.instant())) {
+            return Optional.empty();
+        }
+        if (t.removeOnUse()) {
+            if (!issued.remove(hash, t)) {
+                return Optional.empty();
+            }
+            file.save();
+        }
+        return Optional.of(new Grant(hash, t.expiresAt()));
+    }
+
+    /** Issues a token; the future completes once it is on disk. */
+    public CompletableFuture<Issued> issue(Duration ttl, boolean removeOnUse) {
+        String token = Tokens.generate();
+        Instant expiresAt = clock.instant().plus(ttl).truncatedTo(ChronoUnit.SECONDS);
+        IssuedToken t = new IssuedToken(Tokens.hash(token), expiresAt, removeOnUse);
+        issued.put(t.hash(), t);
+        return file.save().thenApply(ignored -> new Issued(token, expiresAt));
+    }
+
+    /** Revokes an issued token; completes with false when no such token exists. */
+    public CompletableFuture<Boolean> revoke(String token) {
+        String hash = Tokens.hash(token);
+        if (issued.remove(hash) == null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return file.save().thenApply(ignored -> {
+            revocationListener.accept(hash);
+            return true;
+        });
+    }
+
+    /** Removes expired tokens from memory and disk; returns how many. */
+    public int purgeExpired() {
+        Instant now = clock.instant();
+        int before = issued.size();
+        issued.values().removeIf(t -> !t.expiresAt().isAfter(now));
+        int purged = before - issued.size();
+        if (purged > 0) {
+            file.save();
+        }
+        return purged;
+    }
+
+    public int issuedCount() {
+        return issued.size();
+    }
+
+    private JsonElement toJson() {
+        JsonArray array = new JsonArray();
+        for (IssuedToken t : issued.values()) {
+            JsonObject o = new JsonObject();
+            o.addProperty("hash", t.hash());
+            o.addProperty("expires_at", t.expiresAt().toString());
+            o.addProperty("remove_on_use", t.removeOnUse());
+            array.add(o);
+        }
+        return array;
+    }
+}

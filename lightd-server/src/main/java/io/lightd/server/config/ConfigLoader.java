@@ -1,0 +1,258 @@
+package io.lightd.server.config;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import io.lightd.server.auth.Tokens;
+import io.lightd.server.config.LightdConfig.Defaults;
+import io.lightd.server.config.LightdConfig.Limits;
+import io.lightd.server.store.AtomicFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Reads, creates and validates the JSON configuration file. Keys are Lightd's ({@code server.host},
+ * {@code server.port}, {@code authorization.token}, {@code docker.socket_path},
+ * {@code storage.base_path}) plus lightd's own; nested objects spell the dots. A relative
+ * {@code storage.base_path} is resolved against the folder of the config file.
+ */
+public final class ConfigLoader {
+
+    private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+    private ConfigLoader() {
+    }
+
+    /** Loads {@code file}, creating it with defaults and a fresh random token when it is missing. */
+    public static LightdConfig loadOrCreate(Path file) throws ConfigException {
+        if (!Files.exists(file)) {
+            JsonObject defaults = defaultsJson(Tokens.generate());
+            write(file, defaults);
+        }
+        return parse(read(file), file.toAbsolutePath().getParent());
+    }
+
+    public static JsonObject read(Path file) throws ConfigException {
+        try {
+            JsonElement root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+            if (!root.isJsonObject()) {
+                throw new ConfigException(file + ": the configuration must be a JSON object");
+            }
+            return root.getAsJsonObject();
+        } catch (IOException e) {
+            throw new ConfigException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (JsonParseException e) {
+            throw new ConfigException(file + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    public static void write(Path file, JsonObject config) throws ConfigException {
+        try {
+            AtomicFiles.write(file, (PRETTY.toJson(config) + "\n").getBytes(StandardCharsets.UTF_8), true);
+        } catch (IOException e) {
+            throw new ConfigException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The configuration with every key at its default, as it is written for a new node. */
+    public static JsonObject defaultsJson(String token) {
+        JsonObject server = new JsonObject();
+        server.addProperty("host", Defaults.DEFAULT_HOST);
+        server.addProperty("port", Defaults.DEFAULT_PORT);
+        server.addProperty("event_loop_threads", Defaults.DEFAULT_EVENT_LOOP_THREADS);
+        server.addProperty("transport", Defaults.DEFAULT_TRANSPORT.name().toLowerCase(Locale.ROOT));
+        JsonObject authorization = new JsonObject();
+        authorization.addProperty("token", token);
+        JsonObject docker = new JsonObject();
+        docker.addProperty("socket_path", Defaults.DEFAULT_DOCKER_SOCKET_PATH);
+        docker.addProperty("network_mode", Defaults.DEFAULT_DOCKER_NETWORK_MODE);
+        JsonObject storage = new JsonObject();
+        storage.addProperty("base_path", Defaults.DEFAULT_BASE_PATH);
+        Limits d = Defaults.limits();
+        JsonObject limits = new JsonObject();
+        limits.addProperty("max_connections", d.maxConnections());
+        limits.addProperty("max_connections_per_container", d.maxConnectionsPerContainer());
+        limits.addProperty("max_frame_bytes", d.maxFrameBytes());
+        limits.addProperty("inbound_rate_per_second", d.inboundRatePerSecond());
+        limits.addProperty("inbound_burst", d.inboundBurst());
+        limits.addProperty("history_lines", d.historyLines());
+        limits.addProperty("history_bytes", d.historyBytes());
+        limits.addProperty("stop_timeout_seconds", d.stopTimeoutSeconds());
+        limits.addProperty("write_buffer_low_bytes", d.writeBufferLowBytes());
+        limits.addProperty("write_buffer_high_bytes", d.writeBufferHighBytes());
+        limits.addProperty("ping_interval_seconds", d.pingIntervalSeconds());
+        limits.addProperty("pong_timeout_seconds", d.pongTimeoutSeconds());
+        limits.addProperty("slow_client_close_seconds", d.slowClientCloseSeconds());
+        JsonObject root = new JsonObject();
+        root.add("server", server);
+        root.add("authorization", authorization);
+        root.add("docker", docker);
+        root.add("storage", storage);
+        root.addProperty("runtime", Defaults.DEFAULT_RUNTIME.name().toLowerCase(Locale.ROOT));
+        root.add("allowed_origins", new JsonArray());
+        root.add("limits", limits);
+        return root;
+    }
+
+    /** Validates {@code root}; relative paths resolve against {@code baseDir}. */
+    public static LightdConfig parse(JsonObject root, Path baseDir) throws ConfigException {
+        Reader r = new Reader(root);
+        String host = r.string("server.host", Defaults.DEFAULT_HOST);
+        int port = r.integer("server.port", Defaults.DEFAULT_PORT, 0, 65535);
+        int threads = r.integer("server.event_loop_threads", Defaults.DEFAULT_EVENT_LOOP_THREADS, 0, 1024);
+        LightdConfig.Transport transport = r.choice("server.transport", LightdConfig.Transport.class,
+                Defaults.DEFAULT_TRANSPORT);
+        String token = r.string("authorization.token", null);
+        if (token == null) {
+            throw new ConfigException("authorization.token is missing");
+        }
+        String tokenProblem = Tokens.masterTokenProblem(token);
+        if (tokenProblem != null) {
+            throw new ConfigException("invalid authorization.token: " + tokenProblem);
+        }
+        String socket = r.string("docker.socket_path", Defaults.DEFAULT_DOCKER_SOCKET_PATH);
+        String network = r.string("docker.network_mode", Defaults.DEFAULT_DOCKER_NETWORK_MODE);
+        Path base = Path.of(r.string("storage.base_path", Defaults.DEFAULT_BASE_PATH));
+        if (!base.isAbsolute()) {
+            base = baseDir.resolve(base);
+        }
+        LightdConfig.RuntimeKind runtime = r.choice("runtime", LightdConfig.RuntimeKind.class,
+                Defaults.DEFAULT_RUNTIME);
+        List<String> origins = r.strings("allowed_origins");
+        Limits d = Defaults.limits();
+        Limits limits = new Limits(
+                r.integer("limits.max_connections", d.maxConnections(), 1, 1_000_000),
+                r.integer("limits.max_connections_per_container", d.maxConnectionsPerContainer(), 1, 1_000_000),
+                r.integer("limits.max_frame_bytes", d.maxFrameBytes(), 256, 16 * 1024 * 1024),
+                r.decimal("limits.inbound_rate_per_second", d.inboundRatePerSecond(), 0.1, 100_000),
+                r.integer("limits.inbound_burst", d.inboundBurst(), 1, 100_000),
+                r.integer("limits.history_lines", d.historyLines(), 1, 1_000_000),
+                r.integer("limits.history_bytes", d.historyBytes(), 1024, 256 * 1024 * 1024),
+                r.integer("limits.stop_timeout_seconds", d.stopTimeoutSeconds(), 1, 3600),
+                r.integer("limits.write_buffer_low_bytes", d.writeBufferLowBytes(), 1024, 64 * 1024 * 1024),
+                r.integer("limits.write_buffer_high_bytes", d.writeBufferHighBytes(), 2048, 256 * 1024 * 1024),
+                r.integer("limits.ping_interval_seconds", d.pingIntervalSeconds(), 1, 3600),
+                r.integer("limits.pong_timeout_seconds", d.pongTimeoutSeconds(), 1, 3600),
+                r.integer("limits.slow_client_close_seconds", d.slowClientCloseSeconds(), 1, 3600));
+        if (limits.writeBufferLowBytes() >= limits.writeBufferHighBytes()) {
+            throw new ConfigException("invalid limits.write_buffer_low_bytes: must be below limits.write_buffer_high_bytes");
+        }
+        if (limits.pongTimeoutSeconds() < limits.pingIntervalSeconds()) {
+            throw new ConfigException("invalid limits.pong_timeout_seconds: must be at least limits.ping_interval_seconds");
+        }
+        return new LightdConfig(host, port, threads, transport, token, socket, network, base, runtime, origins, limits);
+    }
+
+    /** Looks dotted keys up in nested objects and names the key in every error. */
+    private static final class Reader {
+        private final JsonObject root;
+
+        Reader(JsonObject root) {
+            this.root = root;
+        }
+
+        private JsonElement get(String key) throws ConfigException {
+            JsonElement current = root;
+            for (String part : key.split("\\.")) {
+                if (current == null || current.isJsonNull()) {
+                    return null;
+                }
+                if (!current.isJsonObject()) {
+                    throw new ConfigException("invalid " + key + ": " + part + " is not inside an object");
+                }
+                current = current.getAsJsonObject().get(part);
+            }
+            return current == null || current.isJsonNull() ? null : current;
+        }
+
+        String string(String key, String fallback) throws ConfigException {
+            JsonElement e = get(key);
+            if (e == null) {
+                return fallback;
+            }
+            if (!e.isJsonPrimitive() || !((JsonPrimitive) e).isString() || e.getAsString().isBlank()) {
+                throw new ConfigException("invalid " + key + ": must be a non-empty string (got " + e + ")");
+            }
+            return e.getAsString();
+        }
+
+        int integer(String key, int fallback, int min, int max) throws ConfigException {
+            JsonElement e = get(key);
+            if (e == null) {
+                return fallback;
+            }
+            try {
+                if (e.isJsonPrimitive() && ((JsonPrimitive) e).isNumber()) {
+                    int value = e.getAsBigDecimal().intValueExact();
+                    if (value >= min && value <= max) {
+                        return value;
+                    }
+                }
+            } catch (ArithmeticException | NumberFormatException ignored) {
+                // reported below
+            }
+            throw new ConfigException("invalid " + key + ": must be an integer from " + min + " to " + max
+                    + " (got " + e + ")");
+        }
+
+        double decimal(String key, double fallback, double min, double max) throws ConfigException {
+            JsonElement e = get(key);
+            if (e == null) {
+                return fallback;
+            }
+            if (e.isJsonPrimitive() && ((JsonPrimitive) e).isNumber()) {
+                double value = e.getAsDouble();
+                if (value >= min && value <= max) {
+                    return value;
+                }
+            }
+            throw new ConfigException("invalid " + key + ": must be a number from " + min + " to " + max
+                    + " (got " + e + ")");
+        }
+
+        <E extends Enum<E>> E choice(String key, Class<E> type, E fallback) throws ConfigException {
+            JsonElement e = get(key);
+            if (e == null) {
+                return fallback;
+            }
+            List<String> names = new ArrayList<>();
+            for (E constant : type.getEnumConstants()) {
+                String name = constant.name().toLowerCase(Locale.ROOT);
+                names.add(name);
+                if (e.isJsonPrimitive() && name.equals(e.getAsString())) {
+                    return constant;
+                }
+            }
+            throw new ConfigException("invalid " + key + ": must be one of " + String.join(", ", names)
+                    + " (got " + e + ")");
+        }
+
+        List<String> strings(String key) throws ConfigException {
+            JsonElement e = get(key);
+            if (e == null) {
+                return List.of();
+            }
+            if (!e.isJsonArray()) {
+                throw new ConfigException("invalid " + key + ": must be an array of strings (got " + e + ")");
+            }
+            List<String> values = new ArrayList<>();
+            for (JsonElement item : e.getAsJsonArray()) {
+                if (!item.isJsonPrimitive() || !((JsonPrimitive) item).isString()) {
+                    throw new ConfigException("invalid " + key + ": must be an array of strings (got " + item + ")");
+                }
+                values.add(item.getAsString());
+            }
+            return values;
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.lightd.server.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The daemon's configuration: an immutable value, validated once by {@link ConfigLoader}. The
+ * defaults live in {@link Defaults}, the one place that knows them.
+ */
+public record LightdConfig(
+        String host,
+        int port,
+        int eventLoopThreads,
+        Transport transport,
+        String token,
+        String dockerSocketPath,
+        String dockerNetworkMode,
+        Path basePath,
+        RuntimeKind runtime,
+        List<String> allowedOrigins,
+        Limits limits) {
+
+    public LightdConfig {
+        allowedOrigins = List.copyOf(allowedOrigins);
+    }
+
+    public enum Transport { AUTO, EPOLL, IO_URING, NIO }
+
+    public enum RuntimeKind { DOCKER, PROCESS }
+
+    /** Limits and sizes; every one has a {@code DEFAULT_*} in {@link Defaults}. */
+    public record Limits(
+            int maxConnections,
+            int maxConnectionsPerContainer,
+            int maxFrameBytes,
+            double inboundRatePerSecond,
+            int inboundBurst,
+            int historyLines,
+            int historyBytes,
+            int stopTimeoutSeconds,
+            int writeBufferLowBytes,
+            int writeBufferHighBytes,
+            int pingIntervalSeconds,
+            int pongTimeoutSeconds,
+            int slowClientCloseSeconds) {
+
+        public Duration stopTimeout() {
+            return Duration.ofSeconds(stopTimeoutSeconds);
+        }
+    }
+
+    public Path volumesPath() {
+        return basePath.resolve("volumes");
+    }
+
+    public LightdConfig withRuntime(RuntimeKind kind) {
+        return new LightdConfig(host, port, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
+                basePath, kind, allowedOrigins, limits);
+    }
+
+    public LightdConfig withPort(int newPort) {
+        return new LightdConfig(host, newPort, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
+                basePath, runtime, allowedOrigins, limits);
+    }
+
+    /** The documented defaults. */
+    public static final class Defaults {
+        public static final String DEFAULT_HOST = "0.0.0.0";
+        public static final int DEFAULT_PORT = 8070;
+        public static final int DEFAULT_EVENT_LOOP_THREADS = 0;
+        public static final Transport DEFAULT_TRANSPORT = Transport.AUTO;
+        public static final String DEFAULT_DOCKER_SOCKET_PATH = "/var/run/docker.sock";
+        public static final String DEFAULT_DOCKER_NETWORK_MODE = "bridge";
+        public static final String DEFAULT_BASE_PATH = "data";
+        public static final RuntimeKind DEFAULT_RUNTIME = RuntimeKind.DOCKER;
+        public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+        public static final int DEFAULT_MAX_CONNECTIONS_PER_CONTAINER = 100;
+        public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024;
+        public static final double DEFAULT_INBOUND_RATE_PER_SECOND = 10;
+        public static final int DEFAULT_INBOUND_BURST = 20;
+        public static final int DEFAULT_HISTORY_LINES = 1000;
+        public static final int DEFAULT_HISTORY_BYTES = 512 * 1024;
+        public static final int DEFAULT_STOP_TIMEOUT_SECONDS = 30;
+        public static final int DEFAULT_WRITE_BUFFER_LOW_BYTES = 64 * 1024;
+        public static final int DEFAULT_WRITE_BUFFER_HIGH_BYTES = 256 * 1024;
+        public static final int DEFAULT_PING_INTERVAL_SECONDS = 20;
+        public static final int DEFAULT_PONG_TIMEOUT_SECONDS = 60;
+        public static final int DEFAULT_SLOW_CLIENT_CLOSE_SECONDS = 30;
+
+        private Defaults() {
+        }
+
+        public static Limits limits() {
+            return new Limits(DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CONTAINER, DEFAULT_MAX_FRAME_BYTES,
+                    DEFAULT_INBOUND_RATE_PER_SECOND, DEFAULT_INBOUND_BURST, DEFAULT_HISTORY_LINES,
+                    DEFAULT_HISTORY_BYTES, DEFAULT_STOP_TIMEOUT_SECONDS, DEFAULT_WRITE_BUFFER_LOW_BYTES,
+                    DEFAULT_WRITE_BUFFER_HIGH_BYTES, DEFAULT_PING_INTERVAL_SECONDS, DEFAULT_PONG_TIMEOUT_SECONDS,
+                    DEFAULT_SLOW_CLIENT_CLOSE_SECONDS);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.lightd.server.http;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+
+/** JSON responses and the {@code {"error": "..."}} shape of every HTTP error. */
+public final class HttpResponses {
+
+    private HttpResponses() {
+    }
+
+    public static JsonObject error(String message) {
+        JsonObject o = new JsonObject();
+        o.addProperty("error", message);
+        return o;
+    }
+
+    public static JsonObject message(String message) {
+        JsonObject o = new JsonObject();
+        o.addProperty("message", message);
+        return o;
+    }
+
+    /** Writes a JSON response; closes the connection after it unless {@code keepAlive}. */
+    public static ChannelFuture send(ChannelHandlerContext ctx, HttpResponseStatus status, JsonElement body,
+                                     boolean keepAlive) {
+        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.wrappedBuffer(bytes));
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ChannelFuture f = ctx.writeAndFlush(response);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+        return f;
+    }
+
+    public static ChannelFuture sendError(ChannelHandlerContext ctx, HttpResponseStatus status, String message,
+                                          boolean keepAlive) {
+        return send(ctx, status, error(message), keepAlive);
+    }
+}

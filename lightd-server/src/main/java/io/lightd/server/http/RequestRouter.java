@@ -1,0 +1,38 @@
+package io.lightd.server.http;
+
+import io.lightd.server.ws.TokenHandshakeHandler;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+
+/**
+ * The fork in every connection's pipeline: {@code /ws/...} requests go to the WebSocket handshake
+ * guard (and this connection becomes a WebSocket), everything else to the REST routes. Shared.
+ */
+@ChannelHandler.Sharable
+public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private final RestHandler rest;
+    private final TokenHandshakeHandler handshake;
+
+    public RequestRouter(RestHandler rest, TokenHandshakeHandler handshake) {
+        super(false);
+        this.rest = rest;
+        this.handshake = handshake;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (request.uri().startsWith(TokenHandshakeHandler.WS_PREFIX)) {
+            ctx.pipeline().replace(this, "ws-handshake", handshake);
+            ctx.pipeline().context(handshake).fireChannelRead(request);
+            return;
+        }
+        try {
+            rest.handle(ctx, request);
+        } finally {
+            request.release();
+        }
+    }
+}

@@ -1,0 +1,329 @@
+package io.lightd.server.http;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import io.lightd.protocol.PowerAction;
+import io.lightd.server.auth.TokenStore;
+import io.lightd.server.auth.Tokens;
+import io.lightd.server.hub.ActionResult;
+import io.lightd.server.hub.ContainerManager;
+import io.lightd.server.hub.ContainerRecord;
+import io.lightd.server.hub.InternalIds;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The REST routes of rest-api.md. Requests are answered once their effect is durable (a created
+ * container or issued token is on disk first). Errors are {@code {"error": "..."}} with a fitting
+ * status. Stateless and shared; futures may complete on other threads, and Netty moves the writes.
+ */
+public final class RestHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(RestHandler.class);
+    private static final String CONTAINERS = "/containers";
+    private static final String TOKENS = "/auth/tokens";
+
+    private final TokenStore tokens;
+    private final ContainerManager manager;
+    private final Clock clock;
+    private final String version;
+
+    public RestHandler(TokenStore tokens, ContainerManager manager, Clock clock, String version) {
+        this.tokens = tokens;
+        this.manager = manager;
+        this.clock = clock;
+        this.version = version;
+    }
+
+    /** Handles one request; the caller releases it afterwards. */
+    void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        Exchange x = new Exchange(ctx, keepAlive);
+        String path = new QueryStringDecoder(request.uri()).path();
+        HttpMethod method = request.method();
+        if (path.equals("/api/v1/public/ping")) {
+            if (!method.equals(HttpMethod.GET)) {
+                x.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
+                return;
+            }
+            JsonObject o = new JsonObject();
+            o.addProperty("status", "ok");
+            o.addProperty("version", version);
+            o.addProperty("runtime", manager.runtime().name());
+            x.send(HttpResponseStatus.OK, o);
+            return;
+        }
+        if (!path.equals(TOKENS) && !path.startsWith(TOKENS + "/") && !path.equals(CONTAINERS)
+                && !path.startsWith(CONTAINERS + "/")) {
+            x.error(HttpResponseStatus.NOT_FOUND, "no such route: " + path);
+            return;
+        }
+        if (!authorized(request)) {
+            x.error(HttpResponseStatus.UNAUTHORIZED, "missing or invalid token");
+            return;
+        }
+        try {
+            route(x, method, path, request);
+        } catch (BadRequest e) {
+            x.error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
+        }
+    }
+
+    private void route(Exchange x, HttpMethod method, String path, FullHttpRequest request) {
+        if (path.equals(TOKENS)) {
+            requireMethod(x, method, HttpMethod.POST).ifPresent(ok -> issueToken(x, request));
+            return;
+        }
+        if (path.startsWith(TOKENS + "/")) {
+            String token = QueryStringDecoder.decodeComponent(path.substring(TOKENS.length() + 1));
+            requireMethod(x, method, HttpMethod.DELETE).ifPresent(ok -> revokeToken(x, token));
+            return;
+        }
+        if (path.equals(CONTAINERS)) {
+            if (method.equals(HttpMethod.GET)) {
+                JsonArray list = new JsonArray();
+                manager.registry().all().forEach(r -> list.add(r.toSummaryJson()));
+                JsonObject o = new JsonObject();
+                o.add("containers", list);
+                x.send(HttpResponseStatus.OK, o);
+            } else {
+                requireMethod(x, method, HttpMethod.POST).ifPresent(ok -> create(x, request));
+            }
+            return;
+        }
+        String[] parts = path.substring(CONTAINERS.length() + 1).split("/", -1);
+        String id = parts[0];
+        if (!InternalIds.isValid(id) || parts.length > 2) {
+            x.error(parts.length > 2 ? HttpResponseStatus.NOT_FOUND : HttpResponseStatus.BAD_REQUEST,
+                    parts.length > 2 ? "no such route: " + path : InternalIds.problem());
+            return;
+        }
+        if (parts.length == 1) {
+            if (method.equals(HttpMethod.GET)) {
+                ContainerRecord r = manager.registry().get(id);
+                if (r == null) {
+                    x.error(HttpResponseStatus.NOT_FOUND, "unknown container " + id);
+                } else {
+                    x.send(HttpResponseStatus.OK, r.toJson());
+                }
+            } else if (method.equals(HttpMethod.DELETE)) {
+                boolean purge = new QueryStringDecoder(request.uri()).parameters()
+                        .getOrDefault("purge", List.of("false")).contains("true");
+                delete(x, id, purge);
+            } else {
+                x.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
+            }
+            return;
+        }
+        String action = parts[1];
+        if (!method.equals(HttpMethod.POST)) {
+            x.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
+            return;
+        }
+        switch (action) {
+            case "command" -> {
+                JsonObject body = jsonBody(request, true);
+                JsonElement command = body.get("command");
+                if (command == null || !command.isJsonPrimitive() || !((JsonPrimitive) command).isString()) {
+                    throw new BadRequest("command must be a string");
+                }
+                x.action(manager.command(id, command.getAsString()), "Command sent");
+            }
+            case "reinstall" -> {
+                JsonObject body = jsonBody(request, false);
+                String image = optionalString(body, "image");
+                String script = optionalString(body, "install_script");
+                if (image != null && image.isBlank()) {
+                    throw new BadRequest("image must be a non-empty string");
+                }
+                x.action(manager.reinstall(id, image, script), "Reinstall started");
+            }
+            default -> {
+                Optional<PowerAction> power = PowerAction.fromWireName(action);
+                if (power.isEmpty()) {
+                    x.error(HttpResponseStatus.NOT_FOUND, "no such route: " + path);
+                    return;
+                }
+                x.action(manager.power(id, power.get()), "Power action " + action + " accepted");
+            }
+        }
+    }
+
+    private void issueToken(Exchange x, FullHttpRequest request) {
+        JsonObject body = jsonBody(request, false);
+        String ttlText = optionalString(body, "ttl");
+        Duration ttl;
+        try {
+            ttl = Tokens.parseTtl(ttlText == null ? "15m" : ttlText);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage());
+        }
+        JsonElement removeOnUse = body.get("remove_on_use");
+        if (removeOnUse != null && !removeOnUse.isJsonNull()
+                && !(removeOnUse.isJsonPrimitive() && ((JsonPrimitive) removeOnUse).isBoolean())) {
+            throw new BadRequest("remove_on_use must be true or false");
+        }
+        boolean single = removeOnUse != null && !removeOnUse.isJsonNull() && removeOnUse.getAsBoolean();
+        x.whenDone(tokens.issue(ttl, single), issued -> {
+            JsonObject o = new JsonObject();
+            o.addProperty("token", issued.token());
+            o.addProperty("expires_at", issued.expiresAt().toString());
+            log.info("token issued (ttl {}, single use {})", ttlText == null ? "15m" : ttlText, single);
+            x.send(HttpResponseStatus.CREATED, o);
+        });
+    }
+
+    private void revokeToken(Exchange x, String token) {
+        x.whenDone(tokens.revoke(token), revoked -> {
+            if (revoked) {
+                log.info("token revoked");
+                x.send(HttpResponseStatus.OK, HttpResponses.message("Token revoked"));
+            } else {
+                x.error(HttpResponseStatus.NOT_FOUND, "unknown token");
+            }
+        });
+    }
+
+    private void create(Exchange x, FullHttpRequest request) {
+        ContainerRecord record;
+        try {
+            record = ContainerRecord.fromCreateBody(jsonBody(request, true), clock.instant());
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage());
+        }
+        x.whenDone(manager.create(record), created -> {
+            if (!created) {
+                x.error(HttpResponseStatus.CONFLICT, "container " + record.internalId() + " already exists");
+                return;
+            }
+            JsonObject o = new JsonObject();
+            o.addProperty("message", "Container creation started");
+            o.addProperty("internal_id", record.internalId());
+            o.addProperty("state", "installing");
+            x.send(HttpResponseStatus.ACCEPTED, o);
+        });
+    }
+
+    private void delete(Exchange x, String id, boolean purge) {
+        CompletableFuture<Boolean> deleted = manager.delete(id).thenCompose(done -> !done || !purge
+                ? CompletableFuture.completedFuture(done)
+                : manager.purgeVolume(id).thenApply(ignored -> true));
+        x.whenDone(deleted, done -> {
+            if (done) {
+                x.send(HttpResponseStatus.OK, HttpResponses.message(purge ? "Container deleted and volume purged"
+                        : "Container deleted"));
+            } else {
+                x.error(HttpResponseStatus.NOT_FOUND, "unknown container " + id);
+            }
+        });
+    }
+
+    private boolean authorized(FullHttpRequest request) {
+        String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        return tokens.authenticate(header.substring(7).trim()).isPresent();
+    }
+
+    private static Optional<Boolean> requireMethod(Exchange x, HttpMethod actual, HttpMethod expected) {
+        if (actual.equals(expected)) {
+            return Optional.of(true);
+        }
+        x.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
+        return Optional.empty();
+    }
+
+    private static JsonObject jsonBody(FullHttpRequest request, boolean required) {
+        String text = request.content().toString(StandardCharsets.UTF_8);
+        if (text.isBlank()) {
+            if (required) {
+                throw new BadRequest("a JSON body is required");
+            }
+            return new JsonObject();
+        }
+        try {
+            JsonElement e = JsonParser.parseString(text);
+            if (!e.isJsonObject()) {
+                throw new BadRequest("the body must be a JSON object");
+            }
+            return e.getAsJsonObject();
+        } catch (JsonParseException | StackOverflowError e) {
+            throw new BadRequest("the body is not valid JSON");
+        }
+    }
+
+    private static String optionalString(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!e.isJsonPrimitive() || !((JsonPrimitive) e).isString()) {
+            throw new BadRequest(key + " must be a string");
+        }
+        return e.getAsString();
+    }
+
+    /** Bad client input; becomes a 400. */
+    private static final class BadRequest extends RuntimeException {
+        BadRequest(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** One request's way back: answers once, maps failures to 500/503. */
+    private record Exchange(ChannelHandlerContext ctx, boolean keepAlive) {
+
+        void send(HttpResponseStatus status, JsonElement body) {
+            HttpResponses.send(ctx, status, body, keepAlive);
+        }
+
+        void error(HttpResponseStatus status, String message) {
+            HttpResponses.sendError(ctx, status, message, keepAlive);
+        }
+
+        void action(CompletableFuture<ActionResult> result, String acceptedMessage) {
+            whenDone(result, r -> {
+                if (r.accepted()) {
+                    send(HttpResponseStatus.ACCEPTED, HttpResponses.message(acceptedMessage));
+                } else {
+                    error(HttpResponseStatus.valueOf(r.httpStatus()), r.error());
+                }
+            });
+        }
+
+        <T> void whenDone(CompletableFuture<T> future, java.util.function.Consumer<T> onSuccess) {
+            future.whenComplete((value, err) -> {
+                if (err == null) {
+                    onSuccess.accept(value);
+                    return;
+                }
+                Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                if (cause instanceof io.lightd.runtime.RuntimeUnavailableException) {
+                    error(HttpResponseStatus.SERVICE_UNAVAILABLE, "container runtime unavailable");
+                } else {
+                    log.error("request failed: {}", cause.toString());
+                    error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + cause.getMessage());
+                }
+            });
+        }
+    }
+}

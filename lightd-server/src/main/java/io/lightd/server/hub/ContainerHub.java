@@ -1,0 +1,648 @@
+package io.lightd.server.hub;
+
+import io.lightd.protocol.ContainerState;
+import io.lightd.protocol.InstallState;
+import io.lightd.protocol.OutboundEvents;
+import io.lightd.protocol.PowerAction;
+import io.lightd.protocol.Stats;
+import io.lightd.protocol.StatsChangeDetector;
+import io.lightd.runtime.ContainerNotFoundException;
+import io.lightd.runtime.ContainerRuntime;
+import io.lightd.runtime.InstallListener;
+import io.lightd.runtime.RuntimeListener;
+import io.lightd.runtime.RuntimeUnavailableException;
+import io.lightd.server.store.ContainerRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.util.concurrent.EventExecutor;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything live about one container: its subscribers, state machine, console assembly and
+ * history, start-pattern matching and stats fan-out. Confined to one event loop: every field is
+ * touched only there, and every public method hops onto it, so no locks are needed. Each outbound
+ * event is encoded once and the same bytes go to every subscriber.
+ *
+ * <p>A hub without a record is a container nobody created (yet): it keeps its subscribers and sends
+ * them nothing until the container is created.
+ */
+public final class ContainerHub {
+
+    private static final Logger log = LoggerFactory.getLogger(ContainerHub.class);
+    static final long PARTIAL_LINE_FLUSH_MILLIS = 50;
+    private static final int MAX_PATTERN_LINE_CHARS = 16 * 1024;
+
+    private final String id;
+    private final EventExecutor loop;
+    private final ContainerRuntime runtime;
+    private final ContainerRegistry registry;
+    private final Clock clock;
+    private final Duration stopTimeout;
+    private final ChannelGroup subscribers;
+    private final ConsoleAssembler assembler;
+    private final ConsoleHistory history;
+    private final StatsChangeDetector statsDetector = new StatsChangeDetector();
+
+    /** Guarded by the hub map's per-key lock in {@link ContainerManager}: subscribers plus one for a record. */
+    int references;
+
+    private ContainerRecord record;
+    private ContainerState state = ContainerState.INSTALLED;
+    private Pattern startPattern;
+    private final StringBuilder patternLine = new StringBuilder();
+    private Run run;
+    private Install install;
+    private byte[] lastStats;
+    private boolean exitRequested;
+    private boolean restartPending;
+
+    ContainerHub(String id, EventExecutor loop, ContainerRuntime runtime, ContainerRegistry registry, Clock clock,
+                 Duration stopTimeout, int historyLines, int historyBytes) {
+        this.id = id;
+        this.loop = loop;
+        this.runtime = runtime;
+        this.registry = registry;
+        this.clock = clock;
+        this.stopTimeout = stopTimeout;
+        this.subscribers = new DefaultChannelGroup("container " + id, loop);
+        this.assembler = new ConsoleAssembler(loop, PARTIAL_LINE_FLUSH_MILLIS, TimeUnit.MILLISECONDS, this::onConsoleText);
+        this.history = new ConsoleHistory(historyLines, historyBytes);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public EventExecutor loop() {
+        return loop;
+    }
+
+    // ---- subscribers -------------------------------------------------------------------------
+
+    /** Adds a subscriber; it gets the current state (and latest stats when running) first, to itself only. */
+    public void subscribe(Channel channel) {
+        onLoop(() -> {
+            if (!channel.isActive()) {
+                return;
+            }
+            subscribers.add(channel);
+            if (record != null) {
+                channel.write(frame(OutboundEvents.state(state)));
+                if (state == ContainerState.RUNNING && lastStats != null) {
+                    channel.write(frame(lastStats));
+                }
+                channel.flush();
+            }
+        });
+    }
+
+    public void unsubscribe(Channel channel) {
+        onLoop(() -> subscribers.remove(channel));
+    }
+
+    /** The console history for {@code request_logs}; completes with null for an unknown container. */
+    public CompletableFuture<String> logs(OptionalInt lines) {
+        return call(() -> record == null ? null : history.tail(lines.orElse(Integer.MAX_VALUE)));
+    }
+
+    // ---- lifecycle ---------------------------------------------------------------------------
+
+    /** Creates (or re-creates after a delete) this container and installs it. */
+    void create(ContainerRecord newRecord) {
+        onLoop(() -> {
+            record = newRecord;
+            startPattern = newRecord.compiledStartPattern();
+            runInstall();
+        });
+    }
+
+    /** Reinstalls with possibly new image and install script; refused while the process runs. */
+    CompletableFuture<ActionResult> reinstall(String image, String installScript) {
+        return call(() -> {
+            if (record == null) {
+                return ActionResult.notFound("unknown container");
+            }
+            if (install != null) {
+                return ActionResult.conflict("already installing");
+            }
+            if (state.isActive()) {
+                return ActionResult.conflict("server is running; stop it first");
+            }
+            record = record.withInstallInputs(image == null ? record.image() : image,
+                    installScript == null ? record.installScript() : installScript, clock.instant());
+            runInstall();
+            return ActionResult.ok();
+        });
+    }
+
+    /** Brings a stored container back after a daemon restart: history from the runtime's log, re-attach if running. */
+    void restore(ContainerRecord stored, boolean running, int historyBytes) {
+        onLoop(() -> {
+            record = stored;
+            startPattern = stored.compiledStartPattern();
+            if (stored.installState() == InstallState.INSTALLING) {
+                record = record.withStates(InstallState.FAILED, ContainerState.EXIT, clock.instant());
+                state = ContainerState.EXIT;
+                persist();
+                log.warn("container {}: the daemon stopped during its install; marked failed, reinstall it", id);
+                return;
+            }
+            state = stored.installState() == InstallState.INSTALLED && stored.state() == ContainerState.INSTALLED
+                    && !running ? ContainerState.INSTALLED : ContainerState.EXIT;
+            runtime.logTail(id, historyBytes).whenComplete((tail, err) -> loop.execute(() -> {
+                if (record != stored && !isCurrent(stored)) {
+                    return;
+                }
+                if (tail != null && tail.length > 0) {
+                    history.seed(tail, tail.length >= historyBytes);
+                }
+                if (running) {
+                    reattach();
+                } else if (stored.state() != state) {
+                    setState(state);
+                }
+            }));
+        });
+    }
+
+    private boolean isCurrent(ContainerRecord stored) {
+        return record != null && record.internalId().equals(stored.internalId()) && install == null && run == null;
+    }
+
+    private void reattach() {
+        Run r = new Run(false);
+        r.started = true;
+        run = r;
+        startPattern = null;
+        runtime.attach(record.toSpec(), loop, r).whenComplete((attached, err) -> loop.execute(() -> {
+            if (run != r) {
+                return;
+            }
+            if (err != null || !Boolean.TRUE.equals(attached)) {
+                run = null;
+                if (err != null) {
+                    log.warn("container {}: re-attach failed: {}", id, describe(err));
+                }
+                setState(ContainerState.EXIT);
+                return;
+            }
+            log.info("container {}: re-attached to the running process", id);
+            startPattern = record.compiledStartPattern();
+            setState(ContainerState.RUNNING);
+        }));
+    }
+
+    /** Forgets the container: stops its process, removes the runtime's container, goes silent. */
+    CompletableFuture<Void> delete() {
+        return call(() -> {
+            record = null;
+            run = null;
+            install = null;
+            restartPending = false;
+            assembler.discard();
+            history.clear();
+            statsDetector.reset();
+            lastStats = null;
+            state = ContainerState.INSTALLED;
+            return null;
+        }).thenCompose(ignored -> runtime.remove(id));
+    }
+
+    // ---- power and commands ------------------------------------------------------------------
+
+    public CompletableFuture<ActionResult> power(PowerAction action) {
+        return call(() -> {
+            if (record == null) {
+                return ActionResult.notFound("unknown container");
+            }
+            log.info("container {}: power {} requested in state {}", id, action.wireName(), state.wireName());
+            return switch (action) {
+                case START -> start(false);
+                case STOP -> stop();
+                case KILL -> kill();
+                case RESTART -> restart();
+            };
+        });
+    }
+
+    public CompletableFuture<ActionResult> command(String command) {
+        return this.<CompletableFuture<ActionResult>>call(() -> {
+            if (record == null) {
+                return CompletableFuture.completedFuture(ActionResult.notFound("unknown container"));
+            }
+            if (!state.isActive() || run == null) {
+                return CompletableFuture.completedFuture(ActionResult.conflict("not running"));
+            }
+            return runtime.writeStdin(id, command.getBytes(StandardCharsets.UTF_8))
+                    .handle((v, err) -> err == null ? ActionResult.ok() : failure("command failed", err));
+        }).thenCompose(f -> f);
+    }
+
+    private ActionResult start(boolean asRestart) {
+        ActionResult installProblem = installProblem();
+        if (installProblem != null) {
+            return installProblem;
+        }
+        if (state.isActive()) {
+            return ActionResult.conflict("already running");
+        }
+        runStart(asRestart);
+        return ActionResult.ok();
+    }
+
+    private ActionResult installProblem() {
+        if (install != null || record.installState() == InstallState.INSTALLING) {
+            return ActionResult.conflict("server is installing");
+        }
+        if (record.installState() == InstallState.FAILED) {
+            return ActionResult.conflict("install failed; reinstall the server first");
+        }
+        return null;
+    }
+
+    private ActionResult stop() {
+        if (state == ContainerState.STOPPING) {
+            return ActionResult.conflict("already stopping");
+        }
+        if (!state.isActive()) {
+            return ActionResult.conflict("not running");
+        }
+        requestStop();
+        return ActionResult.ok();
+    }
+
+    private ActionResult kill() {
+        if (!state.isActive()) {
+            return ActionResult.conflict("not running");
+        }
+        Run r = run;
+        ContainerState before = state;
+        exitRequested = true;
+        restartPending = false;
+        if (state != ContainerState.STOPPING) {
+            setState(ContainerState.STOPPING);
+        }
+        runtime.kill(id).whenComplete((v, err) -> loop.execute(() -> {
+            if (err != null && run == r && r != null && !r.exited) {
+                exitRequested = false;
+                message("Error: " + failure("kill failed", err).error());
+                setState(before);
+            }
+        }));
+        return ActionResult.ok();
+    }
+
+    private ActionResult restart() {
+        ActionResult installProblem = installProblem();
+        if (installProblem != null) {
+            return installProblem;
+        }
+        switch (state) {
+            case STARTING, RUNNING -> {
+                restartPending = true;
+                requestStop();
+            }
+            case STOPPING -> restartPending = true;
+            default -> runStart(true);
+        }
+        return ActionResult.ok();
+    }
+
+    private void requestStop() {
+        Run r = run;
+        ContainerState before = state;
+        exitRequested = true;
+        setState(ContainerState.STOPPING);
+        runtime.stop(id, record.stopCommand(), stopTimeout).whenComplete((v, err) -> loop.execute(() -> {
+            if (err != null && run == r && r != null && !r.exited) {
+                exitRequested = false;
+                restartPending = false;
+                message("Error: " + failure("stop failed", err).error());
+                setState(before);
+            }
+        }));
+    }
+
+    private void runStart(boolean asRestart) {
+        Run r = new Run(asRestart);
+        run = r;
+        exitRequested = false;
+        statsDetector.reset();
+        lastStats = null;
+        patternLine.setLength(0);
+        setState(ContainerState.STARTING);
+        runtime.start(record.toSpec(), loop, r).whenComplete((v, err) -> loop.execute(() -> {
+            if (run != r) {
+                return;
+            }
+            if (err != null) {
+                run = null;
+                log.warn("container {}: start failed: {}", id, describe(err));
+                message("Error: " + failure("start failed", err).error());
+                setState(ContainerState.EXIT);
+                return;
+            }
+            r.markStarted();
+        }));
+    }
+
+    private void onExit(Run r, int exitCode) {
+        assembler.flushAll();
+        r.markStarted();
+        r.exited = true;
+        run = null;
+        boolean requested = exitRequested;
+        boolean restart = restartPending;
+        exitRequested = false;
+        restartPending = false;
+        lastStats = null;
+        setState(ContainerState.EXIT);
+        message("Container stopped");
+        if (!requested) {
+            message("Error: server exited with code " + exitCode);
+        }
+        log.info("container {}: process exited with code {}{}", id, exitCode, requested ? "" : " (not requested)");
+        if (restart) {
+            runStart(true);
+        }
+    }
+
+    // ---- install -----------------------------------------------------------------------------
+
+    private void runInstall() {
+        Install i = new Install();
+        install = i;
+        record = record.withStates(InstallState.INSTALLING, ContainerState.INSTALLING, clock.instant());
+        setState(ContainerState.INSTALLING);
+        log.info("container {}: installing image {}{}", id, record.image(),
+                record.installScript() == null ? "" : " with install script");
+        runtime.install(record.toSpec(), loop, i).whenComplete((code, err) -> loop.execute(() -> {
+            if (install != i) {
+                return;
+            }
+            install = null;
+            assembler.flushAll();
+            if (err != null) {
+                log.warn("container {}: install failed: {}", id, describe(err));
+                message("Error: " + failure("install failed", err).error());
+                record = record.withStates(InstallState.FAILED, state, clock.instant());
+                setState(ContainerState.EXIT);
+            } else if (code != 0) {
+                log.warn("container {}: install script exited with code {}", id, code);
+                message("Error: install failed (exit " + code + ")");
+                record = record.withStates(InstallState.FAILED, state, clock.instant());
+                setState(ContainerState.EXIT);
+            } else {
+                log.info("container {}: installed", id);
+                record = record.withStates(InstallState.INSTALLED, state, clock.instant());
+                setState(ContainerState.INSTALLED);
+            }
+        }));
+    }
+
+    // ---- output ------------------------------------------------------------------------------
+
+    private void onConsoleText(String text) {
+        history.append(text);
+        if (run != null && !run.patternMatched && startPattern != null && state == ContainerState.STARTING) {
+            matchStartPattern(text);
+        }
+        if (subscribers.isEmpty()) {
+            return;
+        }
+        TextWebSocketFrame console = frame(OutboundEvents.console(text));
+        TextWebSocketFrame duplicate = frame(OutboundEvents.consoleDuplicate(text));
+        try {
+            for (Channel channel : subscribers) {
+                if (Delivery.admitDroppable(channel, true)) {
+                    channel.write(console.retainedDuplicate(), channel.voidPromise());
+                    channel.writeAndFlush(duplicate.retainedDuplicate(), channel.voidPromise());
+                }
+            }
+        } finally {
+            console.release();
+            duplicate.release();
+        }
+    }
+
+    /** Searches each complete line; a partial line waits for its end, so a split line still matches. */
+    private void matchStartPattern(String text) {
+        int start = 0;
+        while (start < text.length()) {
+            int newline = text.indexOf('\n', start);
+            if (newline < 0) {
+                if (patternLine.length() < MAX_PATTERN_LINE_CHARS) {
+                    patternLine.append(text, start, Math.min(text.length(), start + MAX_PATTERN_LINE_CHARS));
+                }
+                return;
+            }
+            patternLine.append(text, start, newline);
+            int end = patternLine.length();
+            if (end > 0 && patternLine.charAt(end - 1) == '\r') {
+                patternLine.setLength(end - 1);
+            }
+            boolean found = startPattern.matcher(patternLine).find();
+            patternLine.setLength(0);
+            if (found) {
+                run.patternMatched = true;
+                setState(ContainerState.RUNNING);
+                message("Server started");
+                log.info("container {}: start pattern matched, server running", id);
+                return;
+            }
+            start = newline + 1;
+        }
+    }
+
+    private void onStats(Stats sample) {
+        Stats toSend = statsDetector.offer(sample);
+        if (toSend == null) {
+            return;
+        }
+        lastStats = OutboundEvents.stats(toSend);
+        if (subscribers.isEmpty()) {
+            return;
+        }
+        TextWebSocketFrame frame = frame(lastStats);
+        try {
+            for (Channel channel : subscribers) {
+                if (Delivery.admitDroppable(channel, false)) {
+                    channel.writeAndFlush(frame.retainedDuplicate(), channel.voidPromise());
+                }
+            }
+        } finally {
+            frame.release();
+        }
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    private void setState(ContainerState newState) {
+        state = newState;
+        if (record != null) {
+            record = record.withStates(record.installState(), newState, clock.instant());
+            persist();
+        }
+        broadcast(OutboundEvents.state(newState));
+    }
+
+    private void persist() {
+        registry.update(record).exceptionally(err -> {
+            log.error("container {}: cannot store its record: {}", id, describe(err));
+            return null;
+        });
+    }
+
+    private void message(String text) {
+        broadcast(OutboundEvents.daemonMessage(text));
+    }
+
+    /** Sends a frame that is never dropped (state and daemon messages) to every subscriber. */
+    private void broadcast(byte[] json) {
+        if (!subscribers.isEmpty()) {
+            subscribers.writeAndFlush(frame(json), channel -> true, true);
+        }
+    }
+
+    private static TextWebSocketFrame frame(byte[] json) {
+        return new TextWebSocketFrame(Unpooled.wrappedBuffer(json));
+    }
+
+    private static ActionResult failure(String what, Throwable err) {
+        Throwable cause = unwrap(err);
+        if (cause instanceof RuntimeUnavailableException) {
+            return ActionResult.failed("container runtime unavailable", 503);
+        }
+        if (cause instanceof ContainerNotFoundException) {
+            return ActionResult.failed(what + ": the runtime has no such container", 409);
+        }
+        return ActionResult.failed(what + ": " + describe(cause), 500);
+    }
+
+    private static Throwable unwrap(Throwable err) {
+        Throwable t = err;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    static String describe(Throwable err) {
+        Throwable t = unwrap(err);
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    private void onLoop(Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    private <T> CompletableFuture<T> call(Supplier<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        onLoop(() -> {
+            try {
+                result.complete(task.get());
+            } catch (Throwable t) {
+                log.error("container {}: unexpected failure", id, t);
+                result.completeExceptionally(t);
+            }
+        });
+        return result;
+    }
+
+    /** Current state, for REST and tests; only exact on the hub's loop. */
+    ContainerState stateForTests() {
+        return state;
+    }
+
+    /** One start of the process; callbacks of an earlier run are ignored. */
+    private final class Run implements RuntimeListener {
+        private final boolean asRestart;
+        private boolean started;
+        private boolean exited;
+        private boolean patternMatched;
+
+        Run(boolean asRestart) {
+            this.asRestart = asRestart;
+        }
+
+        void markStarted() {
+            if (started) {
+                return;
+            }
+            started = true;
+            message("Container started");
+            if (startPattern == null && state == ContainerState.STARTING) {
+                setState(ContainerState.RUNNING);
+            }
+            if (asRestart) {
+                message("Container restarted");
+            }
+            log.info("container {}: process started{}", id, asRestart ? " (restart)" : "");
+        }
+
+        @Override
+        public void onOutput(ByteBuf chunk) {
+            try {
+                if (run == this) {
+                    markStarted();
+                    assembler.accept(chunk);
+                }
+            } finally {
+                chunk.release();
+            }
+        }
+
+        @Override
+        public void onStats(Stats stats) {
+            if (run == this && state.isActive()) {
+                ContainerHub.this.onStats(stats);
+            }
+        }
+
+        @Override
+        public void onExit(int exitCode) {
+            if (run == this && !exited) {
+                ContainerHub.this.onExit(this, exitCode);
+            }
+        }
+    }
+
+    /** One install; its output is console output like any other. */
+    private final class Install implements InstallListener {
+        @Override
+        public void onOutput(ByteBuf chunk) {
+            try {
+                if (install == this) {
+                    assembler.accept(chunk);
+                }
+            } finally {
+                chunk.release();
+            }
+        }
+
+        @Override
+        public void onProgress(String text) {
+            if (install == this) {
+                message(text);
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package io.lightd.server.hub;
+
+import io.lightd.protocol.PowerAction;
+import io.lightd.runtime.ContainerRuntime;
+import io.lightd.server.config.LightdConfig;
+import io.lightd.server.store.ContainerRegistry;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.util.concurrent.Executor;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the hubs, one per container id that exists or that someone watches, each pinned to one
+ * event loop of the server's group. REST and WebSocket sessions both come here, so power actions
+ * and commands take one code path. Thread-safe.
+ *
+ * <p>A hub lives while it has a record or a subscriber; {@link ContainerHub#references} counts both
+ * and is changed only inside the map's per-key compute, so creating, watching and forgetting a
+ * container never race.
+ */
+public final class ContainerManager {
+
+    private static final Logger log = LoggerFactory.getLogger(ContainerManager.class);
+
+    private final Map<String, ContainerHub> hubs = new ConcurrentHashMap<>();
+    private final EventLoopGroup group;
+    private final ContainerRuntime runtime;
+    private final ContainerRegistry registry;
+    private final LightdConfig.Limits limits;
+    private final Clock clock;
+    private final Path volumes;
+    private final Executor blocking;
+
+    public ContainerManager(EventLoopGroup group, ContainerRuntime runtime, ContainerRegistry registry,
+                            LightdConfig.Limits limits, Clock clock, Path volumes, Executor blocking) {
+        this.group = group;
+        this.volumes = volumes;
+        this.blocking = blocking;
+        this.runtime = runtime;
+        this.registry = registry;
+        this.limits = limits;
+        this.clock = clock;
+    }
+
+    public ContainerRuntime runtime() {
+        return runtime;
+    }
+
+    public ContainerRegistry registry() {
+        return registry;
+    }
+
+    /** Restores every stored container after a start: running ones are re-attached. */
+    public CompletableFuture<Void> restoreAll() {
+        return runtime.listRunning().exceptionally(err -> {
+            log.warn("cannot list running containers from the {} runtime: {}", runtime.name(),
+                    ContainerHub.describe(err));
+            return Set.of();
+        }).thenAccept(running -> {
+            for (ContainerRecord stored : registry.all()) {
+                ContainerHub hub = acquire(stored.internalId());
+                hub.restore(stored, running.contains(stored.internalId()), limits.historyBytes());
+            }
+            log.info("restored {} containers ({} running)", registry.all().size(), running.size());
+        });
+    }
+
+    /** Adds a subscriber to a container's hub, creating a silent hub for an unknown id. */
+    public ContainerHub subscribe(String id, Channel channel) {
+        ContainerHub hub = acquire(id);
+        hub.subscribe(channel);
+        return hub;
+    }
+
+    public void unsubscribe(ContainerHub hub, Channel channel) {
+        hub.unsubscribe(channel);
+        release(hub.id());
+    }
+
+    /**
+     * Creates a container: the record is on disk before the future completes; the install then runs
+     * in the background. Completes with false when the id exists.
+     */
+    public CompletableFuture<Boolean> create(ContainerRecord record) {
+        if (registry.putIfAbsent(record) != null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return registry.save().thenApply(ignored -> {
+            acquire(record.internalId()).create(record);
+            log.info("container {}: created (image {})", record.internalId(), record.image());
+            return true;
+        });
+    }
+
+    /** Deletes a container: process killed, runtime container removed, record gone; false when unknown. */
+    public CompletableFuture<Boolean> delete(String id) {
+        ContainerHub hub = hubs.get(id);
+        if (registry.get(id) == null || hub == null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return hub.delete()
+                .thenCompose(ignored -> registry.remove(id))
+                .thenApply(ignored -> {
+                    release(id);
+                    log.info("container {}: deleted", id);
+                    return true;
+                });
+    }
+
+    /** Deletes a deleted container's volume folder, on the blocking executor. */
+    public CompletableFuture<Void> purgeVolume(String id) {
+        Path folder = volumes.resolve(id).normalize();
+        if (!InternalIds.isValid(id) || !folder.getParent().equals(volumes.normalize())) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("bad internal id " + id));
+        }
+        return CompletableFuture.runAsync(() -> {
+            try {
+                deleteTree(folder);
+                log.info("container {}: volume purged", id);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot purge the volume of " + id + ": " + e.getMessage(), e);
+            }
+        }, blocking);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    public CompletableFuture<ActionResult> reinstall(String id, String image, String installScript) {
+        ContainerHub hub = hubs.get(id);
+        return hub == null ? notFound() : hub.reinstall(image, installScript);
+    }
+
+    public CompletableFuture<ActionResult> power(String id, PowerAction action) {
+        ContainerHub hub = hubs.get(id);
+        return hub == null ? notFound() : hub.power(action);
+    }
+
+    public CompletableFuture<ActionResult> command(String id, String command) {
+        ContainerHub hub = hubs.get(id);
+        return hub == null ? notFound() : hub.command(command);
+    }
+
+    public int hubCount() {
+        return hubs.size();
+    }
+
+    private static CompletableFuture<ActionResult> notFound() {
+        return CompletableFuture.completedFuture(ActionResult.notFound("unknown container"));
+    }
+
+    private ContainerHub acquire(String id) {
+        return hubs.compute(id, (key, hub) -> {
+            ContainerHub h = hub != null ? hub : new ContainerHub(key, group.next(), runtime, registry, clock,
+                    limits.stopTimeout(), limits.historyLines(), limits.historyBytes());
+            h.references++;
+            return h;
+        });
+    }
+
+    private void release(String id) {
+        hubs.computeIfPresent(id, (key, hub) -> --hub.references <= 0 ? null : hub);
+    }
+}

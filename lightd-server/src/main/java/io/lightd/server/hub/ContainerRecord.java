@@ -1,0 +1,247 @@
+package io.lightd.server.hub;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import io.lightd.protocol.ContainerState;
+import io.lightd.protocol.InstallState;
+import io.lightd.runtime.ContainerSpec;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * One container as the registry stores it and REST shows it: the create fields, the runtime's
+ * container name, install state and state, and timestamps. Immutable; changes make a new record.
+ */
+public record ContainerRecord(String internalId, String image, String startupCommand, String startPattern,
+                              String stopCommand, String installScript, Map<String, String> env,
+                              long memoryLimit, double cpuLimit, List<ContainerSpec.PortBinding> ports,
+                              String containerId, InstallState installState, ContainerState state,
+                              Instant createdAt, Instant updatedAt) {
+
+    public ContainerRecord {
+        env = Map.copyOf(env);
+        ports = List.copyOf(ports);
+    }
+
+    public ContainerSpec toSpec() {
+        return new ContainerSpec(internalId, image, startupCommand, stopCommand, installScript, env, memoryLimit,
+                cpuLimit, ports);
+    }
+
+    public Pattern compiledStartPattern() {
+        return startPattern == null ? null : Pattern.compile(startPattern);
+    }
+
+    public ContainerRecord withStates(InstallState install, ContainerState newState, Instant now) {
+        return new ContainerRecord(internalId, image, startupCommand, startPattern, stopCommand, installScript, env,
+                memoryLimit, cpuLimit, ports, containerId, install, newState, createdAt, seconds(now));
+    }
+
+    public ContainerRecord withInstallInputs(String newImage, String newInstallScript, Instant now) {
+        return new ContainerRecord(internalId, newImage, startupCommand, startPattern, stopCommand, newInstallScript,
+                env, memoryLimit, cpuLimit, ports, containerId, installState, state, createdAt, seconds(now));
+    }
+
+    private static Instant seconds(Instant t) {
+        return t.truncatedTo(ChronoUnit.SECONDS);
+    }
+
+    /**
+     * Validates a REST create body. Throws {@link IllegalArgumentException} with the user-facing text
+     * for the first problem found. Unknown fields are ignored.
+     */
+    public static ContainerRecord fromCreateBody(JsonObject body, Instant now) {
+        String id = requiredString(body, "internal_id");
+        if (!InternalIds.isValid(id)) {
+            throw new IllegalArgumentException(InternalIds.problem());
+        }
+        String image = requiredString(body, "image");
+        String startup = requiredString(body, "startup_command");
+        String pattern = optionalString(body, "start_pattern");
+        if (pattern != null) {
+            try {
+                Pattern.compile(pattern);
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException("start_pattern is not a valid regular expression: "
+                        + e.getDescription());
+            }
+        }
+        String stop = optionalString(body, "stop_command");
+        String install = optionalString(body, "install_script");
+        Map<String, String> env = new LinkedHashMap<>();
+        JsonElement envJson = body.get("env");
+        if (envJson != null && !envJson.isJsonNull()) {
+            if (!envJson.isJsonObject()) {
+                throw new IllegalArgumentException("env must be an object of strings");
+            }
+            for (Map.Entry<String, JsonElement> e : envJson.getAsJsonObject().entrySet()) {
+                if (e.getKey().isEmpty() || e.getKey().contains("=") || e.getKey().indexOf('\0') >= 0
+                        || !isString(e.getValue()) || e.getValue().getAsString().indexOf('\0') >= 0) {
+                    throw new IllegalArgumentException("env must be an object of strings (bad entry \""
+                            + e.getKey() + "\")");
+                }
+                env.put(e.getKey(), e.getValue().getAsString());
+            }
+        }
+        long memory = 0;
+        double cpu = 0;
+        JsonElement limits = body.get("limits");
+        if (limits != null && !limits.isJsonNull()) {
+            if (!limits.isJsonObject()) {
+                throw new IllegalArgumentException("limits must be an object");
+            }
+            JsonObject l = limits.getAsJsonObject();
+            memory = nonNegativeLong(l, "memory");
+            cpu = nonNegativeDouble(l, "cpu");
+        }
+        List<ContainerSpec.PortBinding> ports = new ArrayList<>();
+        JsonElement portsJson = body.get("ports");
+        if (portsJson != null && !portsJson.isJsonNull()) {
+            if (!portsJson.isJsonArray()) {
+                throw new IllegalArgumentException("ports must be an array");
+            }
+            for (JsonElement p : portsJson.getAsJsonArray()) {
+                if (!p.isJsonObject()) {
+                    throw new IllegalArgumentException("each port must be an object with ip, port and protocol");
+                }
+                JsonObject o = p.getAsJsonObject();
+                String ip = optionalString(o, "ip");
+                String protocol = optionalString(o, "protocol");
+                JsonElement port = o.get("port");
+                if (port == null || !port.isJsonPrimitive() || !((JsonPrimitive) port).isNumber()
+                        || port.getAsDouble() != Math.rint(port.getAsDouble())
+                        || port.getAsDouble() < 1 || port.getAsDouble() > 65535) {
+                    throw new IllegalArgumentException("port must be an integer from 1 to 65535");
+                }
+                protocol = protocol == null ? "tcp" : protocol;
+                if (!protocol.equals("tcp") && !protocol.equals("udp")) {
+                    throw new IllegalArgumentException("protocol must be tcp or udp");
+                }
+                ports.add(new ContainerSpec.PortBinding(ip == null ? "0.0.0.0" : ip, port.getAsInt(), protocol));
+            }
+        }
+        Instant t = seconds(now);
+        return new ContainerRecord(id, image, startup, pattern, stop, install, env, memory, cpu, ports,
+                "lightd-" + id, InstallState.INSTALLING, ContainerState.INSTALLING, t, t);
+    }
+
+    /** The full record, as {@code GET /containers/{id}} shows it and the registry stores it. */
+    public JsonObject toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("internal_id", internalId);
+        o.addProperty("image", image);
+        o.addProperty("startup_command", startupCommand);
+        o.addProperty("start_pattern", startPattern);
+        o.addProperty("stop_command", stopCommand);
+        o.addProperty("install_script", installScript);
+        JsonObject envJson = new JsonObject();
+        env.forEach(envJson::addProperty);
+        o.add("env", envJson);
+        JsonObject limits = new JsonObject();
+        limits.addProperty("memory", memoryLimit);
+        limits.addProperty("cpu", cpuLimit);
+        o.add("limits", limits);
+        JsonArray portsJson = new JsonArray();
+        for (ContainerSpec.PortBinding p : ports) {
+            JsonObject po = new JsonObject();
+            po.addProperty("ip", p.ip());
+            po.addProperty("port", p.port());
+            po.addProperty("protocol", p.protocol());
+            portsJson.add(po);
+        }
+        o.add("ports", portsJson);
+        o.addProperty("container_id", containerId);
+        o.addProperty("install_state", installState.wireName());
+        o.addProperty("state", state.wireName());
+        o.addProperty("created_at", createdAt.toString());
+        o.addProperty("updated_at", updatedAt.toString());
+        return o;
+    }
+
+    /** The short form of {@code GET /containers}. */
+    public JsonObject toSummaryJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("internal_id", internalId);
+        o.addProperty("container_id", containerId);
+        o.addProperty("install_state", installState.wireName());
+        o.addProperty("state", state.wireName());
+        o.addProperty("image", image);
+        return o;
+    }
+
+    /** Reads a stored record (the {@link #toJson()} form). */
+    public static ContainerRecord fromStoredJson(JsonObject o) {
+        ContainerRecord base = fromCreateBody(o, Instant.parse(o.get("created_at").getAsString()));
+        InstallState install = InstallState.fromWireName(o.get("install_state").getAsString())
+                .orElse(InstallState.FAILED);
+        ContainerState state = ContainerState.fromWireName(o.get("state").getAsString()).orElse(ContainerState.EXIT);
+        return new ContainerRecord(base.internalId, base.image, base.startupCommand, base.startPattern,
+                base.stopCommand, base.installScript, base.env, base.memoryLimit, base.cpuLimit, base.ports,
+                o.get("container_id").getAsString(), install, state, base.createdAt,
+                Instant.parse(o.get("updated_at").getAsString()));
+    }
+
+    private static boolean isString(JsonElement e) {
+        return e != null && e.isJsonPrimitive() && ((JsonPrimitive) e).isString();
+    }
+
+    private static String requiredString(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            throw new IllegalArgumentException(key + " is required");
+        }
+        if (!isString(e) || e.getAsString().isBlank()) {
+            throw new IllegalArgumentException(key + " must be a non-empty string");
+        }
+        return e.getAsString();
+    }
+
+    private static String optionalString(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!isString(e)) {
+            throw new IllegalArgumentException(key + " must be a string");
+        }
+        return e.getAsString();
+    }
+
+    private static long nonNegativeLong(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return 0;
+        }
+        try {
+            if (e.isJsonPrimitive() && ((JsonPrimitive) e).isNumber()) {
+                long v = e.getAsBigDecimal().longValueExact();
+                if (v >= 0) {
+                    return v;
+                }
+            }
+        } catch (ArithmeticException | NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException("limits." + key + " must be a non-negative integer");
+    }
+
+    private static double nonNegativeDouble(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return 0;
+        }
+        if (e.isJsonPrimitive() && ((JsonPrimitive) e).isNumber() && e.getAsDouble() >= 0
+                && Double.isFinite(e.getAsDouble())) {
+            return e.getAsDouble();
+        }
+        throw new IllegalArgumentException("limits." + key + " must be a non-negative number");
+    }
+}

@@ -1,0 +1,33 @@
+package io.lightd.server.hub;
+
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * How hubs deliver frames to a subscriber channel: frames that may be dropped (console, stats) are
+ * skipped while the channel is unwritable, and counted on the channel so its session can tell the
+ * client once it drains.
+ */
+public final class Delivery {
+
+    /** Console messages skipped for this channel since the client was last told. */
+    public static final AttributeKey<AtomicLong> SKIPPED = AttributeKey.valueOf("lightd.skipped");
+
+    private Delivery() {
+    }
+
+    /** True when a droppable frame may be written now; otherwise counts one skipped message. */
+    static boolean admitDroppable(Channel channel, boolean countSkip) {
+        if (channel.isWritable()) {
+            return true;
+        }
+        if (countSkip) {
+            AtomicLong skipped = channel.attr(SKIPPED).get();
+            if (skipped != null) {
+                skipped.incrementAndGet();
+            }
+        }
+        return false;
+    }
+}

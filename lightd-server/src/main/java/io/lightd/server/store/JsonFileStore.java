@@ -1,0 +1,76 @@
+package io.lightd.server.store;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * One JSON file of the registry, saved atomically on the storage executor. A save writes the
+ * snapshot as it is when the write runs, so saves queued behind one another collapse into one
+ * write; each returned future completes once a write that includes the caller's change is on disk.
+ * {@link #save()} may be called from any thread.
+ */
+public final class JsonFileStore {
+
+    private final Path file;
+    private final Executor storage;
+    private final Supplier<JsonElement> snapshot;
+    private final AtomicLong requested = new AtomicLong();
+    private volatile long written;
+
+    public JsonFileStore(Path file, Executor storage, Supplier<JsonElement> snapshot) {
+        this.file = file;
+        this.storage = storage;
+        this.snapshot = snapshot;
+    }
+
+    /** Makes the stores of one registry folder, all writing on one storage executor. */
+    public record Factory(Path folder, Executor storage) {
+        public JsonFileStore create(String name, Supplier<JsonElement> snapshot) {
+            return new JsonFileStore(folder.resolve(name), storage, snapshot);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Reads the file; null when it does not exist yet. Blocking: for start-up. */
+    public JsonElement load() throws IOException {
+        try {
+            return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (JsonParseException e) {
+            throw new IOException(file + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** Schedules a write of the current snapshot; completes when it (or a later one) is on disk. */
+    public CompletableFuture<Void> save() {
+        long generation = requested.incrementAndGet();
+        return CompletableFuture.runAsync(() -> {
+            if (written >= generation) {
+                return;
+            }
+            long covers = requested.get();
+            byte[] content = snapshot.get().toString().getBytes(StandardCharsets.UTF_8);
+            try {
+                AtomicFiles.write(file, content, true);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+            }
+            written = covers;
+        }, storage);
+    }
+}

@@ -1,0 +1,49 @@
+package io.lightd.server.ws;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Counts WebSocket connections in total and per container, against the configured caps. Thread-safe. */
+public final class ConnectionLimiter {
+
+    private final int maxTotal;
+    private final int maxPerContainer;
+    private final AtomicInteger total = new AtomicInteger();
+    private final Map<String, Integer> perContainer = new ConcurrentHashMap<>();
+
+    public ConnectionLimiter(int maxTotal, int maxPerContainer) {
+        this.maxTotal = maxTotal;
+        this.maxPerContainer = maxPerContainer;
+    }
+
+    /** Takes a place for a connection to {@code containerId}; false when either cap is reached. */
+    public boolean tryAcquire(String containerId) {
+        if (total.incrementAndGet() > maxTotal) {
+            total.decrementAndGet();
+            return false;
+        }
+        boolean[] admitted = {false};
+        perContainer.compute(containerId, (id, n) -> {
+            int count = n == null ? 0 : n;
+            if (count >= maxPerContainer) {
+                return n;
+            }
+            admitted[0] = true;
+            return count + 1;
+        });
+        if (!admitted[0]) {
+            total.decrementAndGet();
+        }
+        return admitted[0];
+    }
+
+    public void release(String containerId) {
+        perContainer.computeIfPresent(containerId, (id, n) -> n <= 1 ? null : n - 1);
+        total.decrementAndGet();
+    }
+
+    public int total() {
+        return total.get();
+    }
+}

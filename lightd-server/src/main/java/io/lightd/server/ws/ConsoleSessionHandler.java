@@ -1,0 +1,208 @@
+package io.lightd.server.ws;
+
+import io.lightd.protocol.DecodeResult;
+import io.lightd.protocol.InboundEvent;
+import io.lightd.protocol.OutboundEvents;
+import io.lightd.server.auth.TokenStore;
+import io.lightd.server.hub.ActionResult;
+import io.lightd.server.hub.ContainerHub;
+import io.lightd.server.hub.ContainerManager;
+import io.lightd.server.hub.Delivery;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.SocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One console session: after the upgrade it joins the container's hub, routes the client's
+ * commands, power actions and log requests (the same path REST takes), enforces the inbound rate
+ * limit, tells the client about skipped output, pings idle clients, and closes the connection at
+ * its token's expiry instant (4001). Confined to the connection's event loop.
+ */
+public final class ConsoleSessionHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ConsoleSessionHandler.class);
+
+    private final String containerId;
+    private final TokenStore.Grant grant;
+    private final ContainerManager manager;
+    private final LiveSessions sessions;
+    private final Clock clock;
+    private final InboundRateLimiter rateLimiter;
+    private final int pingIntervalSeconds;
+    private final int pongTimeoutSeconds;
+    private final long slowCloseMillis;
+    private ContainerHub hub;
+    private ScheduledFuture<?> expiry;
+    private ScheduledFuture<?> slowClose;
+    private int idleEvents;
+    private final AtomicLong skipped = new AtomicLong();
+
+    public ConsoleSessionHandler(String containerId, TokenStore.Grant grant, ContainerManager manager,
+                                 LiveSessions sessions, Clock clock, InboundRateLimiter rateLimiter,
+                                 int pingIntervalSeconds, int pongTimeoutSeconds, int slowClientCloseSeconds) {
+        this.containerId = containerId;
+        this.grant = grant;
+        this.manager = manager;
+        this.sessions = sessions;
+        this.clock = clock;
+        this.rateLimiter = rateLimiter;
+        this.pingIntervalSeconds = pingIntervalSeconds;
+        this.pongTimeoutSeconds = pongTimeoutSeconds;
+        this.slowCloseMillis = TimeUnit.SECONDS.toMillis(slowClientCloseSeconds);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            open(ctx);
+        } else if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE) {
+            onReaderIdle(ctx, idle);
+        } else {
+            super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    private void open(ChannelHandlerContext ctx) {
+        Channel channel = ctx.channel();
+        channel.attr(Delivery.SKIPPED).set(skipped);
+        if (!grant.isMaster()) {
+            sessions.register(grant.hash(), channel);
+            long delayMillis = Duration.between(clock.instant(), grant.expiresAt()).toMillis();
+            expiry = ctx.executor().schedule(() -> {
+                log.info("ws {} container {}: token expired, closing", remote(channel), containerId);
+                LiveSessions.close(channel, LiveSessions.CLOSE_TOKEN_EXPIRED, "token expired");
+            }, Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
+        }
+        hub = manager.subscribe(containerId, channel);
+        log.info("ws {} container {}: connected ({} token)", remote(channel), containerId,
+                grant.isMaster() ? "master" : "issued");
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof DecodeResult result)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        switch (rateLimiter.onFrame()) {
+            case DROP -> {
+                return;
+            }
+            case DROP_AND_NOTIFY -> {
+                ctx.writeAndFlush(OutboundEvents.daemonMessage("Error: rate limited"));
+                return;
+            }
+            case ACCEPT -> { }
+        }
+        if (result instanceof DecodeResult.Invalid invalid) {
+            ctx.writeAndFlush(OutboundEvents.daemonMessage(invalid.message()));
+        } else if (result instanceof DecodeResult.Decoded decoded) {
+            route(ctx.channel(), decoded.event());
+        }
+    }
+
+    private void route(Channel channel, InboundEvent event) {
+        if (event instanceof InboundEvent.SendCommand command) {
+            reply(channel, manager.command(containerId, command.command()));
+        } else if (event instanceof InboundEvent.Power power) {
+            reply(channel, manager.power(containerId, power.action()));
+        } else if (event instanceof InboundEvent.RequestLogs request && hub != null) {
+            hub.logs(request.lines()).thenAccept(history -> {
+                if (history != null) {
+                    channel.writeAndFlush(OutboundEvents.logs(history));
+                }
+            });
+        }
+    }
+
+    /** Refusals go to the requester only; actions on an unknown container stay silent, as the protocol says. */
+    private static void reply(Channel channel, CompletableFuture<ActionResult> result) {
+        result.thenAccept(r -> {
+            if (!r.accepted() && r.httpStatus() != 404) {
+                channel.writeAndFlush(OutboundEvents.daemonMessage("Error: " + r.error()));
+            }
+        });
+    }
+
+    /** The reader-idle timer fires every ping interval without inbound bytes (pongs count); ping, or give up. */
+    private void onReaderIdle(ChannelHandlerContext ctx, IdleStateEvent idle) {
+        idleEvents = idle.isFirst() ? 1 : idleEvents + 1;
+        long idleSeconds = (long) idleEvents * pingIntervalSeconds;
+        if (idleSeconds >= pongTimeoutSeconds) {
+            log.info("ws {} container {}: no pong for {} s, closing", remote(ctx.channel()), containerId, idleSeconds);
+            LiveSessions.close(ctx.channel(), WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), "ping timeout");
+            return;
+        }
+        ctx.writeAndFlush(new PingWebSocketFrame());
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        Channel channel = ctx.channel();
+        if (channel.isWritable()) {
+            if (slowClose != null) {
+                slowClose.cancel(false);
+                slowClose = null;
+            }
+            long n = skipped.getAndSet(0);
+            if (n > 0) {
+                ctx.writeAndFlush(OutboundEvents.daemonMessage("Error: skipped " + n
+                        + " console messages (slow connection)"));
+            }
+        } else if (slowClose == null) {
+            slowClose = ctx.executor().schedule(() -> {
+                log.info("ws {} container {}: unwritable for {} ms, closing", remote(channel), containerId,
+                        slowCloseMillis);
+                LiveSessions.close(channel, WebSocketCloseStatus.POLICY_VIOLATION.code(), "connection too slow");
+                channel.close();
+            }, slowCloseMillis, TimeUnit.MILLISECONDS);
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (expiry != null) {
+            expiry.cancel(false);
+        }
+        if (slowClose != null) {
+            slowClose.cancel(false);
+        }
+        if (hub != null) {
+            manager.unsubscribe(hub, ctx.channel());
+            hub = null;
+            log.info("ws {} container {}: disconnected", remote(ctx.channel()), containerId);
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            LiveSessions.close(ctx.channel(), WebSocketCloseStatus.MESSAGE_TOO_BIG.code(), "message too big");
+            return;
+        }
+        log.debug("ws {} container {}: closing after error: {}", remote(ctx.channel()), containerId, cause.toString());
+        ctx.close();
+    }
+
+    private static SocketAddress remote(Channel channel) {
+        return channel.remoteAddress();
+    }
+}

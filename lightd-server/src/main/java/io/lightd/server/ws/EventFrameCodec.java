@@ -1,0 +1,40 @@
+package io.lightd.server.ws;
+
+import io.lightd.protocol.DecodeResult;
+import io.lightd.protocol.InboundDecoder;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.MessageToMessageCodec;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.util.List;
+
+/**
+ * Inbound: a data frame becomes a {@link DecodeResult} (an event, or the error text for that
+ * client); binary frames are an error too. Outbound: an event already encoded as UTF-8 JSON bytes
+ * becomes a text frame. Frames hubs share arrive as ready {@link TextWebSocketFrame}s and pass by.
+ */
+public final class EventFrameCodec extends MessageToMessageCodec<WebSocketFrame, byte[]> {
+
+    static final DecodeResult BINARY = new DecodeResult.Invalid("Error: binary frames are not supported; send JSON text");
+
+    @Override
+    public boolean acceptInboundMessage(Object msg) {
+        return msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, WebSocketFrame frame, List<Object> out) {
+        if (frame instanceof TextWebSocketFrame text) {
+            out.add(InboundDecoder.decode(text.text()));
+        } else {
+            out.add(BINARY);
+        }
+    }
+
+    @Override
+    protected void encode(ChannelHandlerContext ctx, byte[] json, List<Object> out) {
+        out.add(new TextWebSocketFrame(Unpooled.wrappedBuffer(json)));
+    }
+}

@@ -1,0 +1,143 @@
+package io.lightd.server.ws;
+
+import io.lightd.server.auth.TokenStore;
+import io.lightd.server.config.LightdConfig;
+import io.lightd.server.hub.ContainerManager;
+import io.lightd.server.hub.InternalIds;
+import io.lightd.server.http.HttpResponses;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Guards {@code GET /ws/{id}}: validates the id (400), the token from {@code ?token=} or
+ * {@code Authorization: Bearer} (401), the browser origin (403) and the connection caps (429), all
+ * before any upgrade. On success it builds the WebSocket part of this connection's pipeline and
+ * hands the request on for the upgrade. Stateless and shared by all connections.
+ */
+@ChannelHandler.Sharable
+public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    public static final String WS_PREFIX = "/ws/";
+    private static final Logger log = LoggerFactory.getLogger(TokenHandshakeHandler.class);
+
+    private final TokenStore tokens;
+    private final ContainerManager manager;
+    private final ConnectionLimiter limiter;
+    private final LiveSessions sessions;
+    private final LightdConfig.Limits limits;
+    private final List<String> allowedOrigins;
+    private final Clock clock;
+
+    public TokenHandshakeHandler(TokenStore tokens, ContainerManager manager, ConnectionLimiter limiter,
+                                 LiveSessions sessions, LightdConfig config, Clock clock) {
+        super(false);
+        this.tokens = tokens;
+        this.manager = manager;
+        this.limiter = limiter;
+        this.sessions = sessions;
+        this.limits = config.limits();
+        this.allowedOrigins = config.allowedOrigins();
+        this.clock = clock;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        try {
+            handle(ctx, request);
+        } catch (RuntimeException e) {
+            request.release();
+            throw e;
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        String id = uri.path().substring(WS_PREFIX.length());
+        if (!HttpMethod.GET.equals(request.method())) {
+            reject(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET to open a WebSocket", id);
+            return;
+        }
+        if (!InternalIds.isValid(id)) {
+            reject(ctx, request, HttpResponseStatus.BAD_REQUEST, InternalIds.problem(), "(invalid)");
+            return;
+        }
+        String origin = request.headers().get(HttpHeaderNames.ORIGIN);
+        if (origin != null && !allowedOrigins.isEmpty() && !allowedOrigins.contains(origin)) {
+            reject(ctx, request, HttpResponseStatus.FORBIDDEN, "origin not allowed", id);
+            return;
+        }
+        if (!limiter.tryAcquire(id)) {
+            reject(ctx, request, HttpResponseStatus.TOO_MANY_REQUESTS, "too many connections", id);
+            return;
+        }
+        Optional<TokenStore.Grant> grant = tokens.authenticate(presentedToken(request, uri));
+        if (grant.isEmpty()) {
+            limiter.release(id);
+            reject(ctx, request, HttpResponseStatus.UNAUTHORIZED, "invalid or expired token", id);
+            return;
+        }
+        ctx.channel().closeFuture().addListener(f -> limiter.release(id));
+        installWebSocket(ctx.pipeline(), ctx.name(), uri.path(), id, grant.get());
+        ctx.pipeline().remove(this);
+        ctx.fireChannelRead(request);
+    }
+
+    private void installWebSocket(ChannelPipeline pipeline, String after, String path, String id,
+                                  TokenStore.Grant grant) {
+        WebSocketServerProtocolConfig config = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(path)
+                .checkStartsWith(true)
+                .handleCloseFrames(true)
+                .dropPongFrames(true)
+                .handshakeTimeoutMillis(10_000)
+                .decoderConfig(WebSocketDecoderConfig.newBuilder()
+                        .maxFramePayloadLength(limits.maxFrameBytes())
+                        .allowExtensions(false)
+                        .closeOnProtocolViolation(true)
+                        .build())
+                .build();
+        InboundRateLimiter rateLimiter = new InboundRateLimiter(limits.inboundRatePerSecond(), limits.inboundBurst(),
+                System::nanoTime);
+        pipeline.addAfter(after, "idle", new IdleStateHandler(limits.pingIntervalSeconds(), 0, 0, TimeUnit.SECONDS));
+        pipeline.addAfter("idle", "ws-protocol", new WebSocketServerProtocolHandler(config));
+        pipeline.addAfter("ws-protocol", "ws-aggregator", new WebSocketFrameAggregator(limits.maxFrameBytes()));
+        pipeline.addAfter("ws-aggregator", "event-codec", new EventFrameCodec());
+        pipeline.addAfter("event-codec", "console-session", new ConsoleSessionHandler(id, grant, manager, sessions,
+                clock, rateLimiter, limits.pingIntervalSeconds(), limits.pongTimeoutSeconds(),
+                limits.slowClientCloseSeconds()));
+    }
+
+    static String presentedToken(FullHttpRequest request, QueryStringDecoder uri) {
+        String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return header.substring(7).trim();
+        }
+        List<String> query = uri.parameters().get("token");
+        return query == null || query.isEmpty() ? null : query.get(0);
+    }
+
+    private static void reject(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
+                               String message, String id) {
+        request.release();
+        log.info("ws {} container {}: refused with {} ({})", ctx.channel().remoteAddress(), id, status.code(), message);
+        HttpResponses.sendError(ctx, status, message, false);
+    }
+}
