@@ -418,9 +418,13 @@ public final class ContainerHub {
 
     private void onConsoleText(String text) {
         history.append(text);
+        broadcastConsole(text);
         if (run != null && !run.patternMatched && startPattern != null && state == ContainerState.STARTING) {
             matchStartPattern(text);
         }
+    }
+
+    private void broadcastConsole(String text) {
         if (subscribers.isEmpty()) {
             return;
         }

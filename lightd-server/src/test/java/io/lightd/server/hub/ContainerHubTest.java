@@ -1,0 +1,303 @@
+package io.lightd.server.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.lightd.protocol.ContainerState;
+import io.lightd.protocol.PowerAction;
+import io.lightd.protocol.Stats;
+import io.lightd.server.store.ContainerRegistry;
+import io.lightd.server.store.JsonFileStore;
+import io.netty.channel.DefaultChannelId;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The hub's state machine and fan-out, on an embedded loop with a hand-driven runtime. */
+class ContainerHubTest {
+
+    private static final String ID = "srv-1";
+
+    @TempDir
+    Path dir;
+    private final EmbeddedChannel loopChannel = new EmbeddedChannel();
+    private final FakeRuntime runtime = new FakeRuntime();
+    private final List<EmbeddedChannel> clients = new ArrayList<>();
+    private ContainerRegistry registry;
+    private ContainerHub hub;
+
+    @BeforeEach
+    void setUp() {
+        registry = new ContainerRegistry(new JsonFileStore.Factory(dir, Runnable::run));
+        Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+        hub = new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock, Duration.ofSeconds(5), 100, 1 << 20);
+    }
+
+    @AfterEach
+    void tearDown() {
+        for (EmbeddedChannel c : clients) {
+            c.finishAndReleaseAll();
+        }
+        loopChannel.finishAndReleaseAll();
+    }
+
+    private EmbeddedChannel client() {
+        EmbeddedChannel c = new EmbeddedChannel(DefaultChannelId.newInstance());
+        clients.add(c);
+        hub.subscribe(c);
+        return c;
+    }
+
+    /** Runs what the hub queued on its loop (runtime completions hop back there). */
+    private void settle() {
+        loopChannel.runPendingTasks();
+    }
+
+    private List<String> frames(EmbeddedChannel c) {
+        settle();
+        List<String> out = new ArrayList<>();
+        for (Object o; (o = c.readOutbound()) != null; ) {
+            TextWebSocketFrame f = (TextWebSocketFrame) o;
+            out.add(f.content().toString(StandardCharsets.UTF_8));
+            f.release();
+        }
+        return out;
+    }
+
+    private static String event(String state) {
+        return "{\"event\":\"event\",\"data\":\"" + state + "\"}";
+    }
+
+    private static String daemon(String text) {
+        return "{\"event\":\"daemon_message\",\"data\":\"" + text + "\"}";
+    }
+
+    private void create(String startPattern) {
+        ContainerRecord r = ContainerRecord.fromCreateBody(JsonParser.parseString(
+                "{\"internal_id\":\"" + ID + "\",\"image\":\"img\",\"startup_command\":\"run\""
+                        + (startPattern == null ? "" : ",\"start_pattern\":\"" + startPattern + "\"")
+                        + ",\"stop_command\":\"stop\\n\"}").getAsJsonObject(), Instant.EPOCH);
+        registry.putIfAbsent(r);
+        hub.create(r);
+        settle();
+    }
+
+    private ActionResult power(PowerAction action) {
+        ActionResult result = hub.power(action).join();
+        settle();
+        return result;
+    }
+
+    @Test
+    void unknownContainerSendsNothingUntilCreated() {
+        EmbeddedChannel c = client();
+        assertThat(frames(c)).isEmpty();
+        assertThat(hub.logs(OptionalInt.empty()).join()).isNull();
+        create(null);
+        assertThat(frames(c)).containsExactly(event("installing"), event("installed"));
+    }
+
+    @Test
+    void newSubscriberGetsCurrentStateThenLatestStatsWhenRunning() {
+        create(null);
+        power(PowerAction.START);
+        runtime.stats(ID, new Stats(1.234, 10, 20, 0, 0, 5, 6));
+        EmbeddedChannel late = client();
+        List<String> got = frames(late);
+        assertThat(got).hasSize(2);
+        assertThat(got.get(0)).isEqualTo(event("running"));
+        JsonObject stats = JsonParser.parseString(got.get(1)).getAsJsonObject();
+        assertThat(stats.get("event").getAsString()).isEqualTo("stats");
+        assertThat(stats.get("cpu_usage").getAsDouble()).isEqualTo(1.23);
+    }
+
+    @Test
+    void startWithoutPatternIsRunningAtOnce() {
+        create(null);
+        EmbeddedChannel c = client();
+        frames(c);
+        assertThat(power(PowerAction.START).accepted()).isTrue();
+        assertThat(frames(c)).containsExactly(event("starting"), daemon("Container started"), event("running"));
+        assertThat(registry.get(ID).state()).isEqualTo(ContainerState.RUNNING);
+    }
+
+    @Test
+    void startWithPatternIsRunningWhenALineMatchesEvenIfSplit() {
+        create("Done \\\\(");
+        EmbeddedChannel c = client();
+        frames(c);
+        power(PowerAction.START);
+        assertThat(frames(c)).containsExactly(event("starting"), daemon("Container started"));
+        runtime.output(ID, "Loading\nDo");
+        loopChannel.advanceTimeBy(50, TimeUnit.MILLISECONDS);
+        loopChannel.runScheduledPendingTasks();
+        runtime.output(ID, "ne (1.2s)\n");
+        assertThat(frames(c)).containsExactly(
+                "{\"event\":\"console\",\"data\":\"Loading\\n\"}",
+                "{\"event\":\"console duplicate\",\"data\":\"Loading\\n\"}",
+                "{\"event\":\"console\",\"data\":\"Do\"}",
+                "{\"event\":\"console duplicate\",\"data\":\"Do\"}",
+                "{\"event\":\"console\",\"data\":\"ne (1.2s)\\n\"}",
+                "{\"event\":\"console duplicate\",\"data\":\"ne (1.2s)\\n\"}",
+                event("running"), daemon("Server started"));
+    }
+
+    @Test
+    void everySubscriberGetsConsoleThenDuplicateWithIdenticalData() {
+        create(null);
+        EmbeddedChannel a = client();
+        EmbeddedChannel b = client();
+        power(PowerAction.START);
+        frames(a);
+        frames(b);
+        runtime.output(ID, "h\u00e9llo\n\n\r\n");
+        String console = "{\"event\":\"console\",\"data\":\"h\u00e9llo\\n\\n\\r\\n\"}";
+        String duplicate = "{\"event\":\"console duplicate\",\"data\":\"h\u00e9llo\\n\\n\\r\\n\"}";
+        assertThat(frames(a)).containsExactly(console, duplicate);
+        assertThat(frames(b)).containsExactly(console, duplicate);
+    }
+
+    @Test
+    void stopSendsStopCommandAndRequestedExitHasNoError() {
+        create(null);
+        power(PowerAction.START);
+        EmbeddedChannel c = client();
+        frames(c);
+        assertThat(power(PowerAction.STOP).accepted()).isTrue();
+        assertThat(runtime.calls).contains("stop " + ID + " stop\n");
+        runtime.exit(ID, 0);
+        assertThat(frames(c)).containsExactly(event("stopping"), event("exit"), daemon("Container stopped"));
+    }
+
+    @Test
+    void killThenExit() {
+        create(null);
+        power(PowerAction.START);
+        EmbeddedChannel c = client();
+        frames(c);
+        power(PowerAction.KILL);
+        assertThat(runtime.calls).contains("kill " + ID);
+        runtime.exit(ID, 137);
+        assertThat(frames(c)).containsExactly(event("stopping"), event("exit"), daemon("Container stopped"));
+    }
+
+    @Test
+    void unrequestedExitReportsItsCode() {
+        create(null);
+        power(PowerAction.START);
+        EmbeddedChannel c = client();
+        frames(c);
+        runtime.output(ID, "bye");
+        runtime.exit(ID, 3);
+        assertThat(frames(c)).containsExactly(
+                "{\"event\":\"console\",\"data\":\"bye\"}",
+                "{\"event\":\"console duplicate\",\"data\":\"bye\"}",
+                event("exit"), daemon("Container stopped"), daemon("Error: server exited with code 3"));
+    }
+
+    @Test
+    void restartStopsThenStartsAndSaysRestarted() {
+        create(null);
+        power(PowerAction.START);
+        EmbeddedChannel c = client();
+        frames(c);
+        power(PowerAction.RESTART);
+        runtime.exit(ID, 0);
+        settle();
+        assertThat(frames(c)).containsExactly(event("stopping"), event("exit"), daemon("Container stopped"),
+                event("starting"), daemon("Container started"), event("running"), daemon("Container restarted"));
+        assertThat(runtime.calls).containsSubsequence("start " + ID, "stop " + ID + " stop\n", "start " + ID);
+    }
+
+    @Test
+    void startingTwiceAndStoppingWhenStoppedAreRefused() {
+        create(null);
+        assertThat(power(PowerAction.STOP)).isEqualTo(ActionResult.conflict("not running"));
+        assertThat(power(PowerAction.KILL)).isEqualTo(ActionResult.conflict("not running"));
+        power(PowerAction.START);
+        assertThat(power(PowerAction.START)).isEqualTo(ActionResult.conflict("already running"));
+        assertThat(runtime.calls.stream().filter(s -> s.startsWith("start")).count()).isEqualTo(1);
+    }
+
+    @Test
+    void commandsGoToStdinOnlyWhileRunning() {
+        create(null);
+        assertThat(hub.command("say hi\n").join()).isEqualTo(ActionResult.conflict("not running"));
+        power(PowerAction.START);
+        assertThat(hub.command("say hi\n").join().accepted()).isTrue();
+        settle();
+        assertThat(new String(runtime.stdin.get(0), StandardCharsets.UTF_8)).isEqualTo("say hi\n");
+    }
+
+    @Test
+    void statsAreSentOnlyWhenTheyChange() {
+        create(null);
+        power(PowerAction.START);
+        EmbeddedChannel c = client();
+        frames(c);
+        runtime.stats(ID, new Stats(10.001, 1, 2, 3, 4, 5, 6));
+        runtime.stats(ID, new Stats(10.004, 1, 2, 3, 4, 5, 6));
+        runtime.stats(ID, new Stats(10.004, 1, 2, 3, 4, 5, 7));
+        assertThat(frames(c)).hasSize(2);
+    }
+
+    @Test
+    void failedInstallIsReportedAndBlocksStart() {
+        runtime.installExitCode = 2;
+        runtime.installOutput = "fetching...\n".getBytes(StandardCharsets.UTF_8);
+        EmbeddedChannel c = client();
+        create(null);
+        assertThat(frames(c)).containsExactly(event("installing"),
+                "{\"event\":\"console\",\"data\":\"fetching...\\n\"}",
+                "{\"event\":\"console duplicate\",\"data\":\"fetching...\\n\"}",
+                daemon("Error: install failed (exit 2)"), event("exit"));
+        assertThat(registry.get(ID).installState().wireName()).isEqualTo("failed");
+        assertThat(power(PowerAction.START).accepted()).isFalse();
+    }
+
+    @Test
+    void failedStartEndsInExitWithAnError() {
+        runtime.failStartWith = new IllegalStateException("no such binary");
+        create(null);
+        EmbeddedChannel c = client();
+        frames(c);
+        power(PowerAction.START);
+        assertThat(frames(c)).containsExactly(event("starting"), daemon("Error: start failed: no such binary"),
+                event("exit"));
+    }
+
+    @Test
+    void logsReturnTheHistoryOldestFirst() {
+        create(null);
+        power(PowerAction.START);
+        runtime.output(ID, "one\ntwo\nthree\n");
+        assertThat(hub.logs(OptionalInt.empty()).join()).isEqualTo("one\ntwo\nthree\n");
+        assertThat(hub.logs(OptionalInt.of(2)).join()).isEqualTo("two\nthree\n");
+    }
+
+    @Test
+    void deleteGoesSilentAndRemovesTheRuntimeContainer() {
+        create(null);
+        EmbeddedChannel c = client();
+        frames(c);
+        hub.delete().join();
+        settle();
+        assertThat(runtime.calls).contains("remove " + ID);
+        assertThat(hub.power(PowerAction.START).join()).isEqualTo(ActionResult.notFound("unknown container"));
+        assertThat(frames(c)).isEmpty();
+    }
+}

@@ -1,0 +1,123 @@
+package io.lightd.server.hub;
+
+import io.lightd.protocol.Stats;
+import io.lightd.runtime.ContainerRuntime;
+import io.lightd.runtime.ContainerSpec;
+import io.lightd.runtime.InstallListener;
+import io.lightd.runtime.RuntimeListener;
+import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.EventExecutor;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A runtime the test drives by hand: it records every call, completes at once, and lets the test
+ * emit output, stats and exits to the current listener. Single-threaded (the embedded loop).
+ */
+final class FakeRuntime implements ContainerRuntime {
+
+    final List<String> calls = new ArrayList<>();
+    final Map<String, RuntimeListener> listeners = new HashMap<>();
+    final Map<String, EventExecutor> loops = new HashMap<>();
+    final List<byte[]> stdin = new ArrayList<>();
+    int installExitCode;
+    byte[] installOutput = new byte[0];
+    RuntimeException failStartWith;
+
+    @Override
+    public String name() {
+        return "fake";
+    }
+
+    @Override
+    public boolean isolated() {
+        return true;
+    }
+
+    @Override
+    public CompletableFuture<Integer> install(ContainerSpec spec, EventExecutor loop, InstallListener listener) {
+        calls.add("install " + spec.internalId());
+        if (installOutput.length > 0) {
+            listener.onOutput(Unpooled.wrappedBuffer(installOutput));
+        }
+        return CompletableFuture.completedFuture(installExitCode);
+    }
+
+    @Override
+    public CompletableFuture<Void> start(ContainerSpec spec, EventExecutor loop, RuntimeListener listener) {
+        calls.add("start " + spec.internalId());
+        if (failStartWith != null) {
+            return CompletableFuture.failedFuture(failStartWith);
+        }
+        listeners.put(spec.internalId(), listener);
+        loops.put(spec.internalId(), loop);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> attach(ContainerSpec spec, EventExecutor loop, RuntimeListener listener) {
+        calls.add("attach " + spec.internalId());
+        return CompletableFuture.completedFuture(false);
+    }
+
+    @Override
+    public CompletableFuture<Void> stop(String internalId, String stopCommand, Duration timeout) {
+        calls.add("stop " + internalId + " " + stopCommand);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> kill(String internalId) {
+        calls.add("kill " + internalId);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> writeStdin(String internalId, byte[] data) {
+        calls.add("stdin " + internalId);
+        stdin.add(data);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> remove(String internalId) {
+        calls.add("remove " + internalId);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> logTail(String internalId, int maxBytes) {
+        return CompletableFuture.completedFuture(new byte[0]);
+    }
+
+    @Override
+    public CompletableFuture<Set<String>> listRunning() {
+        return CompletableFuture.completedFuture(Set.of());
+    }
+
+    @Override
+    public void close() {
+    }
+
+    void output(String id, byte[] bytes) {
+        listeners.get(id).onOutput(Unpooled.wrappedBuffer(bytes));
+    }
+
+    void output(String id, String text) {
+        output(id, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    void stats(String id, Stats stats) {
+        listeners.get(id).onStats(stats);
+    }
+
+    void exit(String id, int code) {
+        listeners.remove(id).onExit(code);
+    }
+}
