@@ -1,0 +1,122 @@
+package io.lightd.server.ws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lightd.protocol.DecodeResult;
+import io.lightd.server.auth.TokenStore;
+import io.lightd.server.config.LightdConfig;
+import io.lightd.server.hub.ContainerManager;
+import io.lightd.server.store.ContainerRegistry;
+import io.lightd.server.store.JsonFileStore;
+import io.netty.channel.DefaultEventLoopGroup;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The session handler on an embedded channel whose clock the test moves: expiry, errors, rate limit. */
+class ConsoleSessionHandlerTest {
+
+    private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+    @TempDir
+    Path dir;
+    private final DefaultEventLoopGroup hubs = new DefaultEventLoopGroup(1);
+
+    @AfterEach
+    void tearDown() {
+        hubs.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+    }
+
+    private EmbeddedChannel session(TokenStore.Grant grant, AtomicLong nanos) {
+        ContainerManager manager = new ContainerManager(hubs, new io.lightd.server.hub.FakeRuntimeAccess().runtime(),
+                new ContainerRegistry(new JsonFileStore.Factory(dir, Runnable::run)),
+                LightdConfig.Defaults.limits(), Clock.systemUTC(), dir, Runnable::run);
+        ConsoleSessionHandler handler = new ConsoleSessionHandler("c-1", grant, manager, new LiveSessions(),
+                Clock.fixed(NOW, ZoneOffset.UTC), new InboundRateLimiter(1, 2, nanos::get), 20, 60, 30);
+        EmbeddedChannel ch = new EmbeddedChannel(new EventFrameCodec(), handler);
+        ch.pipeline().fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete("/ws/c-1",
+                EmptyHttpHeaders.INSTANCE, null));
+        return ch;
+    }
+
+    private static String text(EmbeddedChannel ch) {
+        TextWebSocketFrame f = ch.readOutbound();
+        try {
+            return f.text();
+        } finally {
+            f.release();
+        }
+    }
+
+    @Test
+    void closesWith4001AtTheTokenExpiryInstant() {
+        EmbeddedChannel ch = session(new TokenStore.Grant("h", NOW.plusSeconds(90)), new AtomicLong());
+        ch.advanceTimeBy(89, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat((Object) ch.readOutbound()).isNull();
+        ch.advanceTimeBy(1, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        CloseWebSocketFrame close = ch.readOutbound();
+        assertThat(close.statusCode()).isEqualTo(4001);
+        assertThat(close.reasonText()).isEqualTo("token expired");
+        close.release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void masterTokenNeverExpires() {
+        EmbeddedChannel ch = session(new TokenStore.Grant("h", null), new AtomicLong());
+        ch.advanceTimeBy(3650, TimeUnit.DAYS);
+        ch.runScheduledPendingTasks();
+        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat(ch.isActive()).isTrue();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void badFramesGetAnErrorAndFloodsOneRateLimitNotice() {
+        AtomicLong nanos = new AtomicLong();
+        EmbeddedChannel ch = session(new TokenStore.Grant("h", null), nanos);
+        ch.writeInbound(new TextWebSocketFrame("{}"));
+        assertThat(text(ch)).isEqualTo("{\"event\":\"daemon_message\",\"data\":\"Error: missing \\\"event\\\"\"}");
+        ch.writeInbound(new TextWebSocketFrame("{}"));
+        text(ch);
+        ch.writeInbound(new TextWebSocketFrame("{}"));
+        ch.writeInbound(new TextWebSocketFrame("{}"));
+        ch.writeInbound(new TextWebSocketFrame("{}"));
+        assertThat(text(ch)).isEqualTo("{\"event\":\"daemon_message\",\"data\":\"Error: rate limited\"}");
+        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat(ch.isActive()).isTrue();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void pingsAnIdleClientAndClosesOneThatStaysSilent() {
+        EmbeddedChannel ch = session(new TokenStore.Grant("h", null), new AtomicLong());
+        ch.pipeline().addFirst(new io.netty.handler.timeout.IdleStateHandler(20, 0, 0, TimeUnit.SECONDS));
+        for (int i = 0; i < 2; i++) {
+            ch.advanceTimeBy(20, TimeUnit.SECONDS);
+            ch.runScheduledPendingTasks();
+            Object ping = ch.readOutbound();
+            assertThat(ping).isInstanceOf(io.netty.handler.codec.http.websocketx.PingWebSocketFrame.class);
+            io.netty.util.ReferenceCountUtil.release(ping);
+        }
+        ch.advanceTimeBy(20, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        CloseWebSocketFrame close = ch.readOutbound();
+        assertThat(close.reasonText()).isEqualTo("ping timeout");
+        close.release();
+        ch.finishAndReleaseAll();
+    }
+}

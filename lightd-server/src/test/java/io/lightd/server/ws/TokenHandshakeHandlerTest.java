@@ -1,0 +1,126 @@
+package io.lightd.server.ws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import io.lightd.server.auth.TokenStore;
+import io.lightd.server.config.ConfigLoader;
+import io.lightd.server.config.LightdConfig;
+import io.lightd.server.hub.ContainerManager;
+import io.lightd.server.hub.FakeRuntimeAccess;
+import io.lightd.server.store.ContainerRegistry;
+import io.lightd.server.store.JsonFileStore;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.channel.DefaultEventLoopGroup;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every refusal happens before the upgrade, with the right status and a JSON error. */
+class TokenHandshakeHandlerTest {
+
+    private static final String MASTER = "lightd_handshake-test-master";
+    @TempDir
+    Path dir;
+    private final DefaultEventLoopGroup hubs = new DefaultEventLoopGroup(1);
+    private TokenStore tokens;
+    private ConnectionLimiter limiter;
+    private TokenHandshakeHandler handler;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        JsonObject json = ConfigLoader.defaultsJson(MASTER);
+        json.getAsJsonArray("allowed_origins").add("https://panel.example");
+        json.getAsJsonObject("limits").addProperty("max_connections_per_container", 1);
+        LightdConfig config = ConfigLoader.parse(json, dir);
+        JsonFileStore.Factory files = new JsonFileStore.Factory(dir, Runnable::run);
+        tokens = new TokenStore(MASTER, Clock.systemUTC(), files);
+        limiter = new ConnectionLimiter(10, 1);
+        ContainerManager manager = new ContainerManager(hubs, new FakeRuntimeAccess().runtime(),
+                new ContainerRegistry(files), config.limits(), Clock.systemUTC(), dir, Runnable::run);
+        handler = new TokenHandshakeHandler(tokens, manager, limiter, new LiveSessions(), config, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void tearDown() {
+        hubs.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+    }
+
+    /** A browser-like upgrade request as raw bytes, with extra header lines. */
+    private static String get(String uri, String... headers) {
+        StringBuilder b = new StringBuilder("GET " + uri + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
+        for (String h : headers) {
+            b.append(h).append("\r\n");
+        }
+        return b.append("\r\n").toString();
+    }
+
+    private record Answer(int status, String text) {
+    }
+
+    /** Runs the request through codec, aggregator and the guard; returns the status line's code and the reply. */
+    private Answer send(String request) {
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new HttpObjectAggregator(8192), handler);
+        ch.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
+        StringBuilder out = new StringBuilder();
+        for (Object o; (o = ch.readOutbound()) != null; ) {
+            ByteBuf buf = (ByteBuf) o;
+            out.append(buf.toString(StandardCharsets.UTF_8));
+            buf.release();
+        }
+        ch.finishAndReleaseAll();
+        String text = out.toString();
+        int status = text.startsWith("HTTP/1.1 ") ? Integer.parseInt(text.substring(9, 12)) : 0;
+        return new Answer(status, text);
+    }
+
+    @Test
+    void badIdIs400() {
+        Answer a = send(get("/ws/..%2Fetc?token=" + MASTER));
+        assertThat(a.status()).isEqualTo(400);
+        assertThat(a.text()).contains("{\"error\":").doesNotContain("Upgrade: websocket");
+    }
+
+    @Test
+    void missingOrWrongTokenIs401() {
+        assertThat(send(get("/ws/c-1")).status()).isEqualTo(401);
+        assertThat(send(get("/ws/c-1?token=lightd_wrong")).status()).isEqualTo(401);
+    }
+
+    @Test
+    void foreignOriginIs403AndListedOriginPasses() {
+        assertThat(send(get("/ws/c-1?token=" + MASTER, "Origin: https://evil.example")).status()).isEqualTo(403);
+        assertThat(send(get("/ws/c-1?token=" + MASTER, "Origin: https://panel.example")).status()).isEqualTo(101);
+    }
+
+    @Test
+    void overTheCapIs429() {
+        assertThat(limiter.tryAcquire("c-1")).isTrue();
+        assertThat(send(get("/ws/c-1?token=" + MASTER)).status()).isEqualTo(429);
+        limiter.release("c-1");
+    }
+
+    @Test
+    void bearerHeaderIsAcceptedAndBuildsTheWebSocketPipeline() {
+        assertThat(send(get("/ws/c-1", "Authorization: Bearer " + MASTER)).status()).isEqualTo(101);
+    }
+
+    @Test
+    void singleUseTokenIsConsumedByTheFirstUpgrade() {
+        String token = tokens.issue(Duration.ofMinutes(5), true).join().token();
+        assertThat(send(get("/ws/c-1?token=" + token)).status()).isEqualTo(101);
+        assertThat(send(get("/ws/c-1?token=" + token)).status()).isEqualTo(401);
+    }
+}
