@@ -1,0 +1,302 @@
+package io.lightd.runtime.docker;
+
+import io.lightd.protocol.Stats;
+import io.lightd.runtime.ContainerNotFoundException;
+import io.lightd.runtime.RuntimeListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run of a container's process as lightd watches it: the attach stream (output, stdin), the
+ * stats stream, and the exit. It delivers everything to the run's {@link RuntimeListener} on the
+ * run's loop, and makes sure {@code onExit} comes once and after the last output.
+ *
+ * <p>How the exit is ordered: the engine's {@code die} event (through the runtime's one events
+ * stream) carries the exit code, and the attach stream ends when the engine has sent the last
+ * output. {@code onExit} is delivered when both are known. If the attach stream ends and no
+ * {@code die} comes within {@link #DIE_GRACE_MILLIS} (an event missed while the events stream was
+ * reconnecting), the container is inspected: stopped gives the exit code, gone gives -1, still
+ * running means the attach stream itself was lost, and it is re-opened with backoff. If {@code die}
+ * comes and the attach stream stays open for {@link #ATTACH_GRACE_MILLIS}, it is closed. A
+ * {@code die} before this run saw its own {@code start} event belongs to an earlier run and is
+ * ignored.
+ *
+ * <p>Threads: all state is confined to {@link #loop}; the public entry points hop there. The attach
+ * and stats channels are registered on that loop when it is one of the runtime's group, so output
+ * and stats need no hop.
+ */
+final class ContainerRun implements AttachStream.Sink {
+
+    private static final Logger log = LoggerFactory.getLogger(ContainerRun.class);
+    static final long DIE_GRACE_MILLIS = 2_000;
+    static final long ATTACH_GRACE_MILLIS = 5_000;
+    private static final long MAX_REATTACH_BACKOFF_MILLIS = 30_000;
+
+    final String internalId;
+    final String containerName;
+    final EventExecutor loop;
+    /** {@link #loop} as a loop of the runtime's group, or null when it is not one. */
+    final EventLoop channelLoop;
+    private final RuntimeListener listener;
+    private final DockerRuntime runtime;
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+
+    /** Written on the loop, read by {@link DockerRuntime#writeStdin} from any thread. */
+    private volatile AttachStream attach;
+    private ReopeningStream stats;
+    private boolean startSeen;
+    private Integer dieCode;
+    private boolean finished;
+    private ScheduledFuture<?> timer;
+    private long reattachBackoffMillis = 500;
+
+    ContainerRun(String internalId, String containerName, EventExecutor loop, EventLoop channelLoop,
+                 RuntimeListener listener, DockerRuntime runtime) {
+        this.internalId = internalId;
+        this.containerName = containerName;
+        this.loop = loop;
+        this.channelLoop = channelLoop;
+        this.listener = listener;
+        this.runtime = runtime;
+    }
+
+    /** Completes with the exit code once {@code onExit} was delivered. */
+    CompletableFuture<Integer> exit() {
+        return exit;
+    }
+
+    AttachStream attachStream() {
+        return attach;
+    }
+
+    /** The attach stream is open (before the process starts, or on a re-attach). */
+    void attached(AttachStream stream) {
+        onLoop(() -> {
+            if (finished) {
+                stream.close();
+            } else {
+                attach = stream;
+            }
+        });
+    }
+
+    /** The process runs: set on re-attach, where no {@code start} event will come. */
+    void markStarted() {
+        onLoop(() -> startSeen = true);
+    }
+
+    /** Opens the stats stream (once the process runs). */
+    void startStats() {
+        onLoop(() -> {
+            if (!finished && stats == null) {
+                stats = runtime.statsStream(this);
+                stats.start();
+            }
+        });
+    }
+
+    // ---- attach stream (called on the attach channel's loop) ----
+
+    @Override
+    public void onOutput(ByteBuf chunk) {
+        if (loop.inEventLoop()) {
+            deliver(chunk);
+        } else {
+            loop.execute(() -> deliver(chunk));
+        }
+    }
+
+    private void deliver(ByteBuf chunk) {
+        if (finished) {
+            chunk.release();
+            return;
+        }
+        try {
+            listener.onOutput(chunk);
+        } catch (RuntimeException e) {
+            log.warn("{}: output listener failed", internalId, e);
+        }
+    }
+
+    @Override
+    public void onEnd() {
+        onLoop(this::attachEnded);
+    }
+
+    private void attachEnded() {
+        attach = null;
+        if (finished) {
+            return;
+        }
+        if (dieCode != null) {
+            finish(dieCode);
+        } else {
+            schedule(DIE_GRACE_MILLIS, this::checkState);
+        }
+    }
+
+    // ---- engine events and stats ----
+
+    void onEngineEvent(String action, Map<String, String> attributes) {
+        onLoop(() -> {
+            if (finished || action == null) {
+                return;
+            }
+            switch (action) {
+                case "start" -> startSeen = true;
+                case "die" -> {
+                    if (!startSeen) {
+                        log.debug("{}: ignoring a die event of an earlier run", internalId);
+                        return;
+                    }
+                    dieCode = parseExitCode(attributes.get("exitCode"));
+                    if (attach == null) {
+                        finish(dieCode);
+                    } else {
+                        AttachStream stream = attach;
+                        schedule(ATTACH_GRACE_MILLIS, () -> {
+                            log.info("{}: attach stream still open {} ms after the exit; closing it",
+                                    internalId, ATTACH_GRACE_MILLIS);
+                            stream.close();
+                        });
+                    }
+                }
+                case "oom" -> log.info("{}: out of memory", internalId);
+                default -> { }
+            }
+        });
+    }
+
+    void onStats(Stats sample) {
+        onLoop(() -> {
+            if (!finished) {
+                try {
+                    listener.onStats(sample);
+                } catch (RuntimeException e) {
+                    log.warn("{}: stats listener failed", internalId, e);
+                }
+            }
+        });
+    }
+
+    // ---- recovery ----
+
+    private void checkState() {
+        runtime.inspectState(internalId).whenComplete((state, error) -> onLoop(() -> {
+            if (finished) {
+                return;
+            }
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+                if (cause instanceof ContainerNotFoundException) {
+                    log.info("{}: container is gone", internalId);
+                    finish(dieCode != null ? dieCode : -1);
+                } else {
+                    log.info("{}: cannot inspect the container ({}); retrying", internalId, cause.toString());
+                    retryLater();
+                }
+            } else if (!state.running()) {
+                finish(dieCode != null ? dieCode : state.exitCode());
+            } else if (attach == null) {
+                log.info("{}: attach stream lost while the container runs; re-attaching", internalId);
+                reattach();
+            }
+        }));
+    }
+
+    private void reattach() {
+        runtime.openAttach(this, true).whenComplete((stream, error) -> onLoop(() -> {
+            if (error != null) {
+                if (finished) {
+                    return;
+                }
+                log.info("{}: re-attach failed ({}); retrying", internalId, error.toString());
+                retryLater();
+                return;
+            }
+            if (finished) {
+                stream.close();
+                return;
+            }
+            reattachBackoffMillis = 500;
+            attach = stream;
+        }));
+    }
+
+    private void retryLater() {
+        long delay = reattachBackoffMillis;
+        reattachBackoffMillis = Math.min(delay * 2, MAX_REATTACH_BACKOFF_MILLIS);
+        schedule(delay, this::checkState);
+    }
+
+    // ---- end ----
+
+    private void finish(int exitCode) {
+        if (finished) {
+            return;
+        }
+        release();
+        log.info("{}: exited with code {}", internalId, exitCode);
+        try {
+            listener.onExit(exitCode);
+        } finally {
+            exit.complete(exitCode);
+        }
+    }
+
+    /** Ends the run without an exit (the runtime closes, or the start failed). Any thread. */
+    void detach() {
+        onLoop(() -> {
+            if (!finished) {
+                release();
+                exit.cancel(false);
+            }
+        });
+    }
+
+    private void release() {
+        finished = true;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        if (stats != null) {
+            stats.close();
+        }
+        if (attach != null) {
+            attach.close();
+            attach = null;
+        }
+        runtime.runEnded(this);
+    }
+
+    private void schedule(long millis, Runnable task) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        timer = loop.schedule(task, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void onLoop(Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    private static int parseExitCode(String value) {
+        try {
+            return value == null ? -1 : Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,808 @@
+package io.lightd.runtime.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Event;
+import com.github.dockerjava.api.model.EventType;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.PullResponseItem;
+import com.github.dockerjava.api.model.Statistics;
+import io.lightd.runtime.ContainerNotFoundException;
+import io.lightd.runtime.ContainerRuntime;
+import io.lightd.runtime.ContainerSpec;
+import io.lightd.runtime.InstallListener;
+import io.lightd.runtime.RuntimeListener;
+import io.lightd.runtime.RuntimeUnavailableException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ContainerRuntime} on a Docker engine, on the server's own event loop group.
+ *
+ * <ul>
+ *   <li>Request/response calls go through docker-java (on {@link SharedGroupExecFactory}); they
+ *       block their caller, so they run on a small bounded blocking executor and come back as
+ *       futures. The API version is negotiated with the engine on first use.</li>
+ *   <li>Console attach is spoken directly ({@link AttachStream}): one channel per running
+ *       container and no thread, registered on the loop given for the run.</li>
+ *   <li>Stats: one docker-java stats stream per running container ({@link ReopeningStream}),
+ *       mapped by {@link StatsMapper}. Exits: one engine-wide events stream filtered to
+ *       {@code lightd.managed=true}; {@link ContainerRun} orders the exit after the last output.</li>
+ *   <li>A call that cannot reach the engine fails with {@link RuntimeUnavailableException}; one
+ *       that names a container the engine does not have fails with {@link ContainerNotFoundException}.</li>
+ * </ul>
+ *
+ * <p>Threads: every public method returns at once and may be called from any thread, event loops
+ * included. Runs are kept in a concurrent map; each run's state lives on its own loop.
+ * {@link #close()} closes the streams and channels this runtime owns and never stops a container.
+ */
+public final class DockerRuntime implements ContainerRuntime {
+
+    private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
+
+    public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
+    public static final String DEFAULT_NETWORK_MODE = "bridge";
+    public static final int DEFAULT_BLOCKING_THREADS = 4;
+
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration UPGRADE_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration STATS_SILENCE_LIMIT = Duration.ofSeconds(15);
+    private static final int BLOCKING_QUEUE_SIZE = 4096;
+    private static final int MAX_LOG_TAIL_LINES = 100_000;
+
+    private final EngineConnector connector;
+    private final Path volumesRoot;
+    private final String networkMode;
+    private final ExecutorService blocking;
+    private final boolean ownsBlocking;
+    private final AtomicReference<CompletableFuture<EngineClient>> engine = new AtomicReference<>();
+    private final Map<String, ContainerRun> runs = new ConcurrentHashMap<>();
+    private final ReopeningStream events;
+    private volatile boolean closed;
+
+    /**
+     * @param group       the server's event loop group (a {@code MultiThreadIoEventLoopGroup} with
+     *                    the epoll, io_uring or NIO handler); every engine connection is made on it
+     * @param dockerHost  {@code unix:///var/run/docker.sock} style, or {@code tcp://host:port} (no TLS)
+     * @param storageBase {@code storage.base_path}; volumes are {@code <storageBase>/volumes/<internal_id>}
+     * @param networkMode the engine network mode of the containers ({@link #DEFAULT_NETWORK_MODE}; tests use {@code none})
+     * @param blocking    a bounded executor for docker-java's blocking calls, or null to have the
+     *                    runtime create its own ({@link #DEFAULT_BLOCKING_THREADS} daemon threads,
+     *                    shut down by {@link #close()})
+     */
+    public DockerRuntime(EventLoopGroup group, String dockerHost, Path storageBase, String networkMode,
+                         ExecutorService blocking) {
+        this.connector = new EngineConnector(group, dockerHost, CONNECT_TIMEOUT);
+        this.volumesRoot = storageBase.toAbsolutePath().normalize().resolve("volumes");
+        this.networkMode = networkMode == null ? DEFAULT_NETWORK_MODE : networkMode;
+        this.ownsBlocking = blocking == null;
+        this.blocking = blocking != null ? blocking : newBlockingExecutor(DEFAULT_BLOCKING_THREADS);
+        EventLoop eventsLoop = group.next();
+        this.events = new ReopeningStream("engine events", eventsLoop, this.blocking, this::engine,
+                client -> openEvents(client, eventsLoop), null);
+    }
+
+    /** With its own blocking executor. */
+    public DockerRuntime(EventLoopGroup group, String dockerHost, Path storageBase, String networkMode) {
+        this(group, dockerHost, storageBase, networkMode, null);
+    }
+
+    /** A bounded pool: {@code threads} named daemon threads, a bounded queue, idle threads time out. */
+    public static ExecutorService newBlockingExecutor(int threads) {
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(BLOCKING_QUEUE_SIZE), new DefaultThreadFactory("lightd-docker-blocking", true));
+        executor.allowCoreThreadTimeOut(true);
+        return executor;
+    }
+
+    @Override
+    public String name() {
+        return "docker";
+    }
+
+    @Override
+    public boolean isolated() {
+        return true;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // install
+
+    @Override
+    public CompletableFuture<Integer> install(ContainerSpec spec, EventExecutor loop, InstallListener listener) {
+        String id = spec.internalId();
+        Path volume = volumesRoot.resolve(id);
+        log.info("{}: installing from {}", id, spec.image());
+        CompletableFuture<Integer> result = ensureImage(spec.image(), loop, listener)
+                .thenCompose(v -> removeIfPresent(EngineContainers.containerName(id)))
+                .thenCompose(v -> removeIfPresent(EngineContainers.installContainerName(id)))
+                .thenCompose(v -> call(null, docker -> {
+                    createDirectories(volume);
+                    return null;
+                }))
+                .thenCompose(v -> spec.installScript() == null
+                        ? CompletableFuture.completedFuture(0)
+                        : runInstallScript(spec, volume, loop, listener))
+                .thenCompose(code -> call(null, docker -> {
+                    EngineContainers.serverContainer(docker, spec, volume, networkMode).exec();
+                    return code;
+                }));
+        return translate(result, null).whenComplete((code, error) -> {
+            if (error != null) {
+                log.info("{}: install failed: {}", id, messageOf(error));
+            } else {
+                log.info("{}: installed (install script exit {})", id, code);
+            }
+        });
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create volume folder " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Completes when the image is present, pulling it when it is not. */
+    private CompletableFuture<Void> ensureImage(String image, EventExecutor loop, InstallListener listener) {
+        ImageRef ref = ImageRef.parse(image);
+        return imagePresent(ref).thenCompose(present -> {
+            if (present) {
+                return CompletableFuture.completedFuture(null);
+            }
+            onLoop(loop, () -> listener.onProgress("Pulling image " + ref.reference()));
+            return pull(ref, loop, listener)
+                    .handle((v, pullError) -> pullError)
+                    .thenCompose(pullError -> imagePresent(ref).thenApply(presentNow -> {
+                        if (!presentNow) {
+                            String why = pullError == null ? "the pull ended without it" : messageOf(pullError);
+                            throw new IllegalStateException("image " + image + " not found and could not be pulled: " + why);
+                        }
+                        onLoop(loop, () -> listener.onProgress("Pulled image " + ref.reference()));
+                        return null;
+                    }));
+        });
+    }
+
+    private CompletableFuture<Boolean> imagePresent(ImageRef ref) {
+        return call(null, docker -> !docker.listImagesCmd().withReferenceFilter(ref.reference()).exec().isEmpty());
+    }
+
+    /** Pulls through the engine; progress lines go to the listener when their status changes. */
+    private CompletableFuture<Void> pull(ImageRef ref, EventExecutor loop, InstallListener listener) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        ResultCallback<PullResponseItem> callback = new StreamCallback<>() {
+            private final Map<String, String> lastStatus = new HashMap<>();
+
+            @Override
+            public void onNext(PullResponseItem item) {
+                if (item.getErrorDetail() != null || item.getError() != null) {
+                    String message = item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
+                            ? item.getErrorDetail().getMessage() : item.getError();
+                    done.completeExceptionally(new IllegalStateException(message));
+                    return;
+                }
+                String status = item.getStatus();
+                if (status == null) {
+                    return;
+                }
+                String key = item.getId() == null ? "" : item.getId();
+                if (!status.equals(lastStatus.put(key, status))) {
+                    String line = item.getId() == null ? status : item.getId() + ": " + status;
+                    onLoop(loop, () -> listener.onProgress(line));
+                }
+            }
+
+            @Override
+            public void onError(Throwable throwable) {
+                done.completeExceptionally(throwable);
+            }
+
+            @Override
+            public void onComplete() {
+                done.complete(null);
+            }
+        };
+        return engine().thenApplyAsync(client -> client.factory().openStream(null,
+                        () -> client.docker().pullImageCmd(ref.repository()).withTag(ref.tag()).exec(callback)), blocking)
+                .thenCompose(channel -> {
+                    channel.closeFuture().addListener(f -> done.completeExceptionally(
+                            new IllegalStateException("the engine closed the pull stream")));
+                    return done.handle((v, error) -> {
+                        if (error != null) {
+                            throw new CompletionException(streamFailure(error, channel));
+                        }
+                        return v;
+                    });
+                });
+    }
+
+    private CompletableFuture<Void> removeIfPresent(String name) {
+        return call(null, docker -> {
+            List<Container> found = docker.listContainersCmd().withShowAll(true)
+                    .withNameFilter(List.of("^/" + name + "$")).exec();
+            for (Container container : found) {
+                if (container.getNames() != null && Arrays.asList(container.getNames()).contains("/" + name)) {
+                    log.info("removing engine container {} ({})", name, container.getState());
+                    docker.removeContainerCmd(container.getId()).withForce(true).exec();
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Runs the install script in a throw-away container and completes with its exit code. */
+    private CompletableFuture<Integer> runInstallScript(ContainerSpec spec, Path volume, EventExecutor loop,
+                                                        InstallListener listener) {
+        String id = spec.internalId();
+        String name = EngineContainers.installContainerName(id);
+        CompletableFuture<Void> outputEnded = new CompletableFuture<>();
+        AttachStream.Sink sink = new AttachStream.Sink() {
+            @Override
+            public void onOutput(ByteBuf chunk) {
+                if (loop.inEventLoop()) {
+                    listener.onOutput(chunk);
+                } else {
+                    loop.execute(() -> listener.onOutput(chunk));
+                }
+            }
+
+            @Override
+            public void onEnd() {
+                // after the last output, on the same loop
+                onLoop(loop, () -> outputEnded.complete(null));
+            }
+        };
+        log.info("{}: running the install script", id);
+        CompletableFuture<Integer> exitCode = call(null, docker -> {
+                    EngineContainers.installContainer(docker, spec, volume, networkMode).exec();
+                    return null;
+                })
+                .thenCompose(v -> engine())
+                .thenCompose(client -> AttachStream.open(connector, client, name, id, false,
+                        connector.loopOf(loop), UPGRADE_TIMEOUT, sink))
+                .thenCompose(stream -> call(null, docker -> {
+                    docker.startContainerCmd(name).exec();
+                    return null;
+                }).whenComplete((v, error) -> {
+                    if (error != null) {
+                        stream.close();
+                    }
+                }))
+                .thenCompose(v -> outputEnded)
+                // the container has exited or is about to: the wait answers at once
+                .thenCompose(v -> call(null, docker -> docker.waitContainerCmd(name).start().awaitStatusCode()));
+        return exitCode.handle((code, error) -> removeIfPresent(name).handle((v, removeError) -> {
+            if (error != null) {
+                throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+            }
+            return code;
+        })).thenCompose(Function.identity());
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // runs
+
+    @Override
+    public CompletableFuture<Void> start(ContainerSpec spec, EventExecutor loop, RuntimeListener listener) {
+        String id = spec.internalId();
+        ContainerRun run = new ContainerRun(id, EngineContainers.containerName(id), loop, connector.loopOf(loop),
+                listener, this);
+        if (runs.putIfAbsent(id, run) != null) {
+            return CompletableFuture.failedFuture(new IllegalStateException(id + " is already running"));
+        }
+        log.info("{}: starting", id);
+        CompletableFuture<Void> started = events.start()
+                .thenCompose(v -> openAttach(run, false))
+                .thenCompose(stream -> {
+                    run.attached(stream);
+                    return call(id, docker -> {
+                        try {
+                            docker.startContainerCmd(run.containerName).exec();
+                        } catch (NotModifiedException alreadyRunning) {
+                            run.markStarted();
+                        }
+                        return null;
+                    });
+                })
+                .thenRun(run::startStats);
+        return translate(started, id).whenComplete((v, error) -> {
+            if (error != null) {
+                log.info("{}: start failed: {}", id, messageOf(error));
+                run.detach();
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> attach(ContainerSpec spec, EventExecutor loop, RuntimeListener listener) {
+        String id = spec.internalId();
+        CompletableFuture<Boolean> attached = inspectState(id)
+                .handle((state, error) -> {
+                    if (error != null && unwrap(error) instanceof ContainerNotFoundException) {
+                        return null;
+                    }
+                    if (error != null) {
+                        throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+                    }
+                    return state;
+                })
+                .thenCompose(state -> {
+                    if (state == null || !state.running()) {
+                        return CompletableFuture.completedFuture(false);
+                    }
+                    ContainerRun run = new ContainerRun(id, EngineContainers.containerName(id), loop,
+                            connector.loopOf(loop), listener, this);
+                    if (runs.putIfAbsent(id, run) != null) {
+                        return CompletableFuture.failedFuture(new IllegalStateException(id + " is already attached"));
+                    }
+                    run.markStarted();
+                    return events.start()
+                            .thenCompose(v -> openAttach(run, false))
+                            .handle((stream, error) -> {
+                                if (error != null) {
+                                    run.detach();
+                                    Throwable cause = unwrap(error);
+                                    if (cause instanceof ContainerNotFoundException) {
+                                        return false;
+                                    }
+                                    throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+                                }
+                                run.attached(stream);
+                                run.startStats();
+                                log.info("{}: re-attached to the running container", id);
+                                return true;
+                            });
+                });
+        return translate(attached, id);
+    }
+
+    /** Opens the raw attach stream of a run, registered on the run's loop when it is one of ours. */
+    CompletableFuture<AttachStream> openAttach(ContainerRun run, boolean translated) {
+        CompletableFuture<AttachStream> stream = engine().thenCompose(client -> AttachStream.open(connector, client,
+                run.containerName, run.internalId, true, run.channelLoop, UPGRADE_TIMEOUT, run));
+        return translated ? translate(stream, run.internalId) : stream;
+    }
+
+    /** The stats stream of a run; its channel lives on the run's loop when it is one of ours. */
+    ReopeningStream statsStream(ContainerRun run) {
+        EventLoop loop = run.channelLoop != null ? run.channelLoop : connector.group().next();
+        AtomicReference<ReopeningStream> self = new AtomicReference<>();
+        ReopeningStream stream = new ReopeningStream("stats of " + run.internalId, loop, blocking, this::engine,
+                client -> client.factory().openStream(run.channelLoop, () -> client.docker()
+                        .statsCmd(run.containerName)
+                        .exec(new StreamCallback<Statistics>() {
+                            @Override
+                            public void onNext(Statistics statistics) {
+                                self.get().dataArrived();
+                                run.onStats(StatsMapper.map(statistics));
+                            }
+                        })),
+                STATS_SILENCE_LIMIT);
+        self.set(stream);
+        return stream;
+    }
+
+    /** Called by a run when it ends, on its loop. */
+    void runEnded(ContainerRun run) {
+        runs.remove(run.internalId, run);
+    }
+
+    record EngineState(boolean running, int exitCode) {
+    }
+
+    /** Running or not, and the last exit code; fails with {@link ContainerNotFoundException}. */
+    CompletableFuture<EngineState> inspectState(String internalId) {
+        return translate(call(internalId, docker -> {
+            InspectContainerResponse.ContainerState state =
+                    docker.inspectContainerCmd(EngineContainers.containerName(internalId)).exec().getState();
+            boolean running = Boolean.TRUE.equals(state.getRunning());
+            Long exit = state.getExitCodeLong();
+            return new EngineState(running, exit == null ? -1 : exit.intValue());
+        }), internalId);
+    }
+
+    private Channel openEvents(EngineClient client, EventLoop loop) throws InterruptedException {
+        CountDownLatch subscribed = new CountDownLatch(1);
+        Channel channel = client.factory().openStream(loop, () -> client.docker().eventsCmd()
+                .withEventTypeFilter(EventType.CONTAINER)
+                .withEventFilter("start", "die", "kill", "oom")
+                .withLabelFilter(Map.of(EngineContainers.LABEL_MANAGED, "true"))
+                .exec(new StreamCallback<Event>() {
+                    @Override
+                    public void onStart(Closeable stream) {
+                        subscribed.countDown();
+                    }
+
+                    @Override
+                    public void onNext(Event event) {
+                        events.dataArrived();
+                        dispatch(event);
+                    }
+                }));
+        // The engine answers the events request once it has subscribed; runs started after this
+        // see their own start event.
+        if (!subscribed.await(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            log.warn("the engine did not answer the events request within {} ms", CONNECT_TIMEOUT.toMillis());
+        }
+        return channel;
+    }
+
+    private void dispatch(Event event) {
+        if (event.getActor() == null || event.getActor().getAttributes() == null) {
+            return;
+        }
+        Map<String, String> attributes = event.getActor().getAttributes();
+        String id = attributes.get(EngineContainers.LABEL_INTERNAL_ID);
+        ContainerRun run = id == null ? null : runs.get(id);
+        if (run != null) {
+            run.onEngineEvent(event.getAction(), attributes);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // power, stdin, logs
+
+    @Override
+    public CompletableFuture<Void> stop(String internalId, String stopCommand, Duration timeout) {
+        ContainerRun run = runs.get(internalId);
+        AttachStream stream = run == null ? null : run.attachStream();
+        CompletableFuture<Boolean> exitedGracefully;
+        if (stopCommand != null && stream != null) {
+            exitedGracefully = stream.write(stopCommand.getBytes(StandardCharsets.UTF_8))
+                    .thenCompose(v -> exitWithin(run, timeout))
+                    .exceptionally(error -> false);
+        } else {
+            exitedGracefully = CompletableFuture.completedFuture(false);
+        }
+        int seconds = (int) Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000);
+        CompletableFuture<Void> stopped = exitedGracefully.thenCompose(exited -> exited
+                ? CompletableFuture.<Void>completedFuture(null)
+                : call(internalId, docker -> {
+                    try {
+                        docker.stopContainerCmd(EngineContainers.containerName(internalId)).withTimeout(seconds).exec();
+                    } catch (NotModifiedException notRunning) {
+                        // already stopped
+                    }
+                    return (Void) null;
+                }, CALL_TIMEOUT.plusSeconds(seconds)));
+        return translate(stopped, internalId);
+    }
+
+    private CompletableFuture<Boolean> exitWithin(ContainerRun run, Duration timeout) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        run.exit().whenComplete((code, error) -> result.complete(error == null));
+        run.loop.schedule(() -> result.complete(false), timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return result;
+    }
+
+    @Override
+    public CompletableFuture<Void> kill(String internalId) {
+        return translate(call(internalId, docker -> {
+            try {
+                docker.killContainerCmd(EngineContainers.containerName(internalId)).exec();
+            } catch (ConflictException notRunning) {
+                // nothing to kill
+            }
+            return null;
+        }), internalId);
+    }
+
+    @Override
+    public CompletableFuture<Void> writeStdin(String internalId, byte[] data) {
+        ContainerRun run = runs.get(internalId);
+        AttachStream stream = run == null ? null : run.attachStream();
+        if (stream == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException(internalId + " is not running"));
+        }
+        return stream.write(data);
+    }
+
+    @Override
+    public CompletableFuture<Void> remove(String internalId) {
+        return translate(call(internalId, docker -> {
+            docker.removeContainerCmd(EngineContainers.containerName(internalId)).withForce(true).exec();
+            return null;
+        }), internalId);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> logTail(String internalId, int maxBytes) {
+        if (maxBytes <= 0) {
+            return CompletableFuture.completedFuture(new byte[0]);
+        }
+        int lines = (int) Math.min(MAX_LOG_TAIL_LINES, Math.max(100, maxBytes / 16L));
+        TailBuffer tail = new TailBuffer(maxBytes);
+        CompletableFuture<byte[]> done = new CompletableFuture<>();
+        StreamCallback<Frame> callback = new StreamCallback<>() {
+            @Override
+            public void onNext(Frame frame) {
+                switch (frame.getStreamType()) {
+                    case STDOUT, STDERR, RAW -> tail.add(frame.getPayload());
+                    default -> { }
+                }
+            }
+
+            @Override
+            public void onError(Throwable throwable) {
+                done.completeExceptionally(throwable);
+            }
+
+            @Override
+            public void onComplete() {
+                done.complete(tail.toByteArray());
+            }
+        };
+        CompletableFuture<byte[]> result = engine().thenApplyAsync(client -> client.factory().openStream(null,
+                        () -> client.docker().logContainerCmd(EngineContainers.containerName(internalId))
+                                .withStdOut(true).withStdErr(true).withFollowStream(false).withTail(lines)
+                                .exec(callback)), blocking)
+                .thenCompose(channel -> {
+                    channel.closeFuture().addListener(f -> done.complete(tail.toByteArray()));
+                    return done.handle((bytes, error) -> {
+                        if (error != null) {
+                            throw new CompletionException(streamFailure(error, channel));
+                        }
+                        return bytes;
+                    });
+                });
+        return translate(withTimeout(result, CALL_TIMEOUT, "logs of " + internalId), internalId);
+    }
+
+    /** Keeps the last {@code max} bytes added. Used by one thread at a time. */
+    private static final class TailBuffer {
+        private final int max;
+        private final ArrayDeque<byte[]> parts = new ArrayDeque<>();
+        private int size;
+
+        TailBuffer(int max) {
+            this.max = max;
+        }
+
+        synchronized void add(byte[] bytes) {
+            parts.addLast(bytes);
+            size += bytes.length;
+            while (size - parts.peekFirst().length >= max) {
+                size -= parts.removeFirst().length;
+            }
+        }
+
+        synchronized byte[] toByteArray() {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(size);
+            for (byte[] part : parts) {
+                out.write(part, 0, part.length);
+            }
+            byte[] all = out.toByteArray();
+            return all.length <= max ? all : Arrays.copyOfRange(all, all.length - max, all.length);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Set<String>> listRunning() {
+        return translate(call(null, docker -> {
+            Set<String> ids = new HashSet<>();
+            for (Container container : docker.listContainersCmd()
+                    .withLabelFilter(Map.of(EngineContainers.LABEL_MANAGED, "true"))
+                    .withStatusFilter(List.of("running")).exec()) {
+                String id = container.getLabels() == null ? null : container.getLabels().get(EngineContainers.LABEL_INTERNAL_ID);
+                if (id != null) {
+                    ids.add(id);
+                }
+            }
+            return Set.copyOf(ids);
+        }), null);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // plumbing
+
+    /** The negotiated client, negotiating on first use and again after a failed negotiation. */
+    CompletableFuture<EngineClient> engine() {
+        while (true) {
+            CompletableFuture<EngineClient> current = engine.get();
+            if (current != null && !current.isCompletedExceptionally()) {
+                return current;
+            }
+            if (closed) {
+                return CompletableFuture.failedFuture(new IllegalStateException("the Docker runtime is closed"));
+            }
+            CompletableFuture<EngineClient> fresh = new CompletableFuture<>();
+            if (engine.compareAndSet(current, fresh)) {
+                CompletableFuture.supplyAsync(() -> EngineClient.negotiate(connector, CONNECT_TIMEOUT), blocking)
+                        .whenComplete((client, error) -> {
+                            if (error != null) {
+                                fresh.completeExceptionally(error);
+                            } else {
+                                log.info("Docker engine {} at {}, API {}", client.engineVersion(),
+                                        connector.dockerHost(), client.apiVersion());
+                                fresh.complete(client);
+                            }
+                        });
+                return fresh;
+            }
+        }
+    }
+
+    /** Runs a blocking docker-java call on the blocking executor, with the default timeout. */
+    private <T> CompletableFuture<T> call(String internalId, Function<DockerClient, T> call) {
+        return call(internalId, call, CALL_TIMEOUT);
+    }
+
+    private <T> CompletableFuture<T> call(String internalId, Function<DockerClient, T> call, Duration timeout) {
+        CompletableFuture<T> result = engine().thenApplyAsync(client -> {
+            client.factory().clearLastChannel();
+            try {
+                return call.apply(client.docker());
+            } catch (DockerException e) {
+                throw new EngineErrorException(e, client.factory().lastErrorMessage());
+            }
+        }, blocking);
+        return withTimeout(result, timeout, internalId == null ? "Docker call" : "Docker call for " + internalId);
+    }
+
+    private <T> CompletableFuture<T> withTimeout(CompletableFuture<T> future, Duration timeout, String what) {
+        io.netty.util.concurrent.ScheduledFuture<?> timer = connector.group().next().schedule(
+                () -> future.completeExceptionally(new TimeoutException(what + " timed out after " + timeout.toSeconds() + " s")),
+                timeout.toMillis(), TimeUnit.MILLISECONDS);
+        future.whenComplete((v, e) -> timer.cancel(false));
+        return future;
+    }
+
+    /** A stream's failure with the engine's own message when the engine answered with an error. */
+    private static Throwable streamFailure(Throwable error, Channel channel) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof DockerException dockerError) {
+            return new EngineErrorException(dockerError, EngineErrorBodyHandler.errorMessage(channel));
+        }
+        return cause;
+    }
+
+    /** Maps failures to the contract's exceptions. */
+    private static <T> CompletableFuture<T> translate(CompletableFuture<T> future, String internalId) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        future.whenComplete((value, error) -> {
+            if (error == null) {
+                result.complete(value);
+            } else {
+                result.completeExceptionally(translate(unwrap(error), internalId));
+            }
+        });
+        return result;
+    }
+
+    private static Throwable translate(Throwable error, String internalId) {
+        if (error instanceof EngineUnreachableException) {
+            return new RuntimeUnavailableException("container runtime unavailable", error);
+        }
+        if (error instanceof EngineErrorException engineError && engineError.status() == 404 && internalId != null) {
+            ContainerNotFoundException notFound = new ContainerNotFoundException(internalId);
+            notFound.initCause(error);
+            return notFound;
+        }
+        return error;
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (!(cause instanceof EngineUnreachableException) && hasCause(cause, EngineUnreachableException.class)) {
+            return findCause(cause, EngineUnreachableException.class);
+        }
+        return cause;
+    }
+
+    private static boolean hasCause(Throwable error, Class<? extends Throwable> type) {
+        return findCause(error, type) != null;
+    }
+
+    private static Throwable findCause(Throwable error, Class<? extends Throwable> type) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return t;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return null;
+    }
+
+    private static String messageOf(Throwable error) {
+        Throwable cause = unwrap(error);
+        return cause.getMessage() != null ? cause.getMessage().trim() : cause.toString();
+    }
+
+    private static void onLoop(EventExecutor loop, Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    /** A docker-java stream callback that ignores what it is not told to handle (and logs nothing). */
+    private abstract static class StreamCallback<T> implements ResultCallback<T> {
+        @Override
+        public void onStart(Closeable closeable) {
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            log.debug("stream error: {}", throwable.toString());
+        }
+
+        @Override
+        public void onComplete() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        events.close();
+        for (ContainerRun run : runs.values()) {
+            run.detach();
+        }
+        CompletableFuture<EngineClient> current = engine.get();
+        if (current != null) {
+            current.thenAccept(EngineClient::close);
+        }
+        if (ownsBlocking) {
+            blocking.shutdown();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DockerRuntime(" + connector.dockerHost() + ", network " + networkMode + ")";
+    }
+}

@@ -1,0 +1,106 @@
+package io.lightd.runtime.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.Volume;
+import io.lightd.runtime.ContainerSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How lightd's containers look to the engine: their names, labels and create requests.
+ *
+ * <ul>
+ *   <li>The container of internal id {@code X} is {@code lightd-X}, labelled
+ *       {@code lightd.managed=true} and {@code lightd.internal_id=X}. Its install container is
+ *       {@code lightd_install-X} (no internal id can make a name of one collide with the other),
+ *       labelled {@code lightd.managed=install} and {@code lightd.install_for=X}, so the events
+ *       stream and {@code listRunning} (both filtered to {@code lightd.managed=true}) never see it.</li>
+ *   <li>Both run {@code /bin/sh -c ...} in {@code /home/container}, the bind-mounted volume, with the
+ *       spec's environment, memory limit (swap limited to the same value) and CPU limit, without a
+ *       TTY (so output is multiplexed), on the configured network mode. The server's container keeps
+ *       stdin open ({@code OpenStdin}, not {@code StdinOnce}); the install container has no stdin.</li>
+ * </ul>
+ * Stateless.
+ */
+final class EngineContainers {
+
+    static final String LABEL_MANAGED = "lightd.managed";
+    static final String LABEL_INTERNAL_ID = "lightd.internal_id";
+    static final String LABEL_INSTALL_FOR = "lightd.install_for";
+    static final String VOLUME_TARGET = "/home/container";
+
+    private EngineContainers() {
+    }
+
+    static String containerName(String internalId) {
+        return "lightd-" + internalId;
+    }
+
+    static String installContainerName(String internalId) {
+        return "lightd_install-" + internalId;
+    }
+
+    /** The create request of the container that runs {@code spec.startupCommand()}. */
+    static CreateContainerCmd serverContainer(DockerClient docker, ContainerSpec spec, Path volume, String networkMode) {
+        return common(docker, spec, volume, networkMode, spec.startupCommand())
+                .withName(containerName(spec.internalId()))
+                .withLabels(Map.of(LABEL_MANAGED, "true", LABEL_INTERNAL_ID, spec.internalId()))
+                .withStdinOpen(true)
+                .withStdInOnce(false)
+                .withAttachStdin(true);
+    }
+
+    /** The create request of the throw-away container that runs {@code spec.installScript()}. */
+    static CreateContainerCmd installContainer(DockerClient docker, ContainerSpec spec, Path volume, String networkMode) {
+        return common(docker, spec, volume, networkMode, spec.installScript())
+                .withName(installContainerName(spec.internalId()))
+                .withLabels(Map.of(LABEL_MANAGED, "install", LABEL_INSTALL_FOR, spec.internalId()))
+                .withStdinOpen(false)
+                .withAttachStdin(false);
+    }
+
+    private static CreateContainerCmd common(DockerClient docker, ContainerSpec spec, Path volume, String networkMode,
+                                             String script) {
+        List<String> env = new ArrayList<>();
+        spec.env().forEach((key, value) -> env.add(key + "=" + value));
+        HostConfig host = HostConfig.newHostConfig()
+                .withBinds(new Bind(volume.toString(), new Volume(VOLUME_TARGET)))
+                .withNetworkMode(networkMode);
+        if (spec.memoryLimit() > 0) {
+            host.withMemory(spec.memoryLimit()).withMemorySwap(spec.memoryLimit());
+        }
+        if (spec.cpuLimit() > 0) {
+            host.withNanoCPUs(Math.round(spec.cpuLimit() * 1_000_000_000L));
+        }
+        List<ExposedPort> exposed = new ArrayList<>();
+        if (!spec.ports().isEmpty() && !"none".equals(networkMode)) {
+            Ports bindings = new Ports();
+            for (ContainerSpec.PortBinding port : spec.ports()) {
+                ExposedPort exposedPort = new ExposedPort(port.port(), InternetProtocol.parse(port.protocol()));
+                exposed.add(exposedPort);
+                bindings.bind(exposedPort, Ports.Binding.bindIpAndPort(port.ip(), port.port()));
+            }
+            host.withPortBindings(bindings);
+        }
+        CreateContainerCmd create = docker.createContainerCmd(spec.image())
+                .withCmd("/bin/sh", "-c", script)
+                .withEnv(env)
+                .withWorkingDir(VOLUME_TARGET)
+                .withTty(false)
+                .withAttachStdout(true)
+                .withAttachStderr(true)
+                .withHostConfig(host);
+        if (!exposed.isEmpty()) {
+            create.withExposedPorts(exposed);
+        }
+        return create;
+    }
+}

@@ -1,0 +1,179 @@
+package io.lightd.runtime.docker;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one long-lived docker-java stream (stats of a container, the engine's events) open:
+ * opens it through the blocking executor, watches its channel, and when the channel closes, the
+ * open fails, or (with a silence limit) no data came for that long, opens it again after a
+ * doubling backoff (0.5 s up to 30 s, reset by data). docker-java itself reports none of these.
+ * {@link #close} ends it for good and closes the channel.
+ *
+ * <p>State is confined to {@code loop}; {@link #start}, {@link #close} and {@link #dataArrived}
+ * may be called from any thread.
+ */
+final class ReopeningStream {
+
+    private static final Logger log = LoggerFactory.getLogger(ReopeningStream.class);
+    private static final long FIRST_BACKOFF_MILLIS = 500;
+    private static final long MAX_BACKOFF_MILLIS = 30_000;
+
+    /** Opens the stream on the calling (blocking) thread and returns its channel. */
+    interface Opener {
+        Channel open(EngineClient engine) throws Exception;
+    }
+
+    private final String name;
+    private final EventLoop loop;
+    private final Executor blocking;
+    private final Supplier<CompletableFuture<EngineClient>> engine;
+    private final Opener opener;
+    private final long silenceNanos;
+    private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
+
+    private volatile long lastDataNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
+    private long openedNanos;
+    private Channel channel;
+    private boolean started;
+    private boolean closed;
+    private boolean opening;
+    private long backoffMillis = FIRST_BACKOFF_MILLIS;
+    private ScheduledFuture<?> retry;
+    private ScheduledFuture<?> watchdog;
+
+    ReopeningStream(String name, EventLoop loop, Executor blocking, Supplier<CompletableFuture<EngineClient>> engine,
+                    Opener opener, Duration silenceLimit) {
+        this.name = name;
+        this.loop = loop;
+        this.blocking = blocking;
+        this.engine = engine;
+        this.opener = opener;
+        this.silenceNanos = silenceLimit == null ? 0 : silenceLimit.toNanos();
+    }
+
+    /** Opens the stream unless already started; the returned future completes after the first attempt. */
+    CompletableFuture<Void> start() {
+        onLoop(() -> {
+            if (started || closed) {
+                return;
+            }
+            started = true;
+            if (silenceNanos > 0) {
+                long period = Math.max(silenceNanos / 3, TimeUnit.MILLISECONDS.toNanos(100));
+                watchdog = loop.scheduleAtFixedRate(this::checkSilence, period, period, TimeUnit.NANOSECONDS);
+            }
+            open();
+        });
+        return firstAttempt;
+    }
+
+    /** Data came: the stream is alive (resets the backoff and the silence clock). Any thread. */
+    void dataArrived() {
+        lastDataNanos = System.nanoTime();
+    }
+
+    void close() {
+        onLoop(() -> {
+            closed = true;
+            cancel(retry);
+            cancel(watchdog);
+            if (channel != null) {
+                channel.close();
+                channel = null;
+            }
+            firstAttempt.complete(null);
+        });
+    }
+
+    private void open() {
+        if (closed || opening || channel != null) {
+            return;
+        }
+        opening = true;
+        engine.get()
+                .thenApplyAsync(client -> {
+                    try {
+                        return opener.open(client);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, blocking)
+                .whenComplete((opened, error) -> loop.execute(() -> opened(opened, error)));
+    }
+
+    private void opened(Channel opened, Throwable error) {
+        opening = false;
+        firstAttempt.complete(null);
+        if (error != null) {
+            log.debug("{}: open failed: {}", name, error.toString());
+            scheduleRetry();
+            return;
+        }
+        if (closed) {
+            opened.close();
+            return;
+        }
+        channel = opened;
+        openedNanos = System.nanoTime();
+        opened.closeFuture().addListener(f -> loop.execute(() -> lost(opened)));
+    }
+
+    private void lost(Channel lostChannel) {
+        if (channel != lostChannel) {
+            return;
+        }
+        channel = null;
+        if (!closed) {
+            log.debug("{}: stream ended, reopening", name);
+            scheduleRetry();
+        }
+    }
+
+    private void scheduleRetry() {
+        if (closed) {
+            return;
+        }
+        if (System.nanoTime() - lastDataNanos < TimeUnit.MILLISECONDS.toNanos(MAX_BACKOFF_MILLIS)) {
+            backoffMillis = FIRST_BACKOFF_MILLIS; // data came lately: the stream was healthy
+        }
+        long delay = backoffMillis;
+        backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+        cancel(retry);
+        retry = loop.schedule(this::open, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void checkSilence() {
+        long now = System.nanoTime();
+        if (channel != null && now - lastDataNanos > silenceNanos && now - openedNanos > silenceNanos) {
+            log.info("{}: no data for {} ms, reopening", name, TimeUnit.NANOSECONDS.toMillis(silenceNanos));
+            channel.close();
+        }
+    }
+
+    private void onLoop(Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            try {
+                loop.execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                log.debug("{}: loop is shutting down", name);
+            }
+        }
+    }
+
+    private static void cancel(ScheduledFuture<?> future) {
+        if (future != null) {
+            future.cancel(false);
+        }
+    }
+}

@@ -1,0 +1,400 @@
+package io.lightd.runtime.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.github.dockerjava.api.model.Container;
+import io.lightd.protocol.Stats;
+import io.lightd.runtime.ContainerNotFoundException;
+import io.lightd.runtime.ContainerSpec;
+import io.lightd.runtime.RuntimeUnavailableException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultEventExecutor;
+import io.netty.util.concurrent.EventExecutor;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link DockerRuntime} against a real engine, with the test image and network mode none. */
+@ExtendWith({DockerEngineExtension.class, NettyLeakCheck.class})
+class DockerRuntimeTest {
+
+    private static final String IMAGE = DockerEngineExtension.TEST_IMAGE;
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    /** Every container of this class has an internal id with this prefix, so cleanup finds exactly them. */
+    private static final String PREFIX = "t" + UUID.randomUUID().toString().substring(0, 8) + "-";
+
+    @TempDir
+    static Path storage;
+
+    static MultiThreadIoEventLoopGroup group;
+    static DockerRuntime runtime;
+
+    private final List<RecordingListener> listeners = new ArrayList<>();
+
+    @BeforeAll
+    static void startRuntime() {
+        IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        group = new MultiThreadIoEventLoopGroup(2, io);
+        runtime = new DockerRuntime(group, DockerEngineExtension.dockerHost(), storage, "none");
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        if (runtime == null) {
+            return;
+        }
+        runtime.close();
+        // remove what this class created, found by label and id prefix
+        try (EngineClient client = EngineClient.negotiate(
+                new EngineConnector(group, DockerEngineExtension.dockerHost(), Duration.ofSeconds(5)), Duration.ofSeconds(5))) {
+            for (Container container : client.docker().listContainersCmd().withShowAll(true)
+                    .withLabelFilter(List.of(EngineContainers.LABEL_MANAGED)).exec()) {
+                Map<String, String> labels = container.getLabels();
+                String id = labels.getOrDefault(EngineContainers.LABEL_INTERNAL_ID,
+                        labels.getOrDefault(EngineContainers.LABEL_INSTALL_FOR, ""));
+                if (id.startsWith(PREFIX)) {
+                    client.docker().removeContainerCmd(container.getId()).withForce(true).exec();
+                }
+            }
+        }
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @AfterEach
+    void noListenerViolations() {
+        for (RecordingListener listener : listeners) {
+            assertThat(listener.violations).as("listener contract violations").isEmpty();
+        }
+    }
+
+    // ---- helpers
+
+    private static ContainerSpec spec(String name, String startup) {
+        return spec(name, startup, null, null, 0);
+    }
+
+    private static ContainerSpec spec(String name, String startup, String stopCommand, String installScript,
+                                      long memory) {
+        return new ContainerSpec(PREFIX + name, IMAGE, startup, stopCommand, installScript,
+                Map.of("LIGHTD_TEST", "yes"), memory, 0, List.of());
+    }
+
+    private RecordingListener listener(EventExecutor loop) {
+        RecordingListener listener = new RecordingListener(loop);
+        listeners.add(listener);
+        return listener;
+    }
+
+    private static <T> T await(Future<T> future) throws Exception {
+        return future.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    private RecordingListener installAndStart(ContainerSpec spec) throws Exception {
+        EventLoop loop = group.next();
+        assertThat(await(runtime.install(spec, loop, listener(loop)))).isZero();
+        RecordingListener run = listener(loop);
+        await(runtime.start(spec, loop, run));
+        return run;
+    }
+
+    private static Throwable failureOf(CompletableFuture<?> future) {
+        try {
+            future.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (Exception e) {
+            throw new AssertionError("expected a failure, got " + e, e);
+        }
+        throw new AssertionError("expected a failure, the future succeeded");
+    }
+
+    // ---- install
+
+    @Test
+    void installRunsTheScriptInTheVolumeStreamsItsOutputAndCompletesWithItsExitCode() throws Exception {
+        ContainerSpec spec = spec("install", "cat data.txt", null,
+                "echo installing; echo \"$LIGHTD_TEST\" > data.txt; pwd; exit 3", 0);
+        EventLoop loop = group.next();
+        RecordingListener install = listener(loop);
+
+        assertThat(await(runtime.install(spec, loop, install))).isEqualTo(3);
+
+        assertThat(install.output()).isEqualTo("installing\n/home/container\n");
+        assertThat(Files.readString(storage.resolve("volumes").resolve(spec.internalId()).resolve("data.txt")))
+                .isEqualTo("yes\n");
+
+        // the server container was created, shares the volume, and a reinstall replaces it
+        assertThat(await(runtime.install(spec(("install"), "cat data.txt"), loop, listener(loop)))).isZero();
+        RecordingListener run = listener(loop);
+        await(runtime.start(spec, loop, run));
+        assertThat(await(run.exit)).isZero();
+        assertThat(run.outputAtExit).isEqualTo("yes\n");
+    }
+
+    @Test
+    void aMissingImageFailsTheInstallWithAClearMessage() {
+        ContainerSpec spec = new ContainerSpec(PREFIX + "missing", "lightd-missing:1", "true", null, null,
+                Map.of(), 0, 0, List.of());
+        EventLoop loop = group.next();
+        RecordingListener install = listener(loop);
+
+        Throwable failure = failureOf(runtime.install(spec, loop, install));
+
+        assertThat(failure).hasMessageContaining("image lightd-missing:1 not found and could not be pulled: ");
+        System.out.println("missing image: " + failure.getMessage());
+        assertThat(install.progress).contains("Pulling image lightd-missing:1");
+    }
+
+    // ---- output, stdin, exit
+
+    @Test
+    void outputIsCapturedExactlyFromTheFirstByteAndTheExitComesAfterIt() throws Exception {
+        RecordingListener run = installAndStart(spec("output", "printf 'h\\303\\251llo \\342\\234\\223\\n\\nline 3\\r\\n'; exit 7"));
+
+        assertThat(await(run.exit)).isEqualTo(7);
+        assertThat(run.outputAtExit).isEqualTo("héllo ✓\n\nline 3\r\n");
+    }
+
+    @Test
+    void stderrIsMergedIntoTheOutput() throws Exception {
+        RecordingListener run = installAndStart(spec("stderr", "echo out; sleep 0.2; echo err >&2"));
+
+        assertThat(await(run.exit)).isZero();
+        assertThat(run.outputAtExit).isEqualTo("out\nerr\n");
+    }
+
+    @Test
+    void stdinReachesTheProcessInOrderAndCallbacksHopToALoopOutsideTheGroup() throws Exception {
+        ContainerSpec spec = spec("stdin", "while read line; do echo \"got $line\"; done");
+        EventLoop installLoop = group.next();
+        assertThat(await(runtime.install(spec, installLoop, listener(installLoop)))).isZero();
+        DefaultEventExecutor foreign = new DefaultEventExecutor();
+        try {
+            RecordingListener run = listener(foreign);
+            await(runtime.start(spec, foreign, run));
+
+            for (int i = 0; i < 5; i++) {
+                runtime.writeStdin(spec.internalId(), ("line " + i + " ✓\n").getBytes(StandardCharsets.UTF_8));
+            }
+            assertThat(run.awaitOutput("got line 4 ✓\n", WAIT)).as(run.output()).isTrue();
+            assertThat(run.output()).isEqualTo("got line 0 ✓\ngot line 1 ✓\ngot line 2 ✓\ngot line 3 ✓\ngot line 4 ✓\n");
+
+            await(runtime.kill(spec.internalId()));
+            assertThat(await(run.exit)).isEqualTo(137);
+        } finally {
+            foreign.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void killEndsTheProcessAndReportsTheExit() throws Exception {
+        ContainerSpec spec = spec("kill", "echo up; sleep 1000");
+        RecordingListener run = installAndStart(spec);
+        assertThat(run.awaitOutput("up\n", WAIT)).isTrue();
+
+        await(runtime.kill(spec.internalId()));
+
+        assertThat(await(run.exit)).isEqualTo(137);
+        assertThat(run.outputAtExit).isEqualTo("up\n");
+    }
+
+    @Test
+    void stopWritesTheStopCommandAndWaitsForTheExit() throws Exception {
+        ContainerSpec spec = spec("stopcmd",
+                "echo ready; while read line; do if [ \"$line\" = stop ]; then echo stopping; exit 0; fi; done",
+                "stop\n", null, 0);
+        RecordingListener run = installAndStart(spec);
+        assertThat(run.awaitOutput("ready\n", WAIT)).isTrue();
+
+        await(runtime.stop(spec.internalId(), spec.stopCommand(), Duration.ofSeconds(10)));
+
+        assertThat(await(run.exit)).isZero();
+        assertThat(run.outputAtExit).isEqualTo("ready\nstopping\n");
+    }
+
+    @Test
+    void stopWithoutStopCommandSendsSigterm() throws Exception {
+        ContainerSpec spec = spec("sigterm", "trap 'echo terminated; exit 5' TERM; echo ready; while true; do sleep 0.1; done");
+        RecordingListener run = installAndStart(spec);
+        assertThat(run.awaitOutput("ready\n", WAIT)).isTrue();
+
+        await(runtime.stop(spec.internalId(), null, Duration.ofSeconds(10)));
+
+        assertThat(await(run.exit)).isEqualTo(5);
+        assertThat(run.outputAtExit).isEqualTo("ready\nterminated\n");
+        // stopping a stopped container is not an error
+        await(runtime.stop(spec.internalId(), null, Duration.ofSeconds(1)));
+    }
+
+    // ---- stats, listing, logs
+
+    @Test
+    void statsReportTheMemoryLimit() throws Exception {
+        ContainerSpec spec = spec("stats", "sleep 1000", null, null, 64L * 1024 * 1024);
+        RecordingListener run = installAndStart(spec);
+
+        assertThat(RecordingListener.await(() -> !run.stats.isEmpty(), WAIT)).isTrue();
+
+        Stats first = run.stats.get(0);
+        assertThat(first.memoryLimit()).isEqualTo(67108864L);
+        assertThat(first.memoryUsage()).isBetween(0L, 67108864L);
+        assertThat(first.networkRx()).isZero();
+        assertThat(first.networkTx()).isZero();
+        assertThat(first.cpuUsage()).isGreaterThanOrEqualTo(0);
+        await(runtime.kill(spec.internalId()));
+        assertThat(await(run.exit)).isEqualTo(137);
+    }
+
+    @Test
+    void listRunningNamesTheRunningContainersByInternalId() throws Exception {
+        ContainerSpec spec = spec("list", "sleep 1000");
+        RecordingListener run = installAndStart(spec);
+
+        assertThat(await(runtime.listRunning())).contains(spec.internalId());
+
+        await(runtime.kill(spec.internalId()));
+        await(run.exit);
+        assertThat(await(runtime.listRunning())).doesNotContain(spec.internalId());
+    }
+
+    @Test
+    void logTailReturnsTheLastBytesOfTheOutput() throws Exception {
+        // stdout and stderr are logged by separate copiers: their relative order is the engine's
+        ContainerSpec spec = spec("logs", "echo alpha; echo beta; echo gamma; echo delta >&2");
+        RecordingListener run = installAndStart(spec);
+        assertThat(await(run.exit)).isZero();
+
+        String all = new String(await(runtime.logTail(spec.internalId(), 1000)), StandardCharsets.UTF_8);
+        assertThat(all).contains("alpha\nbeta\ngamma\n", "delta\n").hasSize("alpha\nbeta\ngamma\ndelta\n".length());
+        assertThat(new String(await(runtime.logTail(spec.internalId(), 3)), StandardCharsets.UTF_8))
+                .isIn("ta\n", "ma\n");
+        assertThat(failureOf(runtime.logTail(PREFIX + "never-installed", 100)))
+                .isInstanceOf(ContainerNotFoundException.class);
+    }
+
+    // ---- restart of the daemon, trouble
+
+    @Test
+    void aSecondRuntimeReattachesToARunningContainer() throws Exception {
+        ContainerSpec spec = spec("reattach",
+                "while read line; do echo \"got $line\"; done");
+        RecordingListener first = installAndStart(spec);
+        runtime.writeStdin(spec.internalId(), "one\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(first.awaitOutput("got one\n", WAIT)).isTrue();
+
+        DockerRuntime second = new DockerRuntime(group, DockerEngineExtension.dockerHost(), storage, "none");
+        try {
+            assertThat(await(second.listRunning())).contains(spec.internalId());
+            EventLoop loop = group.next();
+            RecordingListener reattached = listener(loop);
+            assertThat(await(second.attach(spec, loop, reattached))).isTrue();
+
+            second.writeStdin(spec.internalId(), "two\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(reattached.awaitOutput("got two\n", WAIT)).as(reattached.output()).isTrue();
+            assertThat(RecordingListener.await(() -> !reattached.stats.isEmpty(), WAIT)).isTrue();
+
+            await(second.kill(spec.internalId()));
+            assertThat(await(reattached.exit)).isEqualTo(137);
+            assertThat(await(first.exit)).isEqualTo(137);
+            // not running any more: attach says so and calls nothing
+            RecordingListener late = listener(loop);
+            assertThat(await(second.attach(spec, loop, late))).isFalse();
+            assertThat(late.output()).isEmpty();
+            assertThat(late.exit).isNotDone();
+        } finally {
+            second.close();
+        }
+    }
+
+    @Test
+    void aContainerRemovedBehindTheRuntimesBackIsReportedAsExited() throws Exception {
+        ContainerSpec spec = spec("removed", "echo up; sleep 1000");
+        RecordingListener run = installAndStart(spec);
+        assertThat(run.awaitOutput("up\n", WAIT)).isTrue();
+
+        DockerRuntime other = new DockerRuntime(group, DockerEngineExtension.dockerHost(), storage, "none");
+        try {
+            await(other.remove(spec.internalId()));
+        } finally {
+            other.close();
+        }
+
+        assertThat(await(run.exit)).isNotZero();
+        assertThat(failureOf(runtime.writeStdin(spec.internalId(), "x\n".getBytes(StandardCharsets.UTF_8))))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(failureOf(runtime.kill(spec.internalId()))).isInstanceOf(ContainerNotFoundException.class);
+        assertThat(failureOf(runtime.start(spec, group.next(), listener(group.next()))))
+                .isInstanceOf(ContainerNotFoundException.class);
+    }
+
+    @Test
+    void anUnreachableEngineFailsWithRuntimeUnavailable() {
+        DockerRuntime unreachable = new DockerRuntime(group, "unix://" + storage.resolve("no-such.sock"), storage, "none");
+        try {
+            assertThat(failureOf(unreachable.listRunning())).isInstanceOf(RuntimeUnavailableException.class)
+                    .hasMessage("container runtime unavailable");
+            ContainerSpec spec = spec("unreachable", "true");
+            assertThat(failureOf(unreachable.start(spec, group.next(), listener(group.next()))))
+                    .isInstanceOf(RuntimeUnavailableException.class);
+        } finally {
+            unreachable.close();
+        }
+    }
+
+    @Test
+    void theThreadCountDoesNotGrowWithTheNumberOfAttachedContainers() throws Exception {
+        // warm up: the blocking executor's threads and the events stream exist after one run
+        RecordingListener warm = installAndStart(spec("threads-warm", "sleep 1000"));
+        int before = ManagementFactory.getThreadMXBean().getThreadCount();
+
+        int count = 20;
+        List<ContainerSpec> specs = new ArrayList<>();
+        List<RecordingListener> runs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ContainerSpec spec = spec("threads-" + i, "echo up; sleep 1000");
+            specs.add(spec);
+            runs.add(installAndStart(spec));
+        }
+        for (RecordingListener run : runs) {
+            assertThat(run.awaitOutput("up\n", WAIT)).isTrue();
+        }
+        assertThat(RecordingListener.await(() -> runs.stream().allMatch(r -> !r.stats.isEmpty()), WAIT)).isTrue();
+        int after = ManagementFactory.getThreadMXBean().getThreadCount();
+        System.out.printf("live threads: %d before, %d with %d more containers attached%n", before, after, count);
+
+        // the bound: the blocking executor (4 threads) plus a little JVM noise, whatever the count
+        assertThat(after - before).as("threads before %d, after %d with %d containers", before, after, count)
+                .isLessThanOrEqualTo(DockerRuntime.DEFAULT_BLOCKING_THREADS + 2);
+
+        for (ContainerSpec spec : specs) {
+            runtime.kill(spec.internalId());
+        }
+        runtime.kill(PREFIX + "threads-warm");
+        for (RecordingListener run : runs) {
+            assertThat(await(run.exit)).isEqualTo(137);
+        }
+        assertThat(await(warm.exit)).isEqualTo(137);
+    }
+}
