@@ -68,7 +68,8 @@ public final class LightdServer implements AutoCloseable {
     private LightdServer(LightdConfig config, RuntimeFactory runtimeFactory, Clock clock) throws IOException {
         this.config = config;
         Transports transport = Transports.select(config.transport());
-        this.group = transport.newGroup(config.eventLoopThreads());
+        this.group = transport.newGroup(config.eventLoopThreads() == 0
+                ? Runtime.getRuntime().availableProcessors() : config.eventLoopThreads());
         this.blocking = boundedExecutor("lightd-blocking", 4, 4096);
         this.storage = boundedExecutor("lightd-storage", 1, 65_536);
         boolean started = false;

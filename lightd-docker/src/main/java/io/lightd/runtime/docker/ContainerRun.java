@@ -55,6 +55,8 @@ final class ContainerRun implements AttachStream.Sink {
     private boolean startSeen;
     private Integer dieCode;
     private boolean finished;
+    /** The process is known to have exited (or its stream ended); read from any thread. */
+    private volatile boolean ending;
     private ScheduledFuture<?> timer;
     private long reattachBackoffMillis = 500;
 
@@ -75,6 +77,11 @@ final class ContainerRun implements AttachStream.Sink {
 
     AttachStream attachStream() {
         return attach;
+    }
+
+    /** True once the exit is on its way: a {@code die} came or the attach stream ended. Any thread. */
+    boolean ending() {
+        return ending;
     }
 
     /** The attach stream is open (before the process starts, or on a re-attach). */
@@ -133,6 +140,7 @@ final class ContainerRun implements AttachStream.Sink {
 
     private void attachEnded() {
         attach = null;
+        ending = true;
         if (finished) {
             return;
         }
@@ -158,6 +166,7 @@ final class ContainerRun implements AttachStream.Sink {
                         return;
                     }
                     dieCode = parseExitCode(attributes.get("exitCode"));
+                    ending = true;
                     if (attach == null) {
                         finish(dieCode);
                     } else {

@@ -24,14 +24,12 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -85,6 +83,9 @@ public final class DockerRuntime implements ContainerRuntime {
     static final Duration UPGRADE_TIMEOUT = Duration.ofSeconds(10);
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
     static final Duration STATS_SILENCE_LIMIT = Duration.ofSeconds(15);
+    /** How long stop and start wait for a run's exit to be delivered after the engine says it stopped. */
+    static final Duration PREVIOUS_RUN_GRACE = Duration.ofMillis(
+            ContainerRun.DIE_GRACE_MILLIS + ContainerRun.ATTACH_GRACE_MILLIS + 3_000);
     private static final int BLOCKING_QUEUE_SIZE = 4096;
     private static final int MAX_LOG_TAIL_LINES = 100_000;
 
@@ -101,7 +102,8 @@ public final class DockerRuntime implements ContainerRuntime {
     /**
      * @param group       the server's event loop group (a {@code MultiThreadIoEventLoopGroup} with
      *                    the epoll, io_uring or NIO handler); every engine connection is made on it
-     * @param dockerHost  {@code unix:///var/run/docker.sock} style, or {@code tcp://host:port} (no TLS)
+     * @param dockerHost  {@code unix:///var/run/docker.sock} style (a bare absolute path means the
+     *                    same), or {@code tcp://host:port} (no TLS)
      * @param storageBase {@code storage.base_path}; volumes are {@code <storageBase>/volumes/<internal_id>}
      * @param networkMode the engine network mode of the containers ({@link #DEFAULT_NETWORK_MODE}; tests use {@code none})
      * @param blocking    a bounded executor for docker-java's blocking calls, or null to have the
@@ -215,10 +217,8 @@ public final class DockerRuntime implements ContainerRuntime {
 
             @Override
             public void onNext(PullResponseItem item) {
-                if (item.getErrorDetail() != null || item.getError() != null) {
-                    String message = item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
-                            ? item.getErrorDetail().getMessage() : item.getError();
-                    done.completeExceptionally(new IllegalStateException(message));
+                if (item.getErrorDetail() != null) {
+                    done.completeExceptionally(new IllegalStateException(item.getErrorDetail().getMessage()));
                     return;
                 }
                 String status = item.getStatus();
@@ -248,6 +248,7 @@ public final class DockerRuntime implements ContainerRuntime {
                     channel.closeFuture().addListener(f -> done.completeExceptionally(
                             new IllegalStateException("the engine closed the pull stream")));
                     return done.handle((v, error) -> {
+                        channel.close(); // docker-java leaves a finished stream's connection open
                         if (error != null) {
                             throw new CompletionException(streamFailure(error, channel));
                         }
@@ -325,6 +326,19 @@ public final class DockerRuntime implements ContainerRuntime {
     @Override
     public CompletableFuture<Void> start(ContainerSpec spec, EventExecutor loop, RuntimeListener listener) {
         String id = spec.internalId();
+        ContainerRun previous = runs.get(id);
+        if (previous != null && !previous.ending()) {
+            return CompletableFuture.failedFuture(new IllegalStateException(id + " is already running"));
+        }
+        if (previous != null) {
+            // a run whose exit is still being delivered (a restart right after a stop or kill)
+            return withTimeout(previous.exit().handle((code, error) -> null), PREVIOUS_RUN_GRACE,
+                    "the previous run of " + id + " to end")
+                    .handle((v, error) -> error)
+                    .thenCompose(error -> runs.get(id) == previous
+                            ? CompletableFuture.failedFuture(new IllegalStateException(id + " is already running"))
+                            : start(spec, loop, listener));
+        }
         ContainerRun run = new ContainerRun(id, EngineContainers.containerName(id), loop, connector.loopOf(loop),
                 listener, this);
         if (runs.putIfAbsent(id, run) != null) {
@@ -422,6 +436,21 @@ public final class DockerRuntime implements ContainerRuntime {
         return stream;
     }
 
+    /** How many engine connections are open (for tests). */
+    int openEngineChannels() {
+        return connector.openChannels();
+    }
+
+    String describeEngineChannels() {
+        return connector.describeOpenChannels();
+    }
+
+    /** The attach stream of the current run of {@code internalId}, or null (for tests). */
+    AttachStream attachStreamOf(String internalId) {
+        ContainerRun run = runs.get(internalId);
+        return run == null ? null : run.attachStream();
+    }
+
     /** Called by a run when it ends, on its loop. */
     void runEnded(ContainerRun run) {
         runs.remove(run.internalId, run);
@@ -504,7 +533,11 @@ public final class DockerRuntime implements ContainerRuntime {
                         // already stopped
                     }
                     return (Void) null;
-                }, CALL_TIMEOUT.plusSeconds(seconds)));
+                }, CALL_TIMEOUT.plusSeconds(seconds)))
+                .thenCompose(v -> run == null ? CompletableFuture.completedFuture(null)
+                        // the engine says it stopped: let the run deliver its exit before completing
+                        : withTimeout(run.exit().handle((code, error) -> (Void) null), PREVIOUS_RUN_GRACE,
+                                "the exit of " + internalId).exceptionally(error -> null));
         return translate(stopped, internalId);
     }
 
@@ -551,7 +584,7 @@ public final class DockerRuntime implements ContainerRuntime {
             return CompletableFuture.completedFuture(new byte[0]);
         }
         int lines = (int) Math.min(MAX_LOG_TAIL_LINES, Math.max(100, maxBytes / 16L));
-        TailBuffer tail = new TailBuffer(maxBytes);
+        LogTailBuffer tail = new LogTailBuffer(maxBytes);
         CompletableFuture<byte[]> done = new CompletableFuture<>();
         StreamCallback<Frame> callback = new StreamCallback<>() {
             @Override
@@ -579,6 +612,7 @@ public final class DockerRuntime implements ContainerRuntime {
                 .thenCompose(channel -> {
                     channel.closeFuture().addListener(f -> done.complete(tail.toByteArray()));
                     return done.handle((bytes, error) -> {
+                        channel.close(); // docker-java leaves a finished stream's connection open
                         if (error != null) {
                             throw new CompletionException(streamFailure(error, channel));
                         }
@@ -586,34 +620,6 @@ public final class DockerRuntime implements ContainerRuntime {
                     });
                 });
         return translate(withTimeout(result, CALL_TIMEOUT, "logs of " + internalId), internalId);
-    }
-
-    /** Keeps the last {@code max} bytes added. Used by one thread at a time. */
-    private static final class TailBuffer {
-        private final int max;
-        private final ArrayDeque<byte[]> parts = new ArrayDeque<>();
-        private int size;
-
-        TailBuffer(int max) {
-            this.max = max;
-        }
-
-        synchronized void add(byte[] bytes) {
-            parts.addLast(bytes);
-            size += bytes.length;
-            while (size - parts.peekFirst().length >= max) {
-                size -= parts.removeFirst().length;
-            }
-        }
-
-        synchronized byte[] toByteArray() {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(size);
-            for (byte[] part : parts) {
-                out.write(part, 0, part.length);
-            }
-            byte[] all = out.toByteArray();
-            return all.length <= max ? all : Arrays.copyOfRange(all, all.length - max, all.length);
-        }
     }
 
     @Override
@@ -762,26 +768,6 @@ public final class DockerRuntime implements ContainerRuntime {
         }
     }
 
-    /** A docker-java stream callback that ignores what it is not told to handle (and logs nothing). */
-    private abstract static class StreamCallback<T> implements ResultCallback<T> {
-        @Override
-        public void onStart(Closeable closeable) {
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-            log.debug("stream error: {}", throwable.toString());
-        }
-
-        @Override
-        public void onComplete() {
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
     @Override
     public void close() {
         if (closed) {
@@ -796,6 +782,7 @@ public final class DockerRuntime implements ContainerRuntime {
         if (current != null) {
             current.thenAccept(EngineClient::close);
         }
+        connector.closeAll();
         if (ownsBlocking) {
             blocking.shutdown();
         }

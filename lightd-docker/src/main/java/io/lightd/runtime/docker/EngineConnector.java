@@ -28,7 +28,10 @@ import java.net.SocketAddress;
 import java.net.URI;
 import java.net.UnixDomainSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Opens connections to the Docker engine on the server's own {@link EventLoopGroup}: a domain
@@ -36,7 +39,8 @@ import java.util.Objects;
  * picked to match the group's I/O type (epoll, io_uring or NIO), so every engine connection is
  * served by one of the server's loops and no other thread.
  *
- * <p>Immutable; safe to use from any thread. {@link #connect} never blocks.
+ * <p>Safe to use from any thread. {@link #connect} never blocks. It keeps the channels it made
+ * until they close, so the runtime can close all of them at once.
  */
 final class EngineConnector {
 
@@ -46,12 +50,14 @@ final class EngineConnector {
     private final String hostHeader;
     private final ChannelFactory<? extends DuplexChannel> channelFactory;
     private final int connectTimeoutMillis;
+    private final Set<Channel> openChannels = ConcurrentHashMap.newKeySet();
 
     EngineConnector(EventLoopGroup group, String dockerHost, Duration connectTimeout) {
         this.group = Objects.requireNonNull(group, "group");
         this.dockerHost = Objects.requireNonNull(dockerHost, "dockerHost");
         this.connectTimeoutMillis = (int) connectTimeout.toMillis();
-        URI uri = URI.create(dockerHost);
+        // Lightd's docker.socket_path may be a bare path: that is a unix socket
+        URI uri = URI.create(dockerHost.startsWith("/") ? "unix://" + dockerHost : dockerHost);
         String scheme = uri.getScheme() == null ? "" : uri.getScheme();
         switch (scheme) {
             case "unix" -> {
@@ -149,6 +155,31 @@ final class EngineConnector {
         if (allocator != null) {
             bootstrap.option(ChannelOption.ALLOCATOR, allocator);
         }
-        return bootstrap.connect(address);
+        ChannelFuture connect = bootstrap.connect(address);
+        Channel channel = connect.channel();
+        openChannels.add(channel);
+        channel.closeFuture().addListener(f -> openChannels.remove(channel));
+        return connect;
+    }
+
+    /** How many channels made by {@link #connect} are still open. */
+    int openChannels() {
+        return openChannels.size();
+    }
+
+    /** The open channels and their handlers, for messages. */
+    String describeOpenChannels() {
+        StringBuilder text = new StringBuilder();
+        for (Channel channel : openChannels) {
+            text.append(channel).append(' ').append(channel.pipeline().names()).append('\n');
+        }
+        return text.toString();
+    }
+
+    /** Closes every channel made by {@link #connect} that is still open. */
+    void closeAll() {
+        for (Channel channel : List.copyOf(openChannels)) {
+            channel.close();
+        }
     }
 }

@@ -12,16 +12,16 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.opentest4j.TestAbortedException;
 
 /**
  * Runs a test class only when a Docker engine answers at {@link #dockerHost()} and has the test
  * image {@value #TEST_IMAGE} ({@code scripts/lib/docker-engine.sh} provides both). Without them the
  * class is skipped with a loud message, unless {@code LIGHTD_REQUIRE_DOCKER=1} (CI): then it fails.
  */
-public final class DockerEngineExtension implements BeforeAllCallback {
+public final class DockerEngineExtension implements ExecutionCondition {
 
     public static final String TEST_IMAGE = "lightd-test:latest";
 
@@ -32,10 +32,13 @@ public final class DockerEngineExtension implements BeforeAllCallback {
     }
 
     @Override
-    public void beforeAll(ExtensionContext context) {
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        if (context.getTestMethod().isPresent()) {
+            return ConditionEvaluationResult.enabled("the class was checked"); // checked once per class
+        }
         String problem = problem();
         if (problem == null) {
-            return;
+            return ConditionEvaluationResult.enabled("Docker engine with " + TEST_IMAGE + " at " + dockerHost());
         }
         String message = "Docker tests of " + context.getDisplayName() + " cannot run: " + problem
                 + " (start one with scripts/lib/docker-engine.sh)";
@@ -43,7 +46,7 @@ public final class DockerEngineExtension implements BeforeAllCallback {
             throw new AssertionError(message + "; LIGHTD_REQUIRE_DOCKER=1 makes this a failure");
         }
         System.err.println("\n*** SKIPPED *** " + message + "\n");
-        throw new TestAbortedException(message);
+        return ConditionEvaluationResult.disabled("*** SKIPPED *** " + message);
     }
 
     /** Null when the engine answers and has the image, else what is missing. */

@@ -102,7 +102,7 @@ public final class TokenStore {
     /** Issues a token; the future completes once it is on disk. */
     public CompletableFuture<Issued> issue(Duration ttl, boolean removeOnUse) {
         String token = Tokens.generate();
-        Instant expiresAt = clock.instant().plus(ttl).truncatedTo(ChronoUnit.SECONDS);
+        Instant expiresAt = clock.instant().plus(ttl).truncatedTo(ChronoUnit.MILLIS);
         IssuedToken t = new IssuedToken(Tokens.hash(token), expiresAt, removeOnUse);
         issued.put(t.hash(), t);
         return file.save().thenApply(ignored -> new Issued(token, expiresAt));

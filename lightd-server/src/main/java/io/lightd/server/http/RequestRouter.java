@@ -25,8 +25,9 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (request.uri().startsWith(TokenHandshakeHandler.WS_PREFIX)) {
-            ctx.pipeline().replace(this, "ws-handshake", handshake);
-            ctx.pipeline().context(handshake).fireChannelRead(request);
+            ctx.pipeline().addAfter(ctx.name(), "ws-handshake", handshake);
+            ctx.pipeline().remove(this);
+            ctx.fireChannelRead(request);
             return;
         }
         try {

@@ -284,7 +284,7 @@ class ConsoleProtocolIntegrationTest {
 
     @Test
     void sessionClosesWith4001AtTokenExpiry() {
-        String token = daemon.request("POST", "/auth/tokens", "{\"ttl\":\"1s\"}").body().get("token").getAsString();
+        String token = daemon.request("POST", "/auth/tokens", "{\"ttl\":\"2s\"}").body().get("token").getAsString();
         WsClient c = ws("ttl-1");
         WsClient expiring = daemon.ws("ttl-1", token);
         clients.add(expiring);
