@@ -62,6 +62,13 @@ final class OutputLog {
         size = 0;
     }
 
+    /** Closes the file and deletes it with its rotated predecessor. Blocking file I/O. */
+    synchronized void delete() throws IOException {
+        closeFile();
+        Files.deleteIfExists(file);
+        Files.deleteIfExists(rotated);
+    }
+
     /** Closes the file until the next append. */
     synchronized void closeFile() throws IOException {
         OutputStream open = out;

@@ -232,7 +232,13 @@ public final class ProcessRuntime implements ContainerRuntime {
                 ? CompletableFuture.completedFuture(null)
                 : child.signalWhenLaunched(Signal.KILL).handle((ok, failed) -> null)
                         .thenCompose(signalled -> child.ended.handle((exitCode, failed) -> null));
-        return gone.thenRun(() -> outputLogs.remove(internalId));
+        // The log belongs to the runtime's container, as an engine's log does: it goes with it.
+        return gone.thenCompose(ended -> blocking.submit(() -> {
+            OutputLog log = outputLog(internalId);
+            outputLogs.remove(internalId, log);
+            log.delete();
+            return null;
+        }));
     }
 
     @Override

@@ -164,7 +164,7 @@ public final class ContainerHub {
             state = stored.installState() == InstallState.INSTALLED && stored.state() == ContainerState.INSTALLED
                     && !running ? ContainerState.INSTALLED : ContainerState.EXIT;
             runtime.logTail(id, historyBytes).whenComplete((tail, err) -> loop.execute(() -> {
-                if (record != stored && !isCurrent(stored)) {
+                if (record == null || run != null || install != null) {
                     return;
                 }
                 if (tail != null && tail.length > 0) {
@@ -177,10 +177,6 @@ public final class ContainerHub {
                 }
             }));
         });
-    }
-
-    private boolean isCurrent(ContainerRecord stored) {
-        return record != null && record.internalId().equals(stored.internalId()) && install == null && run == null;
     }
 
     private void reattach() {

@@ -37,6 +37,8 @@ public final class ContainerManager {
     private static final Logger log = LoggerFactory.getLogger(ContainerManager.class);
 
     private final Map<String, ContainerHub> hubs = new ConcurrentHashMap<>();
+    /** Ids whose delete is under way, so two deletes of one container cannot both release its hub. */
+    private final Set<String> deleting = ConcurrentHashMap.newKeySet();
     private final EventLoopGroup group;
     private final ContainerRuntime runtime;
     private final ContainerRegistry registry;
@@ -109,7 +111,7 @@ public final class ContainerManager {
     /** Deletes a container: process killed, runtime container removed, record gone; false when unknown. */
     public CompletableFuture<Boolean> delete(String id) {
         ContainerHub hub = hubs.get(id);
-        if (registry.get(id) == null || hub == null) {
+        if (registry.get(id) == null || hub == null || !deleting.add(id)) {
             return CompletableFuture.completedFuture(false);
         }
         return hub.delete()
@@ -118,7 +120,8 @@ public final class ContainerManager {
                     release(id);
                     log.info("container {}: deleted", id);
                     return true;
-                });
+                })
+                .whenComplete((done, err) -> deleting.remove(id));
     }
 
     /** Deletes a deleted container's volume folder, on the blocking executor. */

@@ -10,7 +10,9 @@ import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.Delivery;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -34,9 +36,11 @@ import org.slf4j.LoggerFactory;
  * limit, tells the client about skipped output, pings idle clients, and closes the connection at
  * its token's expiry instant (4001). Confined to the connection's event loop.
  */
-public final class ConsoleSessionHandler extends ChannelInboundHandlerAdapter {
+public final class ConsoleSessionHandler extends ChannelDuplexHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ConsoleSessionHandler.class);
+    /** How long a close frame to a stalled client may wait behind unread output before the socket is closed. */
+    static final long FORCED_CLOSE_SECONDS = 10;
 
     private final String containerId;
     private final TokenStore.Grant grant;
@@ -51,6 +55,7 @@ public final class ConsoleSessionHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> expiry;
     private ScheduledFuture<?> slowClose;
     private int idleEvents;
+    private boolean closing;
     private final AtomicLong skipped = new AtomicLong();
 
     public ConsoleSessionHandler(String containerId, TokenStore.Grant grant, ContainerManager manager,
@@ -169,11 +174,27 @@ public final class ConsoleSessionHandler extends ChannelInboundHandlerAdapter {
             slowClose = ctx.executor().schedule(() -> {
                 log.info("ws {} container {}: unwritable for {} ms, closing", remote(channel), containerId,
                         slowCloseMillis);
+                // The close frame queues behind what the client has not read; if it cannot get
+                // through either, the connection is dropped.
                 LiveSessions.close(channel, WebSocketCloseStatus.POLICY_VIOLATION.code(), "connection too slow");
-                channel.close();
+                ctx.executor().schedule(() -> channel.close(), FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
             }, slowCloseMillis, TimeUnit.MILLISECONDS);
         }
         super.channelWritabilityChanged(ctx);
+    }
+
+    /**
+     * Once a close frame is on its way nothing may follow it, so the session leaves its hub first;
+     * otherwise the next broadcast would fail and tear the connection down before the close frame
+     * (queued behind unread output) reaches the client.
+     */
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        if (msg instanceof CloseWebSocketFrame) {
+            closing = true;
+            leaveHub(ctx.channel());
+        }
+        super.write(ctx, msg, promise);
     }
 
     @Override
@@ -184,16 +205,24 @@ public final class ConsoleSessionHandler extends ChannelInboundHandlerAdapter {
         if (slowClose != null) {
             slowClose.cancel(false);
         }
-        if (hub != null) {
-            manager.unsubscribe(hub, ctx.channel());
-            hub = null;
-            log.info("ws {} container {}: disconnected", remote(ctx.channel()), containerId);
-        }
+        leaveHub(ctx.channel());
+        log.info("ws {} container {}: disconnected", remote(ctx.channel()), containerId);
         super.channelInactive(ctx);
+    }
+
+    private void leaveHub(Channel channel) {
+        if (hub != null) {
+            manager.unsubscribe(hub, channel);
+            hub = null;
+        }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (closing) {
+            log.debug("ws {} container {}: error while closing: {}", remote(ctx.channel()), containerId, cause.toString());
+            return;
+        }
         if (cause instanceof TooLongFrameException) {
             LiveSessions.close(ctx.channel(), WebSocketCloseStatus.MESSAGE_TOO_BIG.code(), "message too big");
             return;
