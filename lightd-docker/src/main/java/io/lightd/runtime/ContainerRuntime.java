@@ -24,6 +24,14 @@ public interface ContainerRuntime extends AutoCloseable {
     boolean isolated();
 
     /**
+     * False while the runtime itself is known to be unreachable (for Docker: the engine is down);
+     * calls made meanwhile would fail with {@link RuntimeUnavailableException}. True when unknown.
+     */
+    default boolean available() {
+        return true;
+    }
+
+    /**
      * Prepares the container: its volume folder and whatever the runtime needs (for Docker the image,
      * pulled when absent, and the engine container), replacing any earlier one of the same id
      * (reinstall). Then runs {@code spec.installScript()}, if any, in the volume, streaming its output

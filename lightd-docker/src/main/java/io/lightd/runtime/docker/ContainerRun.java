@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * running means the attach stream itself was lost, and it is re-opened with backoff. If {@code die}
  * comes and the attach stream stays open for {@link #ATTACH_GRACE_MILLIS}, it is closed. A
  * {@code die} before this run saw its own {@code start} event belongs to an earlier run and is
- * ignored.
+ * ignored. When the engine answers again after an outage, {@link #checkNow} makes the same
+ * inspection at once instead of waiting out the backoff.
  *
  * <p>Threads: all state is confined to {@link #loop}; the public entry points hop there. The attach
  * and stats channels are registered on that loop when it is one of the runtime's group, so output
@@ -59,6 +60,7 @@ final class ContainerRun implements AttachStream.Sink {
     private volatile boolean ending;
     private ScheduledFuture<?> timer;
     private long reattachBackoffMillis = 500;
+    private boolean reattaching;
 
     ContainerRun(String internalId, String containerName, EventExecutor loop, EventLoop channelLoop,
                  RuntimeListener listener, DockerRuntime runtime) {
@@ -198,6 +200,24 @@ final class ContainerRun implements AttachStream.Sink {
 
     // ---- recovery ----
 
+    /**
+     * Checks the container against the engine now (the engine came back after an outage): a
+     * container that stopped meanwhile delivers its exit, a running one without an attach stream
+     * is re-attached. Does nothing for a run whose process has not started yet. Any thread.
+     */
+    void checkNow() {
+        onLoop(() -> {
+            if (finished || !startSeen) {
+                return;
+            }
+            reattachBackoffMillis = 500;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            checkState();
+        });
+    }
+
     private void checkState() {
         runtime.inspectState(internalId).whenComplete((state, error) -> onLoop(() -> {
             if (finished) {
@@ -214,7 +234,7 @@ final class ContainerRun implements AttachStream.Sink {
                 }
             } else if (!state.running()) {
                 finish(dieCode != null ? dieCode : state.exitCode());
-            } else if (attach == null) {
+            } else if (attach == null && !reattaching) {
                 log.info("{}: attach stream lost while the container runs; re-attaching", internalId);
                 reattach();
             }
@@ -222,7 +242,9 @@ final class ContainerRun implements AttachStream.Sink {
     }
 
     private void reattach() {
+        reattaching = true;
         runtime.openAttach(this, true).whenComplete((stream, error) -> onLoop(() -> {
+            reattaching = false;
             if (error != null) {
                 if (finished) {
                     return;

@@ -65,6 +65,11 @@ import org.slf4j.LoggerFactory;
  *       {@code lightd.managed=true}; {@link ContainerRun} orders the exit after the last output.</li>
  *   <li>A call that cannot reach the engine fails with {@link RuntimeUnavailableException}; one
  *       that names a container the engine does not have fails with {@link ContainerNotFoundException}.</li>
+ *   <li>Engine restarts: the events stream is opened at construction and kept open; while it
+ *       cannot be re-opened the runtime reports itself {@linkplain #available() unavailable}. When
+ *       it opens again after a loss, every run that had started is checked against the engine at
+ *       once ({@link ContainerRun#checkNow}): a container that died meanwhile delivers its exit,
+ *       a running one whose attach stream was lost is re-attached.</li>
  * </ul>
  *
  * <p>Threads: every public method returns at once and may be called from any thread, event loops
@@ -83,6 +88,8 @@ public final class DockerRuntime implements ContainerRuntime {
     static final Duration UPGRADE_TIMEOUT = Duration.ofSeconds(10);
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
     static final Duration STATS_SILENCE_LIMIT = Duration.ofSeconds(15);
+    /** The longest wait between two attempts to re-open the events stream, hence to notice the engine is back. */
+    static final Duration EVENTS_MAX_BACKOFF = Duration.ofSeconds(2);
     /** How long stop and start wait for a run's exit to be delivered after the engine says it stopped. */
     static final Duration PREVIOUS_RUN_GRACE = Duration.ofMillis(
             ContainerRun.DIE_GRACE_MILLIS + ContainerRun.ATTACH_GRACE_MILLIS + 3_000);
@@ -97,6 +104,10 @@ public final class DockerRuntime implements ContainerRuntime {
     private final AtomicReference<CompletableFuture<EngineClient>> engine = new AtomicReference<>();
     private final Map<String, ContainerRun> runs = new ConcurrentHashMap<>();
     private final ReopeningStream events;
+    /** False from a failed open of the events stream until it opens again. */
+    private volatile boolean engineReachable = true;
+    /** Set on the events loop when the events stream was lost; the next open re-checks the runs. */
+    private boolean eventsLost;
     private volatile boolean closed;
 
     /**
@@ -119,7 +130,8 @@ public final class DockerRuntime implements ContainerRuntime {
         this.blocking = blocking != null ? blocking : newBlockingExecutor(DEFAULT_BLOCKING_THREADS);
         EventLoop eventsLoop = group.next();
         this.events = new ReopeningStream("engine events", eventsLoop, this.blocking, this::engine,
-                client -> openEvents(client, eventsLoop), null);
+                client -> openEvents(client, eventsLoop), null, EVENTS_MAX_BACKOFF, new EngineWatcher());
+        this.events.start();
     }
 
     /** With its own blocking executor. */
@@ -143,6 +155,46 @@ public final class DockerRuntime implements ContainerRuntime {
     @Override
     public boolean isolated() {
         return true;
+    }
+
+    /** False while the engine's events stream cannot be opened (the engine is down or unreachable). */
+    @Override
+    public boolean available() {
+        return engineReachable;
+    }
+
+    /** Follows the events stream: it tells whether the engine is reachable, and when it comes back. */
+    private final class EngineWatcher implements ReopeningStream.Watcher {
+        @Override
+        public void opened() {
+            boolean recheck = eventsLost || !engineReachable;
+            eventsLost = false;
+            if (!engineReachable) {
+                log.info("Docker engine at {} answers again", connector.dockerHost());
+            }
+            engineReachable = true;
+            if (recheck) {
+                log.info("events stream re-opened; checking {} running containers against the engine", runs.size());
+                for (ContainerRun run : runs.values()) {
+                    run.checkNow();
+                }
+            }
+        }
+
+        @Override
+        public void lost() {
+            log.info("events stream of the Docker engine at {} ended; re-opening it", connector.dockerHost());
+            eventsLost = true;
+        }
+
+        @Override
+        public void openFailed(Throwable cause) {
+            eventsLost = true;
+            if (engineReachable && unwrap(cause) instanceof EngineUnreachableException) {
+                log.warn("Docker engine at {} unreachable: {}", connector.dockerHost(), messageOf(cause));
+                engineReachable = false;
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------

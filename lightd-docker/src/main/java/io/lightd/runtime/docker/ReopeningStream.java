@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
  * Keeps one long-lived docker-java stream (stats of a container, the engine's events) open:
  * opens it through the blocking executor, watches its channel, and when the channel closes, the
  * open fails, or (with a silence limit) no data came for that long, opens it again after a
- * doubling backoff (0.5 s up to 30 s, reset by data). docker-java itself reports none of these.
- * {@link #close} ends it for good and closes the channel.
+ * doubling backoff (0.5 s up to a maximum, 30 s unless given, reset by data). docker-java itself
+ * reports none of these. An optional {@link Watcher} hears each successful open and each failed
+ * one. {@link #close} ends it for good and closes the channel.
  *
  * <p>State is confined to {@code loop}; {@link #start}, {@link #close} and {@link #dataArrived}
  * may be called from any thread.
@@ -32,12 +33,26 @@ final class ReopeningStream {
         Channel open(EngineClient engine) throws Exception;
     }
 
+    /** Hears how opening goes; called on the stream's loop. */
+    interface Watcher {
+        /** The stream is open (again). */
+        void opened();
+
+        /** The open stream ended by itself; another attempt follows after the backoff. */
+        void lost();
+
+        /** An open failed; another attempt follows after the backoff. */
+        void openFailed(Throwable cause);
+    }
+
     private final String name;
     private final EventLoop loop;
     private final Executor blocking;
     private final Supplier<CompletableFuture<EngineClient>> engine;
     private final Opener opener;
     private final long silenceNanos;
+    private final long maxBackoffMillis;
+    private final Watcher watcher;
     private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
 
     private volatile long lastDataNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
@@ -52,12 +67,23 @@ final class ReopeningStream {
 
     ReopeningStream(String name, EventLoop loop, Executor blocking, Supplier<CompletableFuture<EngineClient>> engine,
                     Opener opener, Duration silenceLimit) {
+        this(name, loop, blocking, engine, opener, silenceLimit, Duration.ofMillis(MAX_BACKOFF_MILLIS), null);
+    }
+
+    /**
+     * @param maxBackoff the longest wait between two attempts
+     * @param watcher    told about each open and each failed open, or null
+     */
+    ReopeningStream(String name, EventLoop loop, Executor blocking, Supplier<CompletableFuture<EngineClient>> engine,
+                    Opener opener, Duration silenceLimit, Duration maxBackoff, Watcher watcher) {
         this.name = name;
         this.loop = loop;
         this.blocking = blocking;
         this.engine = engine;
         this.opener = opener;
         this.silenceNanos = silenceLimit == null ? 0 : silenceLimit.toNanos();
+        this.maxBackoffMillis = Math.max(FIRST_BACKOFF_MILLIS, maxBackoff.toMillis());
+        this.watcher = watcher;
     }
 
     /** Opens the stream unless already started; the returned future completes after the first attempt. */
@@ -115,6 +141,9 @@ final class ReopeningStream {
         firstAttempt.complete(null);
         if (error != null) {
             log.debug("{}: open failed: {}", name, error.toString());
+            if (watcher != null && !closed) {
+                watcher.openFailed(error);
+            }
             scheduleRetry();
             return;
         }
@@ -124,7 +153,10 @@ final class ReopeningStream {
         }
         channel = opened;
         openedNanos = System.nanoTime();
-        opened.closeFuture().addListener(f -> loop.execute(() -> lost(opened)));
+        opened.closeFuture().addListener(f -> onLoop(() -> lost(opened)));
+        if (watcher != null) {
+            watcher.opened();
+        }
     }
 
     private void lost(Channel lostChannel) {
@@ -134,6 +166,9 @@ final class ReopeningStream {
         channel = null;
         if (!closed) {
             log.debug("{}: stream ended, reopening", name);
+            if (watcher != null) {
+                watcher.lost();
+            }
             scheduleRetry();
         }
     }
@@ -142,11 +177,11 @@ final class ReopeningStream {
         if (closed) {
             return;
         }
-        if (System.nanoTime() - lastDataNanos < TimeUnit.MILLISECONDS.toNanos(MAX_BACKOFF_MILLIS)) {
+        if (System.nanoTime() - lastDataNanos < TimeUnit.MILLISECONDS.toNanos(maxBackoffMillis)) {
             backoffMillis = FIRST_BACKOFF_MILLIS; // data came lately: the stream was healthy
         }
         long delay = backoffMillis;
-        backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+        backoffMillis = Math.min(backoffMillis * 2, maxBackoffMillis);
         cancel(retry);
         retry = loop.schedule(this::open, delay, TimeUnit.MILLISECONDS);
     }

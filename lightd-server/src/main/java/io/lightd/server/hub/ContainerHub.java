@@ -13,10 +13,9 @@ import io.lightd.runtime.RuntimeListener;
 import io.lightd.runtime.RuntimeUnavailableException;
 import io.lightd.server.store.ContainerRegistry;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +44,7 @@ public final class ContainerHub {
     private static final Logger log = LoggerFactory.getLogger(ContainerHub.class);
     static final long PARTIAL_LINE_FLUSH_MILLIS = 50;
     private static final int MAX_PATTERN_LINE_CHARS = 16 * 1024;
+    private static final ByteBufAllocator ALLOC = ByteBufAllocator.DEFAULT;
 
     private final String id;
     private final EventExecutor loop;
@@ -52,7 +52,7 @@ public final class ContainerHub {
     private final ContainerRegistry registry;
     private final Clock clock;
     private final Duration stopTimeout;
-    private final ChannelGroup subscribers;
+    private final Subscribers subscribers;
     private final ConsoleAssembler assembler;
     private final ConsoleHistory history;
     private final StatsChangeDetector statsDetector = new StatsChangeDetector();
@@ -78,7 +78,7 @@ public final class ContainerHub {
         this.registry = registry;
         this.clock = clock;
         this.stopTimeout = stopTimeout;
-        this.subscribers = new DefaultChannelGroup("container " + id, loop);
+        this.subscribers = new Subscribers();
         this.assembler = new ConsoleAssembler(loop, PARTIAL_LINE_FLUSH_MILLIS, TimeUnit.MILLISECONDS, this::onConsoleText);
         this.history = new ConsoleHistory(historyLines, historyBytes);
     }
@@ -96,10 +96,10 @@ public final class ContainerHub {
     /** Adds a subscriber; it gets the current state (and latest stats when running) first, to itself only. */
     public void subscribe(Channel channel) {
         onLoop(() -> {
-            if (!channel.isActive()) {
+            if (!channel.isActive() || !subscribers.add(channel)) {
                 return;
             }
-            subscribers.add(channel);
+            channel.closeFuture().addListener(f -> unsubscribe(channel));
             if (record != null) {
                 channel.write(frame(OutboundEvents.state(state)));
                 if (state == ContainerState.RUNNING && lastStats != null) {
@@ -149,8 +149,12 @@ public final class ContainerHub {
         });
     }
 
-    /** Brings a stored container back after a daemon restart: history from the runtime's log, re-attach if running. */
-    void restore(ContainerRecord stored, boolean running, int historyBytes) {
+    /**
+     * Brings a stored container back after a daemon restart: history from the runtime's log, re-attach
+     * if running. Completes once both are done.
+     */
+    CompletableFuture<Void> restore(ContainerRecord stored, boolean running, int historyBytes) {
+        CompletableFuture<Void> restored = new CompletableFuture<>();
         onLoop(() -> {
             record = stored;
             startPattern = stored.compiledStartPattern();
@@ -159,47 +163,58 @@ public final class ContainerHub {
                 state = ContainerState.EXIT;
                 persist();
                 log.warn("container {}: the daemon stopped during its install; marked failed, reinstall it", id);
+                restored.complete(null);
                 return;
             }
             state = stored.installState() == InstallState.INSTALLED && stored.state() == ContainerState.INSTALLED
                     && !running ? ContainerState.INSTALLED : ContainerState.EXIT;
             runtime.logTail(id, historyBytes).whenComplete((tail, err) -> loop.execute(() -> {
                 if (record == null || run != null || install != null) {
+                    restored.complete(null);
                     return;
                 }
                 if (tail != null && tail.length > 0) {
                     history.seed(tail, tail.length >= historyBytes);
                 }
                 if (running) {
-                    reattach();
-                } else if (stored.state() != state) {
-                    setState(state);
+                    reattach(restored);
+                } else {
+                    if (stored.state() != state) {
+                        setState(state);
+                    }
+                    restored.complete(null);
                 }
             }));
         });
+        return restored;
     }
 
-    private void reattach() {
+    private void reattach(CompletableFuture<Void> done) {
         Run r = new Run(false);
         r.started = true;
         run = r;
         startPattern = null;
         runtime.attach(record.toSpec(), loop, r).whenComplete((attached, err) -> loop.execute(() -> {
-            if (run != r) {
-                return;
-            }
-            if (err != null || !Boolean.TRUE.equals(attached)) {
-                run = null;
-                if (err != null) {
-                    log.warn("container {}: re-attach failed: {}", id, describe(err));
-                }
-                setState(ContainerState.EXIT);
-                return;
-            }
-            log.info("container {}: re-attached to the running process", id);
-            startPattern = record.compiledStartPattern();
-            setState(ContainerState.RUNNING);
+            reattached(r, attached, err);
+            done.complete(null);
         }));
+    }
+
+    private void reattached(Run r, Boolean attached, Throwable err) {
+        if (run != r) {
+            return;
+        }
+        if (err != null || !Boolean.TRUE.equals(attached)) {
+            run = null;
+            if (err != null) {
+                log.warn("container {}: re-attach failed: {}", id, describe(err));
+            }
+            setState(ContainerState.EXIT);
+            return;
+        }
+        log.info("container {}: re-attached to the running process", id);
+        startPattern = record.compiledStartPattern();
+        setState(ContainerState.RUNNING);
     }
 
     /** Forgets the container: stops its process, removes the runtime's container, goes silent. */
@@ -226,6 +241,9 @@ public final class ContainerHub {
                 return ActionResult.notFound("unknown container");
             }
             log.info("container {}: power {} requested in state {}", id, action.wireName(), state.wireName());
+            if (!runtime.available()) {
+                return ActionResult.failed("container runtime unavailable", 503);
+            }
             return switch (action) {
                 case START -> start(false);
                 case STOP -> stop();
@@ -421,21 +439,9 @@ public final class ContainerHub {
     }
 
     private void broadcastConsole(String text) {
-        if (subscribers.isEmpty()) {
-            return;
-        }
-        TextWebSocketFrame console = frame(OutboundEvents.console(text));
-        TextWebSocketFrame duplicate = frame(OutboundEvents.consoleDuplicate(text));
-        try {
-            for (Channel channel : subscribers) {
-                if (Delivery.admitDroppable(channel, true)) {
-                    channel.write(console.retainedDuplicate(), channel.voidPromise());
-                    channel.writeAndFlush(duplicate.retainedDuplicate(), channel.voidPromise());
-                }
-            }
-        } finally {
-            console.release();
-            duplicate.release();
+        if (!subscribers.isEmpty()) {
+            subscribers.broadcast(SharedFrames.text(ALLOC, OutboundEvents.console(text)),
+                    SharedFrames.text(ALLOC, OutboundEvents.consoleDuplicate(text)), true, true);
         }
     }
 
@@ -474,18 +480,8 @@ public final class ContainerHub {
             return;
         }
         lastStats = OutboundEvents.stats(toSend);
-        if (subscribers.isEmpty()) {
-            return;
-        }
-        TextWebSocketFrame frame = frame(lastStats);
-        try {
-            for (Channel channel : subscribers) {
-                if (Delivery.admitDroppable(channel, false)) {
-                    channel.writeAndFlush(frame.retainedDuplicate(), channel.voidPromise());
-                }
-            }
-        } finally {
-            frame.release();
+        if (!subscribers.isEmpty()) {
+            subscribers.broadcast(SharedFrames.text(ALLOC, lastStats), null, true, false);
         }
     }
 
@@ -514,7 +510,7 @@ public final class ContainerHub {
     /** Sends a frame that is never dropped (state and daemon messages) to every subscriber. */
     private void broadcast(byte[] json) {
         if (!subscribers.isEmpty()) {
-            subscribers.writeAndFlush(frame(json), channel -> true, true);
+            subscribers.broadcast(SharedFrames.text(ALLOC, json), null, false, false);
         }
     }
 

@@ -15,11 +15,13 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
-import java.util.concurrent.Executor;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,18 +68,23 @@ public final class ContainerManager {
         return registry;
     }
 
-    /** Restores every stored container after a start: running ones are re-attached. */
+    /**
+     * Restores every stored container after a start: histories seeded, running ones re-attached.
+     * Completes when all are restored.
+     */
     public CompletableFuture<Void> restoreAll() {
         return runtime.listRunning().exceptionally(err -> {
             log.warn("cannot list running containers from the {} runtime: {}", runtime.name(),
                     ContainerHub.describe(err));
             return Set.of();
-        }).thenAccept(running -> {
+        }).thenCompose(running -> {
+            List<CompletableFuture<Void>> restored = new ArrayList<>();
             for (ContainerRecord stored : registry.all()) {
                 ContainerHub hub = acquire(stored.internalId());
-                hub.restore(stored, running.contains(stored.internalId()), limits.historyBytes());
+                restored.add(hub.restore(stored, running.contains(stored.internalId()), limits.historyBytes()));
             }
-            log.info("restored {} containers ({} running)", registry.all().size(), running.size());
+            return CompletableFuture.allOf(restored.toArray(CompletableFuture[]::new)).thenRun(() ->
+                    log.info("restored {} containers ({} running)", restored.size(), running.size()));
         });
     }
 

@@ -1,6 +1,7 @@
 package io.lightd.server.hub;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.AttributeKey;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -10,6 +11,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * client once it drains.
  */
 public final class Delivery {
+
+    /**
+     * Where shared, already encoded frames enter this channel's pipeline: the context of its
+     * WebSocket frame encoder, so they pass straight to the socket without being encoded again.
+     * Absent until the upgrade is done, and removed once a close frame is on its way.
+     */
+    public static final AttributeKey<ChannelHandlerContext> FRAME_WRITER = AttributeKey.valueOf("lightd.frameWriter");
 
     /** Console messages skipped for this channel since the client was last told. */
     public static final AttributeKey<AtomicLong> SKIPPED = AttributeKey.valueOf("lightd.skipped");

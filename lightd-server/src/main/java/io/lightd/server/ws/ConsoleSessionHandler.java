@@ -15,6 +15,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleState;
@@ -86,6 +87,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
     private void open(ChannelHandlerContext ctx) {
         Channel channel = ctx.channel();
         channel.attr(Delivery.SKIPPED).set(skipped);
+        channel.attr(Delivery.FRAME_WRITER).set(ctx.pipeline().context(WebSocketFrameEncoder.class));
         if (!grant.isMaster()) {
             sessions.register(grant.hash(), channel);
             long delayMillis = Duration.between(clock.instant(), grant.expiresAt()).toMillis();
@@ -192,6 +194,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
         if (msg instanceof CloseWebSocketFrame) {
             closing = true;
+            ctx.channel().attr(Delivery.FRAME_WRITER).set(null);
             leaveHub(ctx.channel());
         }
         super.write(ctx, msg, promise);

@@ -9,6 +9,7 @@ import io.lightd.protocol.PowerAction;
 import io.lightd.protocol.Stats;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -71,9 +72,14 @@ class ContainerHubTest {
         settle();
         List<String> out = new ArrayList<>();
         for (Object o; (o = c.readOutbound()) != null; ) {
-            TextWebSocketFrame f = (TextWebSocketFrame) o;
-            out.add(f.content().toString(StandardCharsets.UTF_8));
-            f.release();
+            if (o instanceof TextWebSocketFrame f) {
+                out.add(f.content().toString(StandardCharsets.UTF_8));
+                f.release();
+            } else {
+                ByteBuf shared = (ByteBuf) o;
+                out.add(new String(SharedFrames.payload(shared), StandardCharsets.UTF_8));
+                shared.release();
+            }
         }
         return out;
     }

@@ -3,6 +3,7 @@ package io.lightd.server.it;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.lightd.runtime.docker.DockerEngineExtension;
 import io.lightd.server.LightdServer;
 import io.lightd.server.config.ConfigLoader;
 import io.lightd.server.config.LightdConfig;
@@ -17,8 +18,9 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 
 /**
- * A real lightd on 127.0.0.1, port 0, with its own storage folder and the process runtime, plus
- * real HTTP and WebSocket clients for it. Restartable on the same storage.
+ * A real lightd on 127.0.0.1, port 0, with its own storage folder and the process or Docker runtime
+ * (Docker: the test engine of {@link DockerEngineExtension}, network mode none), plus real HTTP and
+ * WebSocket clients for it. Restartable on the same storage.
  */
 final class Daemon implements AutoCloseable {
 
@@ -28,15 +30,45 @@ final class Daemon implements AutoCloseable {
     record Reply(int status, JsonObject body) {
     }
 
+    /** The runtime a daemon runs its containers with, as the {@code runtime} config key names it. */
+    enum Runtime {
+        PROCESS, DOCKER;
+
+        String configName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     private final Path storage;
     private final JsonObject overrides;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Runtime runtime;
+    private final HttpClient http;
     private LightdServer server;
 
+    /** With the process runtime. */
     Daemon(Path storage, JsonObject limitOverrides) throws Exception {
+        this(storage, limitOverrides, Runtime.PROCESS);
+    }
+
+    Daemon(Path storage, JsonObject limitOverrides, Runtime runtime) throws Exception {
+        this(storage, limitOverrides, runtime, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
+    }
+
+    /** With the given HTTP client for REST and WebSocket connections. */
+    Daemon(Path storage, JsonObject limitOverrides, Runtime runtime, HttpClient http) throws Exception {
         this.storage = storage;
         this.overrides = limitOverrides;
+        this.runtime = runtime;
+        this.http = http;
         start();
+    }
+
+    Runtime runtime() {
+        return runtime;
+    }
+
+    HttpClient http() {
+        return http;
     }
 
     void start() throws Exception {
@@ -45,7 +77,11 @@ final class Daemon implements AutoCloseable {
         json.getAsJsonObject("server").addProperty("port", 0);
         json.getAsJsonObject("server").addProperty("event_loop_threads", 2);
         json.getAsJsonObject("storage").addProperty("base_path", storage.toString());
-        json.addProperty("runtime", "process");
+        json.addProperty("runtime", runtime.configName());
+        if (runtime == Runtime.DOCKER) {
+            json.getAsJsonObject("docker").addProperty("socket_path", DockerEngineExtension.dockerHost());
+            json.getAsJsonObject("docker").addProperty("network_mode", "none");
+        }
         json.getAsJsonObject("limits").addProperty("stop_timeout_seconds", 3);
         for (Map.Entry<String, JsonElement> e : overrides.entrySet()) {
             json.getAsJsonObject("limits").add(e.getKey(), e.getValue());
@@ -100,6 +136,11 @@ final class Daemon implements AutoCloseable {
         return ws(id, TOKEN);
     }
 
+    WsClient pausedWs(String id) {
+        return WsClient.connect(http, URI.create("ws://127.0.0.1:" + server.port() + "/ws/" + id + "?token=" + TOKEN),
+                Map.of(), true);
+    }
+
     WsClient ws(String path, Map<String, String> headers) {
         return WsClient.connect(http, URI.create("ws://127.0.0.1:" + server.port() + path), headers);
     }
@@ -118,10 +159,12 @@ final class Daemon implements AutoCloseable {
         }
     }
 
+    /** Stops the daemon; containers keep running where the runtime allows. {@link #start} brings it back. */
     @Override
     public void close() {
         if (server != null) {
             server.close();
+            server = null;
         }
     }
 }

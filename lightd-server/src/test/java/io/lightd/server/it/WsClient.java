@@ -30,13 +30,32 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
     private final CompletableFuture<Close> closed = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     private WebSocket socket;
+    private volatile boolean paused;
 
     static WsClient connect(HttpClient http, URI uri, Map<String, String> headers) {
+        return connect(http, uri, headers, false);
+    }
+
+    /** A paused client reads nothing from its socket until {@link #resume()}: a stalled browser tab. */
+    static WsClient connect(HttpClient http, URI uri, Map<String, String> headers, boolean paused) {
         WsClient client = new WsClient();
+        client.paused = paused;
         WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
         headers.forEach(builder::header);
         client.socket = builder.buildAsync(uri, client).join();
         return client;
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket) {
+        if (!paused) {
+            webSocket.request(1);
+        }
+    }
+
+    void resume() {
+        paused = false;
+        socket.request(1);
     }
 
     @Override

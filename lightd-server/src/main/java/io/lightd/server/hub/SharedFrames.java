@@ -1,0 +1,46 @@
+package io.lightd.server.hub;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * Encodes an outbound event once as a complete WebSocket text frame: header and JSON payload in one
+ * buffer, which every subscriber then gets as a retained duplicate. Server frames are never masked,
+ * and lightd negotiates no extensions, so the bytes are the same for every connection and the
+ * per-connection frame encoder has nothing to add.
+ */
+public final class SharedFrames {
+
+    private static final int FIN_TEXT = 0x81;
+
+    private SharedFrames() {
+    }
+
+    public static ByteBuf text(ByteBufAllocator allocator, byte[] json) {
+        int length = json.length;
+        int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
+        ByteBuf frame = allocator.directBuffer(header + length, header + length);
+        frame.writeByte(FIN_TEXT);
+        if (length < 126) {
+            frame.writeByte(length);
+        } else if (length <= 0xFFFF) {
+            frame.writeByte(126);
+            frame.writeShort(length);
+        } else {
+            frame.writeByte(127);
+            frame.writeLong(length);
+        }
+        frame.writeBytes(json);
+        return frame;
+    }
+
+    /** The payload of a frame made by {@link #text}, for tests and diagnostics. */
+    public static byte[] payload(ByteBuf frame) {
+        int index = frame.readerIndex();
+        int length = frame.getByte(index + 1) & 0x7f;
+        int header = length < 126 ? 2 : length == 126 ? 4 : 10;
+        byte[] json = new byte[frame.readableBytes() - header];
+        frame.getBytes(index + header, json);
+        return json;
+    }
+}

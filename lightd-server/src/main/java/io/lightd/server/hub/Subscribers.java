@@ -1,0 +1,156 @@
+package io.lightd.server.hub;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The channels watching one container, grouped by the event loop each belongs to. A broadcast is
+ * one task per loop: it writes the shared frames to that loop's channels and flushes each channel
+ * once, so a console event costs one task hop per loop, not one per subscriber, and writes happen
+ * on the channel's own thread where its writability is exact. Membership changes only on the hub's
+ * loop; each loop's task works on an immutable snapshot of its channels.
+ */
+final class Subscribers {
+
+    /** The channels of one event loop, replaced (never changed) when membership changes. */
+    private static final class Bucket {
+        final EventExecutor loop;
+        Channel[] channels = new Channel[0];
+
+        Bucket(EventExecutor loop) {
+            this.loop = loop;
+        }
+    }
+
+    private final List<Bucket> buckets = new ArrayList<>(4);
+    private int size;
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** Adds a channel; false if it is there already. Hub loop only. */
+    boolean add(Channel channel) {
+        Bucket bucket = bucket(channel.eventLoop(), true);
+        for (Channel c : bucket.channels) {
+            if (c == channel) {
+                return false;
+            }
+        }
+        Channel[] grown = Arrays.copyOf(bucket.channels, bucket.channels.length + 1);
+        grown[grown.length - 1] = channel;
+        bucket.channels = grown;
+        size++;
+        return true;
+    }
+
+    /** Removes a channel; false if it was not there. Hub loop only. */
+    boolean remove(Channel channel) {
+        Bucket bucket = bucket(channel.eventLoop(), false);
+        if (bucket == null) {
+            return false;
+        }
+        Channel[] old = bucket.channels;
+        for (int i = 0; i < old.length; i++) {
+            if (old[i] == channel) {
+                Channel[] shrunk = new Channel[old.length - 1];
+                System.arraycopy(old, 0, shrunk, 0, i);
+                System.arraycopy(old, i + 1, shrunk, i, old.length - i - 1);
+                bucket.channels = shrunk;
+                size--;
+                if (shrunk.length == 0) {
+                    buckets.remove(bucket);
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Sends {@code first} and then {@code second} (may be null) to every subscriber, flushing each
+     * once. Droppable frames are skipped for a channel that is not writable, and counted on it.
+     * Takes ownership of the frames. Hub loop only.
+     */
+    void broadcast(ByteBuf first, ByteBuf second, boolean droppable, boolean countSkips) {
+        try {
+            for (Bucket bucket : buckets) {
+                Channel[] channels = bucket.channels;
+                ByteBuf a = first.retainedDuplicate();
+                ByteBuf b = second == null ? null : second.retainedDuplicate();
+                if (bucket.loop.inEventLoop()) {
+                    deliver(channels, a, b, droppable, countSkips);
+                } else {
+                    try {
+                        bucket.loop.execute(() -> deliver(channels, a, b, droppable, countSkips));
+                    } catch (RejectedExecutionException shuttingDown) {
+                        a.release();
+                        if (b != null) {
+                            b.release();
+                        }
+                    }
+                }
+            }
+        } finally {
+            first.release();
+            if (second != null) {
+                second.release();
+            }
+        }
+    }
+
+    /** Runs on the channels' own loop; releases the frames it was handed. */
+    private static void deliver(Channel[] channels, ByteBuf first, ByteBuf second, boolean droppable,
+                                boolean countSkips) {
+        try {
+            for (Channel channel : channels) {
+                if (!channel.isActive() || (droppable && !Delivery.admitDroppable(channel, countSkips))) {
+                    continue;
+                }
+                ChannelHandlerContext ctx = channel.attr(Delivery.FRAME_WRITER).get();
+                if (ctx == null) {
+                    channel.write(first.retainedDuplicate(), channel.voidPromise());
+                    if (second != null) {
+                        channel.write(second.retainedDuplicate(), channel.voidPromise());
+                    }
+                    channel.flush();
+                } else {
+                    ctx.write(first.retainedDuplicate(), ctx.voidPromise());
+                    if (second != null) {
+                        ctx.write(second.retainedDuplicate(), ctx.voidPromise());
+                    }
+                    ctx.flush();
+                }
+            }
+        } finally {
+            first.release();
+            if (second != null) {
+                second.release();
+            }
+        }
+    }
+
+    private Bucket bucket(EventExecutor loop, boolean create) {
+        for (Bucket b : buckets) {
+            if (b.loop == loop) {
+                return b;
+            }
+        }
+        if (!create) {
+            return null;
+        }
+        Bucket b = new Bucket(loop);
+        buckets.add(b);
+        return b;
+    }
+}

@@ -1,0 +1,180 @@
+package io.lightd.server.it;
+
+import static io.lightd.server.it.WsClient.daemon;
+import static io.lightd.server.it.WsClient.state;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import io.lightd.runtime.docker.DockerEngineExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What goes wrong around a Docker container, end to end with a real daemon and engine: the daemon
+ * restarts under a running container, the container is removed behind lightd's back, the image
+ * does not exist. Skipped loudly without an engine.
+ */
+@ExtendWith(DockerEngineExtension.class)
+class DockerRecoveryIntegrationTest {
+
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path storage;
+    private Daemon daemon;
+    private final List<WsClient> clients = new ArrayList<>();
+    private final String prefix = "r" + UUID.randomUUID().toString().substring(0, 6) + "-";
+
+    @BeforeEach
+    void start() throws Exception {
+        daemon = new Daemon(storage, new JsonObject(), Daemon.Runtime.DOCKER);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        clients.forEach(WsClient::close);
+        daemon.close();
+        EngineApi.removeAll(prefix);
+    }
+
+    @Test
+    void aRunningContainerOutlivesTheDaemonAndIsReattachedWithItsHistory() throws Exception {
+        String id = prefix + "alive-1";
+        WsClient c = ws(id);
+        create(id, DockerEngineExtension.TEST_IMAGE, ConsoleScenarios.ECHO_SERVER, "Done \\(");
+        c.await(state("installed"));
+        c.send("{\"event\":\"power\",\"action\":\"start\"}");
+        c.await(daemon("Server started"));
+        c.send("{\"event\":\"send_command\",\"command\":\"before\\n\"}");
+        assertThat(c.await(console()).get("data").getAsString()).isEqualTo("echo: before\n");
+
+        daemon.close();
+        c.awaitClose();
+        assertThat(EngineApi.running(id)).as("the container keeps running without lightd").isTrue();
+
+        daemon.start();
+        awaitTrue(() -> "running".equals(stateOf(id)), id + " is marked running after the restart");
+        WsClient again = ws(id);
+        assertThat(WsClient.describe(again.next())).isEqualTo("event:running");
+        again.send("{\"event\":\"request_logs\"}");
+        assertThat(again.await(m -> m.get("event").getAsString().equals("logs")).get("data").getAsString())
+                .as("history seeded from the engine's log").isEqualTo("Booting\nDone (0.1s)!\necho: before\n");
+        again.send("{\"event\":\"send_command\",\"command\":\"after\\n\"}");
+        assertThat(again.await(console()).get("data").getAsString()).isEqualTo("echo: after\n");
+        assertThat(again.await(m -> m.get("event").getAsString().equals("stats")).get("memory_usage").getAsLong())
+                .isPositive();
+        again.send("{\"event\":\"request_logs\"}");
+        assertThat(again.await(m -> m.get("event").getAsString().equals("logs")).get("data").getAsString())
+                .isEqualTo("Booting\nDone (0.1s)!\necho: before\necho: after\n");
+
+        again.send("{\"event\":\"send_command\",\"command\":\"stop\\n\"}");
+        List<JsonObject> end = again.until(daemon("Container stopped"));
+        assertThat(ConsoleScenarios.withoutConsole(end)).endsWith("event:exit", "daemon_message:Container stopped");
+        assertThat(again.next().get("data").getAsString()).isEqualTo("Error: server exited with code 0");
+    }
+
+    @Test
+    void aContainerRemovedBehindLightdsBackIsReportedAndLaterActionsFailClearly() throws Exception {
+        String id = prefix + "gone-1";
+        WsClient c = ws(id);
+        create(id, DockerEngineExtension.TEST_IMAGE, "echo up; while true; do sleep 1; done", null);
+        c.await(state("installed"));
+        c.send("{\"event\":\"power\",\"action\":\"start\"}");
+        assertThat(c.await(console()).get("data").getAsString()).isEqualTo("up\n");
+
+        assertThat(EngineApi.removeForced(id)).isTrue();
+        List<JsonObject> gone = c.until(daemon("Container stopped"));
+        assertThat(ConsoleScenarios.withoutConsole(gone)).endsWith("event:exit", "daemon_message:Container stopped");
+        assertThat(WsClient.describe(c.next())).startsWith("daemon_message:Error: server exited with code ");
+        assertThat(stateOf(id)).isEqualTo("exit");
+
+        c.send("{\"event\":\"power\",\"action\":\"start\"}");
+        List<JsonObject> refused = c.until(m -> m.get("event").getAsString().equals("daemon_message"));
+        assertThat(WsClient.describe(refused.get(refused.size() - 1)))
+                .isEqualTo("daemon_message:Error: start failed: the runtime has no such container");
+        c.await(state("exit"));
+        assertThat(daemon.request("POST", "/containers/" + id + "/kill", null).status()).isEqualTo(409);
+        assertThat(daemon.request("GET", "/api/v1/public/ping", null, null).status()).isEqualTo(200);
+
+        // a reinstall makes a new engine container, and it runs
+        assertThat(daemon.request("POST", "/containers/" + id + "/reinstall", null).status()).isEqualTo(202);
+        c.await(state("installed"));
+        c.send("{\"event\":\"power\",\"action\":\"start\"}");
+        assertThat(c.await(console()).get("data").getAsString()).isEqualTo("up\n");
+        assertThat(EngineApi.running(id)).isTrue();
+    }
+
+    @Test
+    void aMissingImageFailsTheInstallWithAClearError() {
+        String id = prefix + "noimage-1";
+        String image = "lightd-missing-" + prefix + "image:nope";
+        WsClient c = ws(id);
+        create(id, image, "true", null);
+        List<JsonObject> install = c.until(state("exit"));
+        List<String> messages = ConsoleScenarios.withoutConsole(install);
+        assertThat(messages).first().isEqualTo("event:installing");
+        assertThat(messages).contains("daemon_message:Pulling image " + image);
+        assertThat(messages.get(messages.size() - 2))
+                .startsWith("daemon_message:Error: install failed: image " + image + " not found and could not be pulled: ");
+        assertThat(messages).last().isEqualTo("event:exit");
+        JsonObject record = daemon.request("GET", "/containers/" + id, null).body();
+        assertThat(record.get("install_state").getAsString()).isEqualTo("failed");
+
+        c.send("{\"event\":\"power\",\"action\":\"start\"}");
+        assertThat(WsClient.describe(c.next())).isEqualTo("daemon_message:Error: install failed; reinstall the server first");
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    private WsClient ws(String id) {
+        WsClient c = daemon.ws(id);
+        clients.add(c);
+        return c;
+    }
+
+    private void create(String id, String image, String startup, String pattern) {
+        JsonObject body = new JsonObject();
+        body.addProperty("internal_id", id);
+        body.addProperty("image", image);
+        body.addProperty("startup_command", startup);
+        if (pattern != null) {
+            body.addProperty("start_pattern", pattern);
+        }
+        Daemon.Reply r = daemon.request("POST", "/containers", body.toString());
+        assertThat(r.status()).as(r.body().toString()).isEqualTo(202);
+    }
+
+    private String stateOf(String id) {
+        Daemon.Reply r = daemon.request("GET", "/containers/" + id, null);
+        return r.status() == 200 ? r.body().get("state").getAsString() : null;
+    }
+
+    static Predicate<JsonObject> console() {
+        return m -> m.get("event").getAsString().equals("console");
+    }
+
+    /** Waits for a condition, polling; fails with {@code what} after {@link #WAIT}. */
+    static void awaitTrue(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + WAIT + ": " + what);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
