@@ -1,5 +1,6 @@
 package io.lightd.runtime.docker;
 
+import io.lightd.runtime.RecordingListener;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.async.ResultCallback;

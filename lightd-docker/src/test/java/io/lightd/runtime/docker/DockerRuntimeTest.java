@@ -1,5 +1,6 @@
 package io.lightd.runtime.docker;
 
+import io.lightd.runtime.RecordingListener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -141,7 +142,7 @@ class DockerRuntimeTest {
 
         assertThat(await(runtime.install(spec, loop, install))).isEqualTo(3);
 
-        assertThat(install.output()).isEqualTo("installing\n/home/container\n");
+        assertThat(install.text()).isEqualTo("installing\n/home/container\n");
         assertThat(Files.readString(storage.resolve("volumes").resolve(spec.internalId()).resolve("data.txt")))
                 .isEqualTo("yes\n");
 
@@ -210,8 +211,8 @@ class DockerRuntimeTest {
             for (int i = 0; i < 5; i++) {
                 runtime.writeStdin(spec.internalId(), ("line " + i + " ✓\n").getBytes(StandardCharsets.UTF_8));
             }
-            assertThat(run.awaitOutput("got line 4 ✓\n", WAIT)).as(run.output()).isTrue();
-            assertThat(run.output()).isEqualTo("got line 0 ✓\ngot line 1 ✓\ngot line 2 ✓\ngot line 3 ✓\ngot line 4 ✓\n");
+            assertThat(run.awaitOutput("got line 4 ✓\n", WAIT)).as(run.text()).isTrue();
+            assertThat(run.text()).isEqualTo("got line 0 ✓\ngot line 1 ✓\ngot line 2 ✓\ngot line 3 ✓\ngot line 4 ✓\n");
 
             await(runtime.kill(spec.internalId()));
             assertThat(await(run.exit)).isEqualTo(137);
@@ -287,7 +288,7 @@ class DockerRuntimeTest {
 
         assertThat(RecordingListener.await(() -> !run.stats.isEmpty(), WAIT)).isTrue();
 
-        Stats first = run.stats.get(0);
+        Stats first = run.stats.peek();
         assertThat(first.memoryLimit()).isEqualTo(67108864L);
         assertThat(first.memoryUsage()).isBetween(0L, 67108864L);
         assertThat(first.networkRx()).isZero();
@@ -352,18 +353,18 @@ class DockerRuntimeTest {
             assertThat(await(second.attach(spec, loop, reattached))).isTrue();
 
             second.writeStdin(spec.internalId(), "two\n".getBytes(StandardCharsets.UTF_8));
-            assertThat(reattached.awaitOutput("got two\n", WAIT)).as(reattached.output()).isTrue();
-            assertThat(reattached.output()).isEqualTo("got two\n");
+            assertThat(reattached.awaitOutput("got two\n", WAIT)).as(reattached.text()).isTrue();
+            assertThat(reattached.text()).isEqualTo("got two\n");
             assertThat(RecordingListener.await(() -> !reattached.stats.isEmpty(), WAIT)).isTrue();
 
             await(second.kill(spec.internalId()));
             assertThat(await(reattached.exit)).isEqualTo(137);
             assertThat(firstRun.exit).as("a closed runtime reports nothing").isNotDone();
-            assertThat(firstRun.output()).isEqualTo("got one\n");
+            assertThat(firstRun.text()).isEqualTo("got one\n");
             // not running any more: attach says so and calls nothing
             RecordingListener late = listener(loop);
             assertThat(await(second.attach(spec, loop, late))).isFalse();
-            assertThat(late.output()).isEmpty();
+            assertThat(late.text()).isEmpty();
             assertThat(late.exit).isNotDone();
         } finally {
             second.close();
@@ -385,7 +386,7 @@ class DockerRuntimeTest {
             return now != null && now != lost && now.isOpen();
         }, WAIT)).isTrue();
         runtime.writeStdin(spec.internalId(), "two\n".getBytes(StandardCharsets.UTF_8));
-        assertThat(run.awaitOutput("got two\n", WAIT)).as(run.output()).isTrue();
+        assertThat(run.awaitOutput("got two\n", WAIT)).as(run.text()).isTrue();
         assertThat(run.exit).isNotDone();
         await(runtime.kill(spec.internalId()));
         assertThat(await(run.exit)).isEqualTo(137);

@@ -1,5 +1,6 @@
 package io.lightd.runtime.docker;
 
+import io.lightd.runtime.RecordingListener;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lightd.runtime.ContainerSpec;
@@ -34,7 +35,7 @@ class NioTransportTest {
             EventLoop loop = group.next();
             RecordingListener install = new RecordingListener(loop);
             assertThat(runtime.install(spec, loop, install).get(30, TimeUnit.SECONDS)).isZero();
-            assertThat(install.output()).isEqualTo("installed\n");
+            assertThat(install.text()).isEqualTo("installed\n");
 
             RecordingListener run = new RecordingListener(loop);
             runtime.start(spec, loop, run).get(30, TimeUnit.SECONDS);
