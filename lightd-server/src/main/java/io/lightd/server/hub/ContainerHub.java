@@ -14,6 +14,7 @@ import io.lightd.runtime.RuntimeUnavailableException;
 import io.lightd.server.store.ContainerRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -44,7 +45,8 @@ public final class ContainerHub {
     private static final Logger log = LoggerFactory.getLogger(ContainerHub.class);
     static final long PARTIAL_LINE_FLUSH_MILLIS = 50;
     private static final int MAX_PATTERN_LINE_CHARS = 16 * 1024;
-    private static final ByteBufAllocator ALLOC = ByteBufAllocator.DEFAULT;
+    /** Shared frames come from the pooled allocator, whose duplicates are recycled rather than allocated. */
+    private static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
 
     private final String id;
     private final EventExecutor loop;

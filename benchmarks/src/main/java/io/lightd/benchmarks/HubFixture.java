@@ -1,0 +1,121 @@
+package io.lightd.benchmarks;
+
+import com.google.gson.JsonObject;
+import io.lightd.protocol.ContainerState;
+import io.lightd.protocol.InstallState;
+import io.lightd.protocol.PowerAction;
+import io.lightd.server.config.LightdConfig;
+import io.lightd.server.hub.ActionResult;
+import io.lightd.server.hub.ContainerHub;
+import io.lightd.server.hub.ContainerManager;
+import io.lightd.server.hub.ContainerRecord;
+import io.lightd.server.store.ContainerRegistry;
+import io.lightd.server.store.JsonFileStore;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * The real hub, driven without Docker: a {@link ContainerManager} with a registry in a temporary
+ * folder and a {@link ScriptedRuntime}, one container created and started through the manager's
+ * public API. {@link #emit} hands output bytes to the hub exactly as a runtime does. The event loop
+ * group belongs to the caller; the fixture owns its folder and storage executor.
+ */
+final class HubFixture implements AutoCloseable {
+
+    static final String CONTAINER_ID = "bench-0";
+
+    private final Path folder;
+    private final ExecutorService storage;
+    private final ScriptedRuntime runtime = new ScriptedRuntime();
+    private final ContainerManager manager;
+    private final ScriptedRuntime.Run run;
+
+    HubFixture(EventLoopGroup group) throws Exception {
+        folder = Files.createTempDirectory("lightd-bench");
+        storage = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "bench-storage");
+            t.setDaemon(true);
+            return t;
+        });
+        ContainerRegistry registry = new ContainerRegistry(new JsonFileStore.Factory(folder, storage));
+        manager = new ContainerManager(group, runtime, registry, LightdConfig.Defaults.limits(), Clock.systemUTC(),
+                folder.resolve("volumes"), storage);
+        JsonObject body = new JsonObject();
+        body.addProperty("internal_id", CONTAINER_ID);
+        body.addProperty("image", "none");
+        body.addProperty("startup_command", "none");
+        if (!manager.create(ContainerRecord.fromCreateBody(body, Clock.systemUTC().instant())).get(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("container " + CONTAINER_ID + " exists already");
+        }
+        await(r -> r.installState() == InstallState.INSTALLED && r.state() == ContainerState.INSTALLED);
+        ActionResult started = manager.power(CONTAINER_ID, PowerAction.START).get(10, TimeUnit.SECONDS);
+        if (!started.accepted()) {
+            throw new IllegalStateException("start refused: " + started.error());
+        }
+        await(r -> r.state() == ContainerState.RUNNING);
+        run = runtime.run(CONTAINER_ID);
+    }
+
+    /** The loop the container's hub and its runtime callbacks run on. */
+    EventExecutor loop() {
+        return run.loop();
+    }
+
+    /** Subscribes a channel through the manager, as a WebSocket session does after its upgrade. */
+    ContainerHub subscribe(Channel channel) {
+        return manager.subscribe(CONTAINER_ID, channel);
+    }
+
+    /** Hands one chunk of output to the hub; the hub releases it. Call on {@link #loop()}. */
+    void emit(ByteBuf chunk) {
+        run.listener().onOutput(chunk);
+    }
+
+    /** Runs a task on the hub's loop and waits for it, so what it started there has happened. */
+    void sync() {
+        loop().submit(() -> { }).syncUninterruptibly();
+    }
+
+    private void await(Predicate<ContainerRecord> condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            ContainerRecord r = manager.registry().get(CONTAINER_ID);
+            if (r != null && condition.test(r)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("container " + CONTAINER_ID + " is stuck in "
+                        + (r == null ? "nothing" : r.installState() + "/" + r.state()));
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        runtime.close();
+        storage.shutdown();
+        try {
+            storage.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try (Stream<Path> files = Files.walk(folder)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,400 @@
+package io.lightd.benchmarks;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Drives a running lightd over loopback and prints what it sees.
+ *
+ * <p>{@code fanout}: creates containers (process runtime) whose startup command prints numbered
+ * lines at a given rate and echoes its stdin, opens N WebSocket consoles over them, starts them,
+ * sends echo probes through {@code send_command}, and prints connections held, console events/s
+ * delivered, lines lost (gaps in the numbers), probe latency and the daemon's CPU and heap.
+ *
+ * <p>{@code density}: creates containers without starting them, opens N idle consoles over them,
+ * and prints heap per connection after a full GC and the daemon's thread count.
+ *
+ * <p>Both modes are bounded in connections and time, remove their containers at the end, and talk
+ * to loopback addresses only.
+ */
+public final class LoadClient {
+
+    static final String USAGE = """
+            usage: LoadClient --token TOKEN [options]
+              --url URL             daemon base URL, loopback only (default http://127.0.0.1:8070)
+              --token TOKEN         the daemon's master token
+              --pid PID             the daemon's process id, for CPU, heap and thread figures
+              --mode MODE           fanout (default) or density
+              --connections N       WebSocket connections (default 100, at most 20000)
+              --containers N        containers the connections spread over (default 1)
+              --rate N              console lines per second per container, fanout (default 10)
+              --line-bytes N        length of each console line (default 80)
+              --duration S          measuring time in seconds, fanout (default 30, at most 3600)
+              --warmup S            seconds before measuring, fanout (default 5)
+              --probes N            echo probes per second over all connections, fanout (default 5)
+              --client-threads N    client event loops (default 1)
+              --prefix TEXT         container id prefix (default load-<random>)
+              --keep                leave the containers in place at the end
+            """;
+
+    private static final int MAX_CONNECTIONS = 20_000;
+    private static final int CONNECT_CONCURRENCY = 256;
+
+    private final Map<String, String> options;
+    private final URI base;
+    private final String token;
+    private final DaemonRest rest;
+    private final ProcessFigures daemon;
+    private final ProcessFigures self = new ProcessFigures(ProcessHandle.current().pid());
+    private final LoadCounters counters = new LoadCounters();
+    private final List<String> ids = new ArrayList<>();
+    private final List<LoadConnection> connections = new ArrayList<>();
+    private final List<Channel> channels = new ArrayList<>();
+    private MultiThreadIoEventLoopGroup group;
+
+    private LoadClient(Map<String, String> options) throws Exception {
+        this.options = options;
+        this.base = URI.create(options.getOrDefault("url", "http://127.0.0.1:8070"));
+        if (base.getHost() == null || !InetAddress.getByName(base.getHost()).isLoopbackAddress()) {
+            throw new IllegalArgumentException("--url must name a loopback address (got " + base + ")");
+        }
+        this.token = options.get("token");
+        if (token == null) {
+            throw new IllegalArgumentException("--token is required");
+        }
+        this.rest = new DaemonRest(base, token);
+        this.daemon = options.containsKey("pid") ? new ProcessFigures(Long.parseLong(options.get("pid"))) : null;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                System.out.print(USAGE);
+                return;
+            }
+            if (a.equals("--keep")) {
+                options.put("keep", "true");
+            } else if (a.startsWith("--") && i + 1 < args.length) {
+                options.put(a.substring(2), args[++i]);
+            } else {
+                System.err.println("LoadClient: unexpected argument " + a);
+                System.err.print(USAGE);
+                System.exit(2);
+            }
+        }
+        LoadClient client;
+        try {
+            client = new LoadClient(options);
+        } catch (IllegalArgumentException e) {
+            System.err.println("LoadClient: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        int code;
+        try {
+            code = client.run();
+        } catch (IllegalArgumentException e) {
+            System.err.println("LoadClient: " + e.getMessage());
+            code = 2;
+        }
+        System.exit(code);
+    }
+
+    private int run() throws Exception {
+        String mode = options.getOrDefault("mode", "fanout");
+        int n = bounded("connections", 100, 1, MAX_CONNECTIONS);
+        int containers = bounded("containers", 1, 1, 10_000);
+        String prefix = options.getOrDefault("prefix",
+                "load-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000)));
+        group = new MultiThreadIoEventLoopGroup(bounded("client-threads", 1, 1, 64), NioIoHandler.newFactory());
+        rest.ping();
+        try {
+            return switch (mode) {
+                case "fanout" -> fanout(n, containers, prefix);
+                case "density" -> density(n, containers, prefix);
+                default -> {
+                    System.err.println("LoadClient: --mode must be fanout or density (got " + mode + ")");
+                    yield 2;
+                }
+            };
+        } finally {
+            cleanUp();
+        }
+    }
+
+    // ---- fanout ------------------------------------------------------------------------------
+
+    private int fanout(int n, int containers, String prefix) throws Exception {
+        int rate = bounded("rate", 10, 1, 100_000);
+        int lineBytes = bounded("line-bytes", 80, 16, 8192);
+        int duration = bounded("duration", 30, 1, 3600);
+        int warmup = bounded("warmup", 5, 0, 600);
+        int probes = bounded("probes", 5, 0, 1000);
+        String command = consoleSource(rate, lineBytes);
+        log("creating %d containers (%d lines/s each, %d-byte lines)", containers, rate, lineBytes);
+        createContainers(prefix, containers, command);
+        awaitStates("installed/installed", 120);
+        connect(n);
+        log("%d connections held; starting the containers", counters.held.get());
+        for (String id : ids) {
+            rest.power(id, "start");
+        }
+        awaitStates("installed/running", 60);
+        ScheduledFuture<?> prober = null;
+        if (probes > 0) {
+            long periodNanos = TimeUnit.SECONDS.toNanos(1) / probes;
+            int[] next = {0};
+            prober = group.next().scheduleAtFixedRate(() -> {
+                connections.get(next[0]++ % connections.size()).probe();
+            }, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+        }
+        Thread.sleep(TimeUnit.SECONDS.toMillis(warmup));
+        counters.reset();
+        double cpu0 = daemon == null ? -1 : daemon.cpuSeconds();
+        double clientCpu0 = self.cpuSeconds();
+        long t0 = System.nanoTime();
+        long lastEvents = 0;
+        for (int s = 1; s <= duration; s++) {
+            Thread.sleep(Math.max(0, t0 + TimeUnit.SECONDS.toNanos(s) - System.nanoTime()) / 1_000_000);
+            long events = counters.consoleEvents.sum();
+            log("t=%ds held=%d console events/s=%d lines=%d lost=%d", s, counters.held.get(), events - lastEvents,
+                    counters.lines.sum(), counters.lost.sum());
+            lastEvents = events;
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double cpu1 = daemon == null ? -1 : daemon.cpuSeconds();
+        double clientCpu = self.cpuSeconds() - clientCpu0;
+        if (prober != null) {
+            prober.cancel(false);
+        }
+        long events = counters.consoleEvents.sum();
+        long lines = counters.lines.sum();
+        double[] latency = counters.latencyMillis();
+        System.out.println();
+        System.out.println("== lightd fanout load ==");
+        figure("connections held", "%d of %d, over %d containers", counters.held.get(), n,
+                containers);
+        figure("source", "%d lines/s per container, %d-byte lines, %.1f s measured",
+                rate, lineBytes, seconds);
+        figure("console events/s", "%.0f delivered (all connections), %.0f lines/s",
+                events / seconds, lines / seconds);
+        figure("lines lost", "%d (gaps in sequence numbers); reported skipped by the daemon: %d",
+                counters.lost.sum(), counters.reportedSkipped.sum());
+        figure("probes", "%d sent, %d echoed; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+                counters.probesSent.sum(), counters.probesAnswered.sum(), latency[0], latency[1], latency[2]);
+        figure("load client CPU", "%.2f s (%.0f%% of one core; it shares the machine)",
+                clientCpu, 100 * clientCpu / seconds);
+        if (daemon != null) {
+            double cpu = cpu1 - cpu0;
+            figure("daemon CPU", "%.2f s in %.1f s (%.0f%% of a core); %.2f us per delivered console event",
+                    cpu, seconds, 100 * cpu / seconds, events == 0 ? Double.NaN : cpu * 1e6 / events);
+            figure("daemon heap used", "%.1f MiB (no forced GC); RSS %.1f MiB; threads %d",
+                    daemon.heapUsedBytes() / 1048576.0, daemon.rssBytes() / 1048576.0, daemon.threads());
+        }
+        return counters.held.get() == n ? 0 : 1;
+    }
+
+    /**
+     * A shell loop printing {@code seq=N} lines in ticks of 100 ms (or one line per tick below 10
+     * lines/s) in the background, while {@code cat} echoes stdin back for the probes.
+     */
+    static String consoleSource(int rate, int lineBytes) {
+        int perTick = rate >= 10 ? Math.max(1, Math.round(rate / 10f)) : 1;
+        String tick = rate >= 10 ? "0.1" : String.format(Locale.ROOT, "%.3f", 1.0 / rate);
+        String padding = "x".repeat(Math.max(1, lineBytes - 16));
+        return "(i=0; while :; do j=0; while [ $j -lt " + perTick + " ]; do i=$((i+1)); j=$((j+1)); "
+                + "echo \"seq=$i " + padding + "\"; done; sleep " + tick + "; done) & exec cat";
+    }
+
+    // ---- density -----------------------------------------------------------------------------
+
+    private int density(int n, int containers, String prefix) throws Exception {
+        if (daemon == null) {
+            System.err.println("LoadClient: density needs --pid");
+            return 2;
+        }
+        log("creating %d containers (installed, not started)", containers);
+        createContainers(prefix, containers, "exec cat");
+        awaitStates("installed/installed", 300);
+        long before = daemon.heapUsedAfterFullGc();
+        long threadsBefore = daemon.threads();
+        long rssBefore = daemon.rssBytes();
+        log("heap after full GC before connecting: %.1f MiB", before / 1048576.0);
+        connect(n);
+        Thread.sleep(3000);
+        long after = daemon.heapUsedAfterFullGc();
+        int held = counters.held.get();
+        System.out.println();
+        System.out.println("== lightd idle density ==");
+        figure("connections held", "%d of %d, over %d containers", held, n, containers);
+        figure("heap after full GC", "%.1f MiB before connecting, %.1f MiB connected",
+                before / 1048576.0, after / 1048576.0);
+        figure("heap per connection", "%.0f bytes",
+                held == 0 ? Double.NaN : (after - before) / (double) held);
+        figure("daemon threads", "%d before connecting, %d with the connections",
+                threadsBefore, daemon.threads());
+        figure("daemon RSS", "%.1f MiB before, %.1f MiB with the connections",
+                rssBefore / 1048576.0, daemon.rssBytes() / 1048576.0);
+        return held == n ? 0 : 1;
+    }
+
+    // ---- common ------------------------------------------------------------------------------
+
+    private void createContainers(String prefix, int count, String command) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<?>> pending = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String id = prefix + "-" + i;
+                ids.add(id);
+                pending.add(pool.submit(() -> {
+                    rest.create(id, command);
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : pending) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private void awaitStates(String wanted, int timeoutSeconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        for (String id : ids) {
+            String states;
+            while (!(states = rest.states(id)).equals(wanted)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("container " + id + " is " + states + ", not " + wanted);
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    /** Opens n consoles, round-robin over the containers, at most a few hundred handshakes at once. */
+    private void connect(int n) throws Exception {
+        Semaphore inFlight = new Semaphore(CONNECT_CONCURRENCY);
+        List<Promise<Channel>> handshakes = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            String id = ids.get(i % ids.size());
+            URI ws = URI.create("ws://" + base.getHost() + ":" + port() + "/ws/" + id + "?token=" + token);
+            Promise<Channel> connected = group.next().newPromise();
+            LoadConnection connection = new LoadConnection(i, counters, connected);
+            connections.add(connection);
+            handshakes.add(connected);
+            inFlight.acquire();
+            connected.addListener(f -> inFlight.release());
+            Channel ch = bootstrap(ws, connection).connect(base.getHost(), port()).addListener(f -> {
+                if (!f.isSuccess()) {
+                    connected.tryFailure(f.cause());
+                }
+            }).channel();
+            channels.add(ch);
+        }
+        int failed = 0;
+        Throwable firstFailure = null;
+        for (Promise<Channel> p : handshakes) {
+            p.awaitUninterruptibly(60, TimeUnit.SECONDS);
+            if (!p.isSuccess()) {
+                failed++;
+                firstFailure = firstFailure == null ? p.cause() : firstFailure;
+            }
+        }
+        log("connected %d of %d in %.1f s%s", n - failed, n, (System.nanoTime() - t0) / 1e9,
+                failed == 0 ? "" : "; first failure: " + firstFailure);
+    }
+
+    private int port() {
+        return base.getPort() > 0 ? base.getPort() : 80;
+    }
+
+    private Bootstrap bootstrap(URI ws, LoadConnection connection) {
+        return new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
+                                .webSocketUri(ws)
+                                .version(WebSocketVersion.V13)
+                                .customHeaders(new DefaultHttpHeaders())
+                                .maxFramePayloadLength(1 << 20)
+                                .handshakeTimeoutMillis(30_000)
+                                .dropPongFrames(true)
+                                .build();
+                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(64 * 1024),
+                                new WebSocketClientProtocolHandler(config), connection);
+                    }
+                });
+    }
+
+    private void cleanUp() {
+        for (Channel ch : channels) {
+            ch.close();
+        }
+        if (!options.containsKey("keep") && !ids.isEmpty()) {
+            log("removing %d containers", ids.size());
+            for (String id : ids) {
+                try {
+                    rest.delete(id);
+                } catch (Exception e) {
+                    log("cannot remove %s: %s", id, e.getMessage());
+                }
+            }
+        }
+        if (group != null) {
+            Future<?> done = group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            done.awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private int bounded(String key, int fallback, int min, int max) {
+        String v = options.get(key);
+        int value = v == null ? fallback : Integer.parseInt(v);
+        if (value < min || value > max) {
+            throw new IllegalArgumentException("--" + key + " must be from " + min + " to " + max + " (got " + v + ")");
+        }
+        return value;
+    }
+
+    private static void figure(String label, String format, Object... args) {
+        System.out.println(String.format(Locale.ROOT, "%-24s", label) + String.format(Locale.ROOT, format, args));
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.println("load: " + String.format(Locale.ROOT, format, args));
+    }
+}

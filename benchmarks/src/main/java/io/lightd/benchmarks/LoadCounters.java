@@ -1,0 +1,52 @@
+package io.lightd.benchmarks;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/** What all load connections count together. Thread-safe. */
+final class LoadCounters {
+
+    final AtomicInteger held = new AtomicInteger();
+    final LongAdder consoleEvents = new LongAdder();
+    final LongAdder lines = new LongAdder();
+    final LongAdder lost = new LongAdder();
+    final LongAdder reportedSkipped = new LongAdder();
+    final LongAdder probesSent = new LongAdder();
+    final LongAdder probesAnswered = new LongAdder();
+    private long[] latencies = new long[1024];
+    private int latencyCount;
+
+    synchronized void recordLatency(long nanos) {
+        if (latencyCount == latencies.length) {
+            latencies = Arrays.copyOf(latencies, latencyCount * 2);
+        }
+        latencies[latencyCount++] = nanos;
+    }
+
+    /** Clears the event counts and latencies (not the connections held), to start a measuring window. */
+    synchronized void reset() {
+        consoleEvents.reset();
+        lines.reset();
+        lost.reset();
+        reportedSkipped.reset();
+        probesSent.reset();
+        probesAnswered.reset();
+        latencyCount = 0;
+    }
+
+    /** Latency percentiles in milliseconds: p50, p99, max; NaN without samples. */
+    synchronized double[] latencyMillis() {
+        if (latencyCount == 0) {
+            return new double[] {Double.NaN, Double.NaN, Double.NaN};
+        }
+        long[] sorted = Arrays.copyOf(latencies, latencyCount);
+        Arrays.sort(sorted);
+        return new double[] {percentile(sorted, 0.50), percentile(sorted, 0.99), sorted[sorted.length - 1] / 1e6};
+    }
+
+    private static double percentile(long[] sorted, double p) {
+        int index = (int) Math.ceil(p * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
+    }
+}
