@@ -565,11 +565,6 @@ public final class ContainerHub {
         return result;
     }
 
-    /** Current state, for REST and tests; only exact on the hub's loop. */
-    ContainerState stateForTests() {
-        return state;
-    }
-
     /** One start of the process; callbacks of an earlier run are ignored. */
     private final class Run implements RuntimeListener {
         private final boolean asRestart;

@@ -181,6 +181,7 @@ public final class ContainerManager {
         return hub == null ? notFound() : hub.command(command);
     }
 
+    /** Hubs alive now: containers that exist plus ids someone watches. */
     public int hubCount() {
         return hubs.size();
     }

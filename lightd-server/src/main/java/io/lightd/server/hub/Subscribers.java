@@ -35,10 +35,6 @@ final class Subscribers {
         return size == 0;
     }
 
-    int size() {
-        return size;
-    }
-
     /** Adds a channel; false if it is there already. Hub loop only. */
     boolean add(Channel channel) {
         Bucket bucket = bucket(channel.eventLoop(), true);

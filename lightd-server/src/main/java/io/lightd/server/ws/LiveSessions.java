@@ -33,10 +33,6 @@ public final class LiveSessions {
         }
     }
 
-    public int count() {
-        return byToken.values().stream().mapToInt(Set::size).sum();
-    }
-
     /** Sends a close frame with code and reason, then closes the connection. */
     public static void close(Channel channel, int code, String reason) {
         if (channel.isActive()) {

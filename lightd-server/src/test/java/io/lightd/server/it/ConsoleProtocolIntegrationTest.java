@@ -34,6 +34,20 @@ class ConsoleProtocolIntegrationTest extends ConsoleScenarios {
     }
 
     @Test
+    void watchersOfUnknownIdsLeaveNothingBehind() throws Exception {
+        int before = daemon.server().containers().hubCount();
+        for (int i = 0; i < 20; i++) {
+            WsClient c = daemon.ws("nobody-" + i);
+            c.close();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (daemon.server().containers().hubCount() != before && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(daemon.server().containers().hubCount()).as("hubs of ids nobody created or watches").isEqualTo(before);
+    }
+
+    @Test
     void oversizeFrameClosesWith1009() {
         WsClient c = ws("big-1");
         c.send("{\"event\":\"send_command\",\"command\":\"" + "x".repeat(20_000) + "\"}");
