@@ -14,7 +14,13 @@ final class DaemonRest {
 
     private final URI base;
     private final String token;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /**
+     * HTTP/1.1 only: the default (HTTP/2) sends an {@code Upgrade: h2c} header on plain http, which
+     * servers that route every upgrade request to their WebSocket handler (Node's http module with an
+     * {@code upgrade} listener) do not answer as a REST request.
+     */
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     DaemonRest(URI base, String token) {
         this.base = base;

@@ -62,6 +62,7 @@ public final class LoadClient {
               --client-threads N    client event loops (default 1)
               --prefix TEXT         container id prefix (default load-<random>)
               --keep                leave the containers in place at the end
+              --label TEXT          name of the server in the report heading (default lightd)
             """;
 
     private static final int MAX_CONNECTIONS = 20_000;
@@ -200,7 +201,7 @@ public final class LoadClient {
         long lines = counters.lines.sum();
         double[] latency = counters.latencyMillis();
         System.out.println();
-        System.out.println("== lightd fanout load ==");
+        System.out.println("== " + options.getOrDefault("label", "lightd") + " fanout load ==");
         figure("connections held", "%d of %d, over %d containers", counters.held.get(), n,
                 containers);
         figure("source", "%d lines/s per container, %d-byte lines, %.1f s measured",
@@ -217,8 +218,10 @@ public final class LoadClient {
             double cpu = cpu1 - cpu0;
             figure("daemon CPU", "%.2f s in %.1f s (%.0f%% of a core); %.2f us per delivered console event",
                     cpu, seconds, 100 * cpu / seconds, events == 0 ? Double.NaN : cpu * 1e6 / events);
-            figure("daemon heap used", "%.1f MiB (no forced GC); RSS %.1f MiB; threads %d",
-                    daemon.heapUsedBytes() / 1048576.0, daemon.rssBytes() / 1048576.0, daemon.threads());
+            long heap = daemon.heapUsedBytes();
+            figure("daemon heap used", "%s (no forced GC); RSS %.1f MiB; threads %d",
+                    heap < 0 ? "n/a (not a JVM)" : String.format(Locale.ROOT, "%.1f MiB", heap / 1048576.0),
+                    daemon.rssBytes() / 1048576.0, daemon.threads());
         }
         return counters.held.get() == n ? 0 : 1;
     }
@@ -242,6 +245,10 @@ public final class LoadClient {
             System.err.println("LoadClient: density needs --pid");
             return 2;
         }
+        if (!daemon.isJvm()) {
+            System.err.println("LoadClient: density reads heap with jcmd and needs a JVM daemon's --pid");
+            return 2;
+        }
         log("creating %d containers (installed, not started)", containers);
         createContainers(prefix, containers, "exec cat");
         awaitStates("installed/installed", 300);
@@ -254,7 +261,7 @@ public final class LoadClient {
         long after = daemon.heapUsedAfterFullGc();
         int held = counters.held.get();
         System.out.println();
-        System.out.println("== lightd idle density ==");
+        System.out.println("== " + options.getOrDefault("label", "lightd") + " idle density ==");
         figure("connections held", "%d of %d, over %d containers", held, n, containers);
         figure("heap after full GC", "%.1f MiB before connecting, %.1f MiB connected",
                 before / 1048576.0, after / 1048576.0);

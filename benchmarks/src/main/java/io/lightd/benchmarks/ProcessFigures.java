@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 /**
  * Reads figures of a process from the outside, by its pid (the daemon, or the load client itself):
  * CPU seconds and threads from {@code /proc}, heap from {@code jcmd}. Every reading is -1 when it
- * cannot be had.
+ * cannot be had; heap readings are -1 for a process that is not a JVM (jcmd is not run against it).
  */
 final class ProcessFigures {
 
@@ -51,14 +51,29 @@ final class ProcessFigures {
         return kb < 0 ? -1 : kb * 1024;
     }
 
-    /** Heap in use now, as {@code jcmd GC.heap_info} tells it. */
+    /** True when the process has the HotSpot JVM library mapped. */
+    boolean isJvm() {
+        try (var lines = Files.lines(Path.of("/proc", Long.toString(pid), "maps"), StandardCharsets.ISO_8859_1)) {
+            return lines.anyMatch(line -> line.endsWith("/libjvm.so"));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Heap in use now, as {@code jcmd GC.heap_info} tells it; -1 for a process that is not a JVM. */
     long heapUsedBytes() {
+        if (!isJvm()) {
+            return -1;
+        }
         Matcher m = HEAP_USED.matcher(jcmd("GC.heap_info"));
         return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
     }
 
     /** Heap in use after a full collection ({@code jcmd GC.run}, which waits for it). */
     long heapUsedAfterFullGc() {
+        if (!isJvm()) {
+            return -1;
+        }
         jcmd("GC.run");
         return heapUsedBytes();
     }
