@@ -10,7 +10,8 @@
 # nothing. Every step prints one line. Running it twice does nothing the second time.
 #
 # The engine started here listens on the default socket (unix:///var/run/docker.sock) with the
-# vfs storage driver, no iptables and no default bridge: test containers use network mode none.
+# vfs storage driver, no iptables and no default bridge (test containers use network mode none),
+# and live-restore: containers keep running while the engine is stopped or restarting.
 # Its log and pidfile live in LIGHTD_DOCKER_STATE_DIR (default: <temp dir>/lightd-docker-engine),
 # which is also how `stop` knows the engine is ours.
 
@@ -68,9 +69,9 @@ _de_start_engine() {
     fi
     mkdir -p "$LIGHTD_DOCKER_STATE_DIR" || return 1
     local log="$LIGHTD_DOCKER_STATE_DIR/dockerd.log" pidfile="$LIGHTD_DOCKER_STATE_DIR/dockerd.pid"
-    _de_say "starting dockerd (vfs, no iptables, no bridge), log $log"
+    _de_say "starting dockerd (vfs, no iptables, no bridge, live-restore), log $log"
     # setsid: the engine must outlive the shell that started it and not get its signals.
-    _de_root setsid dockerd --storage-driver=vfs --iptables=false --bridge=none --pidfile "$pidfile" \
+    _de_root setsid dockerd --storage-driver=vfs --iptables=false --bridge=none --live-restore --pidfile "$pidfile" \
         >"$log" 2>&1 </dev/null &
     local waited=0
     until _de_engine_answers; do

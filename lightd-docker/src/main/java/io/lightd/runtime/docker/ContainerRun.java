@@ -203,7 +203,7 @@ final class ContainerRun implements AttachStream.Sink {
     /**
      * Checks the container against the engine now (the engine came back after an outage): a
      * container that stopped meanwhile delivers its exit, a running one without an attach stream
-     * is re-attached. Does nothing for a run whose process has not started yet. Any thread.
+     * is re-attached and its stats stream, when it waits to be re-opened, is re-opened. Does nothing for a run whose process has not started yet. Any thread.
      */
     void checkNow() {
         onLoop(() -> {
@@ -234,9 +234,14 @@ final class ContainerRun implements AttachStream.Sink {
                 }
             } else if (!state.running()) {
                 finish(dieCode != null ? dieCode : state.exitCode());
-            } else if (attach == null && !reattaching) {
-                log.info("{}: attach stream lost while the container runs; re-attaching", internalId);
-                reattach();
+            } else {
+                if (stats != null) {
+                    stats.reopenNow();
+                }
+                if (attach == null && !reattaching) {
+                    log.info("{}: attach stream lost while the container runs; re-attaching", internalId);
+                    reattach();
+                }
             }
         }));
     }
@@ -259,6 +264,8 @@ final class ContainerRun implements AttachStream.Sink {
             }
             reattachBackoffMillis = 500;
             attach = stream;
+            ending = dieCode != null;
+            log.info("{}: re-attached", internalId);
         }));
     }
 

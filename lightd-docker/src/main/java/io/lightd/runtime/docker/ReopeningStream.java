@@ -107,6 +107,21 @@ final class ReopeningStream {
         lastDataNanos = System.nanoTime();
     }
 
+    /**
+     * Opens the stream now when it is waiting for its next attempt (the engine is known to answer
+     * again), with the backoff reset; does nothing when it is open or opening. Any thread.
+     */
+    void reopenNow() {
+        onLoop(() -> {
+            if (closed || !started || opening || channel != null) {
+                return;
+            }
+            cancel(retry);
+            backoffMillis = FIRST_BACKOFF_MILLIS;
+            open();
+        });
+    }
+
     void close() {
         onLoop(() -> {
             closed = true;

@@ -96,6 +96,30 @@ final class EngineApi {
         return state != null && state.get("Running").getAsBoolean();
     }
 
+    /** The host pid of the process of the running container of {@code internalId}, or 0. */
+    static long pid(String internalId) throws IOException {
+        JsonObject state = state(internalId);
+        return state == null ? 0 : state.get("Pid").getAsLong();
+    }
+
+    /** Whether a host process {@code pid} exists (zombies included). */
+    static boolean processExists(long pid) {
+        return pid > 0 && Files.exists(Path.of("/proc", Long.toString(pid)));
+    }
+
+    /** Sends {@code signal} (a name such as {@code TERM}) to host process {@code pid}, as root. */
+    static void signal(long pid, String signal) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("kill", "-" + signal, Long.toString(pid)));
+        if (!"root".equals(System.getProperty("user.name"))) {
+            command.addAll(0, List.of("sudo", "-n"));
+        }
+        Process p = new ProcessBuilder(command).inheritIO().start();
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " failed");
+        }
+    }
+
     /** Running managed containers whose internal id starts with {@code prefix}. */
     static int countRunning(String prefix) throws IOException {
         int count = 0;
