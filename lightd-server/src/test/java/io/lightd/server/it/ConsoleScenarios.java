@@ -6,20 +6,14 @@ import static io.lightd.server.it.WsClient.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The protocol end to end, the same for every runtime: a real daemon on a real port, driven by a
@@ -27,69 +21,18 @@ import org.junit.jupiter.api.io.TempDir;
  * container id of a test starts with {@link #prefix}, so a subclass can find and remove what its
  * runtime left behind.
  */
-abstract class ConsoleScenarios {
+abstract class ConsoleScenarios extends DaemonFixture {
 
     /** Prints a banner, waits for lines on stdin and echoes them; "stop" ends it with code 0. */
     static final String ECHO_SERVER = "echo Booting; echo 'Done (0.1s)!'; "
             + "while read line; do echo \"echo: $line\"; [ \"$line\" = stop ] && exit 0; done";
 
-    @TempDir
-    Path storage;
-    protected Daemon daemon;
-    protected final List<WsClient> clients = new ArrayList<>();
-    /** Starts every container id of this test. */
-    protected final String prefix = "t" + UUID.randomUUID().toString().substring(0, 6) + "-";
-
-    /** The runtime the daemon runs. */
-    abstract Daemon.Runtime runtime();
-
-    /** The image of every container the scenarios create. */
-    abstract String image();
-
-    /** Removes whatever the runtime keeps of this test's containers after the daemon stopped. */
-    void removeLeftovers() throws Exception {
-    }
-
-    @BeforeEach
-    void start() throws Exception {
+    @Override
+    JsonObject limits() {
         JsonObject limits = new JsonObject();
         limits.addProperty("inbound_rate_per_second", 1000);
         limits.addProperty("inbound_burst", 1000);
-        daemon = new Daemon(storage, limits, runtime());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        clients.forEach(WsClient::close);
-        daemon.close();
-        removeLeftovers();
-    }
-
-    /** The internal id of this test's container {@code name}. */
-    protected String id(String name) {
-        return prefix + name;
-    }
-
-    protected WsClient ws(String id) {
-        WsClient c = daemon.ws(id);
-        clients.add(c);
-        return c;
-    }
-
-    protected void create(String id, String startup, String pattern, String extraJson) {
-        JsonObject body = new JsonObject();
-        body.addProperty("internal_id", id);
-        body.addProperty("image", image());
-        body.addProperty("startup_command", startup);
-        if (pattern != null) {
-            body.addProperty("start_pattern", pattern);
-        }
-        if (extraJson != null) {
-            JsonParser.parseString(extraJson).getAsJsonObject().entrySet().forEach(e -> body.add(e.getKey(), e.getValue()));
-        }
-        Daemon.Reply r = daemon.request("POST", "/containers", body.toString());
-        assertThat(r.status()).as(r.body().toString()).isEqualTo(202);
-        assertThat(r.body().get("state").getAsString()).isEqualTo("installing");
+        return limits;
     }
 
     static List<String> describe(List<JsonObject> messages) {

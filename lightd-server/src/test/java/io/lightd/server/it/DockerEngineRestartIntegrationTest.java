@@ -9,17 +9,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import io.lightd.runtime.docker.DockerEngineExtension;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Docker engine restarts under a running daemon with consoles open. The engine of
@@ -32,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * otherwise it is skipped loudly.
  */
 @ExtendWith(DockerEngineExtension.class)
-class DockerEngineRestartIntegrationTest {
+class DockerEngineRestartIntegrationTest extends DaemonFixture {
 
     /** Exits with 7 on SIGTERM. */
     static final String TRAPPING_SERVER = "trap 'echo bye; exit 7' TERM; echo up; "
@@ -40,21 +35,18 @@ class DockerEngineRestartIntegrationTest {
     /** Echoes each line of stdin. */
     static final String ECHO_SERVER = "echo up; while read line; do echo \"echo: $line\"; done";
 
-    @TempDir
-    Path storage;
-    private Daemon daemon;
-    private final List<WsClient> clients = new ArrayList<>();
-    private final String prefix = "e" + UUID.randomUUID().toString().substring(0, 6) + "-";
-
-    @BeforeEach
-    void start() throws Exception {
-        daemon = new Daemon(storage, new JsonObject(), Daemon.Runtime.DOCKER);
+    @Override
+    Daemon.Runtime runtime() {
+        return Daemon.Runtime.DOCKER;
     }
 
-    @AfterEach
-    void stop() throws Exception {
-        clients.forEach(WsClient::close);
-        daemon.close();
+    @Override
+    String image() {
+        return DockerEngineExtension.TEST_IMAGE;
+    }
+
+    @Override
+    void removeLeftovers() throws Exception {
         EngineApi.removeAll(prefix);
     }
 
@@ -71,11 +63,11 @@ class DockerEngineRestartIntegrationTest {
         String idle = prefix + "idle-1";
         WsClient l = ws(lasting);
         WsClient d = ws(dying);
-        create(lasting, ECHO_SERVER);
+        create(lasting, ECHO_SERVER, null, null);
         l.await(state("installed"));
-        create(dying, TRAPPING_SERVER);
+        create(dying, TRAPPING_SERVER, null, null);
         d.await(state("installed"));
-        create(idle, "true");
+        create(idle, "true", null, null);
         awaitTrue(() -> "installed".equals(daemon.request("GET", "/containers/" + idle, null).body()
                 .get("install_state").getAsString()), idle + " installed");
         l.send("{\"event\":\"power\",\"action\":\"start\"}");
@@ -177,20 +169,5 @@ class DockerEngineRestartIntegrationTest {
 
     private int stopStatus(String id) {
         return daemon.request("POST", "/containers/" + id + "/stop", null).status();
-    }
-
-    private WsClient ws(String id) {
-        WsClient c = daemon.ws(id);
-        clients.add(c);
-        return c;
-    }
-
-    private void create(String id, String startup) {
-        JsonObject body = new JsonObject();
-        body.addProperty("internal_id", id);
-        body.addProperty("image", DockerEngineExtension.TEST_IMAGE);
-        body.addProperty("startup_command", startup);
-        Daemon.Reply r = daemon.request("POST", "/containers", body.toString());
-        assertThat(r.status()).as(r.body().toString()).isEqualTo(202);
     }
 }

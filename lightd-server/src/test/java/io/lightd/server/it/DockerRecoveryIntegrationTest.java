@@ -6,18 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import io.lightd.runtime.docker.DockerEngineExtension;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What goes wrong around a Docker container, end to end with a real daemon and engine: the daemon
@@ -25,25 +19,22 @@ import org.junit.jupiter.api.io.TempDir;
  * does not exist. Skipped loudly without an engine.
  */
 @ExtendWith(DockerEngineExtension.class)
-class DockerRecoveryIntegrationTest {
+class DockerRecoveryIntegrationTest extends DaemonFixture {
 
     static final Duration WAIT = Duration.ofSeconds(30);
 
-    @TempDir
-    Path storage;
-    private Daemon daemon;
-    private final List<WsClient> clients = new ArrayList<>();
-    private final String prefix = "r" + UUID.randomUUID().toString().substring(0, 6) + "-";
-
-    @BeforeEach
-    void start() throws Exception {
-        daemon = new Daemon(storage, new JsonObject(), Daemon.Runtime.DOCKER);
+    @Override
+    Daemon.Runtime runtime() {
+        return Daemon.Runtime.DOCKER;
     }
 
-    @AfterEach
-    void stop() throws Exception {
-        clients.forEach(WsClient::close);
-        daemon.close();
+    @Override
+    String image() {
+        return DockerEngineExtension.TEST_IMAGE;
+    }
+
+    @Override
+    void removeLeftovers() throws Exception {
         EngineApi.removeAll(prefix);
     }
 
@@ -51,7 +42,7 @@ class DockerRecoveryIntegrationTest {
     void aRunningContainerOutlivesTheDaemonAndIsReattachedWithItsHistory() throws Exception {
         String id = prefix + "alive-1";
         WsClient c = ws(id);
-        create(id, DockerEngineExtension.TEST_IMAGE, ConsoleScenarios.ECHO_SERVER, "Done \\(");
+        create(id, ConsoleScenarios.ECHO_SERVER, "Done \\(", null);
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         c.await(daemon("Server started"));
@@ -87,7 +78,7 @@ class DockerRecoveryIntegrationTest {
     void aContainerRemovedBehindLightdsBackIsReportedAndLaterActionsFailClearly() throws Exception {
         String id = prefix + "gone-1";
         WsClient c = ws(id);
-        create(id, DockerEngineExtension.TEST_IMAGE, "echo up; while true; do sleep 1; done", null);
+        create(id, "echo up; while true; do sleep 1; done", null, null);
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         assertThat(c.await(console()).get("data").getAsString()).isEqualTo("up\n");
@@ -119,7 +110,7 @@ class DockerRecoveryIntegrationTest {
         String id = prefix + "noimage-1";
         String image = "lightd-missing-" + prefix + "image:nope";
         WsClient c = ws(id);
-        create(id, image, "true", null);
+        create(id, image, "true", null, null);
         List<JsonObject> install = c.until(state("exit"));
         List<String> messages = ConsoleScenarios.withoutConsole(install);
         assertThat(messages).first().isEqualTo("event:installing");
@@ -135,24 +126,6 @@ class DockerRecoveryIntegrationTest {
     }
 
     // ---- helpers -----------------------------------------------------------------------------
-
-    private WsClient ws(String id) {
-        WsClient c = daemon.ws(id);
-        clients.add(c);
-        return c;
-    }
-
-    private void create(String id, String image, String startup, String pattern) {
-        JsonObject body = new JsonObject();
-        body.addProperty("internal_id", id);
-        body.addProperty("image", image);
-        body.addProperty("startup_command", startup);
-        if (pattern != null) {
-            body.addProperty("start_pattern", pattern);
-        }
-        Daemon.Reply r = daemon.request("POST", "/containers", body.toString());
-        assertThat(r.status()).as(r.body().toString()).isEqualTo(202);
-    }
 
     private String stateOf(String id) {
         Daemon.Reply r = daemon.request("GET", "/containers/" + id, null);
