@@ -93,6 +93,8 @@ public final class ConfigLoader {
         limits.addProperty("ping_interval_seconds", d.pingIntervalSeconds());
         limits.addProperty("pong_timeout_seconds", d.pongTimeoutSeconds());
         limits.addProperty("slow_client_close_seconds", d.slowClientCloseSeconds());
+        limits.addProperty("console_lines_per_second", d.consoleLinesPerSecond());
+        limits.addProperty("console_bytes_per_second", d.consoleBytesPerSecond());
         JsonObject root = new JsonObject();
         root.add("server", server);
         root.add("authorization", authorization);
@@ -143,7 +145,9 @@ public final class ConfigLoader {
                 r.integer("limits.write_buffer_high_bytes", d.writeBufferHighBytes(), 2048, 256 * 1024 * 1024),
                 r.integer("limits.ping_interval_seconds", d.pingIntervalSeconds(), 1, 3600),
                 r.integer("limits.pong_timeout_seconds", d.pongTimeoutSeconds(), 1, 3600),
-                r.integer("limits.slow_client_close_seconds", d.slowClientCloseSeconds(), 1, 3600));
+                r.integer("limits.slow_client_close_seconds", d.slowClientCloseSeconds(), 1, 3600),
+                r.integer("limits.console_lines_per_second", d.consoleLinesPerSecond(), 1, 100_000_000),
+                r.integer("limits.console_bytes_per_second", d.consoleBytesPerSecond(), 1024, 1_000_000_000));
         if (limits.writeBufferLowBytes() >= limits.writeBufferHighBytes()) {
             throw new ConfigException("invalid limits.write_buffer_low_bytes: must be below limits.write_buffer_high_bytes");
         }

@@ -43,10 +43,20 @@ public record LightdConfig(
             int writeBufferHighBytes,
             int pingIntervalSeconds,
             int pongTimeoutSeconds,
-            int slowClientCloseSeconds) {
+            int slowClientCloseSeconds,
+            int consoleLinesPerSecond,
+            int consoleBytesPerSecond) {
 
         public Duration stopTimeout() {
             return Duration.ofSeconds(stopTimeoutSeconds);
+        }
+
+        /** These limits with another live-console throttle (lines and bytes per second per container). */
+        public Limits withConsoleThrottle(int linesPerSecond, int bytesPerSecond) {
+            return new Limits(maxConnections, maxConnectionsPerContainer, maxFrameBytes, inboundRatePerSecond,
+                    inboundBurst, historyLines, historyBytes, stopTimeoutSeconds, writeBufferLowBytes,
+                    writeBufferHighBytes, pingIntervalSeconds, pongTimeoutSeconds, slowClientCloseSeconds,
+                    linesPerSecond, bytesPerSecond);
         }
     }
 
@@ -87,6 +97,8 @@ public record LightdConfig(
         public static final int DEFAULT_PING_INTERVAL_SECONDS = 20;
         public static final int DEFAULT_PONG_TIMEOUT_SECONDS = 60;
         public static final int DEFAULT_SLOW_CLIENT_CLOSE_SECONDS = 30;
+        public static final int DEFAULT_CONSOLE_LINES_PER_SECOND = 2000;
+        public static final int DEFAULT_CONSOLE_BYTES_PER_SECOND = 1024 * 1024;
 
         private Defaults() {
         }
@@ -96,7 +108,8 @@ public record LightdConfig(
                     DEFAULT_INBOUND_RATE_PER_SECOND, DEFAULT_INBOUND_BURST, DEFAULT_HISTORY_LINES,
                     DEFAULT_HISTORY_BYTES, DEFAULT_STOP_TIMEOUT_SECONDS, DEFAULT_WRITE_BUFFER_LOW_BYTES,
                     DEFAULT_WRITE_BUFFER_HIGH_BYTES, DEFAULT_PING_INTERVAL_SECONDS, DEFAULT_PONG_TIMEOUT_SECONDS,
-                    DEFAULT_SLOW_CLIENT_CLOSE_SECONDS);
+                    DEFAULT_SLOW_CLIENT_CLOSE_SECONDS, DEFAULT_CONSOLE_LINES_PER_SECOND,
+                    DEFAULT_CONSOLE_BYTES_PER_SECOND);
         }
     }
 }

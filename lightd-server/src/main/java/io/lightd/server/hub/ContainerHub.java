@@ -11,6 +11,7 @@ import io.lightd.runtime.ContainerRuntime;
 import io.lightd.runtime.InstallListener;
 import io.lightd.runtime.RuntimeListener;
 import io.lightd.runtime.RuntimeUnavailableException;
+import io.lightd.server.config.LightdConfig;
 import io.lightd.server.store.ContainerRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -19,6 +20,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,6 +47,8 @@ public final class ContainerHub {
     private static final Logger log = LoggerFactory.getLogger(ContainerHub.class);
     static final long PARTIAL_LINE_FLUSH_MILLIS = 50;
     private static final int MAX_PATTERN_LINE_CHARS = 16 * 1024;
+    /** A throttle episode that sees no output for this long is over, and its skipped lines are reported. */
+    static final long THROTTLE_QUIET_MILLIS = 1000;
     /** Shared frames come from the pooled allocator, whose duplicates are recycled rather than allocated. */
     private static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
 
@@ -58,6 +62,10 @@ public final class ContainerHub {
     private final ConsoleAssembler assembler;
     private final ConsoleHistory history;
     private final StatsChangeDetector statsDetector = new StatsChangeDetector();
+    private final ConsoleThrottle throttle;
+    /** Pending while live output is being throttled: reports the skipped lines once the episode ends. */
+    private ScheduledFuture<?> throttleNotice;
+    private long lastThrottledNanos;
 
     /** Guarded by the hub map's per-key lock in {@link ContainerManager}: subscribers plus one for a record. */
     int references;
@@ -73,16 +81,18 @@ public final class ContainerHub {
     private boolean restartPending;
 
     ContainerHub(String id, EventExecutor loop, ContainerRuntime runtime, ContainerRegistry registry, Clock clock,
-                 Duration stopTimeout, int historyLines, int historyBytes) {
+                 LightdConfig.Limits limits) {
         this.id = id;
         this.loop = loop;
         this.runtime = runtime;
         this.registry = registry;
         this.clock = clock;
-        this.stopTimeout = stopTimeout;
+        this.stopTimeout = limits.stopTimeout();
         this.subscribers = new Subscribers();
         this.assembler = new ConsoleAssembler(loop, PARTIAL_LINE_FLUSH_MILLIS, TimeUnit.MILLISECONDS, this::onConsoleText);
-        this.history = new ConsoleHistory(historyLines, historyBytes);
+        this.history = new ConsoleHistory(limits.historyLines(), limits.historyBytes());
+        this.throttle = new ConsoleThrottle(limits.consoleLinesPerSecond(), limits.consoleBytesPerSecond(),
+                loop.ticker());
     }
 
     public String id() {
@@ -434,9 +444,41 @@ public final class ContainerHub {
 
     private void onConsoleText(String text) {
         history.append(text);
-        broadcastConsole(text);
+        if (throttle.admit(ConsoleThrottle.lineCount(text), ConsoleHistory.utf8Length(text))) {
+            reportThrottled();
+            broadcastConsole(text);
+        } else {
+            lastThrottledNanos = loop.ticker().nanoTime();
+            if (throttleNotice == null) {
+                throttleNotice = loop.schedule(this::onThrottleQuiet, THROTTLE_QUIET_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
         if (run != null && !run.patternMatched && startPattern != null && state == ContainerState.STARTING) {
             matchStartPattern(text);
+        }
+    }
+
+    /** The throttle episode ends when output gets through again, or after a quiet while. */
+    private void onThrottleQuiet() {
+        throttleNotice = null;
+        long quietNanos = loop.ticker().nanoTime() - lastThrottledNanos;
+        long quietMillis = TimeUnit.NANOSECONDS.toMillis(quietNanos);
+        if (quietMillis < THROTTLE_QUIET_MILLIS) {
+            throttleNotice = loop.schedule(this::onThrottleQuiet, THROTTLE_QUIET_MILLIS - quietMillis,
+                    TimeUnit.MILLISECONDS);
+            return;
+        }
+        reportThrottled();
+    }
+
+    private void reportThrottled() {
+        if (throttleNotice != null) {
+            throttleNotice.cancel(false);
+            throttleNotice = null;
+        }
+        long skipped = throttle.takeSkipped();
+        if (skipped > 0) {
+            message("Error: console output throttled, skipped " + skipped + " lines");
         }
     }
 

@@ -193,7 +193,7 @@ public final class ContainerManager {
     private ContainerHub acquire(String id) {
         return hubs.compute(id, (key, hub) -> {
             ContainerHub h = hub != null ? hub : new ContainerHub(key, group.next(), runtime, registry, clock,
-                    limits.stopTimeout(), limits.historyLines(), limits.historyBytes());
+                    limits);
             h.references++;
             return h;
         });

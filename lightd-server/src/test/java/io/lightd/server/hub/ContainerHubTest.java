@@ -7,6 +7,7 @@ import com.google.gson.JsonParser;
 import io.lightd.protocol.ContainerState;
 import io.lightd.protocol.PowerAction;
 import io.lightd.protocol.Stats;
+import io.lightd.server.config.LightdConfig;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import io.netty.buffer.ByteBuf;
@@ -44,8 +45,12 @@ class ContainerHubTest {
     @BeforeEach
     void setUp() {
         registry = new ContainerRegistry(new JsonFileStore.Factory(dir, Runnable::run));
+        hub = newHub(LightdConfig.Defaults.limits());
+    }
+
+    private ContainerHub newHub(LightdConfig.Limits limits) {
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-        hub = new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock, Duration.ofSeconds(5), 100, 1 << 20);
+        return new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock, limits);
     }
 
     @AfterEach
@@ -305,5 +310,36 @@ class ContainerHubTest {
         assertThat(runtime.calls).contains("remove " + ID);
         assertThat(hub.power(PowerAction.START).join()).isEqualTo(ActionResult.notFound("unknown container"));
         assertThat(frames(c)).isEmpty();
+    }
+
+    @Test
+    void throttledOutputStaysInHistoryAndPatternAndIsReportedOnce() {
+        hub = newHub(LightdConfig.Defaults.limits().withConsoleThrottle(3, 1 << 20));
+        create("Done");
+        power(PowerAction.START);
+        EmbeddedChannel c = client();
+        frames(c);
+        for (int i = 1; i <= 6; i++) {
+            runtime.output(ID, "line " + i + "\n");
+        }
+        runtime.output(ID, "Done\n");
+        List<String> live = frames(c);
+        assertThat(live).containsExactly(
+                "{\"event\":\"console\",\"data\":\"line 1\\n\"}",
+                "{\"event\":\"console duplicate\",\"data\":\"line 1\\n\"}",
+                "{\"event\":\"console\",\"data\":\"line 2\\n\"}",
+                "{\"event\":\"console duplicate\",\"data\":\"line 2\\n\"}",
+                "{\"event\":\"console\",\"data\":\"line 3\\n\"}",
+                "{\"event\":\"console duplicate\",\"data\":\"line 3\\n\"}",
+                event("running"), daemon("Server started"));
+        loopChannel.advanceTimeBy(ContainerHub.THROTTLE_QUIET_MILLIS, TimeUnit.MILLISECONDS);
+        loopChannel.runScheduledPendingTasks();
+        assertThat(frames(c)).containsExactly(daemon("Error: console output throttled, skipped 4 lines"));
+        assertThat(hub.logs(OptionalInt.empty()).join())
+                .isEqualTo("line 1\nline 2\nline 3\nline 4\nline 5\nline 6\nDone\n");
+        loopChannel.advanceTimeBy(2, TimeUnit.SECONDS);
+        runtime.output(ID, "after\n");
+        assertThat(frames(c)).containsExactly("{\"event\":\"console\",\"data\":\"after\\n\"}",
+                "{\"event\":\"console duplicate\",\"data\":\"after\\n\"}");
     }
 }
