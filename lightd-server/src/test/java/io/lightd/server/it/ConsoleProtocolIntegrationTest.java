@@ -18,11 +18,6 @@ class ConsoleProtocolIntegrationTest extends ConsoleScenarios {
         return Daemon.Runtime.PROCESS;
     }
 
-    @Override
-    String image() {
-        return "local";
-    }
-
     @Test
     void unknownContainerIsSilentUntilCreated() throws Exception {
         WsClient c = ws("ghost-1");

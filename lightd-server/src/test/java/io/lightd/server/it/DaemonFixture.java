@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.lightd.runtime.docker.DockerEngineExtension;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +30,10 @@ abstract class DaemonFixture {
     /** The runtime the daemon runs. */
     abstract Daemon.Runtime runtime();
 
-    /** The image of the containers a test creates. */
-    abstract String image();
+    /** The image of the containers a test creates: the test image on Docker; the process runtime ignores it. */
+    String image() {
+        return runtime() == Daemon.Runtime.DOCKER ? DockerEngineExtension.TEST_IMAGE : "local";
+    }
 
     /** Limits that differ from the defaults for this class's daemon. */
     JsonObject limits() {
@@ -39,6 +42,9 @@ abstract class DaemonFixture {
 
     /** Removes whatever the runtime keeps of this test's containers after the daemon stopped. */
     void removeLeftovers() throws Exception {
+        if (runtime() == Daemon.Runtime.DOCKER) {
+            EngineApi.removeAll(prefix);
+        }
     }
 
     @BeforeEach

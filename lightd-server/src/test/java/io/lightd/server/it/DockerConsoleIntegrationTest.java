@@ -16,14 +16,4 @@ class DockerConsoleIntegrationTest extends ConsoleScenarios {
     Daemon.Runtime runtime() {
         return Daemon.Runtime.DOCKER;
     }
-
-    @Override
-    String image() {
-        return DockerEngineExtension.TEST_IMAGE;
-    }
-
-    @Override
-    void removeLeftovers() throws Exception {
-        EngineApi.removeAll(prefix);
-    }
 }

@@ -40,16 +40,6 @@ class DockerEngineRestartIntegrationTest extends DaemonFixture {
         return Daemon.Runtime.DOCKER;
     }
 
-    @Override
-    String image() {
-        return DockerEngineExtension.TEST_IMAGE;
-    }
-
-    @Override
-    void removeLeftovers() throws Exception {
-        EngineApi.removeAll(prefix);
-    }
-
     @Test
     void consolesAndRestOutliveAnEngineRestart() throws Exception {
         String why = EngineApi.whyNotRestartable();

@@ -28,16 +28,6 @@ class DockerRecoveryIntegrationTest extends DaemonFixture {
         return Daemon.Runtime.DOCKER;
     }
 
-    @Override
-    String image() {
-        return DockerEngineExtension.TEST_IMAGE;
-    }
-
-    @Override
-    void removeLeftovers() throws Exception {
-        EngineApi.removeAll(prefix);
-    }
-
     @Test
     void aRunningContainerOutlivesTheDaemonAndIsReattachedWithItsHistory() throws Exception {
         String id = prefix + "alive-1";

@@ -43,7 +43,7 @@ class SlowClientIntegrationTest {
     }
 
     @Test
-    void aStalledClientIsSkippedAndToldWhileOthersGetEverything() throws Exception {
+    void aStalledClientIsSkippedAndToldWhileAReadingClientGetsMore() throws Exception {
         JsonObject limits = unthrottled();
         limits.addProperty("slow_client_close_seconds", 600);
         try (Daemon daemon = new Daemon(storage, limits)) {
