@@ -69,10 +69,19 @@ public final class DockerEngineExtension implements ExecutionCondition {
         return answer.startsWith("HTTP/1.0 200") || answer.startsWith("HTTP/1.1 200");
     }
 
-    /** A blocking HTTP/1.0 GET over the engine socket; returns the whole answer. */
     private static String get(String host, String path) throws IOException {
+        return request(host, "GET", path);
+    }
+
+    /**
+     * One blocking HTTP/1.0 request without a body over the engine socket ({@code unix://} or
+     * {@code tcp://}); the engine closes the connection after answering, so this returns the whole
+     * answer, status line first. For tests that look at or act on the engine behind lightd's back.
+     */
+    public static String request(String host, String method, String path) throws IOException {
         URI uri = URI.create(host);
-        byte[] request = ("GET " + path + " HTTP/1.0\r\nHost: docker\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] request = (method + " " + path + " HTTP/1.0\r\nHost: docker\r\nContent-Length: 0\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
         if ("unix".equals(uri.getScheme())) {
             try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 channel.connect(UnixDomainSocketAddress.of(uri.getPath()));
@@ -81,7 +90,7 @@ public final class DockerEngineExtension implements ExecutionCondition {
         }
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5000);
-            socket.setSoTimeout(5000);
+            socket.setSoTimeout(30_000);
             return exchange(socket.getOutputStream(), socket.getInputStream(), request);
         }
     }

@@ -4,18 +4,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.lightd.runtime.docker.DockerEngineExtension;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.StandardProtocolFamily;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -133,33 +123,10 @@ final class EngineApi {
 
     /** One request; the engine closes the connection after an HTTP/1.0 answer. */
     static Answer request(String method, String path) throws IOException {
-        URI host = URI.create(DockerEngineExtension.dockerHost());
-        byte[] request = (method + " " + path + " HTTP/1.0\r\nHost: docker\r\nContent-Length: 0\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII);
-        String raw;
-        if ("unix".equals(host.getScheme())) {
-            try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                channel.connect(UnixDomainSocketAddress.of(host.getPath()));
-                raw = exchange(Channels.newOutputStream(channel), Channels.newInputStream(channel), request);
-            }
-        } else {
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(host.getHost(), host.getPort()), 5000);
-                socket.setSoTimeout(30_000);
-                raw = exchange(socket.getOutputStream(), socket.getInputStream(), request);
-            }
-        }
+        String raw = DockerEngineExtension.request(DockerEngineExtension.dockerHost(), method, path);
         int headerEnd = raw.indexOf("\r\n\r\n");
         int status = Integer.parseInt(raw.substring(9, 12));
         return new Answer(status, headerEnd < 0 ? "" : raw.substring(headerEnd + 4));
-    }
-
-    private static String exchange(OutputStream out, InputStream in, byte[] request) throws IOException {
-        out.write(request);
-        out.flush();
-        ByteArrayOutputStream answer = new ByteArrayOutputStream();
-        in.transferTo(answer);
-        return answer.toString(StandardCharsets.UTF_8);
     }
 
     // ---- the engine of scripts/lib/docker-engine.sh ----------------------------------------------
