@@ -3,6 +3,7 @@ package io.lightd.testing;
 import io.netty.util.ResourceLeakDetector;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A leak detector that remembers every leak it reports, so {@link LeakCheckExtension} can fail the
@@ -11,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class LeakFailingDetector<T> extends ResourceLeakDetector<T> {
 
     private static final List<String> LEAKS = new CopyOnWriteArrayList<>();
+    private static final AtomicLong TRACKERS = new AtomicLong();
 
     public LeakFailingDetector(Class<?> resourceType, int samplingInterval) {
         super(resourceType, samplingInterval);
@@ -18,6 +20,18 @@ public final class LeakFailingDetector<T> extends ResourceLeakDetector<T> {
 
     public LeakFailingDetector(Class<?> resourceType, int samplingInterval, long maxActive) {
         super(resourceType, samplingInterval);
+    }
+
+    /** Called once for every resource this detector starts tracking; counted for {@link #trackersCreated}. */
+    @Override
+    protected Object getInitialHint(String resourceType) {
+        TRACKERS.incrementAndGet();
+        return super.getInitialHint(resourceType);
+    }
+
+    /** How many resources all detectors of this kind have started tracking in this JVM so far. */
+    public static long trackersCreated() {
+        return TRACKERS.get();
     }
 
     @Override

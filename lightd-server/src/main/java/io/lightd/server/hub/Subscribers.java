@@ -77,22 +77,28 @@ final class Subscribers {
      * Sends {@code first} and then {@code second} (may be null) to every subscriber, flushing each
      * once. Droppable frames are skipped for a channel that is not writable, and counted on it.
      * Takes ownership of the frames. Hub loop only.
+     *
+     * <p>Each loop's task gets the frames themselves, retained, not duplicates: nobody moves their
+     * indices, and a duplicate is made per channel only, where the channel's outbound buffer needs
+     * indices of its own.
      */
     void broadcast(ByteBuf first, ByteBuf second, boolean droppable, boolean countSkips) {
         try {
             for (Bucket bucket : buckets) {
                 Channel[] channels = bucket.channels;
-                ByteBuf a = first.retainedDuplicate();
-                ByteBuf b = second == null ? null : second.retainedDuplicate();
+                first.retain();
+                if (second != null) {
+                    second.retain();
+                }
                 if (bucket.loop.inEventLoop()) {
-                    deliver(channels, a, b, droppable, countSkips);
+                    deliver(channels, first, second, droppable, countSkips);
                 } else {
                     try {
-                        bucket.loop.execute(() -> deliver(channels, a, b, droppable, countSkips));
+                        bucket.loop.execute(() -> deliver(channels, first, second, droppable, countSkips));
                     } catch (RejectedExecutionException shuttingDown) {
-                        a.release();
-                        if (b != null) {
-                            b.release();
+                        first.release();
+                        if (second != null) {
+                            second.release();
                         }
                     }
                 }
@@ -105,9 +111,10 @@ final class Subscribers {
         }
     }
 
-    /** Runs on the channels' own loop; releases the frames it was handed. */
+    /** Runs on the channels' own loop; releases one reference of each frame it was handed. */
     private static void deliver(Channel[] channels, ByteBuf first, ByteBuf second, boolean droppable,
                                 boolean countSkips) {
+        boolean tracked = isLeakTracked(first);
         try {
             for (Channel channel : channels) {
                 if (!channel.isActive() || (droppable && !Delivery.admitDroppable(channel, countSkips))) {
@@ -115,15 +122,15 @@ final class Subscribers {
                 }
                 ChannelHandlerContext ctx = channel.attr(Delivery.FRAME_WRITER).get();
                 if (ctx == null) {
-                    channel.write(first.retainedDuplicate(), channel.voidPromise());
+                    channel.write(share(first, tracked), channel.voidPromise());
                     if (second != null) {
-                        channel.write(second.retainedDuplicate(), channel.voidPromise());
+                        channel.write(share(second, tracked), channel.voidPromise());
                     }
                     channel.flush();
                 } else {
-                    ctx.write(first.retainedDuplicate(), ctx.voidPromise());
+                    ctx.write(share(first, tracked), ctx.voidPromise());
                     if (second != null) {
-                        ctx.write(second.retainedDuplicate(), ctx.voidPromise());
+                        ctx.write(share(second, tracked), ctx.voidPromise());
                     }
                     ctx.flush();
                 }
@@ -134,6 +141,25 @@ final class Subscribers {
                 second.release();
             }
         }
+    }
+
+    /**
+     * True when the allocator handed out a leak-detecting wrapper for this frame (one allocation in
+     * 128 at Netty's default level, every one in tests). Frames and pooled buffers are otherwise
+     * unwrapped, so {@code unwrap()} tells the two apart without naming Netty's internal classes.
+     */
+    static boolean isLeakTracked(ByteBuf frame) {
+        return frame.unwrap() != null;
+    }
+
+    /**
+     * One channel's view of a shared frame. A retained duplicate of a leak-detecting wrapper is
+     * tracked as a resource of its own, with a stack trace taken per subscriber, so a sampled frame
+     * would cost N stack traces; a plain duplicate of it shares the frame's one tracker instead.
+     * Untracked frames take the recycled retained duplicate, which allocates nothing.
+     */
+    private static ByteBuf share(ByteBuf frame, boolean tracked) {
+        return tracked ? frame.duplicate().retain() : frame.retainedDuplicate();
     }
 
     private Bucket bucket(EventExecutor loop, boolean create) {

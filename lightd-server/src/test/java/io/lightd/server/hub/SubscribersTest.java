@@ -1,0 +1,98 @@
+package io.lightd.server.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lightd.testing.LeakFailingDetector;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.ResourceLeakDetector;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fan-out of shared frames: every subscriber gets the exact bytes, and a frame the leak detector
+ * tracks costs one tracker, not one per subscriber (at Netty's default level that was a stack
+ * trace per subscriber for one event in 128).
+ */
+class SubscribersTest {
+
+    private static final int SUBSCRIBERS = 100;
+
+    private final List<EmbeddedChannel> channels = new ArrayList<>();
+
+    @AfterEach
+    void closeChannels() {
+        channels.forEach(EmbeddedChannel::finishAndReleaseAll);
+    }
+
+    @Test
+    void trackedFramesReachEverySubscriberWithOneTrackerPerFrame() {
+        Subscribers subscribers = new Subscribers();
+        for (int i = 0; i < SUBSCRIBERS; i++) {
+            EmbeddedChannel channel = new EmbeddedChannel();
+            channels.add(channel);
+            assertThat(subscribers.add(channel)).isTrue();
+        }
+        ByteBuf first = SharedFrames.text(PooledByteBufAllocator.DEFAULT, json("console", "hello"));
+        ByteBuf second = SharedFrames.text(PooledByteBufAllocator.DEFAULT, json("console duplicate", "hello"));
+        byte[] firstBytes = ByteBufUtil.getBytes(first);
+        byte[] secondBytes = ByteBufUtil.getBytes(second);
+        assertThat(ResourceLeakDetector.getLevel()).as("tests run at the paranoid level")
+                .isEqualTo(ResourceLeakDetector.Level.PARANOID);
+        assertThat(Subscribers.isLeakTracked(first)).as("every allocation is tracked at paranoid").isTrue();
+
+        long trackersBefore = LeakFailingDetector.trackersCreated();
+        subscribers.broadcast(first, second, true, true);
+        long trackersAdded = LeakFailingDetector.trackersCreated() - trackersBefore;
+
+        assertThat(trackersAdded).as("trackers created while fanning out to %d channels", SUBSCRIBERS)
+                .isLessThan(SUBSCRIBERS);
+        assertThat(first.refCnt()).as("one reference per written frame, none left over").isEqualTo(SUBSCRIBERS);
+        for (EmbeddedChannel channel : channels) {
+            assertThat(bytes(channel.readOutbound())).isEqualTo(firstBytes);
+            assertThat(bytes(channel.readOutbound())).isEqualTo(secondBytes);
+            assertThat((Object) channel.readOutbound()).isNull();
+        }
+        assertThat(first.refCnt()).as("the frames are freed once every channel wrote them").isZero();
+        assertThat(second.refCnt()).isZero();
+    }
+
+    @Test
+    void untrackedFramesAreSharedAsRetainedDuplicates() {
+        Subscribers subscribers = new Subscribers();
+        for (int i = 0; i < 3; i++) {
+            EmbeddedChannel channel = new EmbeddedChannel();
+            channels.add(channel);
+            subscribers.add(channel);
+        }
+        ByteBuf frame = SharedFrames.text(PooledByteBufAllocator.DEFAULT, json("status", "running"));
+        ByteBuf plain = frame.unwrap();
+        assertThat(plain).isNotNull();
+        assertThat(Subscribers.isLeakTracked(plain)).isFalse();
+        byte[] expected = ByteBufUtil.getBytes(plain);
+        subscribers.broadcast(plain.retain(), null, false, false);
+        for (EmbeddedChannel channel : channels) {
+            assertThat(bytes(channel.readOutbound())).isEqualTo(expected);
+        }
+        assertThat(frame.refCnt()).isEqualTo(1);
+        frame.release();
+    }
+
+    private static byte[] json(String event, String arg) {
+        return ("{\"event\":\"" + event + "\",\"args\":[\"" + arg + "\"]}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(Object written) {
+        ByteBuf buf = (ByteBuf) written;
+        try {
+            return ByteBufUtil.getBytes(buf);
+        } finally {
+            buf.release();
+        }
+    }
+}
