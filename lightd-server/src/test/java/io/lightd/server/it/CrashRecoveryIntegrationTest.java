@@ -62,7 +62,7 @@ class CrashRecoveryIntegrationTest {
         }
         try (DaemonProcess daemon = DaemonProcess.start(config)) {
             assertEverythingAcknowledgedIsThere(daemon);
-            assertThat(ackedIds).hasSizeGreaterThanOrEqualTo(ROUNDS * ACKS_BEFORE_KILL / 2);
+            assertThat(ackedIds).isNotEmpty();
             assertThat(ackedTokens).isNotEmpty();
         }
     }
@@ -106,8 +106,11 @@ class CrashRecoveryIntegrationTest {
                     && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
+            int acks = ackedIds.size() + ackedTokens.size() - acksBefore;
             daemon.kill();
             killed.set(true);
+            assertThat(acks).as("acknowledged writes before the kill in round " + round)
+                    .isGreaterThanOrEqualTo(ACKS_BEFORE_KILL);
         } finally {
             writers.shutdown();
             assertThat(writers.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
