@@ -1,6 +1,7 @@
 package io.lightd.server;
 
 import com.google.gson.JsonObject;
+import io.lightd.server.auth.MasterTokenWatcher;
 import io.lightd.server.auth.Tokens;
 import io.lightd.server.config.ConfigException;
 import io.lightd.server.config.ConfigLoader;
@@ -28,7 +29,9 @@ public final class Main {
                                 and a fresh random token when missing)
               --runtime KIND    run with this runtime instead of the configured one
               --token what      print the master token
-              --token reset     replace the master token with a fresh random one and print it
+              --token reset     replace the master token with a fresh random one and print it; a
+                                running lightd switches to it at once and closes the sessions
+                                opened with the old one (4003)
               --token set       read a new master token from standard input (it must start
                                 with lightd_ and be at least 20 characters)
             """;
@@ -40,7 +43,8 @@ public final class Main {
         System.exit(run(args, System.out, System.err));
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    /** The whole command line without {@code System.exit}: returns the exit status. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         Path config = Path.of("config.json");
         String tokenAction = null;
         LightdConfig.RuntimeKind runtime = null;
@@ -88,7 +92,17 @@ public final class Main {
             }
             LightdConfig loaded = ConfigLoader.loadOrCreate(config);
             LightdServer server = LightdServer.start(runtime == null ? loaded : loaded.withRuntime(runtime));
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "lightd-shutdown"));
+            MasterTokenWatcher tokenWatcher;
+            try {
+                tokenWatcher = MasterTokenWatcher.start(config, server.tokens());
+            } catch (IOException e) {
+                server.close();
+                throw e;
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                tokenWatcher.close();
+                server.close();
+            }, "lightd-shutdown"));
             server.serverChannel().closeFuture().syncUninterruptibly();
             return 0;
         } catch (ConfigException e) {
@@ -114,7 +128,8 @@ public final class Main {
                 json.getAsJsonObject("authorization").addProperty("token", fresh);
                 ConfigLoader.write(config, json);
                 out.println(fresh);
-                err.println("lightd: master token replaced in " + config + "; restart lightd to use it");
+                err.println("lightd: master token replaced in " + config
+                        + "; a running lightd switches to it at once");
                 return 0;
             }
             case "set" -> {
@@ -132,7 +147,7 @@ public final class Main {
                 }
                 json.getAsJsonObject("authorization").addProperty("token", fresh);
                 ConfigLoader.write(config, json);
-                err.println("lightd: master token set in " + config + "; restart lightd to use it");
+                err.println("lightd: master token set in " + config + "; a running lightd switches to it at once");
                 return 0;
             }
             default -> {

@@ -12,6 +12,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -52,6 +53,21 @@ public final class TokenStore {
     /** Called with the hash of every revoked token, after the revocation is on disk. */
     public void onRevoked(Consumer<String> listener) {
         this.revocationListener = listener;
+    }
+
+    /**
+     * Makes {@code token} the master token: the old one stops working at once, and the listener of
+     * {@link #onRevoked} hears its hash, so sessions opened with it close. False when it already is.
+     */
+    public boolean replaceMaster(String token) {
+        String old = masterHash;
+        String fresh = Tokens.hash(token);
+        if (Tokens.sameHash(old, fresh)) {
+            return false;
+        }
+        masterHash = fresh;
+        revocationListener.accept(old);
+        return true;
     }
 
     /** Loads the stored tokens, dropping expired ones. Blocking: for start-up. */
@@ -99,25 +115,46 @@ public final class TokenStore {
         return Optional.of(new Grant(hash, t.expiresAt()));
     }
 
-    /** Issues a token; the future completes once it is on disk. */
+    /**
+     * Issues a token; the future completes once it is on disk. A token that cannot be stored is taken
+     * back before the future fails, so it never works without having been handed out.
+     */
     public CompletableFuture<Issued> issue(Duration ttl, boolean removeOnUse) {
         String token = Tokens.generate();
         Instant expiresAt = clock.instant().plus(ttl).truncatedTo(ChronoUnit.MILLIS);
         IssuedToken t = new IssuedToken(Tokens.hash(token), expiresAt, removeOnUse);
         issued.put(t.hash(), t);
-        return file.save().thenApply(ignored -> new Issued(token, expiresAt));
+        return file.save().handle((ignored, err) -> {
+            if (err != null) {
+                issued.remove(t.hash(), t);
+                throw asCompletion(err);
+            }
+            return new Issued(token, expiresAt);
+        });
     }
 
-    /** Revokes an issued token; completes with false when no such token exists. */
+    /**
+     * Revokes an issued token; completes with false when no such token exists. When the revocation
+     * cannot be stored the token is put back, as the failed answer says it still stands.
+     */
     public CompletableFuture<Boolean> revoke(String token) {
         String hash = Tokens.hash(token);
-        if (issued.remove(hash) == null) {
+        IssuedToken removed = issued.remove(hash);
+        if (removed == null) {
             return CompletableFuture.completedFuture(false);
         }
-        return file.save().thenApply(ignored -> {
+        return file.save().handle((ignored, err) -> {
+            if (err != null) {
+                issued.putIfAbsent(hash, removed);
+                throw asCompletion(err);
+            }
             revocationListener.accept(hash);
             return true;
         });
+    }
+
+    private static CompletionException asCompletion(Throwable err) {
+        return err instanceof CompletionException c ? c : new CompletionException(err);
     }
 
     /** Removes expired tokens from memory and disk; returns how many. */

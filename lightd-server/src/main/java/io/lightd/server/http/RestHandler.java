@@ -13,6 +13,7 @@ import io.lightd.server.hub.ActionResult;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.ContainerRecord;
 import io.lightd.server.hub.InternalIds;
+import io.lightd.server.store.StorageException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -57,7 +58,9 @@ public final class RestHandler {
     void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         Exchange x = new Exchange(ctx, keepAlive);
-        String path = new QueryStringDecoder(request.uri()).path();
+        // Routed on the raw path and decoded per segment, so an encoded slash or dot stays inside its
+        // segment ("a%2Fb" is one bad id, not a container "a" and an action "b").
+        String path = new QueryStringDecoder(request.uri()).rawPath();
         HttpMethod method = request.method();
         if (path.equals("/api/v1/public/ping")) {
             if (!method.equals(HttpMethod.GET)) {
@@ -110,10 +113,13 @@ public final class RestHandler {
             return;
         }
         String[] parts = path.substring(CONTAINERS.length() + 1).split("/", -1);
-        String id = parts[0];
-        if (!InternalIds.isValid(id) || parts.length > 2) {
-            x.error(parts.length > 2 ? HttpResponseStatus.NOT_FOUND : HttpResponseStatus.BAD_REQUEST,
-                    parts.length > 2 ? "no such route: " + path : InternalIds.problem());
+        String id = QueryStringDecoder.decodeComponent(parts[0]);
+        if (!InternalIds.isValid(id)) {
+            x.error(HttpResponseStatus.BAD_REQUEST, InternalIds.problem());
+            return;
+        }
+        if (parts.length > 2) {
+            x.error(HttpResponseStatus.NOT_FOUND, "no such route: " + path);
             return;
         }
         if (parts.length == 1) {
@@ -133,7 +139,7 @@ public final class RestHandler {
             }
             return;
         }
-        String action = parts[1];
+        String action = QueryStringDecoder.decodeComponent(parts[1]);
         if (!method.equals(HttpMethod.POST)) {
             x.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
             return;
@@ -319,6 +325,9 @@ public final class RestHandler {
                 Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
                 if (cause instanceof io.lightd.runtime.RuntimeUnavailableException) {
                     error(HttpResponseStatus.SERVICE_UNAVAILABLE, "container runtime unavailable");
+                } else if (cause instanceof StorageException s) {
+                    // Logged with the file's path where the write failed; the client learns why, not where.
+                    error(HttpResponseStatus.SERVICE_UNAVAILABLE, "storage unavailable: " + s.reason());
                 } else {
                     log.error("request failed: {}", cause.toString());
                     error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + cause.getMessage());

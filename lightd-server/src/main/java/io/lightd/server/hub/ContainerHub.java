@@ -180,7 +180,7 @@ public final class ContainerHub {
             }
             state = stored.installState() == InstallState.INSTALLED && stored.state() == ContainerState.INSTALLED
                     && !running ? ContainerState.INSTALLED : ContainerState.EXIT;
-            runtime.logTail(id, historyBytes).whenComplete((tail, err) -> loop.execute(() -> {
+            attempt(() -> runtime.logTail(id, historyBytes)).whenComplete((tail, err) -> loop.execute(() -> {
                 if (record == null || run != null || install != null) {
                     restored.complete(null);
                     return;
@@ -206,7 +206,7 @@ public final class ContainerHub {
         r.started = true;
         run = r;
         startPattern = null;
-        runtime.attach(record.toSpec(), loop, r).whenComplete((attached, err) -> loop.execute(() -> {
+        attempt(() -> runtime.attach(record.toSpec(), loop, r)).whenComplete((attached, err) -> loop.execute(() -> {
             reattached(r, attached, err);
             done.complete(null);
         }));
@@ -242,7 +242,7 @@ public final class ContainerHub {
             lastStats = null;
             state = ContainerState.INSTALLED;
             return null;
-        }).thenCompose(ignored -> runtime.remove(id));
+        }).thenCompose(ignored -> attempt(() -> runtime.remove(id)));
     }
 
     // ---- power and commands ------------------------------------------------------------------
@@ -273,7 +273,7 @@ public final class ContainerHub {
             if (!state.isActive() || run == null) {
                 return CompletableFuture.completedFuture(ActionResult.conflict("not running"));
             }
-            return runtime.writeStdin(id, command.getBytes(StandardCharsets.UTF_8))
+            return attempt(() -> runtime.writeStdin(id, command.getBytes(StandardCharsets.UTF_8)))
                     .handle((v, err) -> err == null ? ActionResult.ok() : failure("command failed", err));
         }).thenCompose(f -> f);
     }
@@ -322,11 +322,9 @@ public final class ContainerHub {
         if (state != ContainerState.STOPPING) {
             setState(ContainerState.STOPPING);
         }
-        runtime.kill(id).whenComplete((v, err) -> loop.execute(() -> {
+        attempt(() -> runtime.kill(id)).whenComplete((v, err) -> loop.execute(() -> {
             if (err != null && run == r && r != null && !r.exited) {
-                exitRequested = false;
-                message("Error: " + failure("kill failed", err).error());
-                setState(before);
+                actionFailed(r, before, "kill failed", err);
             }
         }));
         return ActionResult.ok();
@@ -353,14 +351,34 @@ public final class ContainerHub {
         ContainerState before = state;
         exitRequested = true;
         setState(ContainerState.STOPPING);
-        runtime.stop(id, record.stopCommand(), stopTimeout).whenComplete((v, err) -> loop.execute(() -> {
+        attempt(() -> runtime.stop(id, record.stopCommand(), stopTimeout)).whenComplete((v, err) -> loop.execute(() -> {
             if (err != null && run == r && r != null && !r.exited) {
-                exitRequested = false;
-                restartPending = false;
-                message("Error: " + failure("stop failed", err).error());
-                setState(before);
+                actionFailed(r, before, "stop failed", err);
             }
         }));
+    }
+
+    /**
+     * A stop or kill failed while the run still stands. When the runtime no longer has the container,
+     * nothing runs any more: the run ends as an exit. Otherwise the process still runs in the state it
+     * had, and a pending restart is dropped.
+     */
+    private void actionFailed(Run r, ContainerState before, String what, Throwable err) {
+        exitRequested = false;
+        restartPending = false;
+        message("Error: " + failure(what, err).error());
+        if (unwrap(err) instanceof ContainerNotFoundException) {
+            log.warn("container {}: {}: the runtime has no such container; marking it exited", id, what);
+            assembler.flushAll();
+            r.exited = true;
+            run = null;
+            lastStats = null;
+            setState(ContainerState.EXIT);
+            message("Container stopped");
+            return;
+        }
+        log.warn("container {}: {}: {}", id, what, describe(err));
+        setState(before);
     }
 
     private void runStart(boolean asRestart) {
@@ -371,7 +389,7 @@ public final class ContainerHub {
         lastStats = null;
         patternLine.setLength(0);
         setState(ContainerState.STARTING);
-        runtime.start(record.toSpec(), loop, r).whenComplete((v, err) -> loop.execute(() -> {
+        attempt(() -> runtime.start(record.toSpec(), loop, r)).whenComplete((v, err) -> loop.execute(() -> {
             if (run != r) {
                 return;
             }
@@ -416,7 +434,7 @@ public final class ContainerHub {
         setState(ContainerState.INSTALLING);
         log.info("container {}: installing image {}{}", id, record.image(),
                 record.installScript() == null ? "" : " with install script");
-        runtime.install(record.toSpec(), loop, i).whenComplete((code, err) -> loop.execute(() -> {
+        attempt(() -> runtime.install(record.toSpec(), loop, i)).whenComplete((code, err) -> loop.execute(() -> {
             if (install != i) {
                 return;
             }
@@ -584,6 +602,19 @@ public final class ContainerHub {
     static String describe(Throwable err) {
         Throwable t = unwrap(err);
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    /**
+     * Calls the runtime; a call that throws instead of returning a failed future (a broken contract)
+     * fails the same way, so the state machine always gets its answer and never stays in
+     * {@code starting}, {@code stopping} or {@code installing}.
+     */
+    private static <T> CompletableFuture<T> attempt(Supplier<CompletableFuture<T>> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private void onLoop(Runnable task) {

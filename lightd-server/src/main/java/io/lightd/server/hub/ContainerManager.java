@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -102,13 +103,18 @@ public final class ContainerManager {
 
     /**
      * Creates a container: the record is on disk before the future completes; the install then runs
-     * in the background. Completes with false when the id exists.
+     * in the background. Completes with false when the id exists. When the record cannot be stored it
+     * is taken back, so a create answered with an error leaves nothing behind.
      */
     public CompletableFuture<Boolean> create(ContainerRecord record) {
         if (registry.putIfAbsent(record) != null) {
             return CompletableFuture.completedFuture(false);
         }
-        return registry.save().thenApply(ignored -> {
+        return registry.save().handle((ignored, err) -> {
+            if (err != null) {
+                registry.forget(record);
+                throw err instanceof CompletionException c ? c : new CompletionException(err);
+            }
             acquire(record.internalId()).create(record);
             log.info("container {}: created (image {})", record.internalId(), record.image());
             return true;

@@ -24,16 +24,16 @@ public final class AtomicFiles {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path temp = dir.resolve("." + target.getFileName() + ".tmp");
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            if (ownerOnly) {
-                trySetOwnerOnly(temp);
+        try {
+            writeSynced(temp, content, ownerOnly);
+        } catch (IOException e) {
+            // A half-written temporary file would only hold on to the space a full disk lacks.
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
             }
-            ByteBuffer buffer = ByteBuffer.wrap(content);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
-            }
-            channel.force(true);
+            throw e;
         }
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -44,6 +44,20 @@ public final class AtomicFiles {
             folder.force(true);
         } catch (IOException ignored) {
             // Some file systems cannot open a folder for fsync; the rename is still atomic there.
+        }
+    }
+
+    private static void writeSynced(Path temp, byte[] content, boolean ownerOnly) throws IOException {
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            if (ownerOnly) {
+                trySetOwnerOnly(temp);
+            }
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
         }
     }
 

@@ -42,6 +42,11 @@ public final class ContainerRegistry {
         return records.putIfAbsent(record.internalId(), record);
     }
 
+    /** Takes back a record added by {@link #putIfAbsent} whose save failed, unless it changed since. */
+    public void forget(ContainerRecord record) {
+        records.remove(record.internalId(), record);
+    }
+
     /** Replaces an existing record; a record removed meanwhile stays removed. */
     public CompletableFuture<Void> update(ContainerRecord record) {
         if (records.replace(record.internalId(), record) == null) {

@@ -4,23 +4,33 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One JSON file of the registry, saved atomically on the storage executor. A save writes the
  * snapshot as it is when the write runs, so saves queued behind one another collapse into one
  * write; each returned future completes once a write that includes the caller's change is on disk.
  * {@link #save()} may be called from any thread.
+ *
+ * <p>A write that fails (disk full, read-only file system) fails the futures it would have
+ * completed with a {@link StorageException}; the file keeps its previous content, and the next save
+ * writes the whole snapshot again, so the store recovers by itself once the disk is writable.
+ * Callers that must not keep an unstored change take it back in a dependent stage, which runs on
+ * the storage thread before the next write.
  */
 public final class JsonFileStore {
+
+    private static final Logger log = LoggerFactory.getLogger(JsonFileStore.class);
 
     private final Path file;
     private final Executor storage;
@@ -59,6 +69,16 @@ public final class JsonFileStore {
     /** Schedules a write of the current snapshot; completes when it (or a later one) is on disk. */
     public CompletableFuture<Void> save() {
         long generation = requested.incrementAndGet();
+        try {
+            return write(generation);
+        } catch (RejectedExecutionException e) {
+            // Shutting down, or a queue of writes so long that the disk cannot keep up: not stored.
+            return CompletableFuture.failedFuture(new StorageException(file,
+                    new IOException("storage writes are shut down or backed up")));
+        }
+    }
+
+    private CompletableFuture<Void> write(long generation) {
         return CompletableFuture.runAsync(() -> {
             if (written >= generation) {
                 return;
@@ -68,7 +88,9 @@ public final class JsonFileStore {
             try {
                 AtomicFiles.write(file, content, true);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+                StorageException failure = new StorageException(file, e);
+                log.error("{}", failure.getMessage());
+                throw failure;
             }
             written = covers;
         }, storage);

@@ -88,8 +88,9 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
         Channel channel = ctx.channel();
         channel.attr(Delivery.SKIPPED).set(skipped);
         channel.attr(Delivery.FRAME_WRITER).set(ctx.pipeline().context(WebSocketFrameEncoder.class));
+        // Master sessions too: replacing the master token closes them as revoked.
+        sessions.register(grant.hash(), channel);
         if (!grant.isMaster()) {
-            sessions.register(grant.hash(), channel);
             long delayMillis = Duration.between(clock.instant(), grant.expiresAt()).toMillis();
             expiry = ctx.executor().schedule(() -> {
                 log.info("ws {} container {}: token expired, closing", remote(channel), containerId);

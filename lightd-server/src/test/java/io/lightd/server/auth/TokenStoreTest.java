@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lightd.server.store.JsonFileStore;
+import io.lightd.server.store.StorageException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -13,6 +14,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,5 +109,34 @@ class TokenStoreTest {
         for (String bad : new String[] {"", "0s", "5", "5w", "-5m", "1.5h", "400d", "m"}) {
             assertThatThrownBy(() -> Tokens.parseTtl(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
+    }
+    @Test
+    void replacingTheMasterTokenRefusesTheOldOneAndReportsItsHash() {
+        TokenStore s = store(Clock.systemUTC());
+        List<String> revoked = new ArrayList<>();
+        s.onRevoked(revoked::add);
+        assertThat(s.replaceMaster(MASTER)).isFalse();
+        assertThat(s.replaceMaster("lightd_the-next-master-token")).isTrue();
+        assertThat(s.authenticate(MASTER)).isEmpty();
+        assertThat(s.authenticate("lightd_the-next-master-token")).get()
+                .extracting(TokenStore.Grant::isMaster).isEqualTo(true);
+        assertThat(revoked).containsExactly(Tokens.hash(MASTER));
+    }
+
+    @Test
+    void aTokenThatCannotBeStoredIsTakenBack() throws Exception {
+        Path notAFolder = Files.writeString(dir.resolve("blocked"), "a file where the registry folder should be");
+        TokenStore unwritable = new TokenStore(MASTER, Clock.systemUTC(), new JsonFileStore.Factory(notAFolder,
+                Runnable::run));
+        assertThatThrownBy(() -> unwritable.issue(Duration.ofMinutes(5), false).join())
+                .hasCauseInstanceOf(StorageException.class);
+        assertThat(unwritable.issuedCount()).isZero();
+
+        TokenStore shutDown = new TokenStore(MASTER, Clock.systemUTC(), new JsonFileStore.Factory(dir, task -> {
+            throw new RejectedExecutionException("shut down");
+        }));
+        assertThatThrownBy(() -> shutDown.issue(Duration.ofMinutes(5), false).join())
+                .hasCauseInstanceOf(StorageException.class);
+        assertThat(shutDown.issuedCount()).isZero();
     }
 }

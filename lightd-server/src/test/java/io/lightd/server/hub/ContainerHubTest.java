@@ -7,6 +7,7 @@ import com.google.gson.JsonParser;
 import io.lightd.protocol.ContainerState;
 import io.lightd.protocol.PowerAction;
 import io.lightd.protocol.Stats;
+import io.lightd.runtime.ContainerNotFoundException;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
@@ -289,6 +290,156 @@ class ContainerHubTest {
         power(PowerAction.START);
         assertThat(frames(c)).containsExactly(event("starting"), daemon("Error: start failed: no such binary"),
                 event("exit"));
+    }
+
+    @Test
+    void startThrowingInsteadOfFailingStillEndsInExitWithAnError() {
+        runtime.failStartWith = new IllegalStateException("engine exploded");
+        runtime.throwInsteadOfFailing = true;
+        create(null);
+        EmbeddedChannel c = client();
+        frames(c);
+        assertThat(power(PowerAction.START).accepted()).isTrue();
+        assertThat(frames(c)).containsExactly(event("starting"), daemon("Error: start failed: engine exploded"),
+                event("exit"));
+        assertThat(registry.get(ID).state()).isEqualTo(ContainerState.EXIT);
+    }
+
+    @Test
+    void startOfAContainerTheRuntimeLostEndsInExitWithAnError() {
+        runtime.failStartWith = new ContainerNotFoundException(ID);
+        create(null);
+        EmbeddedChannel c = client();
+        frames(c);
+        power(PowerAction.START);
+        assertThat(frames(c)).containsExactly(event("starting"),
+                daemon("Error: start failed: the runtime has no such container"), event("exit"));
+        runtime.failStartWith = null;
+        assertThat(power(PowerAction.START).accepted()).isTrue();
+        assertThat(frames(c)).containsExactly(event("starting"), daemon("Container started"), event("running"));
+    }
+
+    @Test
+    void containerVanishingWhileStartingIsAnUnrequestedExit() {
+        create("Done");
+        power(PowerAction.START);
+        EmbeddedChannel c = client();
+        frames(c);
+        runtime.exit(ID, 137);
+        assertThat(frames(c)).containsExactly(event("exit"), daemon("Container stopped"),
+                daemon("Error: server exited with code 137"));
+        assertThat(registry.get(ID).state()).isEqualTo(ContainerState.EXIT);
+    }
+
+    @Test
+    void failedStopLeavesTheServerRunningAndSaysWhy() {
+        for (boolean throwing : new boolean[] {false, true}) {
+            create(null);
+            power(PowerAction.START);
+            EmbeddedChannel c = client();
+            frames(c);
+            runtime.failStopWith = new IllegalStateException("engine error 500");
+            runtime.throwInsteadOfFailing = throwing;
+            assertThat(power(PowerAction.STOP).accepted()).isTrue();
+            assertThat(frames(c)).as("throwing %s", throwing).containsExactly(event("stopping"),
+                    daemon("Error: stop failed: engine error 500"), event("running"));
+            assertThat(registry.get(ID).state()).isEqualTo(ContainerState.RUNNING);
+            runtime.failStopWith = null;
+            assertThat(power(PowerAction.STOP).accepted()).isTrue();
+            runtime.exit(ID, 0);
+            assertThat(frames(c)).containsExactly(event("stopping"), event("exit"), daemon("Container stopped"));
+            hub.delete().join();
+            settle();
+            registry.remove(ID);
+        }
+    }
+
+    @Test
+    void failedKillLeavesTheServerRunningAndSaysWhy() {
+        for (boolean throwing : new boolean[] {false, true}) {
+            create(null);
+            power(PowerAction.START);
+            EmbeddedChannel c = client();
+            frames(c);
+            runtime.failKillWith = new IllegalStateException("engine error 500");
+            runtime.throwInsteadOfFailing = throwing;
+            assertThat(power(PowerAction.KILL).accepted()).isTrue();
+            assertThat(frames(c)).as("throwing %s", throwing).containsExactly(event("stopping"),
+                    daemon("Error: kill failed: engine error 500"), event("running"));
+            runtime.failKillWith = null;
+            power(PowerAction.KILL);
+            runtime.exit(ID, 137);
+            assertThat(frames(c)).containsExactly(event("stopping"), event("exit"), daemon("Container stopped"));
+            hub.delete().join();
+            settle();
+            registry.remove(ID);
+        }
+    }
+
+    @Test
+    void restartWhoseStopFailsIsDroppedAndTheServerKeepsRunning() {
+        create(null);
+        power(PowerAction.START);
+        EmbeddedChannel c = client();
+        frames(c);
+        runtime.failStopWith = new IllegalStateException("engine error 500");
+        assertThat(power(PowerAction.RESTART).accepted()).isTrue();
+        assertThat(frames(c)).containsExactly(event("stopping"), daemon("Error: stop failed: engine error 500"),
+                event("running"));
+        runtime.failStopWith = null;
+        power(PowerAction.STOP);
+        runtime.exit(ID, 0);
+        settle();
+        assertThat(runtime.calls.stream().filter(s -> s.startsWith("start")).count()).isEqualTo(1);
+        assertThat(registry.get(ID).state()).isEqualTo(ContainerState.EXIT);
+    }
+
+    @Test
+    void stopOrKillOfAContainerTheRuntimeLostEndsInExit() {
+        for (PowerAction action : new PowerAction[] {PowerAction.STOP, PowerAction.KILL}) {
+            create(null);
+            power(PowerAction.START);
+            EmbeddedChannel c = client();
+            frames(c);
+            runtime.failStopWith = new ContainerNotFoundException(ID);
+            runtime.failKillWith = new ContainerNotFoundException(ID);
+            assertThat(power(action).accepted()).isTrue();
+            String verb = action == PowerAction.STOP ? "stop" : "kill";
+            assertThat(frames(c)).as(verb).containsExactly(event("stopping"),
+                    daemon("Error: " + verb + " failed: the runtime has no such container"), event("exit"),
+                    daemon("Container stopped"));
+            assertThat(registry.get(ID).state()).isEqualTo(ContainerState.EXIT);
+            runtime.failStopWith = null;
+            runtime.failKillWith = null;
+            assertThat(power(PowerAction.START).accepted()).as("startable again after " + verb).isTrue();
+            assertThat(frames(c)).containsExactly(event("starting"), daemon("Container started"), event("running"));
+            hub.delete().join();
+            settle();
+            registry.remove(ID);
+        }
+    }
+
+    @Test
+    void installThatCrashesOrThrowsMarksTheInstallFailed() {
+        for (boolean throwing : new boolean[] {false, true}) {
+            runtime.failInstallWith = new IllegalStateException("pull failed: no such image");
+            runtime.throwInsteadOfFailing = throwing;
+            EmbeddedChannel c = client();
+            create(null);
+            assertThat(frames(c)).as("throwing %s", throwing).containsExactly(event("installing"),
+                    daemon("Error: install failed: pull failed: no such image"), event("exit"));
+            assertThat(registry.get(ID).installState().wireName()).isEqualTo("failed");
+            assertThat(registry.get(ID).state()).isEqualTo(ContainerState.EXIT);
+            assertThat(power(PowerAction.START))
+                    .isEqualTo(ActionResult.conflict("install failed; reinstall the server first"));
+            runtime.failInstallWith = null;
+            assertThat(hub.reinstall(null, null).join().accepted()).isTrue();
+            settle();
+            assertThat(frames(c)).containsExactly(event("installing"), event("installed"));
+            hub.delete().join();
+            settle();
+            registry.remove(ID);
+        }
     }
 
     @Test

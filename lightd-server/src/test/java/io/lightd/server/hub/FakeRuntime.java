@@ -29,6 +29,11 @@ final class FakeRuntime implements ContainerRuntime {
     int installExitCode;
     byte[] installOutput = new byte[0];
     RuntimeException failStartWith;
+    RuntimeException failStopWith;
+    RuntimeException failKillWith;
+    RuntimeException failInstallWith;
+    /** Makes the {@code fail*With} calls throw at once, as a runtime breaking its contract would. */
+    boolean throwInsteadOfFailing;
 
     @Override
     public String name() {
@@ -43,6 +48,9 @@ final class FakeRuntime implements ContainerRuntime {
     @Override
     public CompletableFuture<Integer> install(ContainerSpec spec, EventExecutor loop, InstallListener listener) {
         calls.add("install " + spec.internalId());
+        if (failInstallWith != null) {
+            return fail(failInstallWith);
+        }
         if (installOutput.length > 0) {
             listener.onOutput(Unpooled.wrappedBuffer(installOutput));
         }
@@ -53,7 +61,7 @@ final class FakeRuntime implements ContainerRuntime {
     public CompletableFuture<Void> start(ContainerSpec spec, EventExecutor loop, RuntimeListener listener) {
         calls.add("start " + spec.internalId());
         if (failStartWith != null) {
-            return CompletableFuture.failedFuture(failStartWith);
+            return fail(failStartWith);
         }
         listeners.put(spec.internalId(), listener);
         loops.put(spec.internalId(), loop);
@@ -69,12 +77,18 @@ final class FakeRuntime implements ContainerRuntime {
     @Override
     public CompletableFuture<Void> stop(String internalId, String stopCommand, Duration timeout) {
         calls.add("stop " + internalId + " " + stopCommand);
+        if (failStopWith != null) {
+            return fail(failStopWith);
+        }
         return CompletableFuture.completedFuture(null);
     }
 
     @Override
     public CompletableFuture<Void> kill(String internalId) {
         calls.add("kill " + internalId);
+        if (failKillWith != null) {
+            return fail(failKillWith);
+        }
         return CompletableFuture.completedFuture(null);
     }
 
@@ -103,6 +117,13 @@ final class FakeRuntime implements ContainerRuntime {
 
     @Override
     public void close() {
+    }
+
+    private <T> CompletableFuture<T> fail(RuntimeException e) {
+        if (throwInsteadOfFailing) {
+            throw e;
+        }
+        return CompletableFuture.failedFuture(e);
     }
 
     void output(String id, byte[] bytes) {

@@ -1,0 +1,104 @@
+package io.lightd.server.it;
+
+import com.google.gson.JsonObject;
+import io.lightd.server.Main;
+import io.lightd.server.config.ConfigLoader;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * lightd as a separate JVM ({@code java -cp <this test's class path> io.lightd.server.Main --config
+ * FILE}), so a test can SIGKILL it mid-write and start it again on the same storage. Its output is
+ * collected; its port is read from the line that says where it listens.
+ */
+final class DaemonProcess implements AutoCloseable {
+
+    private static final Pattern LISTENING = Pattern.compile("listening on \\S*:(\\d+) ");
+
+    private final Process process;
+    private final StringBuffer output = new StringBuffer();
+    private final CompletableFuture<Integer> port = new CompletableFuture<>();
+
+    private DaemonProcess(Process process) {
+        this.process = process;
+        Thread reader = new Thread(this::readOutput, "daemon-process-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Writes a config for the process runtime on 127.0.0.1, any free port, storage in {@code storage}. */
+    static Path writeConfig(Path dir, Path storage) throws Exception {
+        JsonObject json = ConfigLoader.defaultsJson(Daemon.TOKEN);
+        json.getAsJsonObject("server").addProperty("host", "127.0.0.1");
+        json.getAsJsonObject("server").addProperty("port", 0);
+        json.getAsJsonObject("server").addProperty("event_loop_threads", 2);
+        json.getAsJsonObject("storage").addProperty("base_path", storage.toString());
+        json.addProperty("runtime", "process");
+        Path config = dir.resolve("config.json");
+        ConfigLoader.write(config, json);
+        return config;
+    }
+
+    /** Starts lightd with {@code config} and returns once it listens. */
+    static DaemonProcess start(Path config) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config", config.toString()));
+        DaemonProcess d = new DaemonProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+        try {
+            d.port.get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            d.close();
+            throw new AssertionError("lightd did not start:\n" + d.output, e);
+        }
+        return d;
+    }
+
+    int port() {
+        return port.join();
+    }
+
+    String output() {
+        return output.toString();
+    }
+
+    /** SIGKILL: no shutdown hook, no pending write finished. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    private void readOutput() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                output.append(line).append('\n');
+                Matcher m = LISTENING.matcher(line);
+                if (m.find()) {
+                    port.complete(Integer.parseInt(m.group(1)));
+                }
+            }
+        } catch (java.io.IOException ignored) {
+            // The process is gone.
+        }
+        port.completeExceptionally(new IllegalStateException("lightd exited"));
+    }
+
+    /** Stops it the ordinary way (SIGTERM, shutdown hook). */
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            kill();
+        }
+    }
+}
