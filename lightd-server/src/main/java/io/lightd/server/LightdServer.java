@@ -11,9 +11,9 @@ import io.lightd.server.http.BodyLimitAggregator;
 import io.lightd.server.http.RequestDeadlineHandler;
 import io.lightd.server.http.RequestRouter;
 import io.lightd.server.http.RestHandler;
+import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.limit.AuthFailureLimiter;
 import io.lightd.server.limit.ConnectionAttemptLimiter;
-import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import io.lightd.server.ws.ConnectionLimiter;
@@ -91,6 +91,7 @@ public final class LightdServer implements AutoCloseable {
         boolean started = false;
         ContainerRuntime createdRuntime = null;
         try {
+            SslContext tls = config.tls().enabled() ? sslContext(config.tls()) : null;
             Files.createDirectories(config.volumesPath());
             JsonFileStore.Factory files = new JsonFileStore.Factory(config.basePath().resolve("registry"), storage);
             this.tokens = new TokenStore(config.token(), clock, files);
@@ -125,7 +126,6 @@ public final class LightdServer implements AutoCloseable {
             RequestRouter router = new RequestRouter(
                     new RestHandler(tokens, manager, authFailures, limits.maxCommandBytes(), clock, version()),
                     new TokenHandshakeHandler(tokens, manager, limiter, sessions, authFailures, config, clock));
-            SslContext tls = config.tls().enabled() ? sslContext(config.tls()) : null;
             HttpDecoderConfig httpLimits = new HttpDecoderConfig()
                     .setMaxInitialLineLength(BadRequestHandler.MAX_REQUEST_LINE_BYTES)
                     .setMaxHeaderSize(BadRequestHandler.MAX_HEADER_BYTES);
