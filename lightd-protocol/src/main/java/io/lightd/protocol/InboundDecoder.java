@@ -11,11 +11,13 @@ import com.google.gson.stream.JsonToken;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.OptionalInt;
 
 /**
  * Decodes one inbound text frame into an {@link InboundEvent}, or into the specific error text the
- * client gets back. Stateless and thread-safe.
+ * client gets back. The longest command accepted is the caller's (it is configuration). Stateless
+ * and thread-safe.
  */
 public final class InboundDecoder {
 
@@ -25,7 +27,8 @@ public final class InboundDecoder {
     private InboundDecoder() {
     }
 
-    public static DecodeResult decode(String text) {
+    /** {@code maxCommandBytes}: the most UTF-8 bytes a {@code send_command} may write to stdin. */
+    public static DecodeResult decode(String text, int maxCommandBytes) {
         if (text.isBlank()) {
             return invalid("invalid JSON");
         }
@@ -53,14 +56,14 @@ public final class InboundDecoder {
         }
         String name = event.getAsString();
         return switch (name) {
-            case "send_command" -> sendCommand(object);
+            case "send_command" -> sendCommand(object, maxCommandBytes);
             case "power" -> power(object);
             case "request_logs" -> requestLogs(object);
             default -> invalid("unknown event \"" + echo(name) + "\"");
         };
     }
 
-    private static DecodeResult sendCommand(JsonObject object) {
+    private static DecodeResult sendCommand(JsonObject object, int maxCommandBytes) {
         JsonElement command = object.get("command");
         if (command == null || command.isJsonNull()) {
             return invalid("missing \"command\"");
@@ -68,7 +71,18 @@ public final class InboundDecoder {
         if (!isString(command)) {
             return invalid("\"command\" must be a string");
         }
+        String problem = commandProblem(command.getAsString(), maxCommandBytes);
+        if (problem != null) {
+            return invalid(problem);
+        }
         return new DecodeResult.Decoded(new InboundEvent.SendCommand(command.getAsString()));
+    }
+
+    /** Why {@code command} may not be written to stdin, or null when it may (REST commands share the rule). */
+    public static String commandProblem(String command, int maxCommandBytes) {
+        int bytes = command.getBytes(StandardCharsets.UTF_8).length;
+        return bytes <= maxCommandBytes ? null
+                : "command too long (" + bytes + " bytes; the limit is " + maxCommandBytes + ")";
     }
 
     private static DecodeResult power(JsonObject object) {

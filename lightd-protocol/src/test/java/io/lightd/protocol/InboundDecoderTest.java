@@ -10,34 +10,40 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class InboundDecoderTest {
 
+    private static final int MAX_COMMAND_BYTES = 64;
+
+    private static DecodeResult decode(String frame) {
+        return InboundDecoder.decode(frame, MAX_COMMAND_BYTES);
+    }
+
     @Test
     void decodesSendCommandExactly() {
-        assertThat(InboundDecoder.decode("{\"event\":\"send_command\",\"command\":\"say h\u00e9 \\\"x\\\"\\n\"}"))
+        assertThat(decode("{\"event\":\"send_command\",\"command\":\"say h\u00e9 \\\"x\\\"\\n\"}"))
                 .isEqualTo(new DecodeResult.Decoded(new InboundEvent.SendCommand("say h\u00e9 \"x\"\n")));
     }
 
     @ParameterizedTest
     @EnumSource(PowerAction.class)
     void decodesEveryPowerAction(PowerAction action) {
-        assertThat(InboundDecoder.decode("{\"event\":\"power\",\"action\":\"" + action.wireName() + "\"}"))
+        assertThat(decode("{\"event\":\"power\",\"action\":\"" + action.wireName() + "\"}"))
                 .isEqualTo(new DecodeResult.Decoded(new InboundEvent.Power(action)));
     }
 
     @Test
     void decodesRequestLogsWithAndWithoutLines() {
-        assertThat(InboundDecoder.decode("{\"event\":\"request_logs\"}"))
+        assertThat(decode("{\"event\":\"request_logs\"}"))
                 .isEqualTo(new DecodeResult.Decoded(InboundEvent.RequestLogs.all()));
-        assertThat(InboundDecoder.decode("{\"event\":\"request_logs\",\"lines\":25}"))
+        assertThat(decode("{\"event\":\"request_logs\",\"lines\":25}"))
                 .isEqualTo(new DecodeResult.Decoded(new InboundEvent.RequestLogs(OptionalInt.of(25))));
-        assertThat(InboundDecoder.decode("{\"event\":\"request_logs\",\"lines\":null}"))
+        assertThat(decode("{\"event\":\"request_logs\",\"lines\":null}"))
                 .isEqualTo(new DecodeResult.Decoded(InboundEvent.RequestLogs.all()));
-        assertThat(InboundDecoder.decode("{\"event\":\"request_logs\",\"lines\":1e20}"))
+        assertThat(decode("{\"event\":\"request_logs\",\"lines\":1e20}"))
                 .isEqualTo(new DecodeResult.Decoded(new InboundEvent.RequestLogs(OptionalInt.of(Integer.MAX_VALUE))));
     }
 
     @Test
     void ignoresUnknownFields() {
-        assertThat(InboundDecoder.decode("{\"event\":\"power\",\"action\":\"kill\",\"extra\":[1,2]}"))
+        assertThat(decode("{\"event\":\"power\",\"action\":\"kill\",\"extra\":[1,2]}"))
                 .isEqualTo(new DecodeResult.Decoded(new InboundEvent.Power(PowerAction.KILL)));
     }
 
@@ -67,20 +73,29 @@ class InboundDecoderTest {
             "`{\"event\":\"request_logs\",\"lines\":2.5}`|Error: \"lines\" must be a positive integer",
     })
     void answersEachBadInputWithItsOwnError(String frame, String expected) {
-        assertThat(InboundDecoder.decode(frame)).isEqualTo(new DecodeResult.Invalid(expected));
+        assertThat(decode(frame)).isEqualTo(new DecodeResult.Invalid(expected));
     }
 
     @Test
     void deepNestingIsInvalidJsonNotACrash() {
         String deep = "{\"event\":\"power\",\"x\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}";
-        assertThat(InboundDecoder.decode(deep)).isInstanceOf(DecodeResult.Invalid.class);
+        assertThat(decode(deep)).isInstanceOf(DecodeResult.Invalid.class);
     }
 
     @Test
     void longClientTextIsCutInTheErrorText() {
         String name = "x".repeat(500);
-        DecodeResult result = InboundDecoder.decode("{\"event\":\"" + name + "\"}");
+        DecodeResult result = decode("{\"event\":\"" + name + "\"}");
         assertThat(((DecodeResult.Invalid) result).message())
                 .isEqualTo("Error: unknown event \"" + "x".repeat(InboundDecoder.MAX_ECHO) + "...\"");
+    }
+
+    @Test
+    void commandLongerThanTheLimitInUtf8BytesIsRefused() {
+        String fits = "\u00e9".repeat(MAX_COMMAND_BYTES / 2);
+        assertThat(decode("{\"event\":\"send_command\",\"command\":\"" + fits + "\"}"))
+                .isEqualTo(new DecodeResult.Decoded(new InboundEvent.SendCommand(fits)));
+        assertThat(decode("{\"event\":\"send_command\",\"command\":\"" + fits + "x\"}"))
+                .isEqualTo(new DecodeResult.Invalid("Error: command too long (65 bytes; the limit is 64)"));
     }
 }

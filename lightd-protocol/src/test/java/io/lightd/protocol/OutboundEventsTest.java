@@ -71,7 +71,7 @@ class OutboundEventsTest {
         String command = "say \u00e9\u20ac\uD83D\uDE00 \"hi\"\n";
         String json = "{\"event\":\"send_command\",\"command\":" + com.google.gson.JsonParser.parseString(
                 "\"" + command.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"") + "}";
-        DecodeResult result = InboundDecoder.decode(json);
+        DecodeResult result = InboundDecoder.decode(json, 4096);
         String echoed = ((InboundEvent.SendCommand) ((DecodeResult.Decoded) result).event()).command();
         JsonObject console = JsonParser.parseString(text(OutboundEvents.console(echoed))).getAsJsonObject();
         assertThat(console.get("data").getAsString()).isEqualTo(command);

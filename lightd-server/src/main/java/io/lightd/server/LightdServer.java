@@ -2,10 +2,18 @@ package io.lightd.server;
 
 import io.lightd.runtime.ContainerRuntime;
 import io.lightd.server.auth.TokenStore;
+import io.lightd.server.config.ConfigException;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.config.TlsFiles;
+import io.lightd.server.http.AttemptRefusalHandler;
+import io.lightd.server.http.BadRequestHandler;
+import io.lightd.server.http.BodyLimitAggregator;
+import io.lightd.server.http.RequestDeadlineHandler;
 import io.lightd.server.http.RequestRouter;
 import io.lightd.server.http.RestHandler;
 import io.lightd.server.hub.ContainerManager;
+import io.lightd.server.limit.AuthFailureLimiter;
+import io.lightd.server.limit.ConnectionAttemptLimiter;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import io.lightd.server.ws.ConnectionLimiter;
@@ -15,19 +23,24 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -45,8 +58,10 @@ import org.slf4j.LoggerFactory;
 public final class LightdServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LightdServer.class);
-    static final int MAX_HTTP_BODY_BYTES = 64 * 1024;
     private static final long RESTORE_TIMEOUT_SECONDS = 60;
+    /** Most addresses each per-IP limit tracks at once (a few MB at most). */
+    static final int MAX_TRACKED_ADDRESSES = 65_536;
+    private static final long EVICT_INTERVAL_SECONDS = 10;
 
     /** Makes the runtime once the event loops and the blocking executor exist. */
     @FunctionalInterface
@@ -64,6 +79,7 @@ public final class LightdServer implements AutoCloseable {
     private final ChannelGroup connections;
     private final Channel serverChannel;
     private final ScheduledFuture<?> purgeTask;
+    private final ScheduledFuture<?> evictTask;
 
     private LightdServer(LightdConfig config, RuntimeFactory runtimeFactory, Clock clock) throws IOException {
         this.config = config;
@@ -75,6 +91,7 @@ public final class LightdServer implements AutoCloseable {
         boolean started = false;
         ContainerRuntime createdRuntime = null;
         try {
+            SslContext tls = config.tls().enabled() ? sslContext(config.tls()) : null;
             Files.createDirectories(config.volumesPath());
             JsonFileStore.Factory files = new JsonFileStore.Factory(config.basePath().resolve("registry"), storage);
             this.tokens = new TokenStore(config.token(), clock, files);
@@ -99,10 +116,19 @@ public final class LightdServer implements AutoCloseable {
             }
             LiveSessions sessions = new LiveSessions();
             tokens.onRevoked(hash -> sessions.closeAll(hash, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked"));
-            ConnectionLimiter limiter = new ConnectionLimiter(config.limits().maxConnections(),
-                    config.limits().maxConnectionsPerContainer());
-            RequestRouter router = new RequestRouter(new RestHandler(tokens, manager, clock, version()),
-                    new TokenHandshakeHandler(tokens, manager, limiter, sessions, config, clock));
+            LightdConfig.Limits limits = config.limits();
+            ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections(),
+                    limits.maxConnectionsPerContainer());
+            ConnectionAttemptLimiter attempts = new ConnectionAttemptLimiter(limits.connectionAttemptsPerIpPerSecond(),
+                    limits.connectionAttemptsPerIpBurst(), MAX_TRACKED_ADDRESSES, System::nanoTime);
+            AuthFailureLimiter authFailures = new AuthFailureLimiter(limits.authFailuresPerIpPerMinute(),
+                    MAX_TRACKED_ADDRESSES, System::nanoTime);
+            RequestRouter router = new RequestRouter(
+                    new RestHandler(tokens, manager, authFailures, limits.maxCommandBytes(), clock, version()),
+                    new TokenHandshakeHandler(tokens, manager, limiter, sessions, authFailures, config, clock));
+            HttpDecoderConfig httpLimits = new HttpDecoderConfig()
+                    .setMaxInitialLineLength(BadRequestHandler.MAX_REQUEST_LINE_BYTES)
+                    .setMaxHeaderSize(BadRequestHandler.MAX_HEADER_BYTES);
             this.connections = new DefaultChannelGroup("lightd connections", GlobalEventExecutor.INSTANCE);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
@@ -115,9 +141,20 @@ public final class LightdServer implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             connections.add(ch);
-                            ch.pipeline()
-                                    .addLast("http", new HttpServerCodec())
-                                    .addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_BODY_BYTES))
+                            long retryAfter = attempts.acquire(ch.remoteAddress());
+                            ChannelPipeline p = ch.pipeline();
+                            if (tls != null) {
+                                p.addLast("tls", tls.newHandler(ch.alloc()));
+                            }
+                            p.addLast("http", new HttpServerCodec(httpLimits))
+                                    .addLast("request-deadline", new RequestDeadlineHandler(
+                                            limits.handshakeTimeoutSeconds(), TimeUnit.SECONDS));
+                            if (retryAfter > 0) {
+                                p.addLast("refused", new AttemptRefusalHandler(retryAfter));
+                                return;
+                            }
+                            p.addLast("bad-request", BadRequestHandler.INSTANCE)
+                                    .addLast("http-aggregator", new BodyLimitAggregator(limits.httpMaxBodyBytes()))
                                     .addLast("router", router);
                         }
                     });
@@ -129,9 +166,13 @@ public final class LightdServer implements AutoCloseable {
                     log.info("purged {} expired tokens", purged);
                 }
             }, 1, 1, TimeUnit.MINUTES);
-            log.info("lightd {} listening on {} (runtime {}, transport {}, {} event loops, storage {})", version(),
-                    serverChannel.localAddress(), runtime.name(), transport.name(), group.executorCount(),
-                    config.basePath());
+            this.evictTask = group.next().scheduleAtFixedRate(() -> {
+                attempts.evictIdle();
+                authFailures.evictExpired();
+            }, EVICT_INTERVAL_SECONDS, EVICT_INTERVAL_SECONDS, TimeUnit.SECONDS);
+            log.info("lightd {} listening on {}{} (runtime {}, transport {}, {} event loops, storage {})", version(),
+                    serverChannel.localAddress(), tls != null ? " with TLS" : "", runtime.name(), transport.name(),
+                    group.executorCount(), config.basePath());
             started = true;
         } finally {
             if (!started) {
@@ -183,6 +224,7 @@ public final class LightdServer implements AutoCloseable {
     @Override
     public void close() {
         purgeTask.cancel(false);
+        evictTask.cancel(false);
         serverChannel.close().syncUninterruptibly();
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         runtime.close();
@@ -197,6 +239,18 @@ public final class LightdServer implements AutoCloseable {
         blocking.shutdownNow();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         log.info("lightd stopped");
+    }
+
+    /** REST and WebSocket over TLS with the JDK's provider, from the PEM files the configuration names. */
+    private static SslContext sslContext(LightdConfig.Tls tls) throws IOException {
+        try {
+            TlsFiles.Material material = TlsFiles.load(tls);
+            return SslContextBuilder.forServer(material.key(), material.chain().toArray(new X509Certificate[0]))
+                    .sslProvider(SslProvider.JDK)
+                    .build();
+        } catch (ConfigException e) {
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
     private static ExecutorService boundedExecutor(String name, int threads, int queue) {

@@ -24,7 +24,8 @@ import java.util.Locale;
  * Reads, creates and validates the JSON configuration file. Keys are Lightd's ({@code server.host},
  * {@code server.port}, {@code authorization.token}, {@code docker.socket_path},
  * {@code storage.base_path}) plus lightd's own; nested objects spell the dots. A relative
- * {@code storage.base_path} is resolved against the folder of the config file.
+ * {@code storage.base_path}, {@code server.ssl.cert} or {@code server.ssl.key} is resolved against
+ * the folder of the config file.
  */
 public final class ConfigLoader {
 
@@ -71,6 +72,11 @@ public final class ConfigLoader {
         server.addProperty("port", Defaults.DEFAULT_PORT);
         server.addProperty("event_loop_threads", Defaults.DEFAULT_EVENT_LOOP_THREADS);
         server.addProperty("transport", Defaults.DEFAULT_TRANSPORT.name().toLowerCase(Locale.ROOT));
+        JsonObject ssl = new JsonObject();
+        ssl.addProperty("enabled", false);
+        ssl.addProperty("cert", "");
+        ssl.addProperty("key", "");
+        server.add("ssl", ssl);
         JsonObject authorization = new JsonObject();
         authorization.addProperty("token", token);
         JsonObject docker = new JsonObject();
@@ -95,6 +101,12 @@ public final class ConfigLoader {
         limits.addProperty("slow_client_close_seconds", d.slowClientCloseSeconds());
         limits.addProperty("console_lines_per_second", d.consoleLinesPerSecond());
         limits.addProperty("console_bytes_per_second", d.consoleBytesPerSecond());
+        limits.addProperty("handshake_timeout_seconds", d.handshakeTimeoutSeconds());
+        limits.addProperty("connection_attempts_per_ip_per_second", d.connectionAttemptsPerIpPerSecond());
+        limits.addProperty("connection_attempts_per_ip_burst", d.connectionAttemptsPerIpBurst());
+        limits.addProperty("auth_failures_per_ip_per_minute", d.authFailuresPerIpPerMinute());
+        limits.addProperty("max_command_bytes", d.maxCommandBytes());
+        limits.addProperty("http_max_body_bytes", d.httpMaxBodyBytes());
         JsonObject root = new JsonObject();
         root.add("server", server);
         root.add("authorization", authorization);
@@ -147,14 +159,34 @@ public final class ConfigLoader {
                 r.integer("limits.pong_timeout_seconds", d.pongTimeoutSeconds(), 1, 3600),
                 r.integer("limits.slow_client_close_seconds", d.slowClientCloseSeconds(), 1, 3600),
                 r.integer("limits.console_lines_per_second", d.consoleLinesPerSecond(), 1, 100_000_000),
-                r.integer("limits.console_bytes_per_second", d.consoleBytesPerSecond(), 1024, 1_000_000_000));
+                r.integer("limits.console_bytes_per_second", d.consoleBytesPerSecond(), 1024, 1_000_000_000),
+                r.integer("limits.handshake_timeout_seconds", d.handshakeTimeoutSeconds(), 1, 3600),
+                r.decimal("limits.connection_attempts_per_ip_per_second", d.connectionAttemptsPerIpPerSecond(),
+                        0.1, 100_000),
+                r.integer("limits.connection_attempts_per_ip_burst", d.connectionAttemptsPerIpBurst(), 1, 1_000_000),
+                r.integer("limits.auth_failures_per_ip_per_minute", d.authFailuresPerIpPerMinute(), 1, 1_000_000),
+                r.integer("limits.max_command_bytes", d.maxCommandBytes(), 1, 16 * 1024 * 1024),
+                r.integer("limits.http_max_body_bytes", d.httpMaxBodyBytes(), 1024, 64 * 1024 * 1024));
         if (limits.writeBufferLowBytes() >= limits.writeBufferHighBytes()) {
             throw new ConfigException("invalid limits.write_buffer_low_bytes: must be below limits.write_buffer_high_bytes");
         }
         if (limits.pongTimeoutSeconds() < limits.pingIntervalSeconds()) {
             throw new ConfigException("invalid limits.pong_timeout_seconds: must be at least limits.ping_interval_seconds");
         }
-        return new LightdConfig(host, port, threads, transport, token, socket, network, base, runtime, origins, limits);
+        LightdConfig.Tls tls = tls(r, baseDir);
+        return new LightdConfig(host, port, threads, transport, token, socket, network, base, runtime, origins, limits,
+                tls);
+    }
+
+    /** {@code server.ssl}: when enabled, both PEM files must be readable and valid, and the key must fit the certificate. */
+    private static LightdConfig.Tls tls(Reader r, Path baseDir) throws ConfigException {
+        if (!r.bool("server.ssl.enabled", false)) {
+            return LightdConfig.Tls.disabled();
+        }
+        LightdConfig.Tls tls = new LightdConfig.Tls(true, r.path("server.ssl.cert", baseDir),
+                r.path("server.ssl.key", baseDir));
+        TlsFiles.load(tls);
+        return tls;
     }
 
     /** Looks dotted keys up in nested objects and names the key in every error. */
@@ -188,6 +220,27 @@ public final class ConfigLoader {
                 throw new ConfigException("invalid " + key + ": must be a non-empty string (got " + e + ")");
             }
             return e.getAsString();
+        }
+
+        /** A required path; a relative one resolves against {@code baseDir}. */
+        Path path(String key, Path baseDir) throws ConfigException {
+            String value = string(key, null);
+            if (value == null) {
+                throw new ConfigException(key + " is missing");
+            }
+            Path path = Path.of(value);
+            return path.isAbsolute() ? path : baseDir.resolve(path);
+        }
+
+        boolean bool(String key, boolean fallback) throws ConfigException {
+            JsonElement e = get(key);
+            if (e == null) {
+                return fallback;
+            }
+            if (!e.isJsonPrimitive() || !((JsonPrimitive) e).isBoolean()) {
+                throw new ConfigException("invalid " + key + ": must be true or false (got " + e + ")");
+            }
+            return e.getAsBoolean();
         }
 
         int integer(String key, int fallback, int min, int max) throws ConfigException {

@@ -19,7 +19,8 @@ public record LightdConfig(
         Path basePath,
         RuntimeKind runtime,
         List<String> allowedOrigins,
-        Limits limits) {
+        Limits limits,
+        Tls tls) {
 
     public LightdConfig {
         allowedOrigins = List.copyOf(allowedOrigins);
@@ -45,7 +46,13 @@ public record LightdConfig(
             int pongTimeoutSeconds,
             int slowClientCloseSeconds,
             int consoleLinesPerSecond,
-            int consoleBytesPerSecond) {
+            int consoleBytesPerSecond,
+            int handshakeTimeoutSeconds,
+            double connectionAttemptsPerIpPerSecond,
+            int connectionAttemptsPerIpBurst,
+            int authFailuresPerIpPerMinute,
+            int maxCommandBytes,
+            int httpMaxBodyBytes) {
 
         public Duration stopTimeout() {
             return Duration.ofSeconds(stopTimeoutSeconds);
@@ -56,7 +63,19 @@ public record LightdConfig(
             return new Limits(maxConnections, maxConnectionsPerContainer, maxFrameBytes, inboundRatePerSecond,
                     inboundBurst, historyLines, historyBytes, stopTimeoutSeconds, writeBufferLowBytes,
                     writeBufferHighBytes, pingIntervalSeconds, pongTimeoutSeconds, slowClientCloseSeconds,
-                    linesPerSecond, bytesPerSecond);
+                    linesPerSecond, bytesPerSecond, handshakeTimeoutSeconds, connectionAttemptsPerIpPerSecond,
+                    connectionAttemptsPerIpBurst, authFailuresPerIpPerMinute, maxCommandBytes, httpMaxBodyBytes);
+        }
+    }
+
+    /**
+     * TLS for the one listening socket (REST and WebSocket alike): a PEM certificate chain and its
+     * PEM (PKCS#8) private key. When disabled the paths are null.
+     */
+    public record Tls(boolean enabled, Path certificate, Path privateKey) {
+
+        public static Tls disabled() {
+            return new Tls(false, null, null);
         }
     }
 
@@ -66,12 +85,12 @@ public record LightdConfig(
 
     public LightdConfig withRuntime(RuntimeKind kind) {
         return new LightdConfig(host, port, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, kind, allowedOrigins, limits);
+                basePath, kind, allowedOrigins, limits, tls);
     }
 
     public LightdConfig withPort(int newPort) {
         return new LightdConfig(host, newPort, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, runtime, allowedOrigins, limits);
+                basePath, runtime, allowedOrigins, limits, tls);
     }
 
     /** The documented defaults. */
@@ -99,6 +118,12 @@ public record LightdConfig(
         public static final int DEFAULT_SLOW_CLIENT_CLOSE_SECONDS = 30;
         public static final int DEFAULT_CONSOLE_LINES_PER_SECOND = 2000;
         public static final int DEFAULT_CONSOLE_BYTES_PER_SECOND = 1024 * 1024;
+        public static final int DEFAULT_HANDSHAKE_TIMEOUT_SECONDS = 10;
+        public static final double DEFAULT_CONNECTION_ATTEMPTS_PER_IP_PER_SECOND = 50;
+        public static final int DEFAULT_CONNECTION_ATTEMPTS_PER_IP_BURST = 200;
+        public static final int DEFAULT_AUTH_FAILURES_PER_IP_PER_MINUTE = 10;
+        public static final int DEFAULT_MAX_COMMAND_BYTES = 4096;
+        public static final int DEFAULT_HTTP_MAX_BODY_BYTES = 64 * 1024;
 
         private Defaults() {
         }
@@ -109,7 +134,9 @@ public record LightdConfig(
                     DEFAULT_HISTORY_BYTES, DEFAULT_STOP_TIMEOUT_SECONDS, DEFAULT_WRITE_BUFFER_LOW_BYTES,
                     DEFAULT_WRITE_BUFFER_HIGH_BYTES, DEFAULT_PING_INTERVAL_SECONDS, DEFAULT_PONG_TIMEOUT_SECONDS,
                     DEFAULT_SLOW_CLIENT_CLOSE_SECONDS, DEFAULT_CONSOLE_LINES_PER_SECOND,
-                    DEFAULT_CONSOLE_BYTES_PER_SECOND);
+                    DEFAULT_CONSOLE_BYTES_PER_SECOND, DEFAULT_HANDSHAKE_TIMEOUT_SECONDS,
+                    DEFAULT_CONNECTION_ATTEMPTS_PER_IP_PER_SECOND, DEFAULT_CONNECTION_ATTEMPTS_PER_IP_BURST,
+                    DEFAULT_AUTH_FAILURES_PER_IP_PER_MINUTE, DEFAULT_MAX_COMMAND_BYTES, DEFAULT_HTTP_MAX_BODY_BYTES);
         }
     }
 }

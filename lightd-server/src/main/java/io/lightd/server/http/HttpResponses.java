@@ -32,9 +32,8 @@ public final class HttpResponses {
         return o;
     }
 
-    /** Writes a JSON response; closes the connection after it unless {@code keepAlive}. */
-    public static ChannelFuture send(ChannelHandlerContext ctx, HttpResponseStatus status, JsonElement body,
-                                     boolean keepAlive) {
+    /** A JSON response, marked {@code Connection: close} unless {@code keepAlive}. */
+    public static FullHttpResponse response(HttpResponseStatus status, JsonElement body, boolean keepAlive) {
         byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.wrappedBuffer(bytes));
@@ -44,11 +43,24 @@ public final class HttpResponses {
         if (!keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        ChannelFuture f = ctx.writeAndFlush(response);
+        return response;
+    }
+
+    /** Writes a JSON response; closes the connection after it unless {@code keepAlive}. */
+    public static ChannelFuture send(ChannelHandlerContext ctx, HttpResponseStatus status, JsonElement body,
+                                     boolean keepAlive) {
+        ChannelFuture f = ctx.writeAndFlush(response(status, body, keepAlive));
         if (!keepAlive) {
             f.addListener(ChannelFutureListener.CLOSE);
         }
         return f;
+    }
+
+    /** A 429 with {@code Retry-After}, then the connection is closed. */
+    public static ChannelFuture sendTooManyRequests(ChannelHandlerContext ctx, String message, long retryAfterSeconds) {
+        FullHttpResponse response = response(HttpResponseStatus.TOO_MANY_REQUESTS, error(message), false);
+        response.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
+        return ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
     public static ChannelFuture sendError(ChannelHandlerContext ctx, HttpResponseStatus status, String message,

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import io.lightd.protocol.InboundDecoder;
 import io.lightd.protocol.PowerAction;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.auth.Tokens;
@@ -13,6 +14,7 @@ import io.lightd.server.hub.ActionResult;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.ContainerRecord;
 import io.lightd.server.hub.InternalIds;
+import io.lightd.server.limit.AuthFailureLimiter;
 import io.lightd.server.store.StorageException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -33,7 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The REST routes of rest-api.md. Requests are answered once their effect is durable (a created
- * container or issued token is on disk first). Errors are {@code {"error": "..."}} with a fitting
+ * container or issued token is on disk first). A 401 counts against the caller's address, and an
+ * address with too many recent failures gets 429 on every authenticated route. Errors are {@code {"error": "..."}} with a fitting
  * status. Stateless and shared; futures may complete on other threads, and Netty moves the writes.
  */
 public final class RestHandler {
@@ -44,12 +47,17 @@ public final class RestHandler {
 
     private final TokenStore tokens;
     private final ContainerManager manager;
+    private final AuthFailureLimiter authFailures;
+    private final int maxCommandBytes;
     private final Clock clock;
     private final String version;
 
-    public RestHandler(TokenStore tokens, ContainerManager manager, Clock clock, String version) {
+    public RestHandler(TokenStore tokens, ContainerManager manager, AuthFailureLimiter authFailures,
+                       int maxCommandBytes, Clock clock, String version) {
         this.tokens = tokens;
         this.manager = manager;
+        this.authFailures = authFailures;
+        this.maxCommandBytes = maxCommandBytes;
         this.clock = clock;
         this.version = version;
     }
@@ -79,7 +87,13 @@ public final class RestHandler {
             x.error(HttpResponseStatus.NOT_FOUND, "no such route: " + path);
             return;
         }
+        long blocked = authFailures.blockedSeconds(ctx.channel().remoteAddress());
+        if (blocked > 0) {
+            HttpResponses.sendTooManyRequests(ctx, "too many failed authentications", blocked);
+            return;
+        }
         if (!authorized(request)) {
+            authFailures.recordFailure(ctx.channel().remoteAddress());
             x.error(HttpResponseStatus.UNAUTHORIZED, "missing or invalid token");
             return;
         }
@@ -150,6 +164,10 @@ public final class RestHandler {
                 JsonElement command = body.get("command");
                 if (command == null || !command.isJsonPrimitive() || !((JsonPrimitive) command).isString()) {
                     throw new BadRequest("command must be a string");
+                }
+                String problem = InboundDecoder.commandProblem(command.getAsString(), maxCommandBytes);
+                if (problem != null) {
+                    throw new BadRequest(problem);
                 }
                 x.action(manager.command(id, command.getAsString()), "Command sent");
             }

@@ -12,12 +12,20 @@ import java.util.List;
 
 /**
  * Inbound: a data frame becomes a {@link DecodeResult} (an event, or the error text for that
- * client); binary frames are an error too. Outbound: an event already encoded as UTF-8 JSON bytes
+ * client, which is also what a command over the configured length gets); binary frames are an
+ * error too. Outbound: an event already encoded as UTF-8 JSON bytes
  * becomes a text frame. Frames hubs share arrive as ready {@link TextWebSocketFrame}s and pass by.
  */
 public final class EventFrameCodec extends MessageToMessageCodec<WebSocketFrame, byte[]> {
 
     static final DecodeResult BINARY = new DecodeResult.Invalid("Error: binary frames are not supported; send JSON text");
+
+    private final int maxCommandBytes;
+
+    /** {@code maxCommandBytes}: {@code limits.max_command_bytes}, the longest command written to stdin. */
+    public EventFrameCodec(int maxCommandBytes) {
+        this.maxCommandBytes = maxCommandBytes;
+    }
 
     @Override
     public boolean acceptInboundMessage(Object msg) {
@@ -27,7 +35,7 @@ public final class EventFrameCodec extends MessageToMessageCodec<WebSocketFrame,
     @Override
     protected void decode(ChannelHandlerContext ctx, WebSocketFrame frame, List<Object> out) {
         if (frame instanceof TextWebSocketFrame text) {
-            out.add(InboundDecoder.decode(text.text()));
+            out.add(InboundDecoder.decode(text.text(), maxCommandBytes));
         } else {
             out.add(BINARY);
         }

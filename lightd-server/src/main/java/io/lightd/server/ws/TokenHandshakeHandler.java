@@ -5,6 +5,7 @@ import io.lightd.server.config.LightdConfig;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.InternalIds;
 import io.lightd.server.http.HttpResponses;
+import io.lightd.server.limit.AuthFailureLimiter;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -27,9 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Guards {@code GET /ws/{id}}: validates the id (400), the token from {@code ?token=} or
- * {@code Authorization: Bearer} (401), the browser origin (403) and the connection caps (429), all
- * before any upgrade. On success it builds the WebSocket part of this connection's pipeline and
+ * Guards {@code GET /ws/{id}}: validates the id (400), the browser origin (403), the caller's
+ * recent failed authentications (429), the connection caps (429) and the token from
+ * {@code ?token=} or {@code Authorization: Bearer} (401, counted as a failure), all before any
+ * upgrade. On success it builds the WebSocket part of this connection's pipeline and
  * hands the request on for the upgrade. Stateless and shared by all connections.
  */
 @ChannelHandler.Sharable
@@ -42,17 +44,20 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
     private final ContainerManager manager;
     private final ConnectionLimiter limiter;
     private final LiveSessions sessions;
+    private final AuthFailureLimiter authFailures;
     private final LightdConfig.Limits limits;
     private final List<String> allowedOrigins;
     private final Clock clock;
 
     public TokenHandshakeHandler(TokenStore tokens, ContainerManager manager, ConnectionLimiter limiter,
-                                 LiveSessions sessions, LightdConfig config, Clock clock) {
+                                 LiveSessions sessions, AuthFailureLimiter authFailures, LightdConfig config,
+                                 Clock clock) {
         super(false);
         this.tokens = tokens;
         this.manager = manager;
         this.limiter = limiter;
         this.sessions = sessions;
+        this.authFailures = authFailures;
         this.limits = config.limits();
         this.allowedOrigins = config.allowedOrigins();
         this.clock = clock;
@@ -84,6 +89,13 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
             reject(ctx, request, HttpResponseStatus.FORBIDDEN, "origin not allowed", id);
             return;
         }
+        long blocked = authFailures.blockedSeconds(ctx.channel().remoteAddress());
+        if (blocked > 0) {
+            // Not logged per attempt: the limiter logs the episode once.
+            request.release();
+            HttpResponses.sendTooManyRequests(ctx, "too many failed authentications", blocked);
+            return;
+        }
         if (!limiter.tryAcquire(id)) {
             reject(ctx, request, HttpResponseStatus.TOO_MANY_REQUESTS, "too many connections", id);
             return;
@@ -91,6 +103,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
         Optional<TokenStore.Grant> grant = tokens.authenticate(presentedToken(request, uri));
         if (grant.isEmpty()) {
             limiter.release(id);
+            authFailures.recordFailure(ctx.channel().remoteAddress());
             reject(ctx, request, HttpResponseStatus.UNAUTHORIZED, "invalid or expired token", id);
             return;
         }
@@ -107,7 +120,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
                 .checkStartsWith(true)
                 .handleCloseFrames(true)
                 .dropPongFrames(true)
-                .handshakeTimeoutMillis(10_000)
+                .handshakeTimeoutMillis(TimeUnit.SECONDS.toMillis(limits.handshakeTimeoutSeconds()))
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(limits.maxFrameBytes())
                         .allowExtensions(false)
@@ -119,7 +132,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
         pipeline.addAfter(after, "idle", new IdleStateHandler(limits.pingIntervalSeconds(), 0, 0, TimeUnit.SECONDS));
         pipeline.addAfter("idle", "ws-protocol", new WebSocketServerProtocolHandler(config));
         pipeline.addAfter("ws-protocol", "ws-aggregator", new WebSocketFrameAggregator(limits.maxFrameBytes()));
-        pipeline.addAfter("ws-aggregator", "event-codec", new EventFrameCodec());
+        pipeline.addAfter("ws-aggregator", "event-codec", new EventFrameCodec(limits.maxCommandBytes()));
         pipeline.addAfter("event-codec", "console-session", new ConsoleSessionHandler(id, grant, manager, sessions,
                 clock, rateLimiter, limits.pingIntervalSeconds(), limits.pongTimeoutSeconds(),
                 limits.slowClientCloseSeconds()));

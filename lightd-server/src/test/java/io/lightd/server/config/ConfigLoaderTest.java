@@ -65,6 +65,92 @@ class ConfigLoaderTest {
         assertRefused(j -> j.addProperty("allowed_origins", "*"), "allowed_origins");
         assertRefused(j -> j.getAsJsonObject("limits").addProperty("write_buffer_low_bytes", 10_000_000),
                 "limits.write_buffer_low_bytes");
+        assertRefused(j -> j.getAsJsonObject("limits").addProperty("handshake_timeout_seconds", 0),
+                "limits.handshake_timeout_seconds");
+        assertRefused(j -> j.getAsJsonObject("limits").addProperty("connection_attempts_per_ip_per_second", 0),
+                "limits.connection_attempts_per_ip_per_second");
+        assertRefused(j -> j.getAsJsonObject("limits").addProperty("connection_attempts_per_ip_burst", 0),
+                "limits.connection_attempts_per_ip_burst");
+        assertRefused(j -> j.getAsJsonObject("limits").addProperty("auth_failures_per_ip_per_minute", -1),
+                "limits.auth_failures_per_ip_per_minute");
+        assertRefused(j -> j.getAsJsonObject("limits").addProperty("max_command_bytes", 0), "limits.max_command_bytes");
+        assertRefused(j -> j.getAsJsonObject("limits").addProperty("http_max_body_bytes", 100),
+                "limits.http_max_body_bytes");
+        assertRefused(j -> ssl(j).addProperty("enabled", "yes"), "server.ssl.enabled");
+    }
+
+    @Test
+    void hardeningLimitsAreRead() throws Exception {
+        JsonObject json = ConfigLoader.defaultsJson("lightd_0123456789abcdefghij");
+        JsonObject limits = json.getAsJsonObject("limits");
+        limits.addProperty("handshake_timeout_seconds", 3);
+        limits.addProperty("connection_attempts_per_ip_per_second", 2.5);
+        limits.addProperty("connection_attempts_per_ip_burst", 7);
+        limits.addProperty("auth_failures_per_ip_per_minute", 4);
+        limits.addProperty("max_command_bytes", 100);
+        limits.addProperty("http_max_body_bytes", 2048);
+        LightdConfig.Limits l = ConfigLoader.parse(json, dir).limits();
+        assertThat(l.handshakeTimeoutSeconds()).isEqualTo(3);
+        assertThat(l.connectionAttemptsPerIpPerSecond()).isEqualTo(2.5);
+        assertThat(l.connectionAttemptsPerIpBurst()).isEqualTo(7);
+        assertThat(l.authFailuresPerIpPerMinute()).isEqualTo(4);
+        assertThat(l.maxCommandBytes()).isEqualTo(100);
+        assertThat(l.httpMaxBodyBytes()).isEqualTo(2048);
+        assertThat(l.withConsoleThrottle(1, 2048).httpMaxBodyBytes()).isEqualTo(2048);
+    }
+
+    @Test
+    void tlsIsOffByDefaultAndReadsPemFilesRelativeToTheConfig() throws Exception {
+        JsonObject json = ConfigLoader.defaultsJson("lightd_0123456789abcdefghij");
+        assertThat(ConfigLoader.parse(json, dir).tls().enabled()).isFalse();
+        copyResource("cert.pem");
+        copyResource("key.pem");
+        ssl(json).addProperty("enabled", true);
+        ssl(json).addProperty("cert", "cert.pem");
+        ssl(json).addProperty("key", dir.resolve("key.pem").toString());
+        LightdConfig.Tls tls = ConfigLoader.parse(json, dir).tls();
+        assertThat(tls).isEqualTo(new LightdConfig.Tls(true, dir.resolve("cert.pem"), dir.resolve("key.pem")));
+        assertThat(TlsFiles.load(tls).chain()).hasSize(1);
+    }
+
+    @Test
+    void tlsProblemsNameTheirKey() throws Exception {
+        copyResource("cert.pem");
+        copyResource("key.pem");
+        copyResource("other-key.pem");
+        Files.writeString(dir.resolve("junk.pem"), "not a certificate\n");
+        Files.writeString(dir.resolve("pkcs1.pem"), "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n");
+        assertTlsRefused("missing.pem", "key.pem", "invalid server.ssl.cert: " + dir.resolve("missing.pem") + " does not exist");
+        assertTlsRefused("junk.pem", "key.pem", "invalid server.ssl.cert: " + dir.resolve("junk.pem"));
+        assertTlsRefused("cert.pem", "missing.pem", "invalid server.ssl.key: " + dir.resolve("missing.pem") + " does not exist");
+        assertTlsRefused("cert.pem", "cert.pem", "invalid server.ssl.key: " + dir.resolve("cert.pem") + ": it holds no PEM private key");
+        assertTlsRefused("cert.pem", "pkcs1.pem", "the key is not in PKCS#8 form");
+        assertTlsRefused("cert.pem", "other-key.pem", "invalid server.ssl.key: " + dir.resolve("other-key.pem")
+                + " is not the private key of the certificate in " + dir.resolve("cert.pem"));
+        assertTlsRefused("cert.pem", "", "invalid server.ssl.key: must be a non-empty string");
+        JsonObject json = ConfigLoader.defaultsJson("lightd_0123456789abcdefghij");
+        ssl(json).addProperty("enabled", true);
+        ssl(json).remove("cert");
+        assertThatThrownBy(() -> ConfigLoader.parse(json, dir)).hasMessage("server.ssl.cert is missing");
+    }
+
+    private void assertTlsRefused(String cert, String key, String message) {
+        JsonObject json = ConfigLoader.defaultsJson("lightd_0123456789abcdefghij");
+        ssl(json).addProperty("enabled", true);
+        ssl(json).addProperty("cert", cert);
+        ssl(json).addProperty("key", key);
+        assertThatThrownBy(() -> ConfigLoader.parse(json, dir)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(message);
+    }
+
+    private static JsonObject ssl(JsonObject json) {
+        return json.getAsJsonObject("server").getAsJsonObject("ssl");
+    }
+
+    private void copyResource(String name) throws Exception {
+        try (var in = ConfigLoaderTest.class.getResourceAsStream("/tls/" + name)) {
+            Files.copy(in, dir.resolve(name));
+        }
     }
 
     private void assertRefused(java.util.function.Consumer<JsonObject> change, String key) {

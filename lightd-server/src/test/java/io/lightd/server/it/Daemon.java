@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 
 /**
  * A real lightd on 127.0.0.1, port 0, with its own storage folder and the process or Docker runtime
@@ -43,6 +44,7 @@ final class Daemon implements AutoCloseable {
     private final JsonObject overrides;
     private final Runtime runtime;
     private final HttpClient http;
+    private final Consumer<JsonObject> configChanges;
     private LightdServer server;
 
     /** With the process runtime. */
@@ -51,16 +53,27 @@ final class Daemon implements AutoCloseable {
     }
 
     Daemon(Path storage, JsonObject limitOverrides, Runtime runtime) throws Exception {
-        this(storage, limitOverrides, runtime, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
+        this(storage, limitOverrides, runtime, defaultHttp());
     }
 
     /** With the given HTTP client for REST and WebSocket connections. */
     Daemon(Path storage, JsonObject limitOverrides, Runtime runtime, HttpClient http) throws Exception {
+        this(storage, limitOverrides, runtime, http, config -> { });
+    }
+
+    /** {@code configChanges} edits the configuration JSON (origins, TLS...) after the limits are set. */
+    Daemon(Path storage, JsonObject limitOverrides, Runtime runtime, HttpClient http,
+           Consumer<JsonObject> configChanges) throws Exception {
         this.storage = storage;
         this.overrides = limitOverrides;
         this.runtime = runtime;
         this.http = http;
+        this.configChanges = configChanges;
         start();
+    }
+
+    static HttpClient defaultHttp() {
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     Runtime runtime() {
@@ -86,6 +99,7 @@ final class Daemon implements AutoCloseable {
         for (Map.Entry<String, JsonElement> e : overrides.entrySet()) {
             json.getAsJsonObject("limits").add(e.getKey(), e.getValue());
         }
+        configChanges.accept(json);
         LightdConfig config = ConfigLoader.parse(json, storage);
         server = LightdServer.start(config);
     }
@@ -100,7 +114,16 @@ final class Daemon implements AutoCloseable {
     }
 
     URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + server.port() + path);
+        return URI.create((tls() ? "https" : "http") + "://127.0.0.1:" + server.port() + path);
+    }
+
+    /** The WebSocket address of {@code path}: {@code wss} when the daemon speaks TLS. */
+    URI wsUri(String path) {
+        return URI.create((tls() ? "wss" : "ws") + "://127.0.0.1:" + server.port() + path);
+    }
+
+    private boolean tls() {
+        return server.config().tls().enabled();
     }
 
     Reply request(String method, String path, String body, String token) {
@@ -128,8 +151,7 @@ final class Daemon implements AutoCloseable {
     }
 
     WsClient ws(String id, String token) {
-        return WsClient.connect(http, URI.create("ws://127.0.0.1:" + server.port() + "/ws/" + id
-                + (token == null ? "" : "?token=" + token)), Map.of());
+        return WsClient.connect(http, wsUri("/ws/" + id + (token == null ? "" : "?token=" + token)), Map.of());
     }
 
     WsClient ws(String id) {
@@ -137,12 +159,11 @@ final class Daemon implements AutoCloseable {
     }
 
     WsClient pausedWs(String id) {
-        return WsClient.connect(http, URI.create("ws://127.0.0.1:" + server.port() + "/ws/" + id + "?token=" + TOKEN),
-                Map.of(), true);
+        return WsClient.connect(http, wsUri("/ws/" + id + "?token=" + TOKEN), Map.of(), true);
     }
 
     WsClient ws(String path, Map<String, String> headers) {
-        return WsClient.connect(http, URI.create("ws://127.0.0.1:" + server.port() + path), headers);
+        return WsClient.connect(http, wsUri(path), headers);
     }
 
     /** The HTTP status with which an upgrade was refused. */

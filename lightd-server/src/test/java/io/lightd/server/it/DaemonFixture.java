@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.lightd.runtime.docker.DockerEngineExtension;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +41,15 @@ abstract class DaemonFixture {
         return new JsonObject();
     }
 
+    /** Changes to the rest of the configuration (origins, TLS) for this class's daemon. */
+    void configure(JsonObject config) {
+    }
+
+    /** The client this class's daemon is spoken to with. */
+    HttpClient httpClient() {
+        return Daemon.defaultHttp();
+    }
+
     /** Removes whatever the runtime keeps of this test's containers after the daemon stopped. */
     void removeLeftovers() throws Exception {
         if (runtime() == Daemon.Runtime.DOCKER) {
@@ -49,7 +59,7 @@ abstract class DaemonFixture {
 
     @BeforeEach
     void startDaemon() throws Exception {
-        daemon = new Daemon(storage, limits(), runtime());
+        daemon = new Daemon(storage, limits(), runtime(), httpClient(), this::configure);
     }
 
     @AfterEach

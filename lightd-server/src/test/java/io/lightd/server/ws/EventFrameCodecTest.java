@@ -16,7 +16,7 @@ class EventFrameCodecTest {
 
     @Test
     void textFramesDecodeToEventsOrErrors() {
-        EmbeddedChannel ch = new EmbeddedChannel(new EventFrameCodec());
+        EmbeddedChannel ch = new EmbeddedChannel(new EventFrameCodec(4096));
         ch.writeInbound(new TextWebSocketFrame("{\"event\":\"power\",\"action\":\"kill\"}"));
         ch.writeInbound(new TextWebSocketFrame("nope"));
         assertThat((Object) ch.readInbound()).isEqualTo(new DecodeResult.Decoded(new InboundEvent.Power(PowerAction.KILL)));
@@ -26,7 +26,7 @@ class EventFrameCodecTest {
 
     @Test
     void binaryFramesAreAnError() {
-        EmbeddedChannel ch = new EmbeddedChannel(new EventFrameCodec());
+        EmbeddedChannel ch = new EmbeddedChannel(new EventFrameCodec(4096));
         ch.writeInbound(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1, 2})));
         assertThat((Object) ch.readInbound()).isEqualTo(EventFrameCodec.BINARY);
         ch.finishAndReleaseAll();
@@ -34,7 +34,7 @@ class EventFrameCodecTest {
 
     @Test
     void encodedEventBytesGoOutAsOneTextFrameAndSharedFramesPassBy() {
-        EmbeddedChannel ch = new EmbeddedChannel(new EventFrameCodec());
+        EmbeddedChannel ch = new EmbeddedChannel(new EventFrameCodec(4096));
         ch.writeOutbound("{\"event\":\"logs\",\"data\":\"\"}".getBytes(StandardCharsets.UTF_8));
         TextWebSocketFrame shared = new TextWebSocketFrame("{\"event\":\"console\",\"data\":\"x\"}");
         ch.writeOutbound(shared);

@@ -1,0 +1,128 @@
+package io.lightd.server.it;
+
+import static io.lightd.server.it.WsClient.daemon;
+import static io.lightd.server.it.WsClient.state;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A daemon on a real socket against clients that take too long or send too much: the request
+ * deadline (1 s here) cuts off trickled and idle connections but not WebSocket sessions, oversize
+ * requests get their status and a JSON error, and over-long commands are refused without harm.
+ */
+class HttpHardeningIntegrationTest extends DaemonFixture {
+
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
+    @Override
+    Daemon.Runtime runtime() {
+        return Daemon.Runtime.PROCESS;
+    }
+
+    @Override
+    JsonObject limits() {
+        JsonObject limits = new JsonObject();
+        limits.addProperty("handshake_timeout_seconds", 1);
+        limits.addProperty("http_max_body_bytes", 2048);
+        limits.addProperty("max_command_bytes", 16);
+        return limits;
+    }
+
+    private RawHttp raw() throws Exception {
+        return RawHttp.open(daemon.server().port());
+    }
+
+    @Test
+    void aClientTricklingItsHeadersIsCutOff() throws Exception {
+        String request = "GET /containers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + Daemon.TOKEN
+                + "\r\nX-Padding: " + "p".repeat(40) + "\r\n\r\n";
+        try (RawHttp c = raw()) {
+            int sent = c.trickle(request, Duration.ofMillis(100));
+            assertThat(sent).as("bytes sent before the server hung up").isLessThan(request.length());
+            assertThat(c.closedWithin(CLOSE_WAIT)).isTrue();
+        }
+    }
+
+    @Test
+    void aClientStalledInItsBodyGets408() throws Exception {
+        try (RawHttp c = raw()) {
+            c.send("POST /containers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + Daemon.TOKEN
+                    + "\r\nContent-Length: 100\r\n\r\n{\"internal_id\":");
+            RawHttp.Answer a = c.read();
+            assertThat(a.status()).isEqualTo(408);
+            assertThat(a.body()).isEqualTo("{\"error\":\"request not received in time\"}");
+            assertThat(c.closedWithin(CLOSE_WAIT)).isTrue();
+        }
+    }
+
+    @Test
+    void aSilentConnectionAndAnIdleKeptAliveOneAreClosed() throws Exception {
+        try (RawHttp silent = raw(); RawHttp kept = raw()) {
+            kept.send("GET /api/v1/public/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            assertThat(kept.read().status()).isEqualTo(200);
+            assertThat(silent.closedWithin(CLOSE_WAIT)).isTrue();
+            assertThat(kept.closedWithin(CLOSE_WAIT)).isTrue();
+        }
+    }
+
+    @Test
+    void aWebSocketSessionOutlivesTheDeadline() throws Exception {
+        String id = id("long-1");
+        create(id, "cat", null, null);
+        WsClient c = ws(id);
+        c.await(state("installed"));
+        Thread.sleep(2_500);
+        assertThat(c.isClosed()).isFalse();
+        c.send("{\"event\":\"request_logs\"}");
+        assertThat(c.await(m -> m.get("event").getAsString().equals("logs"))).isNotNull();
+    }
+
+    @Test
+    void oversizeRequestsGetTheirStatusAndAJsonError() throws Exception {
+        try (RawHttp c = raw()) {
+            c.send("GET /containers/" + "x".repeat(5000) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            RawHttp.Answer a = c.read();
+            assertThat(a.status()).isEqualTo(414);
+            assertThat(a.body()).isEqualTo("{\"error\":\"request line longer than 4096 bytes\"}");
+            assertThat(c.closedWithin(CLOSE_WAIT)).isTrue();
+        }
+        try (RawHttp c = raw()) {
+            c.send("GET /containers HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + "c".repeat(9000) + "\r\n\r\n");
+            RawHttp.Answer a = c.read();
+            assertThat(a.status()).isEqualTo(431);
+            assertThat(a.body()).isEqualTo("{\"error\":\"request headers larger than 8192 bytes\"}");
+            assertThat(c.closedWithin(CLOSE_WAIT)).isTrue();
+        }
+        try (RawHttp c = raw()) {
+            c.send("POST /containers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + Daemon.TOKEN
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 3000\r\n\r\n");
+            RawHttp.Answer a = c.read();
+            assertThat(a.status()).isEqualTo(413);
+            assertThat(a.header("Connection")).isEqualTo("close");
+            assertThat(a.body()).isEqualTo("{\"error\":\"request body larger than 2048 bytes\"}");
+            assertThat(c.closedWithin(CLOSE_WAIT)).isTrue();
+        }
+        assertThat(daemon.request("GET", "/api/v1/public/ping", null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aTooLongCommandIsRefusedAndNotWritten() {
+        String id = id("cmd-1");
+        create(id, "cat", null, null);
+        WsClient c = ws(id);
+        c.await(state("installed"));
+        c.send("{\"event\":\"power\",\"action\":\"start\"}");
+        c.await(daemon("Container started"));
+        c.send("{\"event\":\"send_command\",\"command\":\"" + "y".repeat(16) + "\\n\"}");
+        assertThat(c.await(m -> m.get("event").getAsString().equals("daemon_message")).get("data").getAsString())
+                .isEqualTo("Error: command too long (17 bytes; the limit is 16)");
+        assertThat(daemon.request("POST", "/containers/" + id + "/command", "{\"command\":\"" + "z".repeat(20) + "\"}")
+                .body().get("error").getAsString()).isEqualTo("command too long (20 bytes; the limit is 16)");
+        c.send("{\"event\":\"send_command\",\"command\":\"short\\n\"}");
+        assertThat(c.await(m -> m.get("event").getAsString().equals("console")).get("data").getAsString())
+                .as("the first thing cat echoes").isEqualTo("short\n");
+    }
+}
