@@ -3,6 +3,7 @@ package io.lightd.server;
 import io.lightd.runtime.ContainerRuntime;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.http.ConsolePage;
 import io.lightd.server.http.RequestRouter;
 import io.lightd.server.http.RestHandler;
 import io.lightd.server.hub.ContainerManager;
@@ -102,7 +103,7 @@ public final class LightdServer implements AutoCloseable {
             ConnectionLimiter limiter = new ConnectionLimiter(config.limits().maxConnections(),
                     config.limits().maxConnectionsPerContainer());
             RequestRouter router = new RequestRouter(new RestHandler(tokens, manager, clock, version()),
-                    new TokenHandshakeHandler(tokens, manager, limiter, sessions, config, clock));
+                    new TokenHandshakeHandler(tokens, manager, limiter, sessions, config, clock), ConsolePage.load());
             this.connections = new DefaultChannelGroup("lightd connections", GlobalEventExecutor.INSTANCE);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
