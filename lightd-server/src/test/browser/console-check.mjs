@@ -157,6 +157,14 @@ try {
     await page.screenshot({ path: join(cfg.out, 'console-token.png') });
   });
 
+  // From here on the page's WebSockets pass through Playwright, which can cut them like a network
+  // would; they still end at the daemon.
+  let route = null;
+  await page.routeWebSocket(/\/ws\//, (ws) => {
+    ws.connectToServer();
+    route = ws;
+  });
+
   await check('a new token reconnects', async () => {
     await page.fill('#auth-token', cfg.masterToken);
     await page.press('#auth-token', 'Enter');
@@ -165,6 +173,27 @@ try {
     expect(await page.locator('#auth').isHidden(), 'the token dialog is still open');
     await page.waitForFunction((c) => document.getElementById('output').innerText.includes(`echo: ${c}`),
       COMMAND, { timeout: WAIT });
+  });
+
+  await check('a dropped connection is reopened after a pause', async () => {
+    const before = route;
+    before.close({ code: 1011, reason: 'dropped by the test' });
+    await page.waitForSelector('#link[data-link="retry"]', { timeout: WAIT });
+    expect(await disabled('power-start'), 'start is enabled while disconnected');
+    await page.waitForSelector('#link[data-link="open"]', { timeout: WAIT });
+    expect(route !== before, 'no new connection was opened');
+    await page.waitForSelector('#state[data-state="exit"]:not(.stale)', { timeout: WAIT });
+    expect(await page.locator('#auth').isHidden(), 'it asked for a token after a plain drop');
+  });
+
+  await check('an expired token (close 4001) asks for a new one instead of reconnecting', async () => {
+    const before = route;
+    before.close({ code: 4001, reason: 'token expired' });
+    await page.waitForSelector('#auth:not([hidden])', { timeout: WAIT });
+    const reason = await page.locator('#auth-reason').innerText();
+    expect(reason.includes('expired'), `the dialog says: ${reason}`);
+    await page.waitForTimeout(1500);
+    expect(route === before, 'it opened a new connection anyway');
   });
 
   await check('nothing external, no script or policy errors', async () => {

@@ -22,10 +22,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The built-in console page in a real browser: headless Chromium, driven by
  * {@code src/test/browser/console-check.mjs} (playwright-core), loads {@code /console/{id}} from a
- * real daemon, watches a running process-runtime container, sends a command, kills it, and has its
- * token revoked under it. The script reports one JSON line per check; this test asserts on them and
- * checks from the daemon's side that the command and the kill really arrived. Its screenshot is
- * {@code target/browser/console.png}.
+ * real daemon, watches a running process-runtime container, sends a command, kills it, has its
+ * token revoked under it, and has its connection dropped and closed as expired. The script reports
+ * one JSON line per check; this test asserts on them and checks from the daemon's side that the
+ * command and the kill really arrived. Its screenshot is {@code target/browser/console.png}.
  *
  * <p>Without Chromium, Node or the script's {@code npm ci} ({@code scripts/test} provides all
  * three where it can) the test is skipped loudly, unless {@code LIGHTD_REQUIRE_BROWSER=1} (CI):
@@ -112,6 +112,8 @@ class BrowserConsoleIntegrationTest extends DaemonFixture {
                         "kill stops the server and the buttons follow the state",
                         "a revoked token closes the console and asks for a new one",
                         "a new token reconnects",
+                        "a dropped connection is reopened after a pause",
+                        "an expired token (close 4001) asks for a new one instead of reconnecting",
                         "nothing external, no script or policy errors");
         assertThat(lines).as(context).allMatch(l -> !l.has("ok") || l.get("ok").getAsBoolean());
         assertThat(run.exitCode()).as(context).isZero();
