@@ -106,6 +106,9 @@ try {
     await page.waitForFunction((c) => document.getElementById('output').innerText.includes(`echo: ${c}`),
       COMMAND, { timeout: WAIT });
     expect(await page.inputValue('#command') === '', 'the input was not cleared');
+    await page.waitForTimeout(500); // the 'console duplicate' of the echo has arrived by now
+    const echoes = (await output()).split(`echo: ${COMMAND}`).length - 1;
+    expect(echoes === 1, `the echo is shown ${echoes} times`);
   });
 
   await check('recalls commands with the arrow keys', async () => {

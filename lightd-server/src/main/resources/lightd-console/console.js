@@ -5,6 +5,7 @@
   'use strict';
 
   const MAX_LINES = 5000;
+  const MAX_QUEUED = 10000;
   const MAX_COMMANDS = 100;
   const SAMPLES = 60;
   const HISTORY_WAIT_MS = 1500;
@@ -100,8 +101,12 @@
       out.scrollTop = out.scrollHeight;
     });
 
+    // Timers of a background tab may be held back for long; what piles up meanwhile stays bounded.
     function schedule(item) {
       queue.push(item);
+      if (queue.length > MAX_QUEUED) {
+        queue.splice(0, queue.length - MAX_QUEUED / 2, { kind: 'local', message: 'Earlier output skipped.' });
+      }
       if (!scheduled) {
         scheduled = true;
         setTimeout(flush, 16);

@@ -13,9 +13,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * three where it can) the test is skipped loudly, unless {@code LIGHTD_REQUIRE_BROWSER=1} (CI):
  * then it fails.
  */
+@ExtendWith(BrowserConsoleIntegrationTest.BrowserAvailable.class)
 class BrowserConsoleIntegrationTest extends DaemonFixture {
 
     private static final Logger log = LoggerFactory.getLogger(BrowserConsoleIntegrationTest.class);
@@ -52,20 +55,27 @@ class BrowserConsoleIntegrationTest extends DaemonFixture {
         return Daemon.Runtime.PROCESS;
     }
 
-    @BeforeAll
-    static void requireBrowser() {
-        String problem = browserProblem();
-        if (problem == null) {
-            return;
+    /** Runs the class only where the browser and the script's packages are, loudly skipping it otherwise. */
+    static final class BrowserAvailable implements ExecutionCondition {
+
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            if (context.getTestMethod().isPresent()) {
+                return ConditionEvaluationResult.enabled("the class was checked");
+            }
+            String problem = browserProblem();
+            if (problem == null) {
+                return ConditionEvaluationResult.enabled("Chromium at " + CHROMIUM + ", node and playwright-core");
+            }
+            String message = "the browser console test cannot run: " + problem
+                    + " (scripts/test installs Chromium and the script's packages where it can)";
+            if ("1".equals(System.getenv("LIGHTD_REQUIRE_BROWSER"))) {
+                throw new AssertionError(message + "; LIGHTD_REQUIRE_BROWSER=1 makes this a failure");
+            }
+            log.warn("*** SKIPPED *** {}", message);
+            System.err.println("\n*** SKIPPED *** " + message + "\n");
+            return ConditionEvaluationResult.disabled("*** SKIPPED *** " + message);
         }
-        String message = "the browser console test cannot run: " + problem
-                + " (scripts/test installs Chromium and the script's packages where it can)";
-        if ("1".equals(System.getenv("LIGHTD_REQUIRE_BROWSER"))) {
-            throw new AssertionError(message + "; LIGHTD_REQUIRE_BROWSER=1 makes this a failure");
-        }
-        log.warn("*** SKIPPED *** {}", message);
-        System.err.println("\n*** SKIPPED *** " + message + "\n");
-        Assumptions.abort("*** SKIPPED *** " + message);
     }
 
     @Test
