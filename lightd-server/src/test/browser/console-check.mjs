@@ -35,21 +35,26 @@ function expect(condition, message) {
 
 mkdirSync(cfg.out, { recursive: true });
 const browser = await chromium.launch({ executablePath: cfg.chromium, args: ['--no-sandbox'] });
-const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
 const problems = [];
 const foreign = [];
-page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-page.on('console', (m) => {
-  if (m.type() === 'error') {
-    problems.push(`console error: ${m.text()}`);
-  }
-});
-page.on('request', (r) => {
-  const url = new URL(r.url());
-  if (url.host !== new URL(cfg.base).host) {
-    foreign.push(r.url());
-  }
-});
+
+async function newPage() {
+  const p = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+  p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  p.on('console', (m) => {
+    if (m.type() === 'error') {
+      problems.push(`console error: ${m.text()}`);
+    }
+  });
+  p.on('request', (r) => {
+    if (new URL(r.url()).host !== new URL(cfg.base).host) {
+      foreign.push(r.url());
+    }
+  });
+  return p;
+}
+
+const page = await newPage();
 
 const output = () => page.locator('#output').innerText();
 const disabled = (id) => page.locator(`#${id}`).isDisabled();
@@ -197,6 +202,63 @@ try {
     expect(reason.includes('expired'), `the dialog says: ${reason}`);
     await page.waitForTimeout(1500);
     expect(route === before, 'it opened a new connection anyway');
+  });
+
+  // A second page whose WebSocket Playwright answers itself, to feed it what a real server rarely
+  // sends on cue.
+  const mock = await newPage();
+  let fake = null;
+  await mock.routeWebSocket(/\/ws\//, (ws) => {
+    fake = ws;
+  });
+  const feed = (data) => fake.send(JSON.stringify({ event: 'console', data }));
+  const mockOutput = () => mock.locator('#output').innerText();
+
+  await check('says so when the daemon reports nothing for the id (mocked WebSocket)', async () => {
+    await mock.goto(`${cfg.base}/console/nobody-1#token=lightd_mocked`);
+    await mock.waitForFunction(() => document.getElementById('output').innerText
+      .includes('No container "nobody-1" on this daemon yet'), null, { timeout: WAIT });
+    expect(await mock.locator('#state').getAttribute('data-state') === 'unknown', 'a state is shown');
+    fake.send(JSON.stringify({ event: 'event', data: 'running' }));
+    await mock.waitForSelector('#state[data-state="running"]', { timeout: WAIT });
+  });
+
+  await check('handles split escapes, carriage returns and extended colours (mocked WebSocket)', async () => {
+    feed('split \x1b[3');
+    feed('1mred\x1b[0m tail\n');
+    feed('progress 10%\rprogress 100%\r\n');
+    feed('\x1b[38;2;1;31;2;1mrgb\x1b[0m \x1b[38;5;196m256\x1b[39m\n'); // true colour 1,31,2 then bold
+    feed('bell\x07 and\ttab\n');
+    await mock.waitForFunction(() => document.getElementById('output').innerText.includes('and\ttab'),
+      null, { timeout: WAIT });
+    const text = await mockOutput();
+    expect(text.includes('split red tail\nprogress 100%\nrgb 256\nbell and\ttab'), `the text is:\n${text}`);
+    expect(await mock.locator('#output span.f1', { hasText: 'red' }).count() === 1, 'the split escape lost its colour');
+    const rgb = await mock.locator('#output span', { hasText: 'rgb' })
+      .evaluateAll((spans) => spans.map((e) => e.className));
+    expect(rgb.length === 1 && rgb[0] === 'b', `the true-colour arguments were read as codes: ${JSON.stringify(rgb)}`);
+  });
+
+  await check('keeps the last 5000 lines and pauses auto-scroll while scrolled up (mocked WebSocket)', async () => {
+    feed(Array.from({ length: 6000 }, (_, i) => `line ${i}`).join('\n') + '\n');
+    await mock.waitForFunction(() => document.getElementById('output').innerText.includes('line 5999'),
+      null, { timeout: WAIT });
+    const lines = await mock.evaluate(() => document.getElementById('output').childElementCount);
+    expect(lines === 5000, `${lines} lines are kept`);
+    const atBottom = () => mock.evaluate(() => {
+      const o = document.getElementById('output');
+      return o.scrollTop + o.clientHeight >= o.scrollHeight - 8;
+    });
+    expect(await atBottom(), 'it did not follow the output');
+    await mock.evaluate(() => { document.getElementById('output').scrollTop = 0; });
+    await mock.waitForTimeout(200);
+    feed('after scrolling up\n');
+    await mock.waitForFunction(() => document.getElementById('output').innerText.includes('after scrolling up'),
+      null, { timeout: WAIT });
+    expect(await mock.evaluate(() => document.getElementById('output').scrollTop) === 0, 'it scrolled anyway');
+    await mock.waitForSelector('#jump:not([hidden])', { timeout: WAIT });
+    await mock.click('#jump');
+    expect(await atBottom(), 'the jump button did not scroll down');
   });
 
   await check('nothing external, no script or policy errors', async () => {

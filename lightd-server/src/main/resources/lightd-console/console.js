@@ -76,7 +76,7 @@
     const jump = $('jump');
     const CSI = /\x1b\[([0-?]*)([ -\/]*)([@-~])/y;
     const OSC = /\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/y;
-    const ESC = /\x1b[ -\/]*[0-~]/y;
+    const ESC = /\x1b[ -\/]*[0-Z\\^-~]/y; // not [ or ], which open the two above
     const PARTIAL = /\x1b(?:\[[0-?]*[ -\/]*|\][^\x07\x1b]*\x1b?|[ -\/]*)$/y;
     const SPECIAL = /[\x00-\x08\x0a-\x1f\x7f]/g; // all control characters but the tab
     let line = null;

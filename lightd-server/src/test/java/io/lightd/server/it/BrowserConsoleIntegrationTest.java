@@ -124,6 +124,9 @@ class BrowserConsoleIntegrationTest extends DaemonFixture {
                         "a new token reconnects",
                         "a dropped connection is reopened after a pause",
                         "an expired token (close 4001) asks for a new one instead of reconnecting",
+                        "says so when the daemon reports nothing for the id (mocked WebSocket)",
+                        "handles split escapes, carriage returns and extended colours (mocked WebSocket)",
+                        "keeps the last 5000 lines and pauses auto-scroll while scrolled up (mocked WebSocket)",
                         "nothing external, no script or policy errors");
         assertThat(lines).as(context).allMatch(l -> !l.has("ok") || l.get("ok").getAsBoolean());
         assertThat(run.exitCode()).as(context).isZero();
