@@ -145,6 +145,7 @@ class BrowserConsoleIntegrationTest extends DaemonFixture {
 
     private static Run runScript(String cfg) throws IOException, InterruptedException {
         Path file = Files.createDirectories(OUT).resolve("console-check.log");
+        Files.deleteIfExists(OUT.resolve("console-failure.png"));
         Process p = new ProcessBuilder("node", SCRIPT_DIR.resolve("console-check.mjs").toString(), cfg)
                 .directory(SCRIPT_DIR.toFile())
                 .redirectErrorStream(true)
