@@ -8,6 +8,7 @@ import io.lightd.server.config.TlsFiles;
 import io.lightd.server.http.AttemptRefusalHandler;
 import io.lightd.server.http.BadRequestHandler;
 import io.lightd.server.http.BodyLimitAggregator;
+import io.lightd.server.http.ConsolePage;
 import io.lightd.server.http.RequestDeadlineHandler;
 import io.lightd.server.http.RequestRouter;
 import io.lightd.server.http.RestHandler;
@@ -125,7 +126,8 @@ public final class LightdServer implements AutoCloseable {
                     MAX_TRACKED_ADDRESSES, System::nanoTime);
             RequestRouter router = new RequestRouter(
                     new RestHandler(tokens, manager, authFailures, limits.maxCommandBytes(), clock, version()),
-                    new TokenHandshakeHandler(tokens, manager, limiter, sessions, authFailures, config, clock));
+                    new TokenHandshakeHandler(tokens, manager, limiter, sessions, authFailures, config, clock),
+                    ConsolePage.load());
             HttpDecoderConfig httpLimits = new HttpDecoderConfig()
                     .setMaxInitialLineLength(BadRequestHandler.MAX_REQUEST_LINE_BYTES)
                     .setMaxHeaderSize(BadRequestHandler.MAX_HEADER_BYTES);

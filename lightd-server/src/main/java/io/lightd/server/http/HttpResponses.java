@@ -14,7 +14,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
-/** JSON responses and the {@code {"error": "..."}} shape of every HTTP error. */
+/** JSON responses, the {@code {"error": "..."}} shape of every HTTP error, and the one way a response is written. */
 public final class HttpResponses {
 
     private HttpResponses() {
@@ -40,6 +40,11 @@ public final class HttpResponses {
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        return write(ctx, response, keepAlive);
+    }
+
+    /** Writes a complete response; closes the connection after it unless {@code keepAlive}. */
+    public static ChannelFuture write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
         if (!keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }

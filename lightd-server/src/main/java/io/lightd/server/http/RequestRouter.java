@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The fork in every connection's pipeline: {@code /ws/...} requests go to the WebSocket handshake
- * guard (and this connection becomes a WebSocket), everything else to the REST routes. Shared.
+ * guard (and this connection becomes a WebSocket), {@code /console/...} to the browser console
+ * page, everything else to the REST routes. Shared.
  */
 @ChannelHandler.Sharable
 public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -19,11 +20,13 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
 
     private final RestHandler rest;
     private final TokenHandshakeHandler handshake;
+    private final ConsolePage console;
 
-    public RequestRouter(RestHandler rest, TokenHandshakeHandler handshake) {
+    public RequestRouter(RestHandler rest, TokenHandshakeHandler handshake, ConsolePage console) {
         super(false);
         this.rest = rest;
         this.handshake = handshake;
+        this.console = console;
     }
 
     @Override
@@ -35,7 +38,11 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
             return;
         }
         try {
-            rest.handle(ctx, request);
+            if (ConsolePage.owns(request.uri())) {
+                console.serve(ctx, request);
+            } else {
+                rest.handle(ctx, request);
+            }
         } finally {
             request.release();
         }
