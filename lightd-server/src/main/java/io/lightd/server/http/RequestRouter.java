@@ -5,6 +5,8 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The fork in every connection's pipeline: {@code /ws/...} requests go to the WebSocket handshake
@@ -12,6 +14,8 @@ import io.netty.handler.codec.http.FullHttpRequest;
  */
 @ChannelHandler.Sharable
 public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
 
     private final RestHandler rest;
     private final TokenHandshakeHandler handshake;
@@ -35,5 +39,16 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
         } finally {
             request.release();
         }
+    }
+
+    /**
+     * A connection that fails before its request is whole (reset, closed mid-request) is what
+     * vanished or hostile clients do: it is closed without a stack trace in the log, which would
+     * otherwise get one per such connection from the end of the pipeline.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("{}: closing after error: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
     }
 }

@@ -14,6 +14,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -247,8 +248,52 @@ final class RawWsClient implements AutoCloseable {
         }
     }
 
-    boolean isClosed() {
-        return socket.isClosed();
+    /** Reads and discards for at most {@code wait}, or until the server ends the connection. */
+    void awaitEndWithin(Duration wait) throws IOException {
+        socket.setSoTimeout((int) Math.max(1, wait.toMillis()));
+        try {
+            while (in.read() >= 0) {
+                in.skipNBytes(in.available());
+            }
+        } catch (SocketTimeoutException e) {
+            // still open: the caller ends it
+        } finally {
+            socket.setSoTimeout(READ_TIMEOUT_MILLIS);
+        }
+    }
+
+    /** Discards whatever the server has sent so far, without waiting for more. */
+    void discardAvailable() throws IOException {
+        int n;
+        while ((n = in.available()) > 0) {
+            in.skipNBytes(n);
+        }
+    }
+
+    /**
+     * Sends the upgrade request for {@code path} on a fresh connection and returns the HTTP status
+     * of the answer; the connection is reset afterwards.
+     */
+    static int upgradeStatus(int port, String path) throws IOException {
+        Socket socket = connect(port);
+        try {
+            socket.getOutputStream().write(upgradeRequest(path, Base64.getEncoder().encodeToString(randomBytes(16)))
+                    .getBytes(StandardCharsets.US_ASCII));
+            return statusOf(socket);
+        } finally {
+            abort(socket);
+        }
+    }
+
+    /** The status code of the HTTP answer arriving on {@code socket}. */
+    static int statusOf(Socket socket) throws IOException {
+        byte[] line = new byte[12];
+        new DataInputStream(socket.getInputStream()).readFully(line);
+        String head = new String(line, StandardCharsets.US_ASCII);
+        if (!head.startsWith("HTTP/1.")) {
+            throw new AssertionError("not an HTTP answer: " + head);
+        }
+        return Integer.parseInt(head.substring(9, 12));
     }
 
     /** Ends the connection with a TCP reset instead of a close handshake. */
