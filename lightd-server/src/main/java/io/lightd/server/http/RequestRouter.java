@@ -48,10 +48,14 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
         }
     }
 
-    /** A connection error (reset, failed TLS handshake) is the client's business: no stack trace, just close. */
+    /**
+     * A connection that fails before its request is whole (reset, closed mid-request) is what
+     * vanished or hostile clients do: it is closed without a stack trace in the log, which would
+     * otherwise get one per such connection from the end of the pipeline.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("http {}: closing after error: {}", ctx.channel().remoteAddress(), cause.toString());
+        log.debug("{}: closing after error: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
     }
 }

@@ -4,9 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.EventExecutor;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -14,7 +12,9 @@ import java.util.concurrent.RejectedExecutionException;
  * one task per loop: it writes the shared frames to that loop's channels and flushes each channel
  * once, so a console event costs one task hop per loop, not one per subscriber, and writes happen
  * on the channel's own thread where its writability is exact. Membership changes only on the hub's
- * loop; each loop's task works on an immutable snapshot of its channels.
+ * loop; each loop's task works on an immutable snapshot of its channels. The buckets are replaced,
+ * never changed, too: a write that fails closes its channel, which leaves the hub on this very loop
+ * while a broadcast is still going through the buckets.
  */
 final class Subscribers {
 
@@ -28,7 +28,7 @@ final class Subscribers {
         }
     }
 
-    private final List<Bucket> buckets = new ArrayList<>(4);
+    private Bucket[] buckets = new Bucket[0];
     private int size;
 
     boolean isEmpty() {
@@ -65,7 +65,7 @@ final class Subscribers {
                 bucket.channels = shrunk;
                 size--;
                 if (shrunk.length == 0) {
-                    buckets.remove(bucket);
+                    removeBucket(bucket);
                 }
                 return true;
             }
@@ -172,7 +172,20 @@ final class Subscribers {
             return null;
         }
         Bucket b = new Bucket(loop);
-        buckets.add(b);
+        Bucket[] grown = Arrays.copyOf(buckets, buckets.length + 1);
+        grown[grown.length - 1] = b;
+        buckets = grown;
         return b;
+    }
+
+    private void removeBucket(Bucket bucket) {
+        Bucket[] shrunk = new Bucket[buckets.length - 1];
+        int j = 0;
+        for (Bucket b : buckets) {
+            if (b != bucket) {
+                shrunk[j++] = b;
+            }
+        }
+        buckets = shrunk;
     }
 }

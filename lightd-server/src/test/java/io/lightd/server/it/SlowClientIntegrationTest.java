@@ -96,4 +96,54 @@ class SlowClientIntegrationTest {
             watcher.close();
         }
     }
+
+    /**
+     * The daemon's heap stays bounded while a client that never reads is subscribed to a container
+     * flooding output as fast as it can (no throttle, small watermarks): its frames are skipped, not
+     * buffered. Measured after full collections, with the stalled client still connected and
+     * stalled, against the heap before the flood; the reading client's messages are counted, not
+     * kept. Another container's client is served meanwhile, and the stalled client is told what it
+     * missed (or closed with 1008) once it reads.
+     */
+    @Test
+    void aStalledClientCostsBoundedHeapUnderARealFlood() throws Exception {
+        JsonObject limits = unthrottled();
+        limits.addProperty("write_buffer_low_bytes", 8 * 1024);
+        limits.addProperty("write_buffer_high_bytes", 32 * 1024);
+        limits.addProperty("slow_client_close_seconds", 600);
+        try (Daemon daemon = new Daemon(storage, limits)) {
+            DaemonHealth.startEchoServer(daemon, "echo-1");
+            long heapBefore = DaemonHealth.heapAfterGc();
+            WsClient stalled = daemon.pausedWs("flood-3");
+            WsClient reader = daemon.ws("flood-3");
+            createFlood(daemon, "flood-3");
+            reader.await(state("installed"));
+            reader.send("{\"event\":\"power\",\"action\":\"start\"}");
+            long readerChars = 0;
+            while (true) {
+                JsonObject m = reader.next();
+                if (m.get("event").getAsString().equals("console")) {
+                    readerChars += m.get("data").getAsString().length();
+                } else if (daemon("Container stopped").test(m)) {
+                    break;
+                }
+            }
+            long heapAfter = DaemonHealth.heapAfterGc();
+            System.out.printf("stalled client under a 24 MB flood: heap after GC %s before, %s after; "
+                    + "the reading client got %d console chars%n", DaemonHealth.mib(heapBefore),
+                    DaemonHealth.mib(heapAfter), readerChars);
+            assertThat(heapAfter - heapBefore).as("heap growth with a stalled client through the flood")
+                    .isLessThan(16L * 1024 * 1024);
+            assertThat(readerChars).as("the reading client kept getting output").isGreaterThan(1_000_000);
+            DaemonHealth.assertServesAFreshClient(daemon, "echo-1");
+
+            stalled.resume();
+            JsonObject told = stalled.await(m -> m.get("event").getAsString().equals("daemon_message")
+                    && m.get("data").getAsString().startsWith("Error: skipped "));
+            assertThat(told.get("data").getAsString())
+                    .matches("Error: skipped [1-9][0-9]* console messages \\(slow connection\\)");
+            reader.close();
+            stalled.close();
+        }
+    }
 }
