@@ -40,11 +40,6 @@ public final class HttpResponses {
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-        return write(ctx, response, keepAlive);
-    }
-
-    /** Writes a complete response; closes the connection after it unless {@code keepAlive}. */
-    public static ChannelFuture write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
         if (!keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
@@ -54,7 +49,15 @@ public final class HttpResponses {
     /** Writes a JSON response; closes the connection after it unless {@code keepAlive}. */
     public static ChannelFuture send(ChannelHandlerContext ctx, HttpResponseStatus status, JsonElement body,
                                      boolean keepAlive) {
-        ChannelFuture f = ctx.writeAndFlush(response(status, body, keepAlive));
+        return write(ctx, response(status, body, keepAlive), keepAlive);
+    }
+
+    /** Writes a complete response; closes the connection after it unless {@code keepAlive}. */
+    public static ChannelFuture write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ChannelFuture f = ctx.writeAndFlush(response);
         if (!keepAlive) {
             f.addListener(ChannelFutureListener.CLOSE);
         }

@@ -57,6 +57,8 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
     private ScheduledFuture<?> slowClose;
     private int idleEvents;
     private boolean closing;
+    private boolean logsInFlight;
+    private InboundEvent.RequestLogs waitingLogs;
     private final AtomicLong skipped = new AtomicLong();
 
     public ConsoleSessionHandler(String containerId, TokenStore.Grant grant, ContainerManager manager,
@@ -131,11 +133,36 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
         } else if (event instanceof InboundEvent.Power power) {
             reply(channel, manager.power(containerId, power.action()));
         } else if (event instanceof InboundEvent.RequestLogs request && hub != null) {
-            hub.logs(request.lines()).thenAccept(history -> {
-                if (history != null) {
-                    channel.writeAndFlush(OutboundEvents.logs(history));
-                }
-            });
+            requestLogs(channel, request);
+        }
+    }
+
+    /**
+     * A history reply may be half a megabyte and is never dropped, so a client that asks for it
+     * without reading could make the daemon hold many of them. One reply is in flight at a time,
+     * and none is started while the connection is unwritable: such requests wait, the latest one
+     * wins, and it is answered once the earlier output has drained. Channel loop only.
+     */
+    private void requestLogs(Channel channel, InboundEvent.RequestLogs request) {
+        if (logsInFlight || !channel.isWritable()) {
+            waitingLogs = request;
+            return;
+        }
+        logsInFlight = true;
+        hub.logs(request.lines()).whenComplete((history, error) -> channel.eventLoop().execute(() -> {
+            logsInFlight = false;
+            if (history != null && channel.isActive()) {
+                channel.writeAndFlush(OutboundEvents.logs(history));
+            }
+            answerWaitingLogs(channel);
+        }));
+    }
+
+    private void answerWaitingLogs(Channel channel) {
+        InboundEvent.RequestLogs request = waitingLogs;
+        if (request != null && !logsInFlight && channel.isWritable()) {
+            waitingLogs = null;
+            requestLogs(channel, request);
         }
     }
 
@@ -173,6 +200,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
                 ctx.writeAndFlush(OutboundEvents.daemonMessage("Error: skipped " + n
                         + " console messages (slow connection)"));
             }
+            answerWaitingLogs(channel);
         } else if (slowClose == null) {
             slowClose = ctx.executor().schedule(() -> {
                 log.info("ws {} container {}: unwritable for {} ms, closing", remote(channel), containerId,

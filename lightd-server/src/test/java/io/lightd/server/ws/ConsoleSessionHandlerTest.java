@@ -8,7 +8,11 @@ import io.lightd.server.config.LightdConfig;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
+import com.google.gson.JsonParser;
+import io.lightd.protocol.OutboundEvents;
+import io.lightd.server.hub.ContainerRecord;
 import io.netty.channel.DefaultEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -19,6 +23,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -38,8 +44,10 @@ class ConsoleSessionHandlerTest {
         hubs.shutdownGracefully(0, 0, TimeUnit.SECONDS);
     }
 
+    private ContainerManager manager;
+
     private EmbeddedChannel session(TokenStore.Grant grant, AtomicLong nanos) {
-        ContainerManager manager = new ContainerManager(hubs, new io.lightd.server.hub.FakeRuntimeAccess().runtime(),
+        manager = new ContainerManager(hubs, new io.lightd.server.hub.FakeRuntimeAccess().runtime(),
                 new ContainerRegistry(new JsonFileStore.Factory(dir, Runnable::run)),
                 LightdConfig.Defaults.limits(), Clock.systemUTC(), dir, Runnable::run);
         ConsoleSessionHandler handler = new ConsoleSessionHandler("c-1", grant, manager, new LiveSessions(),
@@ -57,6 +65,62 @@ class ConsoleSessionHandlerTest {
         } finally {
             f.release();
         }
+    }
+
+    @Test
+    void historyRequestsWaitWhileTheClientIsNotReadingAndTheLatestIsAnsweredOnce() throws Exception {
+        AtomicLong nanos = new AtomicLong();
+        EmbeddedChannel ch = session(new TokenStore.Grant("h", null), nanos);
+        manager.create(ContainerRecord.fromCreateBody(JsonParser.parseString(
+                "{\"internal_id\":\"c-1\",\"image\":\"img\",\"startup_command\":\"run\"}").getAsJsonObject(),
+                NOW)).get(5, TimeUnit.SECONDS);
+        ch.writeInbound(new TextWebSocketFrame("{\"event\":\"request_logs\",\"args\":[]}"));
+        assertThat(logsReplies(ch, 1)).as("answered at once while the client reads").isEqualTo(1);
+
+        // The client stops reading: output piles up unflushed past the high-water mark.
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8, 16));
+        ch.write(new TextWebSocketFrame("x".repeat(100)));
+        assertThat(ch.isWritable()).isFalse();
+        for (int i = 0; i < 5; i++) {
+            nanos.addAndGet(TimeUnit.SECONDS.toNanos(1));
+            ch.writeInbound(new TextWebSocketFrame("{\"event\":\"request_logs\",\"args\":[]}"));
+        }
+        assertThat(logsReplies(ch, 0)).as("nothing is started while the connection is unwritable").isZero();
+
+        ch.flush();
+        assertThat(ch.isWritable()).isTrue();
+        assertThat(logsReplies(ch, 1)).as("the waiting requests get one answer once it drains").isEqualTo(1);
+        ch.finishAndReleaseAll();
+    }
+
+    /** Runs the channel's tasks for a while (the hub answers from its own loop) and counts logs replies. */
+    private static int logsReplies(EmbeddedChannel ch, int expected) throws InterruptedException {
+        List<String> frames = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(expected == 0 ? 300 : 2000);
+        int count = 0;
+        while (System.nanoTime() < deadline) {
+            ch.runPendingTasks();
+            for (Object o; (o = ch.readOutbound()) != null; ) {
+                if (o instanceof TextWebSocketFrame f) {
+                    frames.add(f.text());
+                }
+                io.netty.util.ReferenceCountUtil.release(o);
+            }
+            count = (int) frames.stream().filter(f -> f.startsWith("{\"event\":\"" + OutboundEvents.LOGS + "\"")).count();
+            if (expected > 0 && count >= expected) {
+                Thread.sleep(200);
+                ch.runPendingTasks();
+                for (Object o; (o = ch.readOutbound()) != null; ) {
+                    if (o instanceof TextWebSocketFrame f && f.text().startsWith("{\"event\":\"" + OutboundEvents.LOGS)) {
+                        count++;
+                    }
+                    io.netty.util.ReferenceCountUtil.release(o);
+                }
+                return count;
+            }
+            Thread.sleep(10);
+        }
+        return count;
     }
 
     @Test
