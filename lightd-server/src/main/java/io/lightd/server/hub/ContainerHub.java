@@ -47,6 +47,9 @@ public final class ContainerHub {
     private static final Logger log = LoggerFactory.getLogger(ContainerHub.class);
     static final long PARTIAL_LINE_FLUSH_MILLIS = 50;
     private static final int MAX_PATTERN_LINE_CHARS = 16 * 1024;
+    /** How long after a completed stop or kill the exit report may take before the runtime is asked. */
+    static final long EXIT_CONFIRM_MILLIS = 10_000;
+
     /** A throttle episode that sees no output for this long is over, and its skipped lines are reported. */
     static final long THROTTLE_QUIET_MILLIS = 1000;
     /** Shared frames come from the pooled allocator, whose duplicates are recycled rather than allocated. */
@@ -325,6 +328,8 @@ public final class ContainerHub {
         attempt(() -> runtime.kill(id)).whenComplete((v, err) -> loop.execute(() -> {
             if (err != null && run == r && r != null && !r.exited) {
                 actionFailed(r, before, "kill failed", err);
+            } else if (err == null) {
+                confirmExit(r, "kill");
             }
         }));
         return ActionResult.ok();
@@ -354,8 +359,42 @@ public final class ContainerHub {
         attempt(() -> runtime.stop(id, record.stopCommand(), stopTimeout)).whenComplete((v, err) -> loop.execute(() -> {
             if (err != null && run == r && r != null && !r.exited) {
                 actionFailed(r, before, "stop failed", err);
+            } else if (err == null) {
+                confirmExit(r, "stop");
             }
         }));
+    }
+
+    /**
+     * A stop or kill the runtime carried out is followed by the run's exit report. Should that
+     * report be lost (a stream that broke at that moment), the server must not stay
+     * {@code stopping}: some time later the runtime is asked whether the process still runs, and if
+     * not the run ends as an exit. If it does run, it is {@code running} again, and the user is told.
+     */
+    private void confirmExit(Run r, String what) {
+        if (r == null || r.exited) {
+            return;
+        }
+        loop.schedule(() -> {
+            if (run != r || r.exited) {
+                return;
+            }
+            attempt(runtime::listRunning).whenComplete((running, err) -> loop.execute(() -> {
+                if (run != r || r.exited || err != null) {
+                    return; // an unreachable runtime is the outage handling's business
+                }
+                if (!running.contains(id)) {
+                    log.warn("container {}: {} done but no exit was reported; the runtime no longer runs it", id, what);
+                    onExit(r, -1);
+                } else if (state == ContainerState.STOPPING) {
+                    log.warn("container {}: {} done but the process still runs", id, what);
+                    exitRequested = false;
+                    restartPending = false;
+                    message("Error: " + what + " did not end the server; it is still running");
+                    setState(ContainerState.RUNNING);
+                }
+            }));
+        }, EXIT_CONFIRM_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /**

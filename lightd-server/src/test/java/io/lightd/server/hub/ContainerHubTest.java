@@ -196,6 +196,37 @@ class ContainerHubTest {
     }
 
     @Test
+    void stopWhoseExitReportIsLostEndsAsExitOnceTheRuntimeNoLongerRunsIt() {
+        create(null);
+        power(PowerAction.START);
+        EmbeddedChannel c = client();
+        frames(c);
+        assertThat(power(PowerAction.STOP).accepted()).isTrue();
+        runtime.vanishSilently(ID);
+        assertThat(frames(c)).containsExactly(event("stopping"));
+        loopChannel.advanceTimeBy(ContainerHub.EXIT_CONFIRM_MILLIS, TimeUnit.MILLISECONDS);
+        loopChannel.runScheduledPendingTasks();
+        assertThat(frames(c)).containsExactly(event("exit"), daemon("Container stopped"));
+        assertThat(power(PowerAction.START).accepted()).as("startable again").isTrue();
+    }
+
+    @Test
+    void stopThatLeavesTheProcessRunningReturnsToRunningAndSaysSo() {
+        create(null);
+        power(PowerAction.START);
+        EmbeddedChannel c = client();
+        frames(c);
+        assertThat(power(PowerAction.STOP).accepted()).isTrue();
+        loopChannel.advanceTimeBy(ContainerHub.EXIT_CONFIRM_MILLIS, TimeUnit.MILLISECONDS);
+        loopChannel.runScheduledPendingTasks();
+        assertThat(frames(c)).containsExactly(event("stopping"),
+                daemon("Error: stop did not end the server; it is still running"), event("running"));
+        runtime.exit(ID, 0);
+        assertThat(frames(c)).containsExactly(event("exit"), daemon("Container stopped"),
+                daemon("Error: server exited with code 0"));
+    }
+
+    @Test
     void killThenExit() {
         create(null);
         power(PowerAction.START);

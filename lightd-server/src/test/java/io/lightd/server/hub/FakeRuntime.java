@@ -35,6 +35,9 @@ final class FakeRuntime implements ContainerRuntime {
     /** Makes the {@code fail*With} calls throw at once, as a runtime breaking its contract would. */
     boolean throwInsteadOfFailing;
 
+    /** What {@link #listRunning} reports: started and not yet exited. */
+    final Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     @Override
     public String name() {
         return "fake";
@@ -65,6 +68,7 @@ final class FakeRuntime implements ContainerRuntime {
         }
         listeners.put(spec.internalId(), listener);
         loops.put(spec.internalId(), loop);
+        running.add(spec.internalId());
         return CompletableFuture.completedFuture(null);
     }
 
@@ -112,7 +116,7 @@ final class FakeRuntime implements ContainerRuntime {
 
     @Override
     public CompletableFuture<Set<String>> listRunning() {
-        return CompletableFuture.completedFuture(Set.of());
+        return CompletableFuture.completedFuture(Set.copyOf(running));
     }
 
     @Override
@@ -139,6 +143,12 @@ final class FakeRuntime implements ContainerRuntime {
     }
 
     void exit(String id, int code) {
+        running.remove(id);
         listeners.remove(id).onExit(code);
+    }
+
+    /** The process is gone but its exit is never reported, as when the report is lost. */
+    void vanishSilently(String id) {
+        running.remove(id);
     }
 }
