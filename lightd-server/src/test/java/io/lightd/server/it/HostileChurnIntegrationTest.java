@@ -46,8 +46,8 @@ class HostileChurnIntegrationTest {
     /**
      * The limits this class runs with: connection caps low enough that the last check can fill them,
      * high enough that the churn (at most {@link #CLIENT_THREADS} connections at a time, plus those
-     * the daemon has not yet seen reset) never reaches them. A per-address connection-attempt limit,
-     * where the configuration has one, belongs here too, set well above the churn's rate.
+     * the daemon has not yet seen reset) never reaches them; the per-address connection-attempt
+     * limit far above the churn's rate (all of it comes from one address).
      */
     private static JsonObject limits() {
         JsonObject limits = new JsonObject();
@@ -55,6 +55,8 @@ class HostileChurnIntegrationTest {
         limits.addProperty("max_connections_per_container", CAP);
         limits.addProperty("inbound_rate_per_second", 1000);
         limits.addProperty("inbound_burst", 1000);
+        limits.addProperty("connection_attempts_per_ip_per_second", 100_000);
+        limits.addProperty("connection_attempts_per_ip_burst", 100_000);
         return limits;
     }
 
