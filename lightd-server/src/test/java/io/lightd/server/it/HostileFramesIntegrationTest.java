@@ -414,16 +414,16 @@ class HostileFramesIntegrationTest {
         JsonObject body = new JsonObject();
         body.addProperty("internal_id", fill);
         body.addProperty("image", "local");
-        // 8 MB, of which 5 MB are more than the socket buffers and the high-water mark between daemon
-        // and client hold.
-        body.addProperty("startup_command", "head -c 8000000 /dev/zero | tr '\\0' x | fold -w 1000; cat");
+        // 12 MB, of which 8 MB are more than the socket buffers (the client's fixed at 64 KiB, the
+        // daemon's send buffer a few MiB at most) and the high-water mark between daemon and client hold.
+        body.addProperty("startup_command", "head -c 12000000 /dev/zero | tr '\\0' x | fold -w 1000; cat");
         assertThat(daemon.request("POST", "/containers", body.toString()).status()).isEqualTo(202);
         try (WsClient watcher = daemon.ws(fill); RawWsClient c = RawWsClient.open(daemon.server().port(), fill)) {
             watcher.await(WsClient.state("installed"));
             watcher.send("{\"event\":\"power\",\"action\":\"start\"}");
             long[] seen = {0};
             watcher.await(m -> DaemonHealth.eventOf(m).equals("console")
-                    && (seen[0] += m.get("data").getAsString().length()) > 5_000_000);
+                    && (seen[0] += m.get("data").getAsString().length()) > 8_000_000);
             ByteArrayOutputStream flood = new ByteArrayOutputStream();
             for (int i = 0; i < pings; i++) {
                 flood.writeBytes(frame(PING, utf8(String.format(java.util.Locale.ROOT, "%-125d", i))));

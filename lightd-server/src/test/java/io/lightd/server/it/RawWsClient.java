@@ -60,8 +60,13 @@ final class RawWsClient implements AutoCloseable {
     }
 
     /** A TCP connection to the daemon and nothing more. */
+    static final int RECEIVE_BUFFER_BYTES = 64 * 1024;
+
     static Socket connect(int port) throws IOException {
         Socket socket = new Socket();
+        // A fixed receive buffer: the kernel would otherwise grow it (to 32 MiB on some machines) for
+        // a client that does not read, and a test's flood would vanish into it.
+        socket.setReceiveBufferSize(RECEIVE_BUFFER_BYTES);
         socket.connect(new InetSocketAddress("127.0.0.1", port), READ_TIMEOUT_MILLIS);
         socket.setSoTimeout(READ_TIMEOUT_MILLIS);
         socket.setTcpNoDelay(true);
