@@ -3,9 +3,11 @@ package io.lightd.server;
 import io.lightd.runtime.ContainerRuntime;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.http.MetricsRoute;
 import io.lightd.server.http.RequestRouter;
 import io.lightd.server.http.RestHandler;
 import io.lightd.server.hub.ContainerManager;
+import io.lightd.server.metrics.Metrics;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import io.lightd.server.ws.ConnectionLimiter;
@@ -13,6 +15,7 @@ import io.lightd.server.ws.LiveSessions;
 import io.lightd.server.ws.TokenHandshakeHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -47,6 +50,8 @@ public final class LightdServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LightdServer.class);
     static final int MAX_HTTP_BODY_BYTES = 64 * 1024;
     private static final long RESTORE_TIMEOUT_SECONDS = 60;
+    /** How long a shutdown waits for clients to answer the 1001 close before their connections are cut. */
+    private static final long SESSION_CLOSE_SECONDS = 3;
 
     /** Makes the runtime once the event loops and the blocking executor exist. */
     @FunctionalInterface
@@ -61,6 +66,7 @@ public final class LightdServer implements AutoCloseable {
     private final ContainerRuntime runtime;
     private final TokenStore tokens;
     private final ContainerManager manager;
+    private final LiveSessions sessions;
     private final ChannelGroup connections;
     private final Channel serverChannel;
     private final ScheduledFuture<?> purgeTask;
@@ -88,7 +94,7 @@ public final class LightdServer implements AutoCloseable {
                         + "for development, demos and tests only", runtime.name());
             }
             this.manager = new ContainerManager(group, runtime, registry, config.limits(), clock,
-                    config.volumesPath(), blocking);
+                    config.volumesPath(), blocking, new Metrics());
             try {
                 manager.restoreAll().get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
@@ -97,12 +103,13 @@ public final class LightdServer implements AutoCloseable {
             } catch (Exception e) {
                 throw new IOException("cannot restore containers: " + e.getMessage(), e);
             }
-            LiveSessions sessions = new LiveSessions();
+            this.sessions = new LiveSessions();
             tokens.onRevoked(hash -> sessions.closeAll(hash, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked"));
             ConnectionLimiter limiter = new ConnectionLimiter(config.limits().maxConnections(),
                     config.limits().maxConnectionsPerContainer());
             RequestRouter router = new RequestRouter(new RestHandler(tokens, manager, clock, version()),
-                    new TokenHandshakeHandler(tokens, manager, limiter, sessions, config, clock));
+                    new TokenHandshakeHandler(tokens, manager, limiter, sessions, config, clock),
+                    new MetricsRoute(tokens, config.metrics().requireToken(), manager, sessions, group));
             this.connections = new DefaultChannelGroup("lightd connections", GlobalEventExecutor.INSTANCE);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
@@ -179,11 +186,19 @@ public final class LightdServer implements AutoCloseable {
         return v == null ? "dev" : v;
     }
 
-    /** Stops listening, closes connections, waits for pending registry writes; containers are left to the runtime. */
+    /**
+     * Stops listening, closes every WebSocket session with 1001 (going away) and waits a bounded while
+     * for the clients to see it, closes the other connections, waits for pending registry writes, and
+     * releases the runtime: Docker containers keep running, the process runtime's children are killed.
+     */
     @Override
     public void close() {
         purgeTask.cancel(false);
         serverChannel.close().syncUninterruptibly();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SESSION_CLOSE_SECONDS);
+        for (ChannelFuture closed : sessions.closeEvery(LiveSessions.CLOSE_GOING_AWAY, "server shutting down")) {
+            closed.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         runtime.close();
         storage.shutdown();

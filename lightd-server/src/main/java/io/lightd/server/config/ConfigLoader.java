@@ -103,6 +103,12 @@ public final class ConfigLoader {
         root.addProperty("runtime", Defaults.DEFAULT_RUNTIME.name().toLowerCase(Locale.ROOT));
         root.add("allowed_origins", new JsonArray());
         root.add("limits", limits);
+        JsonObject metrics = new JsonObject();
+        metrics.addProperty("require_token", Defaults.DEFAULT_METRICS_REQUIRE_TOKEN);
+        root.add("metrics", metrics);
+        JsonObject logging = new JsonObject();
+        logging.addProperty("format", Defaults.DEFAULT_LOG_FORMAT.name().toLowerCase(Locale.ROOT));
+        root.add("logging", logging);
         return root;
     }
 
@@ -154,7 +160,12 @@ public final class ConfigLoader {
         if (limits.pongTimeoutSeconds() < limits.pingIntervalSeconds()) {
             throw new ConfigException("invalid limits.pong_timeout_seconds: must be at least limits.ping_interval_seconds");
         }
-        return new LightdConfig(host, port, threads, transport, token, socket, network, base, runtime, origins, limits);
+        LightdConfig.MetricsSettings metrics = new LightdConfig.MetricsSettings(
+                r.bool("metrics.require_token", Defaults.DEFAULT_METRICS_REQUIRE_TOKEN));
+        LightdConfig.LoggingSettings logging = new LightdConfig.LoggingSettings(
+                r.choice("logging.format", LightdConfig.LogFormat.class, Defaults.DEFAULT_LOG_FORMAT));
+        return new LightdConfig(host, port, threads, transport, token, socket, network, base, runtime, origins, limits,
+                metrics, logging);
     }
 
     /** Looks dotted keys up in nested objects and names the key in every error. */
@@ -207,6 +218,17 @@ public final class ConfigLoader {
             }
             throw new ConfigException("invalid " + key + ": must be an integer from " + min + " to " + max
                     + " (got " + e + ")");
+        }
+
+        boolean bool(String key, boolean fallback) throws ConfigException {
+            JsonElement e = get(key);
+            if (e == null) {
+                return fallback;
+            }
+            if (!e.isJsonPrimitive() || !((JsonPrimitive) e).isBoolean()) {
+                throw new ConfigException("invalid " + key + ": must be true or false (got " + e + ")");
+            }
+            return e.getAsBoolean();
         }
 
         double decimal(String key, double fallback, double min, double max) throws ConfigException {

@@ -19,7 +19,9 @@ public record LightdConfig(
         Path basePath,
         RuntimeKind runtime,
         List<String> allowedOrigins,
-        Limits limits) {
+        Limits limits,
+        MetricsSettings metrics,
+        LoggingSettings logging) {
 
     public LightdConfig {
         allowedOrigins = List.copyOf(allowedOrigins);
@@ -28,6 +30,17 @@ public record LightdConfig(
     public enum Transport { AUTO, EPOLL, IO_URING, NIO }
 
     public enum RuntimeKind { DOCKER, PROCESS }
+
+    /** How log lines are written: {@code text} for people, {@code json} (one object per line) for collectors. */
+    public enum LogFormat { TEXT, JSON }
+
+    /** {@code metrics.*}: whether {@code GET /metrics} needs a bearer token like the REST routes. */
+    public record MetricsSettings(boolean requireToken) {
+    }
+
+    /** {@code logging.*}: the log line format. */
+    public record LoggingSettings(LogFormat format) {
+    }
 
     /** Limits and sizes; every one has a {@code DEFAULT_*} in {@link Defaults}. */
     public record Limits(
@@ -66,12 +79,12 @@ public record LightdConfig(
 
     public LightdConfig withRuntime(RuntimeKind kind) {
         return new LightdConfig(host, port, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, kind, allowedOrigins, limits);
+                basePath, kind, allowedOrigins, limits, metrics, logging);
     }
 
     public LightdConfig withPort(int newPort) {
         return new LightdConfig(host, newPort, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, runtime, allowedOrigins, limits);
+                basePath, runtime, allowedOrigins, limits, metrics, logging);
     }
 
     /** The documented defaults. */
@@ -99,6 +112,8 @@ public record LightdConfig(
         public static final int DEFAULT_SLOW_CLIENT_CLOSE_SECONDS = 30;
         public static final int DEFAULT_CONSOLE_LINES_PER_SECOND = 2000;
         public static final int DEFAULT_CONSOLE_BYTES_PER_SECOND = 1024 * 1024;
+        public static final boolean DEFAULT_METRICS_REQUIRE_TOKEN = true;
+        public static final LogFormat DEFAULT_LOG_FORMAT = LogFormat.TEXT;
 
         private Defaults() {
         }

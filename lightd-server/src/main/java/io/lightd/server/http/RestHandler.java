@@ -71,6 +71,7 @@ public final class RestHandler {
             o.addProperty("status", "ok");
             o.addProperty("version", version);
             o.addProperty("runtime", manager.runtime().name());
+            o.addProperty("runtime_available", manager.runtime().available());
             x.send(HttpResponseStatus.OK, o);
             return;
         }
@@ -79,7 +80,7 @@ public final class RestHandler {
             x.error(HttpResponseStatus.NOT_FOUND, "no such route: " + path);
             return;
         }
-        if (!authorized(request)) {
+        if (!authorized(tokens, request)) {
             x.error(HttpResponseStatus.UNAUTHORIZED, "missing or invalid token");
             return;
         }
@@ -242,7 +243,8 @@ public final class RestHandler {
         });
     }
 
-    private boolean authorized(FullHttpRequest request) {
+    /** True when the request carries {@code Authorization: Bearer} with a valid token. */
+    static boolean authorized(TokenStore tokens, FullHttpRequest request) {
         String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return false;

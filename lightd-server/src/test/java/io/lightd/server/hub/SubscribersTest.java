@@ -2,6 +2,7 @@ package io.lightd.server.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lightd.server.metrics.Metrics;
 import io.lightd.testing.LeakFailingDetector;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -32,7 +33,7 @@ class SubscribersTest {
 
     @Test
     void trackedFramesReachEverySubscriberWithOneTrackerPerFrame() {
-        Subscribers subscribers = new Subscribers();
+        Subscribers subscribers = new Subscribers(new Metrics());
         for (int i = 0; i < SUBSCRIBERS; i++) {
             EmbeddedChannel channel = new EmbeddedChannel();
             channels.add(channel);
@@ -64,7 +65,7 @@ class SubscribersTest {
 
     @Test
     void untrackedFramesAreSharedAsRetainedDuplicates() {
-        Subscribers subscribers = new Subscribers();
+        Subscribers subscribers = new Subscribers(new Metrics());
         for (int i = 0; i < 3; i++) {
             EmbeddedChannel channel = new EmbeddedChannel();
             channels.add(channel);
