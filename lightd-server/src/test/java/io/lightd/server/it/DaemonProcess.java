@@ -93,6 +93,16 @@ final class DaemonProcess implements AutoCloseable {
         port.completeExceptionally(new IllegalStateException("lightd exited"));
     }
 
+    /** SIGTERM, as systemd stops it; returns the exit status, or fails when it is not gone within {@code bound}. */
+    int terminate(java.time.Duration bound) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+            kill();
+            throw new AssertionError("lightd did not exit within " + bound + " of SIGTERM:\n" + output);
+        }
+        return process.exitValue();
+    }
+
     /** Stops it the ordinary way (SIGTERM, shutdown hook). */
     @Override
     public void close() throws InterruptedException {
