@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -46,7 +45,6 @@ public final class Main {
               --version         print the version
             """;
 
-    private static final Logger log = LoggerFactory.getLogger(Main.class);
     private static final List<String> TOKEN_ACTIONS = List.of("what", "reset", "set");
 
     private Main() {
@@ -125,7 +123,8 @@ public final class Main {
             CompletableFuture<String> stop = new CompletableFuture<>();
             TerminationSignals.completeOnSignal(stop);
             server.serverChannel().closeFuture().addListener(f -> stop.complete("the listening socket closed"));
-            log.info("stopping: {}", stop.join());
+            // Looked up only here: the token commands print to standard output and must not start logging.
+            LoggerFactory.getLogger(Main.class).info("stopping: {}", stop.join());
             shutdown.run();
             return 0;
         } catch (ConfigException e) {

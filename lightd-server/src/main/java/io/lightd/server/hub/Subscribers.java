@@ -126,7 +126,7 @@ final class Subscribers {
 
     /** Runs on the channels' own loop; releases one reference of each frame it was handed. */
     private void deliver(Channel[] channels, ByteBuf first, ByteBuf second, boolean droppable,
-                                boolean countSkips) {
+                         boolean countSkips) {
         boolean tracked = isLeakTracked(first);
         int dropped = 0;
         try {
