@@ -82,7 +82,8 @@ public final class InboundDecoder {
         String name = action.getAsString();
         return PowerAction.fromWireName(name)
                 .<DecodeResult>map(a -> new DecodeResult.Decoded(new InboundEvent.Power(a)))
-                .orElseGet(() -> invalid(DecodeResult.Kind.UNKNOWN_ACTION, "unknown power action \"" + echo(name) + "\""));
+                .orElseGet(() -> invalid(DecodeResult.Kind.UNKNOWN_ACTION,
+                        "unknown power action \"" + echo(name) + "\""));
     }
 
     private static DecodeResult requestLogs(JsonObject object) {

@@ -88,7 +88,8 @@ class InstallScriptTest {
             urls.add(Path.of(entry).toUri().toString());
         }
         manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, String.join(" ", urls));
-        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream ignored = new JarOutputStream(out, manifest)) {
+        try (OutputStream out = Files.newOutputStream(jar);
+             JarOutputStream ignored = new JarOutputStream(out, manifest)) {
             return jar;
         }
     }

@@ -54,7 +54,8 @@ final class DaemonProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // The test class path holds two logback-test.xml files, and logback would print its status about that.
         command.addAll(List.of("-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener",
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config", config.toString()));
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "--config", config.toString()));
         DaemonProcess d = new DaemonProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
         try {
             d.port.get(60, TimeUnit.SECONDS);

@@ -78,7 +78,8 @@ class DockerEngineRestartIntegrationTest extends DaemonFixture {
             awaitTrue(() -> stopStatus(idle) == 503, "power actions answer 503 while the engine is down");
             Daemon.Reply refused = daemon.request("POST", "/containers/" + idle + "/stop", null);
             assertThat(refused.body().get("error").getAsString()).isEqualTo("container runtime unavailable");
-            assertThat(daemon.server().containers().runtime().available()).as("runtime_available of the ping").isFalse();
+            assertThat(daemon.server().containers().runtime().available()).as("runtime_available of the ping")
+                    .isFalse();
             assertThat(daemon.request("GET", "/containers/" + dying, null).status()).isEqualTo(200);
             WsClient during = ws(dying);
             assertThat(during.next().get("event").getAsString()).isEqualTo("event");

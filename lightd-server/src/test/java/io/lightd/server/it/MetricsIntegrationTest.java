@@ -34,7 +34,8 @@ class MetricsIntegrationTest extends DaemonFixture {
     private static final Pattern SAMPLE = Pattern.compile(
             "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{((?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:\\\\[\\\\\"n]|[^\"\\\\\\n])*\",?)*)\\})? "
                     + "(-?[0-9]+(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)");
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:\\\\[\\\\\"n]|[^\"\\\\\\n])*)\"");
+    private static final Pattern LABEL = Pattern.compile(
+            "([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:\\\\[\\\\\"n]|[^\"\\\\\\n])*)\"");
     private static final Pattern HELP = Pattern.compile("# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .+");
     private static final Pattern TYPE = Pattern.compile("# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge)");
 
@@ -90,7 +91,8 @@ class MetricsIntegrationTest extends DaemonFixture {
                 .containsEntry("lightd_power_actions_total{action=\"stop\",result=\"accepted\"}", 0L)
                 .containsEntry("lightd_runtime_available", 1L)
                 .containsEntry("lightd_runtime_stream_reopens_total", 0L)
-                .containsKeys("lightd_event_loop_pending_tasks{loop=\"0\"}", "lightd_event_loop_pending_tasks{loop=\"1\"}");
+                .containsKeys("lightd_event_loop_pending_tasks{loop=\"0\"}",
+                        "lightd_event_loop_pending_tasks{loop=\"1\"}");
         assertThat(consoleEvents).as("console lines the clients saw").isGreaterThanOrEqualTo(2);
         assertThat(series.get("lightd_jvm_heap_used_bytes")).isPositive();
         assertThat(series.get("lightd_jvm_heap_committed_bytes")).isGreaterThanOrEqualTo(
