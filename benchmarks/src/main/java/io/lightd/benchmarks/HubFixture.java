@@ -9,6 +9,7 @@ import io.lightd.server.hub.ActionResult;
 import io.lightd.server.hub.ContainerHub;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.ContainerRecord;
+import io.lightd.server.metrics.Metrics;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import io.netty.buffer.ByteBuf;
@@ -54,7 +55,7 @@ final class HubFixture implements AutoCloseable {
         LightdConfig.Limits limits = LightdConfig.Defaults.limits()
                 .withConsoleThrottle(Integer.MAX_VALUE, Integer.MAX_VALUE);
         manager = new ContainerManager(group, runtime, registry, limits, Clock.systemUTC(),
-                folder.resolve("volumes"), storage);
+                folder.resolve("volumes"), storage, new Metrics());
         JsonObject body = new JsonObject();
         body.addProperty("internal_id", CONTAINER_ID);
         body.addProperty("image", "none");

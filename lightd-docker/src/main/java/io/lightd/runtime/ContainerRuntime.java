@@ -32,6 +32,14 @@ public interface ContainerRuntime extends AutoCloseable {
     }
 
     /**
+     * How many times a long-lived stream to the runtime (for Docker: the events stream and each stats
+     * stream) was opened again after it was lost; 0 for runtimes without such streams.
+     */
+    default long streamReopens() {
+        return 0;
+    }
+
+    /**
      * Prepares the container: its volume folder and whatever the runtime needs (for Docker the image,
      * pulled when absent, and the engine container), replacing any earlier one of the same id
      * (reinstall). Then runs {@code spec.installScript()}, if any, in the volume, streaming its output

@@ -1,5 +1,6 @@
 package io.lightd.protocol;
 
+import java.util.Locale;
 import java.util.Objects;
 
 /** What decoding one inbound text frame gives: an event, or the error text to send back to that client. */
@@ -11,10 +12,40 @@ public sealed interface DecodeResult {
         }
     }
 
-    /** {@code message} is the whole user-facing text, already starting with {@code Error: }. */
-    record Invalid(String message) implements DecodeResult {
+    /**
+     * {@code message} is the whole user-facing text, already starting with {@code Error: };
+     * {@code kind} is the closed class of the mistake, for counting without parsing the text.
+     */
+    record Invalid(Kind kind, String message) implements DecodeResult {
         public Invalid {
+            Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(message, "message");
+        }
+    }
+
+    /** The kinds of bad inbound frames; {@link #label()} is how metrics name them. */
+    enum Kind {
+        /** Not JSON, or more than one JSON value. */
+        INVALID_JSON,
+        /** JSON, but not an object. */
+        NOT_AN_OBJECT,
+        /** {@code event}, {@code command} or {@code action} is absent. */
+        MISSING_FIELD,
+        /** A field has the wrong JSON type. */
+        WRONG_TYPE,
+        /** An {@code event} name the protocol does not have. */
+        UNKNOWN_EVENT,
+        /** A power {@code action} the protocol does not have. */
+        UNKNOWN_ACTION,
+        /** A field of the right type with a value out of range ({@code lines} not a positive integer). */
+        BAD_VALUE,
+        /** A {@code command} longer than the configured limit. */
+        COMMAND_TOO_LONG,
+        /** A binary frame: the protocol speaks JSON text only. */
+        BINARY_FRAME;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 }

@@ -30,7 +30,7 @@ public final class InboundDecoder {
     /** {@code maxCommandBytes}: the most UTF-8 bytes a {@code send_command} may write to stdin. */
     public static DecodeResult decode(String text, int maxCommandBytes) {
         if (text.isBlank()) {
-            return invalid("invalid JSON");
+            return invalid(DecodeResult.Kind.INVALID_JSON, "invalid JSON");
         }
         JsonElement root;
         try {
@@ -38,42 +38,42 @@ public final class InboundDecoder {
             reader.setStrictness(Strictness.STRICT);
             root = JsonParser.parseReader(reader);
             if (reader.peek() != JsonToken.END_DOCUMENT) {
-                return invalid("invalid JSON");
+                return invalid(DecodeResult.Kind.INVALID_JSON, "invalid JSON");
             }
         } catch (JsonParseException | IOException | IllegalStateException | StackOverflowError e) {
-            return invalid("invalid JSON");
+            return invalid(DecodeResult.Kind.INVALID_JSON, "invalid JSON");
         }
         if (!root.isJsonObject()) {
-            return invalid("expected a JSON object");
+            return invalid(DecodeResult.Kind.NOT_AN_OBJECT, "expected a JSON object");
         }
         JsonObject object = root.getAsJsonObject();
         JsonElement event = object.get("event");
         if (event == null || event.isJsonNull()) {
-            return invalid("missing \"event\"");
+            return invalid(DecodeResult.Kind.MISSING_FIELD, "missing \"event\"");
         }
         if (!isString(event)) {
-            return invalid("\"event\" must be a string");
+            return invalid(DecodeResult.Kind.WRONG_TYPE, "\"event\" must be a string");
         }
         String name = event.getAsString();
         return switch (name) {
             case "send_command" -> sendCommand(object, maxCommandBytes);
             case "power" -> power(object);
             case "request_logs" -> requestLogs(object);
-            default -> invalid("unknown event \"" + echo(name) + "\"");
+            default -> invalid(DecodeResult.Kind.UNKNOWN_EVENT, "unknown event \"" + echo(name) + "\"");
         };
     }
 
     private static DecodeResult sendCommand(JsonObject object, int maxCommandBytes) {
         JsonElement command = object.get("command");
         if (command == null || command.isJsonNull()) {
-            return invalid("missing \"command\"");
+            return invalid(DecodeResult.Kind.MISSING_FIELD, "missing \"command\"");
         }
         if (!isString(command)) {
-            return invalid("\"command\" must be a string");
+            return invalid(DecodeResult.Kind.WRONG_TYPE, "\"command\" must be a string");
         }
         String problem = commandProblem(command.getAsString(), maxCommandBytes);
         if (problem != null) {
-            return invalid(problem);
+            return invalid(DecodeResult.Kind.COMMAND_TOO_LONG, problem);
         }
         return new DecodeResult.Decoded(new InboundEvent.SendCommand(command.getAsString()));
     }
@@ -88,15 +88,16 @@ public final class InboundDecoder {
     private static DecodeResult power(JsonObject object) {
         JsonElement action = object.get("action");
         if (action == null || action.isJsonNull()) {
-            return invalid("missing \"action\"");
+            return invalid(DecodeResult.Kind.MISSING_FIELD, "missing \"action\"");
         }
         if (!isString(action)) {
-            return invalid("\"action\" must be a string");
+            return invalid(DecodeResult.Kind.WRONG_TYPE, "\"action\" must be a string");
         }
         String name = action.getAsString();
         return PowerAction.fromWireName(name)
                 .<DecodeResult>map(a -> new DecodeResult.Decoded(new InboundEvent.Power(a)))
-                .orElseGet(() -> invalid("unknown power action \"" + echo(name) + "\""));
+                .orElseGet(() -> invalid(DecodeResult.Kind.UNKNOWN_ACTION,
+                        "unknown power action \"" + echo(name) + "\""));
     }
 
     private static DecodeResult requestLogs(JsonObject object) {
@@ -105,16 +106,16 @@ public final class InboundDecoder {
             return new DecodeResult.Decoded(InboundEvent.RequestLogs.all());
         }
         if (!lines.isJsonPrimitive() || !lines.getAsJsonPrimitive().isNumber()) {
-            return invalid("\"lines\" must be a positive integer");
+            return invalid(DecodeResult.Kind.WRONG_TYPE, "\"lines\" must be a positive integer");
         }
         BigDecimal value;
         try {
             value = lines.getAsBigDecimal();
         } catch (NumberFormatException e) {
-            return invalid("\"lines\" must be a positive integer");
+            return invalid(DecodeResult.Kind.BAD_VALUE, "\"lines\" must be a positive integer");
         }
         if (value.signum() <= 0 || value.stripTrailingZeros().scale() > 0) {
-            return invalid("\"lines\" must be a positive integer");
+            return invalid(DecodeResult.Kind.BAD_VALUE, "\"lines\" must be a positive integer");
         }
         int count = value.compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) > 0 ? Integer.MAX_VALUE : value.intValueExact();
         return new DecodeResult.Decoded(new InboundEvent.RequestLogs(OptionalInt.of(count)));
@@ -124,8 +125,8 @@ public final class InboundDecoder {
         return element.isJsonPrimitive() && ((JsonPrimitive) element).isString();
     }
 
-    private static DecodeResult invalid(String what) {
-        return new DecodeResult.Invalid("Error: " + what);
+    private static DecodeResult invalid(DecodeResult.Kind kind, String what) {
+        return new DecodeResult.Invalid(kind, "Error: " + what);
     }
 
     private static String echo(String clientText) {

@@ -47,33 +47,33 @@ class InboundDecoderTest {
                 .isEqualTo(new DecodeResult.Decoded(new InboundEvent.Power(PowerAction.KILL)));
     }
 
-    @ParameterizedTest(name = "{0} -> {1}")
+    @ParameterizedTest(name = "{0} -> {1}: {2}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-            "`not json`|Error: invalid JSON",
-            "`{\"event\":\"power\"`|Error: invalid JSON",
-            "`{\"event\":\"power\",\"action\":\"kill\"} trailing`|Error: invalid JSON",
-            "`{event:'power'}`|Error: invalid JSON",
-            "``|Error: invalid JSON",
-            "`[1,2]`|Error: expected a JSON object",
-            "`\"send_command\"`|Error: expected a JSON object",
-            "`42`|Error: expected a JSON object",
-            "`{}`|Error: missing \"event\"",
-            "`{\"event\":null}`|Error: missing \"event\"",
-            "`{\"event\":7}`|Error: \"event\" must be a string",
-            "`{\"event\":\"explode\"}`|Error: unknown event \"explode\"",
-            "`{\"event\":\"send_command\"}`|Error: missing \"command\"",
-            "`{\"event\":\"send_command\",\"command\":5}`|Error: \"command\" must be a string",
-            "`{\"event\":\"send_command\",\"command\":{\"a\":1}}`|Error: \"command\" must be a string",
-            "`{\"event\":\"power\"}`|Error: missing \"action\"",
-            "`{\"event\":\"power\",\"action\":true}`|Error: \"action\" must be a string",
-            "`{\"event\":\"power\",\"action\":\"explode\"}`|Error: unknown power action \"explode\"",
-            "`{\"event\":\"request_logs\",\"lines\":\"5\"}`|Error: \"lines\" must be a positive integer",
-            "`{\"event\":\"request_logs\",\"lines\":0}`|Error: \"lines\" must be a positive integer",
-            "`{\"event\":\"request_logs\",\"lines\":-3}`|Error: \"lines\" must be a positive integer",
-            "`{\"event\":\"request_logs\",\"lines\":2.5}`|Error: \"lines\" must be a positive integer",
+            "`not json`|INVALID_JSON|Error: invalid JSON",
+            "`{\"event\":\"power\"`|INVALID_JSON|Error: invalid JSON",
+            "`{\"event\":\"power\",\"action\":\"kill\"} trailing`|INVALID_JSON|Error: invalid JSON",
+            "`{event:'power'}`|INVALID_JSON|Error: invalid JSON",
+            "``|INVALID_JSON|Error: invalid JSON",
+            "`[1,2]`|NOT_AN_OBJECT|Error: expected a JSON object",
+            "`\"send_command\"`|NOT_AN_OBJECT|Error: expected a JSON object",
+            "`42`|NOT_AN_OBJECT|Error: expected a JSON object",
+            "`{}`|MISSING_FIELD|Error: missing \"event\"",
+            "`{\"event\":null}`|MISSING_FIELD|Error: missing \"event\"",
+            "`{\"event\":7}`|WRONG_TYPE|Error: \"event\" must be a string",
+            "`{\"event\":\"explode\"}`|UNKNOWN_EVENT|Error: unknown event \"explode\"",
+            "`{\"event\":\"send_command\"}`|MISSING_FIELD|Error: missing \"command\"",
+            "`{\"event\":\"send_command\",\"command\":5}`|WRONG_TYPE|Error: \"command\" must be a string",
+            "`{\"event\":\"send_command\",\"command\":{\"a\":1}}`|WRONG_TYPE|Error: \"command\" must be a string",
+            "`{\"event\":\"power\"}`|MISSING_FIELD|Error: missing \"action\"",
+            "`{\"event\":\"power\",\"action\":true}`|WRONG_TYPE|Error: \"action\" must be a string",
+            "`{\"event\":\"power\",\"action\":\"explode\"}`|UNKNOWN_ACTION|Error: unknown power action \"explode\"",
+            "`{\"event\":\"request_logs\",\"lines\":\"5\"}`|WRONG_TYPE|Error: \"lines\" must be a positive integer",
+            "`{\"event\":\"request_logs\",\"lines\":0}`|BAD_VALUE|Error: \"lines\" must be a positive integer",
+            "`{\"event\":\"request_logs\",\"lines\":-3}`|BAD_VALUE|Error: \"lines\" must be a positive integer",
+            "`{\"event\":\"request_logs\",\"lines\":2.5}`|BAD_VALUE|Error: \"lines\" must be a positive integer",
     })
-    void answersEachBadInputWithItsOwnError(String frame, String expected) {
-        assertThat(decode(frame)).isEqualTo(new DecodeResult.Invalid(expected));
+    void answersEachBadInputWithItsOwnError(String frame, DecodeResult.Kind kind, String expected) {
+        assertThat(decode(frame)).isEqualTo(new DecodeResult.Invalid(kind, expected));
     }
 
     @Test
@@ -96,6 +96,7 @@ class InboundDecoderTest {
         assertThat(decode("{\"event\":\"send_command\",\"command\":\"" + fits + "\"}"))
                 .isEqualTo(new DecodeResult.Decoded(new InboundEvent.SendCommand(fits)));
         assertThat(decode("{\"event\":\"send_command\",\"command\":\"" + fits + "x\"}"))
-                .isEqualTo(new DecodeResult.Invalid("Error: command too long (65 bytes; the limit is 64)"));
+                .isEqualTo(new DecodeResult.Invalid(DecodeResult.Kind.COMMAND_TOO_LONG,
+                        "Error: command too long (65 bytes; the limit is 64)"));
     }
 }

@@ -9,12 +9,14 @@ import io.lightd.server.http.AttemptRefusalHandler;
 import io.lightd.server.http.BadRequestHandler;
 import io.lightd.server.http.BodyLimitAggregator;
 import io.lightd.server.http.ConsolePage;
+import io.lightd.server.http.MetricsRoute;
 import io.lightd.server.http.RequestDeadlineHandler;
 import io.lightd.server.http.RequestRouter;
 import io.lightd.server.http.RestHandler;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.limit.AuthFailureLimiter;
 import io.lightd.server.limit.ConnectionAttemptLimiter;
+import io.lightd.server.metrics.Metrics;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import io.lightd.server.ws.ConnectionLimiter;
@@ -22,6 +24,7 @@ import io.lightd.server.ws.LiveSessions;
 import io.lightd.server.ws.TokenHandshakeHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -63,6 +66,8 @@ public final class LightdServer implements AutoCloseable {
     /** Most addresses each per-IP limit tracks at once (a few MB at most). */
     static final int MAX_TRACKED_ADDRESSES = 65_536;
     private static final long EVICT_INTERVAL_SECONDS = 10;
+    /** How long a shutdown waits for clients to answer the 1001 close before their connections are cut. */
+    private static final long SESSION_CLOSE_SECONDS = 3;
 
     /** Makes the runtime once the event loops and the blocking executor exist. */
     @FunctionalInterface
@@ -77,6 +82,7 @@ public final class LightdServer implements AutoCloseable {
     private final ContainerRuntime runtime;
     private final TokenStore tokens;
     private final ContainerManager manager;
+    private final LiveSessions sessions;
     private final ChannelGroup connections;
     private final Channel serverChannel;
     private final ScheduledFuture<?> purgeTask;
@@ -106,7 +112,7 @@ public final class LightdServer implements AutoCloseable {
                         + "for development, demos and tests only", runtime.name());
             }
             this.manager = new ContainerManager(group, runtime, registry, config.limits(), clock,
-                    config.volumesPath(), blocking);
+                    config.volumesPath(), blocking, new Metrics());
             try {
                 manager.restoreAll().get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
@@ -115,7 +121,7 @@ public final class LightdServer implements AutoCloseable {
             } catch (Exception e) {
                 throw new IOException("cannot restore containers: " + e.getMessage(), e);
             }
-            LiveSessions sessions = new LiveSessions();
+            this.sessions = new LiveSessions();
             tokens.onRevoked(hash -> sessions.closeAll(hash, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked"));
             LightdConfig.Limits limits = config.limits();
             ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections(),
@@ -127,7 +133,8 @@ public final class LightdServer implements AutoCloseable {
             RequestRouter router = new RequestRouter(
                     new RestHandler(tokens, manager, authFailures, limits.maxCommandBytes(), clock, version()),
                     new TokenHandshakeHandler(tokens, manager, limiter, sessions, authFailures, config, clock),
-                    ConsolePage.load());
+                    ConsolePage.load(),
+                    new MetricsRoute(tokens, config.metrics().requireToken(), manager, sessions, group));
             HttpDecoderConfig httpLimits = new HttpDecoderConfig()
                     .setMaxInitialLineLength(BadRequestHandler.MAX_REQUEST_LINE_BYTES)
                     .setMaxHeaderSize(BadRequestHandler.MAX_HEADER_BYTES);
@@ -222,12 +229,20 @@ public final class LightdServer implements AutoCloseable {
         return v == null ? "dev" : v;
     }
 
-    /** Stops listening, closes connections, waits for pending registry writes; containers are left to the runtime. */
+    /**
+     * Stops listening, closes every WebSocket session with 1001 (going away) and waits a bounded while
+     * for the clients to see it, closes the other connections, waits for pending registry writes, and
+     * releases the runtime: Docker containers keep running, the process runtime's children are killed.
+     */
     @Override
     public void close() {
         purgeTask.cancel(false);
         evictTask.cancel(false);
         serverChannel.close().syncUninterruptibly();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SESSION_CLOSE_SECONDS);
+        for (ChannelFuture closed : sessions.closeEvery(LiveSessions.CLOSE_GOING_AWAY, "server shutting down")) {
+            closed.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         runtime.close();
         storage.shutdown();

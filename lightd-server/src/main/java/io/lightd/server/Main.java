@@ -6,17 +6,24 @@ import io.lightd.server.auth.Tokens;
 import io.lightd.server.config.ConfigException;
 import io.lightd.server.config.ConfigLoader;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.logging.LogOutput;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code lightd [--config PATH] [--runtime docker|process] [--token what|reset|set]}: starts the
- * daemon, or shows or changes the master token in the config file and exits.
+ * daemon, or shows or changes the master token in the config file and exits. A started daemon runs
+ * until SIGTERM or SIGINT, then shuts down gracefully and exits 0.
  */
 public final class Main {
 
@@ -34,7 +41,11 @@ public final class Main {
                                 opened with the old one (4003)
               --token set       read a new master token from standard input (it must start
                                 with lightd_ and be at least 20 characters)
+              --help, -h        print this help
+              --version         print the version
             """;
+
+    private static final List<String> TOKEN_ACTIONS = List.of("what", "reset", "set");
 
     private Main() {
     }
@@ -91,6 +102,7 @@ public final class Main {
                 return token(config, tokenAction, out, err);
             }
             LightdConfig loaded = ConfigLoader.loadOrCreate(config);
+            LogOutput.use(loaded.logging().format());
             LightdServer server = LightdServer.start(runtime == null ? loaded : loaded.withRuntime(runtime));
             MasterTokenWatcher tokenWatcher;
             try {
@@ -99,11 +111,21 @@ public final class Main {
                 server.close();
                 throw e;
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                tokenWatcher.close();
-                server.close();
-            }, "lightd-shutdown"));
-            server.serverChannel().closeFuture().syncUninterruptibly();
+            AtomicBoolean stopped = new AtomicBoolean();
+            Runnable shutdown = () -> {
+                if (stopped.compareAndSet(false, true)) {
+                    tokenWatcher.close();
+                    server.close();
+                }
+            };
+            // For exits the signal handling does not see (System.exit, SIGHUP, a JVM started with -Xrs).
+            Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "lightd-shutdown"));
+            CompletableFuture<String> stop = new CompletableFuture<>();
+            TerminationSignals.completeOnSignal(stop);
+            server.serverChannel().closeFuture().addListener(f -> stop.complete("the listening socket closed"));
+            // Looked up only here: the token commands print to standard output and must not start logging.
+            LoggerFactory.getLogger(Main.class).info("stopping: {}", stop.join());
+            shutdown.run();
             return 0;
         } catch (ConfigException e) {
             err.println("lightd: " + e.getMessage());
@@ -115,7 +137,15 @@ public final class Main {
     }
 
     private static int token(Path config, String action, PrintStream out, PrintStream err) throws ConfigException {
+        if (!TOKEN_ACTIONS.contains(action)) {
+            err.println("lightd: --token takes what, reset or set (got " + action + ")");
+            return 2;
+        }
+        boolean created = !Files.exists(config);
         ConfigLoader.loadOrCreate(config);
+        if (created) {
+            err.println("lightd: created " + config + " with the defaults and a fresh master token");
+        }
         JsonObject json = ConfigLoader.read(config);
         String current = json.getAsJsonObject("authorization").get("token").getAsString();
         switch (action) {
@@ -150,10 +180,7 @@ public final class Main {
                 err.println("lightd: master token set in " + config + "; a running lightd switches to it at once");
                 return 0;
             }
-            default -> {
-                err.println("lightd: --token takes what, reset or set (got " + action + ")");
-                return 2;
-            }
+            default -> throw new IllegalStateException("unchecked --token action " + action);
         }
     }
 }

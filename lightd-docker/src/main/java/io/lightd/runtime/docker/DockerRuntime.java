@@ -47,6 +47,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,6 +105,8 @@ public final class DockerRuntime implements ContainerRuntime {
     private final AtomicReference<CompletableFuture<EngineClient>> engine = new AtomicReference<>();
     private final Map<String, ContainerRun> runs = new ConcurrentHashMap<>();
     private final ReopeningStream events;
+    /** Re-opens of the events and stats streams after a loss, for metrics. */
+    private final LongAdder streamReopens = new LongAdder();
     /** False from a failed open of the events stream until it opens again. */
     private volatile boolean engineReachable = true;
     /** Set on the events loop when the events stream was lost; the next open re-checks the runs. */
@@ -130,7 +133,8 @@ public final class DockerRuntime implements ContainerRuntime {
         this.blocking = blocking != null ? blocking : newBlockingExecutor(DEFAULT_BLOCKING_THREADS);
         EventLoop eventsLoop = group.next();
         this.events = new ReopeningStream("engine events", eventsLoop, this.blocking, this::engine,
-                client -> openEvents(client, eventsLoop), null, EVENTS_MAX_BACKOFF, new EngineWatcher());
+                client -> openEvents(client, eventsLoop), null, EVENTS_MAX_BACKOFF, new EngineWatcher(),
+                streamReopens);
         this.events.start();
     }
 
@@ -161,6 +165,11 @@ public final class DockerRuntime implements ContainerRuntime {
     @Override
     public boolean available() {
         return engineReachable;
+    }
+
+    @Override
+    public long streamReopens() {
+        return streamReopens.sum();
     }
 
     /** Follows the events stream: it tells whether the engine is reachable, and when it comes back. */
@@ -483,7 +492,7 @@ public final class DockerRuntime implements ContainerRuntime {
                                 run.onStats(StatsMapper.map(statistics));
                             }
                         })),
-                STATS_SILENCE_LIMIT);
+                STATS_SILENCE_LIMIT, streamReopens);
         self.set(stream);
         return stream;
     }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * open fails, or (with a silence limit) no data came for that long, opens it again after a
  * doubling backoff (0.5 s up to a maximum, 30 s unless given, reset by data). docker-java itself
  * reports none of these. An optional {@link Watcher} hears each successful open and each failed
- * one. {@link #close} ends it for good and closes the channel.
+ * one, and every open after the first adds one to a counter shared by the runtime's streams.
+ * {@link #close} ends it for good and closes the channel.
  *
  * <p>State is confined to {@code loop}; {@link #start}, {@link #close} and {@link #dataArrived}
  * may be called from any thread.
@@ -53,10 +55,12 @@ final class ReopeningStream {
     private final long silenceNanos;
     private final long maxBackoffMillis;
     private final Watcher watcher;
+    private final LongAdder reopens;
     private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
 
     private volatile long lastDataNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
     private long openedNanos;
+    private boolean everOpened;
     private Channel channel;
     private boolean started;
     private boolean closed;
@@ -66,16 +70,17 @@ final class ReopeningStream {
     private ScheduledFuture<?> watchdog;
 
     ReopeningStream(String name, EventLoop loop, Executor blocking, Supplier<CompletableFuture<EngineClient>> engine,
-                    Opener opener, Duration silenceLimit) {
-        this(name, loop, blocking, engine, opener, silenceLimit, Duration.ofMillis(MAX_BACKOFF_MILLIS), null);
+                    Opener opener, Duration silenceLimit, LongAdder reopens) {
+        this(name, loop, blocking, engine, opener, silenceLimit, Duration.ofMillis(MAX_BACKOFF_MILLIS), null, reopens);
     }
 
     /**
      * @param maxBackoff the longest wait between two attempts
      * @param watcher    told about each open and each failed open, or null
+     * @param reopens    counts each successful open after the first
      */
     ReopeningStream(String name, EventLoop loop, Executor blocking, Supplier<CompletableFuture<EngineClient>> engine,
-                    Opener opener, Duration silenceLimit, Duration maxBackoff, Watcher watcher) {
+                    Opener opener, Duration silenceLimit, Duration maxBackoff, Watcher watcher, LongAdder reopens) {
         this.name = name;
         this.loop = loop;
         this.blocking = blocking;
@@ -84,6 +89,7 @@ final class ReopeningStream {
         this.silenceNanos = silenceLimit == null ? 0 : silenceLimit.toNanos();
         this.maxBackoffMillis = Math.max(FIRST_BACKOFF_MILLIS, maxBackoff.toMillis());
         this.watcher = watcher;
+        this.reopens = reopens;
     }
 
     /** Opens the stream unless already started; the returned future completes after the first attempt. */
@@ -168,6 +174,10 @@ final class ReopeningStream {
         }
         channel = opened;
         openedNanos = System.nanoTime();
+        if (everOpened) {
+            reopens.increment();
+        }
+        everOpened = true;
         opened.closeFuture().addListener(f -> onLoop(() -> lost(opened)));
         if (watcher != null) {
             watcher.opened();

@@ -115,6 +115,12 @@ public final class ConfigLoader {
         root.addProperty("runtime", Defaults.DEFAULT_RUNTIME.name().toLowerCase(Locale.ROOT));
         root.add("allowed_origins", new JsonArray());
         root.add("limits", limits);
+        JsonObject metrics = new JsonObject();
+        metrics.addProperty("require_token", Defaults.DEFAULT_METRICS_REQUIRE_TOKEN);
+        root.add("metrics", metrics);
+        JsonObject logging = new JsonObject();
+        logging.addProperty("format", Defaults.DEFAULT_LOG_FORMAT.name().toLowerCase(Locale.ROOT));
+        root.add("logging", logging);
         return root;
     }
 
@@ -173,9 +179,13 @@ public final class ConfigLoader {
         if (limits.pongTimeoutSeconds() < limits.pingIntervalSeconds()) {
             throw new ConfigException("invalid limits.pong_timeout_seconds: must be at least limits.ping_interval_seconds");
         }
+        LightdConfig.MetricsSettings metrics = new LightdConfig.MetricsSettings(
+                r.bool("metrics.require_token", Defaults.DEFAULT_METRICS_REQUIRE_TOKEN));
+        LightdConfig.LoggingSettings logging = new LightdConfig.LoggingSettings(
+                r.choice("logging.format", LightdConfig.LogFormat.class, Defaults.DEFAULT_LOG_FORMAT));
         LightdConfig.Tls tls = tls(r, baseDir);
         return new LightdConfig(host, port, threads, transport, token, socket, network, base, runtime, origins, limits,
-                tls);
+                tls, metrics, logging);
     }
 
     /** {@code server.ssl}: when enabled, both PEM files must be readable and valid, and the key must fit the certificate. */

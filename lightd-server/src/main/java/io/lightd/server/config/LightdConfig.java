@@ -20,7 +20,9 @@ public record LightdConfig(
         RuntimeKind runtime,
         List<String> allowedOrigins,
         Limits limits,
-        Tls tls) {
+        Tls tls,
+        MetricsSettings metrics,
+        LoggingSettings logging) {
 
     public LightdConfig {
         allowedOrigins = List.copyOf(allowedOrigins);
@@ -29,6 +31,17 @@ public record LightdConfig(
     public enum Transport { AUTO, EPOLL, IO_URING, NIO }
 
     public enum RuntimeKind { DOCKER, PROCESS }
+
+    /** How log lines are written: {@code text} for people, {@code json} (one object per line) for collectors. */
+    public enum LogFormat { TEXT, JSON }
+
+    /** {@code metrics.*}: whether {@code GET /metrics} needs a bearer token like the REST routes. */
+    public record MetricsSettings(boolean requireToken) {
+    }
+
+    /** {@code logging.*}: the log line format. */
+    public record LoggingSettings(LogFormat format) {
+    }
 
     /** Limits and sizes; every one has a {@code DEFAULT_*} in {@link Defaults}. */
     public record Limits(
@@ -85,12 +98,12 @@ public record LightdConfig(
 
     public LightdConfig withRuntime(RuntimeKind kind) {
         return new LightdConfig(host, port, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, kind, allowedOrigins, limits, tls);
+                basePath, kind, allowedOrigins, limits, tls, metrics, logging);
     }
 
     public LightdConfig withPort(int newPort) {
         return new LightdConfig(host, newPort, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, runtime, allowedOrigins, limits, tls);
+                basePath, runtime, allowedOrigins, limits, tls, metrics, logging);
     }
 
     /** The documented defaults. */
@@ -124,6 +137,8 @@ public record LightdConfig(
         public static final int DEFAULT_AUTH_FAILURES_PER_IP_PER_MINUTE = 10;
         public static final int DEFAULT_MAX_COMMAND_BYTES = 4096;
         public static final int DEFAULT_HTTP_MAX_BODY_BYTES = 64 * 1024;
+        public static final boolean DEFAULT_METRICS_REQUIRE_TOKEN = true;
+        public static final LogFormat DEFAULT_LOG_FORMAT = LogFormat.TEXT;
 
         private Defaults() {
         }

@@ -5,13 +5,14 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The fork in every connection's pipeline: {@code /ws/...} requests go to the WebSocket handshake
  * guard (and this connection becomes a WebSocket), {@code /console/...} to the browser console
- * page, everything else to the REST routes. Shared.
+ * page, {@code /metrics} to the scrape, everything else to the REST routes. Shared.
  */
 @ChannelHandler.Sharable
 public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -21,12 +22,15 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
     private final RestHandler rest;
     private final TokenHandshakeHandler handshake;
     private final ConsolePage console;
+    private final MetricsRoute metrics;
 
-    public RequestRouter(RestHandler rest, TokenHandshakeHandler handshake, ConsolePage console) {
+    public RequestRouter(RestHandler rest, TokenHandshakeHandler handshake, ConsolePage console,
+                         MetricsRoute metrics) {
         super(false);
         this.rest = rest;
         this.handshake = handshake;
         this.console = console;
+        this.metrics = metrics;
     }
 
     @Override
@@ -40,6 +44,8 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
         try {
             if (ConsolePage.owns(request.uri())) {
                 console.serve(ctx, request);
+            } else if (new QueryStringDecoder(request.uri()).rawPath().equals(MetricsRoute.PATH)) {
+                metrics.handle(ctx, request);
             } else {
                 rest.handle(ctx, request);
             }

@@ -79,6 +79,7 @@ public final class RestHandler {
             o.addProperty("status", "ok");
             o.addProperty("version", version);
             o.addProperty("runtime", manager.runtime().name());
+            o.addProperty("runtime_available", manager.runtime().available());
             x.send(HttpResponseStatus.OK, o);
             return;
         }
@@ -92,7 +93,7 @@ public final class RestHandler {
             HttpResponses.sendTooManyRequests(ctx, "too many failed authentications", blocked);
             return;
         }
-        if (!authorized(request)) {
+        if (!authorized(tokens, request)) {
             authFailures.recordFailure(ctx.channel().remoteAddress());
             x.error(HttpResponseStatus.UNAUTHORIZED, "missing or invalid token");
             return;
@@ -260,7 +261,8 @@ public final class RestHandler {
         });
     }
 
-    private boolean authorized(FullHttpRequest request) {
+    /** True when the request carries {@code Authorization: Bearer} with a valid token. */
+    static boolean authorized(TokenStore tokens, FullHttpRequest request) {
         String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return false;

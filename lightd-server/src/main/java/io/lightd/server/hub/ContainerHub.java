@@ -12,6 +12,8 @@ import io.lightd.runtime.InstallListener;
 import io.lightd.runtime.RuntimeListener;
 import io.lightd.runtime.RuntimeUnavailableException;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.logging.ContainerLog;
+import io.lightd.server.metrics.Metrics;
 import io.lightd.server.store.ContainerRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -44,7 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ContainerHub {
 
-    private static final Logger log = LoggerFactory.getLogger(ContainerHub.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ContainerHub.class);
     static final long PARTIAL_LINE_FLUSH_MILLIS = 50;
     private static final int MAX_PATTERN_LINE_CHARS = 16 * 1024;
     /** How long after a completed stop or kill the exit report may take before the runtime is asked. */
@@ -66,6 +68,8 @@ public final class ContainerHub {
     private final ConsoleHistory history;
     private final StatsChangeDetector statsDetector = new StatsChangeDetector();
     private final ConsoleThrottle throttle;
+    private final Metrics metrics;
+    private final ContainerLog log;
     /** Pending while live output is being throttled: reports the skipped lines once the episode ends. */
     private ScheduledFuture<?> throttleNotice;
     private long lastThrottledNanos;
@@ -84,14 +88,16 @@ public final class ContainerHub {
     private boolean restartPending;
 
     ContainerHub(String id, EventExecutor loop, ContainerRuntime runtime, ContainerRegistry registry, Clock clock,
-                 LightdConfig.Limits limits) {
+                 LightdConfig.Limits limits, Metrics metrics) {
         this.id = id;
+        this.metrics = metrics;
+        this.log = new ContainerLog(LOG, id);
         this.loop = loop;
         this.runtime = runtime;
         this.registry = registry;
         this.clock = clock;
         this.stopTimeout = limits.stopTimeout();
-        this.subscribers = new Subscribers();
+        this.subscribers = new Subscribers(metrics);
         this.assembler = new ConsoleAssembler(loop, PARTIAL_LINE_FLUSH_MILLIS, TimeUnit.MILLISECONDS, this::onConsoleText);
         this.history = new ConsoleHistory(limits.historyLines(), limits.historyBytes());
         this.throttle = new ConsoleThrottle(limits.consoleLinesPerSecond(), limits.consoleBytesPerSecond(),
@@ -104,6 +110,11 @@ public final class ContainerHub {
 
     public EventExecutor loop() {
         return loop;
+    }
+
+    /** How many channels watch this container now; any thread (a moment's snapshot). */
+    public int subscriberCount() {
+        return subscribers.size();
     }
 
     // ---- subscribers -------------------------------------------------------------------------
@@ -177,7 +188,7 @@ public final class ContainerHub {
                 record = record.withStates(InstallState.FAILED, ContainerState.EXIT, clock.instant());
                 state = ContainerState.EXIT;
                 persist();
-                log.warn("container {}: the daemon stopped during its install; marked failed, reinstall it", id);
+                log.warn("the daemon stopped during its install; marked failed, reinstall it");
                 restored.complete(null);
                 return;
             }
@@ -222,12 +233,12 @@ public final class ContainerHub {
         if (err != null || !Boolean.TRUE.equals(attached)) {
             run = null;
             if (err != null) {
-                log.warn("container {}: re-attach failed: {}", id, describe(err));
+                log.warn("re-attach failed: {}", describe(err));
             }
             setState(ContainerState.EXIT);
             return;
         }
-        log.info("container {}: re-attached to the running process", id);
+        log.info("re-attached to the running process");
         startPattern = record.compiledStartPattern();
         setState(ContainerState.RUNNING);
     }
@@ -255,7 +266,7 @@ public final class ContainerHub {
             if (record == null) {
                 return ActionResult.notFound("unknown container");
             }
-            log.info("container {}: power {} requested in state {}", id, action.wireName(), state.wireName());
+            log.info("power {} requested in state {}", action.wireName(), state.wireName());
             if (!runtime.available()) {
                 return ActionResult.failed("container runtime unavailable", 503);
             }
@@ -407,7 +418,7 @@ public final class ContainerHub {
         restartPending = false;
         message("Error: " + failure(what, err).error());
         if (unwrap(err) instanceof ContainerNotFoundException) {
-            log.warn("container {}: {}: the runtime has no such container; marking it exited", id, what);
+            log.warn("{}: the runtime has no such container; marking it exited", what);
             assembler.flushAll();
             r.exited = true;
             run = null;
@@ -416,7 +427,7 @@ public final class ContainerHub {
             message("Container stopped");
             return;
         }
-        log.warn("container {}: {}: {}", id, what, describe(err));
+        log.warn("{}: {}", what, describe(err));
         setState(before);
     }
 
@@ -434,7 +445,7 @@ public final class ContainerHub {
             }
             if (err != null) {
                 run = null;
-                log.warn("container {}: start failed: {}", id, describe(err));
+                log.warn("start failed: {}", describe(err));
                 message("Error: " + failure("start failed", err).error());
                 setState(ContainerState.EXIT);
                 return;
@@ -458,7 +469,7 @@ public final class ContainerHub {
         if (!requested) {
             message("Error: server exited with code " + exitCode);
         }
-        log.info("container {}: process exited with code {}{}", id, exitCode, requested ? "" : " (not requested)");
+        log.info("process exited with code {}{}", exitCode, requested ? "" : " (not requested)");
         if (restart) {
             runStart(true);
         }
@@ -471,7 +482,7 @@ public final class ContainerHub {
         install = i;
         record = record.withStates(InstallState.INSTALLING, ContainerState.INSTALLING, clock.instant());
         setState(ContainerState.INSTALLING);
-        log.info("container {}: installing image {}{}", id, record.image(),
+        log.info("installing image {}{}", record.image(),
                 record.installScript() == null ? "" : " with install script");
         attempt(() -> runtime.install(record.toSpec(), loop, i)).whenComplete((code, err) -> loop.execute(() -> {
             if (install != i) {
@@ -480,17 +491,17 @@ public final class ContainerHub {
             install = null;
             assembler.flushAll();
             if (err != null) {
-                log.warn("container {}: install failed: {}", id, describe(err));
+                log.warn("install failed: {}", describe(err));
                 message("Error: " + failure("install failed", err).error());
                 record = record.withStates(InstallState.FAILED, state, clock.instant());
                 setState(ContainerState.EXIT);
             } else if (code != 0) {
-                log.warn("container {}: install script exited with code {}", id, code);
+                log.warn("install script exited with code {}", code);
                 message("Error: install failed (exit " + code + ")");
                 record = record.withStates(InstallState.FAILED, state, clock.instant());
                 setState(ContainerState.EXIT);
             } else {
-                log.info("container {}: installed", id);
+                log.info("installed");
                 record = record.withStates(InstallState.INSTALLED, state, clock.instant());
                 setState(ContainerState.INSTALLED);
             }
@@ -501,10 +512,12 @@ public final class ContainerHub {
 
     private void onConsoleText(String text) {
         history.append(text);
-        if (throttle.admit(ConsoleThrottle.lineCount(text), ConsoleHistory.utf8Length(text))) {
+        int lines = ConsoleThrottle.lineCount(text);
+        if (throttle.admit(lines, ConsoleHistory.utf8Length(text))) {
             reportThrottled();
             broadcastConsole(text);
         } else {
+            metrics.linesThrottled(lines);
             lastThrottledNanos = loop.ticker().nanoTime();
             if (throttleNotice == null) {
                 throttleNotice = loop.schedule(this::onThrottleQuiet, THROTTLE_QUIET_MILLIS, TimeUnit.MILLISECONDS);
@@ -541,8 +554,10 @@ public final class ContainerHub {
 
     private void broadcastConsole(String text) {
         if (!subscribers.isEmpty()) {
-            subscribers.broadcast(SharedFrames.text(ALLOC, OutboundEvents.console(text)),
-                    SharedFrames.text(ALLOC, OutboundEvents.consoleDuplicate(text)), true, true);
+            ByteBuf console = SharedFrames.text(ALLOC, OutboundEvents.console(text));
+            ByteBuf duplicate = SharedFrames.text(ALLOC, OutboundEvents.consoleDuplicate(text));
+            metrics.consoleBroadcast(subscribers.size(), console.readableBytes() + duplicate.readableBytes());
+            subscribers.broadcast(console, duplicate, true, true);
         }
     }
 
@@ -568,7 +583,7 @@ public final class ContainerHub {
                 run.patternMatched = true;
                 setState(ContainerState.RUNNING);
                 message("Server started");
-                log.info("container {}: start pattern matched, server running", id);
+                log.info("start pattern matched, server running");
                 return;
             }
             start = newline + 1;
@@ -599,7 +614,7 @@ public final class ContainerHub {
 
     private void persist() {
         registry.update(record).exceptionally(err -> {
-            log.error("container {}: cannot store its record: {}", id, describe(err));
+            log.error("cannot store its record: {}", describe(err));
             return null;
         });
     }
@@ -646,11 +661,12 @@ public final class ContainerHub {
     /**
      * Calls the runtime; a call that throws instead of returning a failed future (a broken contract)
      * fails the same way, so the state machine always gets its answer and never stays in
-     * {@code starting}, {@code stopping} or {@code installing}.
+     * {@code starting}, {@code stopping} or {@code installing}. The id is in the MDC meanwhile, so
+     * what the runtime logs while it is called is marked with the container.
      */
-    private static <T> CompletableFuture<T> attempt(Supplier<CompletableFuture<T>> call) {
+    private <T> CompletableFuture<T> attempt(Supplier<CompletableFuture<T>> call) {
         try {
-            return call.get();
+            return log.around(call);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -670,7 +686,7 @@ public final class ContainerHub {
             try {
                 result.complete(task.get());
             } catch (Throwable t) {
-                log.error("container {}: unexpected failure", id, t);
+                log.error("unexpected failure", t);
                 result.completeExceptionally(t);
             }
         });
@@ -700,7 +716,7 @@ public final class ContainerHub {
             if (asRestart) {
                 message("Container restarted");
             }
-            log.info("container {}: process started{}", id, asRestart ? " (restart)" : "");
+            log.info("process started{}", asRestart ? " (restart)" : "");
         }
 
         @Override

@@ -3,6 +3,8 @@ package io.lightd.server.hub;
 import io.lightd.protocol.PowerAction;
 import io.lightd.runtime.ContainerRuntime;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.logging.ContainerLog;
+import io.lightd.server.metrics.Metrics;
 import io.lightd.server.store.ContainerRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
@@ -23,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.ObjIntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,10 +52,13 @@ public final class ContainerManager {
     private final Clock clock;
     private final Path volumes;
     private final Executor blocking;
+    private final Metrics metrics;
 
     public ContainerManager(EventLoopGroup group, ContainerRuntime runtime, ContainerRegistry registry,
-                            LightdConfig.Limits limits, Clock clock, Path volumes, Executor blocking) {
+                            LightdConfig.Limits limits, Clock clock, Path volumes, Executor blocking,
+                            Metrics metrics) {
         this.group = group;
+        this.metrics = metrics;
         this.volumes = volumes;
         this.blocking = blocking;
         this.runtime = runtime;
@@ -67,6 +73,10 @@ public final class ContainerManager {
 
     public ContainerRegistry registry() {
         return registry;
+    }
+
+    public Metrics metrics() {
+        return metrics;
     }
 
     /**
@@ -116,7 +126,7 @@ public final class ContainerManager {
                 throw err instanceof CompletionException c ? c : new CompletionException(err);
             }
             acquire(record.internalId()).create(record);
-            log.info("container {}: created (image {})", record.internalId(), record.image());
+            new ContainerLog(log, record.internalId()).info("created (image {})", record.image());
             return true;
         });
     }
@@ -131,7 +141,7 @@ public final class ContainerManager {
                 .thenCompose(ignored -> registry.remove(id))
                 .thenApply(ignored -> {
                     release(id);
-                    log.info("container {}: deleted", id);
+                    new ContainerLog(log, id).info("deleted");
                     return true;
                 })
                 .whenComplete((done, err) -> deleting.remove(id));
@@ -146,7 +156,7 @@ public final class ContainerManager {
         return CompletableFuture.runAsync(() -> {
             try {
                 deleteTree(folder);
-                log.info("container {}: volume purged", id);
+                new ContainerLog(log, id).info("volume purged");
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot purge the volume of " + id + ": " + e.getMessage(), e);
             }
@@ -177,14 +187,23 @@ public final class ContainerManager {
         return hub == null ? notFound() : hub.reinstall(image, installScript);
     }
 
+    /** A power action from REST or a WebSocket session; its outcome is counted by action and result. */
     public CompletableFuture<ActionResult> power(String id, PowerAction action) {
         ContainerHub hub = hubs.get(id);
-        return hub == null ? notFound() : hub.power(action);
+        CompletableFuture<ActionResult> result = hub == null ? notFound() : hub.power(action);
+        result.whenComplete((r, err) -> metrics.powerAction(action,
+                err != null ? Metrics.PowerResult.FAILED : Metrics.PowerResult.ofStatus(r.httpStatus())));
+        return result;
     }
 
     public CompletableFuture<ActionResult> command(String id, String command) {
         ContainerHub hub = hubs.get(id);
         return hub == null ? notFound() : hub.command(command);
+    }
+
+    /** Calls {@code sink} with each hub's id and subscriber count: a snapshot for the metrics scrape. */
+    public void forEachSubscriberCount(ObjIntConsumer<String> sink) {
+        hubs.forEach((id, hub) -> sink.accept(id, hub.subscriberCount()));
     }
 
     /** Hubs alive now: containers that exist plus ids someone watches. */
@@ -199,7 +218,7 @@ public final class ContainerManager {
     private ContainerHub acquire(String id) {
         return hubs.compute(id, (key, hub) -> {
             ContainerHub h = hub != null ? hub : new ContainerHub(key, group.next(), runtime, registry, clock,
-                    limits);
+                    limits, metrics);
             h.references++;
             return h;
         });

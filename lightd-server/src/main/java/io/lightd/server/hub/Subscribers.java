@@ -1,5 +1,6 @@
 package io.lightd.server.hub;
 
+import io.lightd.server.metrics.Metrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,7 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
  * on the channel's own thread where its writability is exact. Membership changes only on the hub's
  * loop; each loop's task works on an immutable snapshot of its channels. The buckets are replaced,
  * never changed, too: a write that fails closes its channel, which leaves the hub on this very loop
- * while a broadcast is still going through the buckets.
+ * while a broadcast is still going through the buckets. The count is volatile so a metrics scrape may read it from any thread.
  */
 final class Subscribers {
 
@@ -29,10 +30,20 @@ final class Subscribers {
     }
 
     private Bucket[] buckets = new Bucket[0];
-    private int size;
+    private final Metrics metrics;
+    /** Written on the hub loop only. */
+    private volatile int size;
+
+    Subscribers(Metrics metrics) {
+        this.metrics = metrics;
+    }
 
     boolean isEmpty() {
         return size == 0;
+    }
+
+    int size() {
+        return size;
     }
 
     /** Adds a channel; false if it is there already. Hub loop only. */
@@ -75,7 +86,8 @@ final class Subscribers {
 
     /**
      * Sends {@code first} and then {@code second} (may be null) to every subscriber, flushing each
-     * once. Droppable frames are skipped for a channel that is not writable, and counted on it.
+     * once. Droppable frames are skipped for a channel that is not writable, and counted on it and in
+     * the metrics (once per delivery task, not per channel).
      * Takes ownership of the frames. Hub loop only.
      *
      * <p>Each loop's task gets the frames themselves, retained, not duplicates: nobody moves their
@@ -112,12 +124,17 @@ final class Subscribers {
     }
 
     /** Runs on the channels' own loop; releases one reference of each frame it was handed. */
-    private static void deliver(Channel[] channels, ByteBuf first, ByteBuf second, boolean droppable,
-                                boolean countSkips) {
+    private void deliver(Channel[] channels, ByteBuf first, ByteBuf second, boolean droppable,
+                         boolean countSkips) {
         boolean tracked = isLeakTracked(first);
+        int dropped = 0;
         try {
             for (Channel channel : channels) {
-                if (!channel.isActive() || (droppable && !Delivery.admitDroppable(channel, countSkips))) {
+                if (!channel.isActive()) {
+                    continue;
+                }
+                if (droppable && !Delivery.admitDroppable(channel, countSkips)) {
+                    dropped++;
                     continue;
                 }
                 ChannelHandlerContext ctx = channel.attr(Delivery.FRAME_WRITER).get();
@@ -139,6 +156,9 @@ final class Subscribers {
             first.release();
             if (second != null) {
                 second.release();
+            }
+            if (dropped > 0) {
+                metrics.framesDropped(second == null ? dropped : 2 * dropped);
             }
         }
     }

@@ -8,6 +8,8 @@ import io.lightd.server.hub.ActionResult;
 import io.lightd.server.hub.ContainerHub;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.Delivery;
+import io.lightd.server.logging.ContainerLog;
+import io.lightd.server.metrics.Metrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelDuplexHandler;
@@ -39,11 +41,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConsoleSessionHandler extends ChannelDuplexHandler {
 
-    private static final Logger log = LoggerFactory.getLogger(ConsoleSessionHandler.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ConsoleSessionHandler.class);
     /** How long a close frame to a stalled client may wait behind unread output before the socket is closed. */
     static final long FORCED_CLOSE_SECONDS = 10;
 
     private final String containerId;
+    private final ContainerLog log;
     private final TokenStore.Grant grant;
     private final ContainerManager manager;
     private final LiveSessions sessions;
@@ -65,6 +68,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
                                  LiveSessions sessions, Clock clock, InboundRateLimiter rateLimiter,
                                  int pingIntervalSeconds, int pongTimeoutSeconds, int slowClientCloseSeconds) {
         this.containerId = containerId;
+        this.log = new ContainerLog(LOG, containerId);
         this.grant = grant;
         this.manager = manager;
         this.sessions = sessions;
@@ -95,12 +99,12 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
         if (!grant.isMaster()) {
             long delayMillis = Duration.between(clock.instant(), grant.expiresAt()).toMillis();
             expiry = ctx.executor().schedule(() -> {
-                log.info("ws {} container {}: token expired, closing", remote(channel), containerId);
+                log.info("ws {} token expired, closing", remote(channel));
                 LiveSessions.close(channel, LiveSessions.CLOSE_TOKEN_EXPIRED, "token expired");
             }, Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
         }
         hub = manager.subscribe(containerId, channel);
-        log.info("ws {} container {}: connected ({} token)", remote(channel), containerId,
+        log.info("ws {} connected ({} token)", remote(channel),
                 grant.isMaster() ? "master" : "issued");
     }
 
@@ -112,15 +116,18 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
         }
         switch (rateLimiter.onFrame()) {
             case DROP -> {
+                manager.metrics().inboundRefused(Metrics.InboundRefusal.RATE_LIMITED);
                 return;
             }
             case DROP_AND_NOTIFY -> {
+                manager.metrics().inboundRefused(Metrics.InboundRefusal.RATE_LIMITED);
                 ctx.writeAndFlush(OutboundEvents.daemonMessage("Error: rate limited"));
                 return;
             }
             case ACCEPT -> { }
         }
         if (result instanceof DecodeResult.Invalid invalid) {
+            manager.metrics().inboundError(invalid.kind());
             ctx.writeAndFlush(OutboundEvents.daemonMessage(invalid.message()));
         } else if (result instanceof DecodeResult.Decoded decoded) {
             route(ctx.channel(), decoded.event());
@@ -180,7 +187,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
         idleEvents = idle.isFirst() ? 1 : idleEvents + 1;
         long idleSeconds = (long) idleEvents * pingIntervalSeconds;
         if (idleSeconds >= pongTimeoutSeconds) {
-            log.info("ws {} container {}: no pong for {} s, closing", remote(ctx.channel()), containerId, idleSeconds);
+            log.info("ws {} no pong for {} s, closing", remote(ctx.channel()), idleSeconds);
             LiveSessions.close(ctx.channel(), WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), "ping timeout");
             return;
         }
@@ -203,7 +210,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
             answerWaitingLogs(channel);
         } else if (slowClose == null) {
             slowClose = ctx.executor().schedule(() -> {
-                log.info("ws {} container {}: unwritable for {} ms, closing", remote(channel), containerId,
+                log.info("ws {} unwritable for {} ms, closing", remote(channel),
                         slowCloseMillis);
                 // The close frame queues behind what the client has not read; if it cannot get
                 // through either, the connection is dropped.
@@ -238,7 +245,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
             slowClose.cancel(false);
         }
         leaveHub(ctx.channel());
-        log.info("ws {} container {}: disconnected", remote(ctx.channel()), containerId);
+        log.info("ws {} disconnected", remote(ctx.channel()));
         super.channelInactive(ctx);
     }
 
@@ -252,14 +259,15 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (closing) {
-            log.debug("ws {} container {}: error while closing: {}", remote(ctx.channel()), containerId, cause.toString());
+            log.debug("ws {} error while closing: {}", remote(ctx.channel()), cause.toString());
             return;
         }
         if (cause instanceof TooLongFrameException) {
+            manager.metrics().inboundRefused(Metrics.InboundRefusal.TOO_BIG);
             LiveSessions.close(ctx.channel(), WebSocketCloseStatus.MESSAGE_TOO_BIG.code(), "message too big");
             return;
         }
-        log.debug("ws {} container {}: closing after error: {}", remote(ctx.channel()), containerId, cause.toString());
+        log.debug("ws {} closing after error: {}", remote(ctx.channel()), cause.toString());
         ctx.close();
     }
 

@@ -18,7 +18,8 @@ import java.util.List;
  */
 public final class EventFrameCodec extends MessageToMessageCodec<WebSocketFrame, byte[]> {
 
-    static final DecodeResult BINARY = new DecodeResult.Invalid("Error: binary frames are not supported; send JSON text");
+    static final DecodeResult BINARY = new DecodeResult.Invalid(DecodeResult.Kind.BINARY_FRAME,
+            "Error: binary frames are not supported; send JSON text");
 
     private final int maxCommandBytes;
 

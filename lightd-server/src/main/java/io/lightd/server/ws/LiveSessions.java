@@ -1,26 +1,44 @@
 package io.lightd.server.ws;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.channel.ChannelFutureListener;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** The open WebSocket sessions by token hash, so revoking a token closes its sessions (4003). Thread-safe. */
+/**
+ * The open WebSocket sessions by token hash, so revoking a token closes its sessions (4003), and
+ * shutting down closes them all (1001). Counts them for the metrics. Thread-safe.
+ */
 public final class LiveSessions {
 
+    public static final int CLOSE_GOING_AWAY = 1001;
     public static final int CLOSE_TOKEN_EXPIRED = 4001;
     public static final int CLOSE_TOKEN_REVOKED = 4003;
 
     private final Map<String, Set<Channel>> byToken = new ConcurrentHashMap<>();
+    private final AtomicInteger open = new AtomicInteger();
 
     public void register(String tokenHash, Channel channel) {
         byToken.computeIfAbsent(tokenHash, h -> ConcurrentHashMap.newKeySet()).add(channel);
-        channel.closeFuture().addListener(f -> byToken.computeIfPresent(tokenHash, (h, set) -> {
-            set.remove(channel);
-            return set.isEmpty() ? null : set;
-        }));
+        open.incrementAndGet();
+        channel.closeFuture().addListener(f -> {
+            open.decrementAndGet();
+            byToken.computeIfPresent(tokenHash, (h, set) -> {
+                set.remove(channel);
+                return set.isEmpty() ? null : set;
+            });
+        });
+    }
+
+    /** WebSocket sessions open now. */
+    public int count() {
+        return open.get();
     }
 
     /** Closes every session opened with the token whose hash is given. */
@@ -31,6 +49,18 @@ public final class LiveSessions {
                 close(channel, code, reason);
             }
         }
+    }
+
+    /** Closes every session with code and reason; returns the close futures of their connections. */
+    public List<ChannelFuture> closeEvery(int code, String reason) {
+        List<ChannelFuture> closed = new ArrayList<>();
+        for (Set<Channel> channels : byToken.values()) {
+            for (Channel channel : channels) {
+                close(channel, code, reason);
+                closed.add(channel.closeFuture());
+            }
+        }
+        return closed;
     }
 
     /** Sends a close frame with code and reason, then closes the connection. */

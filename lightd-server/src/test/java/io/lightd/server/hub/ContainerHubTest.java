@@ -9,6 +9,7 @@ import io.lightd.protocol.PowerAction;
 import io.lightd.protocol.Stats;
 import io.lightd.runtime.ContainerNotFoundException;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.metrics.Metrics;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import io.netty.buffer.ByteBuf;
@@ -39,6 +40,7 @@ class ContainerHubTest {
     Path dir;
     private final EmbeddedChannel loopChannel = new EmbeddedChannel();
     private final FakeRuntime runtime = new FakeRuntime();
+    private final Metrics metrics = new Metrics();
     private final List<EmbeddedChannel> clients = new ArrayList<>();
     private ContainerRegistry registry;
     private ContainerHub hub;
@@ -51,7 +53,7 @@ class ContainerHubTest {
 
     private ContainerHub newHub(LightdConfig.Limits limits) {
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-        return new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock, limits);
+        return new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock, limits, metrics);
     }
 
     @AfterEach

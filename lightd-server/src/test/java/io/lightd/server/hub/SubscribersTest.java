@@ -2,6 +2,8 @@ package io.lightd.server.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lightd.server.metrics.Metrics;
+import io.lightd.server.metrics.Metrics;
 import io.lightd.testing.LeakFailingDetector;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -37,7 +39,7 @@ class SubscribersTest {
 
     @Test
     void trackedFramesReachEverySubscriberWithOneTrackerPerFrame() {
-        Subscribers subscribers = new Subscribers();
+        Subscribers subscribers = new Subscribers(new Metrics());
         for (int i = 0; i < SUBSCRIBERS; i++) {
             EmbeddedChannel channel = new EmbeddedChannel();
             channels.add(channel);
@@ -69,7 +71,7 @@ class SubscribersTest {
 
     @Test
     void untrackedFramesAreSharedAsRetainedDuplicates() {
-        Subscribers subscribers = new Subscribers();
+        Subscribers subscribers = new Subscribers(new Metrics());
         for (int i = 0; i < 3; i++) {
             EmbeddedChannel channel = new EmbeddedChannel();
             channels.add(channel);
@@ -107,7 +109,7 @@ class SubscribersTest {
      */
     @Test
     void aSubscriberLeavingDuringABroadcastDoesNotStopItForTheOthers() {
-        Subscribers subscribers = new Subscribers();
+        Subscribers subscribers = new Subscribers(new Metrics());
         EmbeddedChannel leaving = new EmbeddedChannel(new ChannelOutboundHandlerAdapter() {
             @Override
             public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {

@@ -26,6 +26,7 @@ final class DaemonProcess implements AutoCloseable {
     private final Process process;
     private final StringBuffer output = new StringBuffer();
     private final CompletableFuture<Integer> port = new CompletableFuture<>();
+    private final CompletableFuture<Void> outputEnded = new CompletableFuture<>();
 
     private DaemonProcess(Process process) {
         this.process = process;
@@ -51,8 +52,10 @@ final class DaemonProcess implements AutoCloseable {
     static DaemonProcess start(Path config) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config", config.toString()));
+        // The test class path holds two logback-test.xml files, and logback would print its status about that.
+        command.addAll(List.of("-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener",
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "--config", config.toString()));
         DaemonProcess d = new DaemonProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
         try {
             d.port.get(60, TimeUnit.SECONDS);
@@ -91,6 +94,24 @@ final class DaemonProcess implements AutoCloseable {
             // The process is gone.
         }
         port.completeExceptionally(new IllegalStateException("lightd exited"));
+        outputEnded.complete(null);
+    }
+
+    /** SIGTERM, as systemd stops it; returns the exit status, or fails when it is not gone within {@code bound}. */
+    int terminate(java.time.Duration bound) throws InterruptedException {
+        // The handle's destroy sends the same SIGTERM as Process.destroy() but leaves the output pipe
+        // open, so what lightd writes while it shuts down is read too.
+        process.toHandle().destroy();
+        if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+            kill();
+            throw new AssertionError("lightd did not exit within " + bound + " of SIGTERM:\n" + output);
+        }
+        try {
+            outputEnded.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("the output of lightd did not end", e);
+        }
+        return process.exitValue();
     }
 
     /** Stops it the ordinary way (SIGTERM, shutdown hook). */

@@ -78,6 +78,8 @@ class DockerEngineRestartIntegrationTest extends DaemonFixture {
             awaitTrue(() -> stopStatus(idle) == 503, "power actions answer 503 while the engine is down");
             Daemon.Reply refused = daemon.request("POST", "/containers/" + idle + "/stop", null);
             assertThat(refused.body().get("error").getAsString()).isEqualTo("container runtime unavailable");
+            assertThat(daemon.server().containers().runtime().available()).as("runtime_available of the ping")
+                    .isFalse();
             assertThat(daemon.request("GET", "/containers/" + dying, null).status()).isEqualTo(200);
             WsClient during = ws(dying);
             assertThat(during.next().get("event").getAsString()).isEqualTo("event");
@@ -101,6 +103,9 @@ class DockerEngineRestartIntegrationTest extends DaemonFixture {
         assertThat(ConsoleScenarios.withoutConsole(died)).containsExactly("event:exit", "daemon_message:Container stopped");
         assertThat(WsClient.describe(d.next())).isEqualTo("daemon_message:Error: server exited with code 7");
         awaitTrue(() -> stopStatus(idle) == 409, "power actions are accepted again once the engine is back");
+        assertThat(daemon.server().containers().runtime().streamReopens())
+                .as("the events stream, re-opened after the restart, counts in lightd_runtime_stream_reopens_total")
+                .isPositive();
 
         // the one that kept running is re-attached: its open console reaches the same process again
         assertThat(EngineApi.pid(lasting)).isEqualTo(lastingPid);

@@ -7,13 +7,16 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.util.ContextInitializer;
 import com.google.gson.JsonObject;
+import io.lightd.server.config.LightdConfig;
+import io.lightd.server.logging.LogOutput;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * converters, every logger at DEBUG, Netty's included) while WebSocket handshakes with good, bad and
  * missing tokens, REST calls with {@code ?token=}, a token issue and a revoke by path go through it,
  * and a library line and an exception quote a request URI with a token; the captured output holds
- * none of the tokens.
+ * none of the tokens, in the text format and in the JSON one.
  */
 class LogRedactionIntegrationTest {
 
@@ -31,8 +34,9 @@ class LogRedactionIntegrationTest {
     @TempDir
     Path storage;
 
-    @Test
-    void noTokenOfAnyKindAppearsInTheLog() throws Exception {
+    @ParameterizedTest
+    @EnumSource(LightdConfig.LogFormat.class)
+    void noTokenOfAnyKindAppearsInTheLog(LightdConfig.LogFormat format) throws Exception {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         PrintStream stdout = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -43,6 +47,7 @@ class LogRedactionIntegrationTest {
             JoranConfigurator configurator = new JoranConfigurator();
             configurator.setContext(context);
             configurator.doConfigure(LogRedactionIntegrationTest.class.getResource("/logback.xml"));
+            LogOutput.use(format);
             context.getLogger("io.netty").setLevel(Level.DEBUG);
             context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.DEBUG);
             try (Daemon daemon = new Daemon(storage, new JsonObject())) {

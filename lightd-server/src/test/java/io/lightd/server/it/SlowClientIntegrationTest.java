@@ -71,6 +71,10 @@ class SlowClientIntegrationTest {
             }
             assertThat(notice.get("data").getAsString())
                     .matches("Error: skipped [1-9][0-9]* console messages \\(slow connection\\)");
+            long skipped = Long.parseLong(notice.get("data").getAsString().split(" ")[2]);
+            assertThat(daemon.server().containers().metrics().framesDropped())
+                    .as("dropped frames in the metrics: both console frames of each skipped message, and stats")
+                    .isGreaterThanOrEqualTo(2 * skipped);
             long stalledText = consoleChars(late);
             assertThat(fastText).as("the reading client got more than the stalled one").isGreaterThan(stalledText);
             fast.close();

@@ -6,6 +6,7 @@ import io.lightd.protocol.DecodeResult;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.hub.ContainerManager;
+import io.lightd.server.metrics.Metrics;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import com.google.gson.JsonParser;
@@ -49,7 +50,8 @@ class ConsoleSessionHandlerTest {
     private EmbeddedChannel session(TokenStore.Grant grant, AtomicLong nanos) {
         manager = new ContainerManager(hubs, new io.lightd.server.hub.FakeRuntimeAccess().runtime(),
                 new ContainerRegistry(new JsonFileStore.Factory(dir, Runnable::run)),
-                LightdConfig.Defaults.limits(), Clock.systemUTC(), dir, Runnable::run);
+                LightdConfig.Defaults.limits(), Clock.systemUTC(), dir, Runnable::run,
+                new Metrics());
         ConsoleSessionHandler handler = new ConsoleSessionHandler("c-1", grant, manager, new LiveSessions(),
                 Clock.fixed(NOW, ZoneOffset.UTC), new InboundRateLimiter(1, 2, nanos::get), 20, 60, 30);
         EmbeddedChannel ch = new EmbeddedChannel(new EventFrameCodec(4096), handler);

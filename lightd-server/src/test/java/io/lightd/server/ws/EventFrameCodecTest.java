@@ -20,7 +20,8 @@ class EventFrameCodecTest {
         ch.writeInbound(new TextWebSocketFrame("{\"event\":\"power\",\"action\":\"kill\"}"));
         ch.writeInbound(new TextWebSocketFrame("nope"));
         assertThat((Object) ch.readInbound()).isEqualTo(new DecodeResult.Decoded(new InboundEvent.Power(PowerAction.KILL)));
-        assertThat((Object) ch.readInbound()).isEqualTo(new DecodeResult.Invalid("Error: invalid JSON"));
+        assertThat((Object) ch.readInbound()).isEqualTo(
+                new DecodeResult.Invalid(DecodeResult.Kind.INVALID_JSON, "Error: invalid JSON"));
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
 

@@ -9,6 +9,7 @@ import io.lightd.server.config.LightdConfig;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.FakeRuntimeAccess;
 import io.lightd.server.limit.AuthFailureLimiter;
+import io.lightd.server.metrics.Metrics;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import io.netty.buffer.ByteBuf;
@@ -48,7 +49,8 @@ class TokenHandshakeHandlerTest {
         tokens = new TokenStore(MASTER, Clock.systemUTC(), files);
         limiter = new ConnectionLimiter(10, 1);
         ContainerManager manager = new ContainerManager(hubs, new FakeRuntimeAccess().runtime(),
-                new ContainerRegistry(files), config.limits(), Clock.systemUTC(), dir, Runnable::run);
+                new ContainerRegistry(files), config.limits(), Clock.systemUTC(), dir, Runnable::run,
+                new Metrics());
         handler = new TokenHandshakeHandler(tokens, manager, limiter, new LiveSessions(),
                 new AuthFailureLimiter(3, 100, System::nanoTime), config, Clock.systemUTC());
     }

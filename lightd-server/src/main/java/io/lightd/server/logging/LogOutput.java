@@ -1,0 +1,45 @@
+package io.lightd.server.logging;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import io.lightd.server.config.LightdConfig;
+import java.util.Iterator;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies {@code logging.format} once the configuration is read: logback starts with logback.xml's
+ * human-readable pattern, and {@code json} swaps the encoder of each root appender for
+ * {@link JsonLineLayout}. Levels and appenders stay as logback.xml made them. Called once at start,
+ * before the daemon logs anything of its own.
+ */
+public final class LogOutput {
+
+    private LogOutput() {
+    }
+
+    public static void use(LightdConfig.LogFormat format) {
+        if (format != LightdConfig.LogFormat.JSON
+                || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return;
+        }
+        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
+            if (it.next() instanceof OutputStreamAppender<ILoggingEvent> appender) {
+                JsonLineLayout layout = new JsonLineLayout();
+                layout.setContext(context);
+                layout.start();
+                LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
+                encoder.setContext(context);
+                encoder.setLayout(layout);
+                encoder.start();
+                appender.stop();
+                appender.setEncoder(encoder);
+                appender.start();
+            }
+        }
+    }
+}

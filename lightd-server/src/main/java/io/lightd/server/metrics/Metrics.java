@@ -1,0 +1,128 @@
+package io.lightd.server.metrics;
+
+import io.lightd.protocol.DecodeResult;
+import io.lightd.protocol.PowerAction;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The daemon's counters, bumped where things happen and read by the {@code /metrics} scrape. Each is
+ * a {@link LongAdder}: the console path adds to it once per event (never once per subscriber, and
+ * without allocating), from whichever event loop the hub lives on, without contention between loops.
+ * Gauges (sessions, subscribers, pending tasks, memory) are not kept here: the scrape reads them
+ * from their owners. Thread-safe.
+ */
+public final class Metrics {
+
+    /** How a power action ended, from its answer's status. */
+    public enum PowerResult {
+        ACCEPTED, CONFLICT, NOT_FOUND, UNAVAILABLE, FAILED;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The result of an answer with this HTTP status (202 accepted, 409, 404, 503, anything else failed). */
+        public static PowerResult ofStatus(int httpStatus) {
+            return switch (httpStatus) {
+                case 202 -> ACCEPTED;
+                case 409 -> CONFLICT;
+                case 404 -> NOT_FOUND;
+                case 503 -> UNAVAILABLE;
+                default -> FAILED;
+            };
+        }
+    }
+
+    /** Inbound mistakes the WebSocket layer sees besides the decoder's kinds. */
+    public enum InboundRefusal {
+        /** A message beyond the connection's rate limit. */
+        RATE_LIMITED,
+        /** A message larger than {@code limits.max_frame_bytes}. */
+        TOO_BIG;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private final LongAdder consoleEvents = new LongAdder();
+    private final LongAdder consoleMessages = new LongAdder();
+    private final LongAdder consoleBytes = new LongAdder();
+    private final LongAdder framesDropped = new LongAdder();
+    private final LongAdder throttledLines = new LongAdder();
+    private final LongAdder[] decodeErrors = adders(DecodeResult.Kind.values().length);
+    private final LongAdder[] refusals = adders(InboundRefusal.values().length);
+    private final LongAdder[] power = adders(PowerAction.values().length * PowerResult.values().length);
+
+    /**
+     * One console event broadcast to {@code subscribers} channels, its frames ({@code console} and
+     * {@code console duplicate}) {@code frameBytes} long together.
+     */
+    public void consoleBroadcast(int subscribers, int frameBytes) {
+        consoleEvents.increment();
+        consoleMessages.add(subscribers);
+        consoleBytes.add((long) subscribers * frameBytes);
+    }
+
+    /** Frames a loop did not write to slow (unwritable) subscribers during one delivery. */
+    public void framesDropped(int frames) {
+        framesDropped.add(frames);
+    }
+
+    /** Console lines kept out of the live stream by the throttle. */
+    public void linesThrottled(int lines) {
+        throttledLines.add(lines);
+    }
+
+    public void inboundError(DecodeResult.Kind kind) {
+        decodeErrors[kind.ordinal()].increment();
+    }
+
+    public void inboundRefused(InboundRefusal refusal) {
+        refusals[refusal.ordinal()].increment();
+    }
+
+    public void powerAction(PowerAction action, PowerResult result) {
+        power[action.ordinal() * PowerResult.values().length + result.ordinal()].increment();
+    }
+
+    public long consoleEvents() {
+        return consoleEvents.sum();
+    }
+
+    public long consoleMessages() {
+        return consoleMessages.sum();
+    }
+
+    public long consoleBytes() {
+        return consoleBytes.sum();
+    }
+
+    public long framesDropped() {
+        return framesDropped.sum();
+    }
+
+    public long throttledLines() {
+        return throttledLines.sum();
+    }
+
+    public long inboundErrors(DecodeResult.Kind kind) {
+        return decodeErrors[kind.ordinal()].sum();
+    }
+
+    public long inboundRefusals(InboundRefusal refusal) {
+        return refusals[refusal.ordinal()].sum();
+    }
+
+    public long powerActions(PowerAction action, PowerResult result) {
+        return power[action.ordinal() * PowerResult.values().length + result.ordinal()].sum();
+    }
+
+    private static LongAdder[] adders(int n) {
+        LongAdder[] adders = new LongAdder[n];
+        for (int i = 0; i < n; i++) {
+            adders[i] = new LongAdder();
+        }
+        return adders;
+    }
+}

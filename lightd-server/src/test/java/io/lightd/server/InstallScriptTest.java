@@ -1,0 +1,119 @@
+package io.lightd.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.google.gson.JsonObject;
+import io.lightd.server.config.ConfigLoader;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code scripts/install --root DIR} lays out a node under a temporary root: jar, unit, storage
+ * folder and a config with storage in /var/lib/lightd and a fresh token, which it prints with the
+ * next steps; run again it keeps the config. The installed unit passes {@code systemd-analyze
+ * verify} without a warning where systemd-analyze exists. The jar installed is a launcher of this
+ * build's classes (the shaded jar is made after the tests).
+ */
+class InstallScriptTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void installsIntoARootAndKeepsAnExistingConfig() throws Exception {
+        Path root = dir.resolve("root");
+        Path jar = launcherJar(dir.resolve("lightd.jar"));
+
+        Result first = run(List.of(script().toString(), "--root", root.toString(), "--jar", jar.toString()));
+        assertThat(first.status).as(first.output).isZero();
+
+        assertThat(root.resolve("opt/lightd/lightd.jar")).hasSameBinaryContentAs(jar);
+        assertThat(root.resolve("etc/systemd/system/lightd.service")).hasSameTextualContentAs(
+                script().resolveSibling("lightd.service"));
+        assertThat(root.resolve("var/lib/lightd")).isDirectory();
+        Path config = root.resolve("etc/lightd/config.json");
+        JsonObject json = ConfigLoader.read(config);
+        assertThat(json.getAsJsonObject("storage").get("base_path").getAsString()).isEqualTo("/var/lib/lightd");
+        String token = json.getAsJsonObject("authorization").get("token").getAsString();
+        assertThat(token).startsWith("lightd_");
+        assertThat(ConfigLoader.parse(json, config.getParent()).basePath()).isEqualTo(Path.of("/var/lib/lightd"));
+        assertThat(first.output)
+                .contains("lightd: wrote " + config + " (storage.base_path /var/lib/lightd)")
+                .contains("lightd: token " + token + "\n")
+                .contains("  systemctl daemon-reload && systemctl enable --now lightd\n");
+
+        Result again = run(List.of(script().toString(), "--root", root.toString(), "--jar", jar.toString()));
+        assertThat(again.status).as(again.output).isZero();
+        assertThat(again.output).contains("lightd: keeping the existing " + config)
+                .contains("lightd: token " + token + "\n");
+    }
+
+    @Test
+    void unitPassesSystemdAnalyzeVerify() throws Exception {
+        assumeTrue(onPath("systemd-analyze"), "systemd-analyze is not installed here");
+        Result verify = run(List.of("systemd-analyze", "verify", script().resolveSibling("lightd.service").toString()));
+        assertThat(verify.status).as(verify.output).isZero();
+        assertThat(verify.output).as("systemd-analyze warnings").isBlank();
+    }
+
+    private static Path script() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isExecutable(p.resolve("scripts/install"))) {
+                return p.resolve("scripts/install");
+            }
+        }
+        throw new AssertionError("no scripts/install above the module folder");
+    }
+
+    /** A jar whose manifest runs {@link Main} from this test's class path, as lightd.jar runs it from itself. */
+    private static Path launcherJar(Path jar) throws IOException {
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, Main.class.getName());
+        List<String> urls = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            urls.add(Path.of(entry).toUri().toString());
+        }
+        manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, String.join(" ", urls));
+        try (OutputStream out = Files.newOutputStream(jar);
+             JarOutputStream ignored = new JarOutputStream(out, manifest)) {
+            return jar;
+        }
+    }
+
+    private record Result(int status, String output) {
+    }
+
+    private static Result run(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(command + " did not finish:\n" + output);
+        }
+        return new Result(p.exitValue(), output);
+    }
+
+    private static boolean onPath(String program) {
+        for (String folder : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(folder, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
