@@ -134,7 +134,7 @@ public final class LightdServer implements AutoCloseable {
                     new RestHandler(tokens, manager, authFailures, limits.maxCommandBytes(), clock, version()),
                     new TokenHandshakeHandler(tokens, manager, limiter, sessions, authFailures, config, clock),
                     ConsolePage.load(),
-                    new MetricsRoute(tokens, config.metrics().requireToken(), manager, sessions, group));
+                    new MetricsRoute(tokens, config.metrics().requireToken(), authFailures, manager, sessions, group));
             HttpDecoderConfig httpLimits = new HttpDecoderConfig()
                     .setMaxInitialLineLength(BadRequestHandler.MAX_REQUEST_LINE_BYTES)
                     .setMaxHeaderSize(BadRequestHandler.MAX_HEADER_BYTES);

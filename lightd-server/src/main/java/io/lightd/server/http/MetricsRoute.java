@@ -4,18 +4,17 @@ import io.lightd.protocol.DecodeResult;
 import io.lightd.protocol.PowerAction;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.hub.ContainerManager;
+import io.lightd.server.limit.AuthFailureLimiter;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.metrics.PrometheusText;
 import io.lightd.server.ws.LiveSessions;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -41,11 +40,13 @@ public final class MetricsRoute {
     private final ContainerManager manager;
     private final LiveSessions sessions;
     private final EventLoopGroup group;
+    private final AuthFailureLimiter authFailures;
 
-    public MetricsRoute(TokenStore tokens, boolean requireToken, ContainerManager manager, LiveSessions sessions,
-                        EventLoopGroup group) {
+    public MetricsRoute(TokenStore tokens, boolean requireToken, AuthFailureLimiter authFailures,
+                        ContainerManager manager, LiveSessions sessions, EventLoopGroup group) {
         this.tokens = tokens;
         this.requireToken = requireToken;
+        this.authFailures = authFailures;
         this.manager = manager;
         this.sessions = sessions;
         this.group = group;
@@ -57,9 +58,18 @@ public final class MetricsRoute {
             HttpResponses.sendError(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed", keepAlive);
             return;
         }
-        if (requireToken && !RestHandler.authorized(tokens, request)) {
-            HttpResponses.sendError(ctx, HttpResponseStatus.UNAUTHORIZED, "missing or invalid token", keepAlive);
-            return;
+        if (requireToken) {
+            // The scrape takes the same tokens as REST, so guesses here count against the same limit.
+            long blocked = authFailures.blockedSeconds(ctx.channel().remoteAddress());
+            if (blocked > 0) {
+                HttpResponses.sendTooManyRequests(ctx, "too many failed authentications", blocked);
+                return;
+            }
+            if (!RestHandler.authorized(tokens, request)) {
+                authFailures.recordFailure(ctx.channel().remoteAddress());
+                HttpResponses.sendError(ctx, HttpResponseStatus.UNAUTHORIZED, "missing or invalid token", keepAlive);
+                return;
+            }
         }
         byte[] body = render().getBytes(StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
@@ -67,12 +77,7 @@ public final class MetricsRoute {
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, PrometheusText.CONTENT_TYPE)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-        if (!keepAlive) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ctx.writeAndFlush(response);
-        }
+        HttpResponses.write(ctx, response, keepAlive);
     }
 
     /** The whole exposition, as a scrape gets it. */

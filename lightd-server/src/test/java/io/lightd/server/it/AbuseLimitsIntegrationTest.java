@@ -83,13 +83,15 @@ class AbuseLimitsIntegrationTest extends DaemonFixture {
         InetAddress local = InetAddress.getLoopbackAddress();
         assertThat(daemon.request("GET", "/containers", null, "lightd_guess-number-one-0000").status()).isEqualTo(401);
         assertThat(daemon.refusedStatus("/ws/any-1?token=lightd_guess-number-two-0000", Map.of())).isEqualTo(401);
-        assertThat(daemon.request("GET", "/containers", null, null).status()).isEqualTo(401);
+        assertThat(daemon.request("GET", "/metrics", null, "lightd_guess-number-three-00").status())
+                .as("the scrape takes the same tokens, so its guesses count too").isEqualTo(401);
 
         RawHttp.Answer blocked = once(port, local, get("/containers", Daemon.TOKEN));
         assertThat(blocked.status()).isEqualTo(429);
         assertThat(Integer.parseInt(blocked.header("Retry-After"))).isBetween(1, 60);
         assertThat(blocked.body()).isEqualTo("{\"error\":\"too many failed authentications\"}");
         assertThat(daemon.refusedStatus("/ws/any-1?token=" + Daemon.TOKEN, Map.of())).isEqualTo(429);
+        assertThat(once(port, local, get("/metrics", Daemon.TOKEN)).status()).isEqualTo(429);
         assertThat(once(port, local, get("/api/v1/public/ping", null)).status()).as("ping needs no token").isEqualTo(200);
         assertThat(once(port, otherMachine(), get("/containers", Daemon.TOKEN)).status())
                 .as("the panel on another address is not affected").isEqualTo(200);
