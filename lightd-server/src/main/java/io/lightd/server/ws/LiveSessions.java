@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.util.AttributeKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,9 @@ public final class LiveSessions {
     public static final int CLOSE_GOING_AWAY = 1001;
     public static final int CLOSE_TOKEN_EXPIRED = 4001;
     public static final int CLOSE_TOKEN_REVOKED = 4003;
+
+    /** Set on a session's channel once lightd has sent it a close frame. */
+    static final AttributeKey<Boolean> CLOSE_SENT = AttributeKey.valueOf("lightd.closeSent");
 
     private final Map<String, Set<Channel>> byToken = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
@@ -63,9 +67,13 @@ public final class LiveSessions {
         return closed;
     }
 
-    /** Sends a close frame with code and reason, then closes the connection. */
+    /**
+     * Sends a close frame with code and reason, then closes the connection. Only the first close of
+     * a session sends a frame (an expiry and a revocation may meet); the mark also tells
+     * {@link CloseReplyGuard} that the client's close frame is a reply, not to be answered.
+     */
     public static void close(Channel channel, int code, String reason) {
-        if (channel.isActive()) {
+        if (channel.isActive() && channel.attr(CLOSE_SENT).setIfAbsent(Boolean.TRUE) == null) {
             channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
         }
     }

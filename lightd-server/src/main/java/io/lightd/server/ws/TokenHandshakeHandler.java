@@ -131,7 +131,8 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
                 System::nanoTime);
         pipeline.addAfter(after, "idle", new IdleStateHandler(limits.pingIntervalSeconds(), 0, 0, TimeUnit.SECONDS));
         pipeline.addAfter("idle", "ping-responder", new PingResponder());
-        pipeline.addAfter("ping-responder", "ws-protocol", new WebSocketServerProtocolHandler(config));
+        pipeline.addAfter("ping-responder", "close-reply", CloseReplyGuard.INSTANCE);
+        pipeline.addAfter("close-reply", "ws-protocol", new WebSocketServerProtocolHandler(config));
         pipeline.addAfter("ws-protocol", "ws-aggregator", new WebSocketFrameAggregator(limits.maxFrameBytes()));
         pipeline.addAfter("ws-aggregator", "event-codec", new EventFrameCodec(limits.maxCommandBytes()));
         pipeline.addAfter("event-codec", "console-session", new ConsoleSessionHandler(id, grant, manager, sessions,
