@@ -13,12 +13,16 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -408,7 +412,7 @@ class HostileFramesIntegrationTest {
      * only that one), not one per ping, and the connection works.
      */
     @Test
-    void pingsFromAClientThatDoesNotReadAreNotQueuedOneByOne() throws IOException {
+    void pingsFromAClientThatDoesNotReadAreNotQueuedOneByOne() throws Exception {
         int pings = 2_000;
         String fill = "fill-1";
         JsonObject body = new JsonObject();
@@ -424,60 +428,11 @@ class HostileFramesIntegrationTest {
             watcher.send("{\"event\":\"power\",\"action\":\"start\"}");
             // Until the hub has handed all 12 MB to both subscribers (two frames each): what the
             // stalled client could not take is then queued or skipped. The watcher may be skipped too.
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (consoleBytesSent() - sentBefore < 4L * 12_000_000) {
                 assertThat(System.nanoTime()).as("the daemon broadcast the whole flood").isLessThan(deadline);
                 Thread.sleep(100);
             }
-            ByteArrayOutputStream flood = new ByteArrayOutputStream();
-            for (int i = 0; i < pings; i++) {
-                flood.writeBytes(frame(PING, utf8(Integer.toString(i))));
-            }
-            c.write(flood.toByteArray());
-            c.sendText("{\"event\":\"send_command\",\"command\":\"after the pings\\n\"}");
-            int answered = 0;
-            int last = -1;
-            while (true) {
-                RawWsClient.Frame f = c.read();
-                assertThat(f).as("the connection is still open").isNotNull();
-                assertThat(f.opcode()).as("no close frame").isNotEqualTo(CLOSE);
-                if (f.opcode() == PONG) {
-                    int n = Integer.parseInt(f.text());
-                    assertThat(n).as("pongs come in order, each at most once").isGreaterThan(last);
-                    last = n;
-                    answered++;
-                } else if (isConsole(f, "echo: after the pings\n")) {
-                    break;
-                }
-            }
-            assertThat(answered).as("pongs for %d pings", pings).isBetween(1, pings);
-        }
-    }
-
-    /**
-     * A client that pings and never reads: the daemon must not queue one pong per ping behind output
-     * the client is not taking. The client first lets a console flood fill every buffer between it
-     * and the daemon (its connection stays unwritable from then on), then pings; once it reads
-     * again it gets pongs in order up to the one for its latest ping (RFC 6455 allows answering
-     * only that one), not one per ping, and the connection works.
-     */
-    @Test
-    void pingsFromAClientThatDoesNotReadAreNotQueuedOneByOne() throws IOException {
-        int pings = 2_000;
-        String fill = "fill-1";
-        JsonObject body = new JsonObject();
-        body.addProperty("internal_id", fill);
-        body.addProperty("image", "local");
-        // 12 MB, of which 8 MB are more than the socket buffers (the client's fixed at 64 KiB, the
-        // daemon's send buffer a few MiB at most) and the high-water mark between daemon and client hold.
-        body.addProperty("startup_command", "head -c 12000000 /dev/zero | tr '\\0' x | fold -w 1000; cat");
-        assertThat(daemon.request("POST", "/containers", body.toString()).status()).isEqualTo(202);
-        try (WsClient watcher = daemon.ws(fill); RawWsClient c = RawWsClient.open(daemon.server().port(), fill)) {
-            watcher.await(WsClient.state("installed"));
-            watcher.send("{\"event\":\"power\",\"action\":\"start\"}");
-            long[] seen = {0};
-            watcher.await(m -> DaemonHealth.eventOf(m).equals("console")
-                    && (seen[0] += m.get("data").getAsString().length()) > 8_000_000);
             ByteArrayOutputStream flood = new ByteArrayOutputStream();
             for (int i = 0; i < pings; i++) {
                 flood.writeBytes(frame(PING, utf8(String.format(java.util.Locale.ROOT, "%-125d", i))));
@@ -513,10 +468,8 @@ class HostileFramesIntegrationTest {
 
     /** The daemon's {@code lightd_console_bytes_sent_total}, scraped over HTTP. */
     private static long consoleBytesSent() throws Exception {
-        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(daemon.uri("/metrics"))
-                        .header("Authorization", "Bearer " + Daemon.TOKEN).GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(daemon.uri("/metrics"))
+                .header("Authorization", "Bearer " + Daemon.TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
         return r.body().lines().filter(l -> l.startsWith("lightd_console_bytes_sent_total "))
                 .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1).trim())).findFirst()
                 .orElseThrow(() -> new AssertionError("no lightd_console_bytes_sent_total in " + r.body()));
