@@ -54,7 +54,11 @@ class DockerDensityTest {
     @BeforeEach
     void start() throws Exception {
         HttpClient http = HttpClient.newBuilder().executor(clientThreads).connectTimeout(Duration.ofSeconds(10)).build();
-        daemon = new Daemon(storage, new JsonObject(), Daemon.Runtime.DOCKER, http);
+        // 200 consoles and the REST calls open from one address within seconds.
+        JsonObject limits = new JsonObject();
+        limits.addProperty("connection_attempts_per_ip_per_second", 100_000);
+        limits.addProperty("connection_attempts_per_ip_burst", 100_000);
+        daemon = new Daemon(storage, limits, Daemon.Runtime.DOCKER, http);
     }
 
     @AfterEach

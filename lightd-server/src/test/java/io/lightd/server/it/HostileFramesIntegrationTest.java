@@ -55,6 +55,8 @@ class HostileFramesIntegrationTest {
         // Framing is under test here, not the inbound rate limit.
         limits.addProperty("inbound_rate_per_second", 1000);
         limits.addProperty("inbound_burst", 1000);
+        limits.addProperty("connection_attempts_per_ip_per_second", 100_000);
+        limits.addProperty("connection_attempts_per_ip_burst", 100_000);
         // A console flood must reach the clients whole: the live console throttle is out of the way.
         limits.addProperty("console_lines_per_second", 100_000_000);
         limits.addProperty("console_bytes_per_second", 1_000_000_000);
@@ -424,14 +426,22 @@ class HostileFramesIntegrationTest {
         assertThat(daemon.request("POST", "/containers", body.toString()).status()).isEqualTo(202);
         try (WsClient watcher = daemon.ws(fill); RawWsClient c = RawWsClient.open(daemon.server().port(), fill)) {
             watcher.await(WsClient.state("installed"));
-            long sentBefore = consoleBytesSent();
+            long sentBefore = metric("lightd_console_bytes_sent_total");
+            long droppedBefore = metric("lightd_frames_dropped_total");
             watcher.send("{\"event\":\"power\",\"action\":\"start\"}");
-            // Until the hub has handed all 12 MB to both subscribers (two frames each): what the
-            // stalled client could not take is then queued or skipped. The watcher may be skipped too.
+            // Until the hub has handed all 12 MB to both subscribers (two frames each), frames were
+            // skipped for a client too slow to take them (the stalled one, which never reads), and
+            // the skipping has stopped: every delivery task of the flood has run on its loop.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (consoleBytesSent() - sentBefore < 4L * 12_000_000) {
+            long dropped = -1;
+            int steady = 0;
+            while (steady < 3) {
                 assertThat(System.nanoTime()).as("the daemon broadcast the whole flood").isLessThan(deadline);
-                Thread.sleep(100);
+                Thread.sleep(200);
+                long nowDropped = metric("lightd_frames_dropped_total");
+                boolean flooded = metric("lightd_console_bytes_sent_total") - sentBefore >= 4L * 12_000_000;
+                steady = flooded && nowDropped > droppedBefore && nowDropped == dropped ? steady + 1 : 0;
+                dropped = nowDropped;
             }
             ByteArrayOutputStream flood = new ByteArrayOutputStream();
             for (int i = 0; i < pings; i++) {
@@ -466,12 +476,12 @@ class HostileFramesIntegrationTest {
         }
     }
 
-    /** The daemon's {@code lightd_console_bytes_sent_total}, scraped over HTTP. */
-    private static long consoleBytesSent() throws Exception {
+    /** One unlabelled series of the daemon's metrics, scraped over HTTP. */
+    private static long metric(String name) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(daemon.uri("/metrics"))
                 .header("Authorization", "Bearer " + Daemon.TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
-        return r.body().lines().filter(l -> l.startsWith("lightd_console_bytes_sent_total "))
+        return r.body().lines().filter(l -> l.startsWith(name + " "))
                 .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1).trim())).findFirst()
-                .orElseThrow(() -> new AssertionError("no lightd_console_bytes_sent_total in " + r.body()));
+                .orElseThrow(() -> new AssertionError("no " + name + " in " + r.body()));
     }
 }

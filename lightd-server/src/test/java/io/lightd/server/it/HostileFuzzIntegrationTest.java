@@ -42,7 +42,12 @@ class HostileFuzzIntegrationTest {
         long seed = Long.getLong("lightd.fuzz.seed", System.nanoTime());
         System.out.println("fuzz seed " + seed + " (replay with -Dlightd.fuzz.seed=" + seed + ")");
         Random random = new Random(seed);
-        try (Daemon daemon = new Daemon(storage, new JsonObject())) {
+        // Hundreds of connections from one address in a few seconds: framing is under test, not the
+        // per-address connection-attempt limit.
+        JsonObject limits = new JsonObject();
+        limits.addProperty("connection_attempts_per_ip_per_second", 100_000);
+        limits.addProperty("connection_attempts_per_ip_burst", 100_000);
+        try (Daemon daemon = new Daemon(storage, limits)) {
             DaemonHealth.startEchoServer(daemon, "echo-1");
             // The fuzzed container: whatever the frames make it do (start, kill, commands) stays with it.
             Daemon.Reply created = daemon.request("POST", "/containers",

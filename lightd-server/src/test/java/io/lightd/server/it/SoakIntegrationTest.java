@@ -40,6 +40,9 @@ class SoakIntegrationTest {
     void heapDoesNotGrowUnderSteadyOutputAndChurningClients() throws Exception {
         JsonObject limits = new JsonObject();
         limits.addProperty("slow_client_close_seconds", 5);
+        // The churning clients all come from one address.
+        limits.addProperty("connection_attempts_per_ip_per_second", 100_000);
+        limits.addProperty("connection_attempts_per_ip_burst", 100_000);
         try (Daemon daemon = new Daemon(storage, limits)) {
             DaemonHealth.startEchoServer(daemon, "echo-1");
             for (int c = 0; c < 3; c++) {
