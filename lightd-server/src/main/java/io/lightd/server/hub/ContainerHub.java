@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -137,7 +138,11 @@ public final class ContainerHub {
     }
 
     public void unsubscribe(Channel channel) {
-        onLoop(() -> subscribers.remove(channel));
+        try {
+            onLoop(() -> subscribers.remove(channel));
+        } catch (RejectedExecutionException shuttingDown) {
+            // The hub's loop is going away, and its subscribers with it.
+        }
     }
 
     /** The console history for {@code request_logs}; completes with null for an unknown container. */

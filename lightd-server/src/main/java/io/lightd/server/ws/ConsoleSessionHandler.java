@@ -228,12 +228,15 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
      */
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (msg instanceof CloseWebSocketFrame) {
-            closing = true;
-            ctx.channel().attr(Delivery.FRAME_WRITER).set(null);
-            leaveHub(ctx.channel());
+        try {
+            if (msg instanceof CloseWebSocketFrame) {
+                closing = true;
+                ctx.channel().attr(Delivery.FRAME_WRITER).set(null);
+                leaveHub(ctx.channel());
+            }
+        } finally {
+            super.write(ctx, msg, promise);
         }
-        super.write(ctx, msg, promise);
     }
 
     @Override

@@ -126,6 +126,18 @@ class ConsoleSessionHandlerTest {
     }
 
     @Test
+    void aCloseFrameStillGoesOutWhenTheHubsLoopIsAlreadyGone() throws Exception {
+        EmbeddedChannel ch = session(new TokenStore.Grant("h", null), new AtomicLong());
+        hubs.shutdownGracefully(0, 0, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        LiveSessions.close(ch, LiveSessions.CLOSE_GOING_AWAY, "server shutting down");
+        CloseWebSocketFrame close = ch.readOutbound();
+        assertThat(close).as("the close frame passed on, not dropped (and leaked)").isNotNull();
+        assertThat(close.statusCode()).isEqualTo(1001);
+        close.release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void closesWith4001AtTheTokenExpiryInstant() {
         EmbeddedChannel ch = session(new TokenStore.Grant("h", NOW.plusSeconds(90)), new AtomicLong());
         ch.advanceTimeBy(89, TimeUnit.SECONDS);
