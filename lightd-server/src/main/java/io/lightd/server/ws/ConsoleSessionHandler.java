@@ -42,8 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class ConsoleSessionHandler extends ChannelDuplexHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleSessionHandler.class);
-    /** How long a close frame to a stalled client may wait behind unread output before the socket is closed. */
-    static final long FORCED_CLOSE_SECONDS = 10;
 
     private final String containerId;
     private final ContainerLog log;
@@ -213,9 +211,8 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
                 log.info("ws {} unwritable for {} ms, closing", remote(channel),
                         slowCloseMillis);
                 // The close frame queues behind what the client has not read; if it cannot get
-                // through either, the connection is dropped.
+                // through either, the connection is dropped (LiveSessions.FORCED_CLOSE_SECONDS).
                 LiveSessions.close(channel, WebSocketCloseStatus.POLICY_VIOLATION.code(), "connection too slow");
-                ctx.executor().schedule(() -> channel.close(), FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
             }, slowCloseMillis, TimeUnit.MILLISECONDS);
         }
         super.channelWritabilityChanged(ctx);

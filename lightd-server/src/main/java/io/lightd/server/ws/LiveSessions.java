@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -21,6 +23,9 @@ public final class LiveSessions {
     public static final int CLOSE_GOING_AWAY = 1001;
     public static final int CLOSE_TOKEN_EXPIRED = 4001;
     public static final int CLOSE_TOKEN_REVOKED = 4003;
+
+    /** How long a close frame may wait behind unread output before the connection is cut. */
+    static final long FORCED_CLOSE_SECONDS = 10;
 
     /** Set on a session's channel once lightd has sent it a close frame. */
     static final AttributeKey<Boolean> CLOSE_SENT = AttributeKey.valueOf("lightd.closeSent");
@@ -68,13 +73,21 @@ public final class LiveSessions {
     }
 
     /**
-     * Sends a close frame with code and reason, then closes the connection. Only the first close of
+     * Sends a close frame with code and reason, then closes the connection, at the latest
+     * {@link #FORCED_CLOSE_SECONDS} later. Only the first close of
      * a session sends a frame (an expiry and a revocation may meet); the mark also tells
      * {@link CloseReplyGuard} that the client's close frame is a reply, not to be answered.
      */
     public static void close(Channel channel, int code, String reason) {
         if (channel.isActive() && channel.attr(CLOSE_SENT).setIfAbsent(Boolean.TRUE) == null) {
             channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+            // The frame queues behind whatever the client has not read; a client that reads nothing
+            // more would keep the connection (and its place under the caps) for ever.
+            try {
+                channel.eventLoop().schedule(() -> channel.close(), FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
+            } catch (RejectedExecutionException shuttingDown) {
+                channel.close();
+            }
         }
     }
 }
