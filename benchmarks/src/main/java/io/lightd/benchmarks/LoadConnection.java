@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -15,6 +16,12 @@ import java.nio.charset.StandardCharsets;
  * {@code seq=N} numbers of the console source, and times its own echo probes ({@code probe <conn>
  * <nanoTime>}, echoed by the container). Scans the frame bytes without decoding them to strings so
  * the client spends little CPU beside the daemon. Confined to the connection's event loop.
+ *
+ * <p>A <em>stalled</em> connection stops reading from its socket once the upgrade is done
+ * ({@code autoRead} off), so the kernel buffers fill and the daemon's side goes unwritable, until
+ * {@link #resume()}. It keeps figures of its own for the report: the close code it was sent, the
+ * daemon's skipped notices and what it received around them. Fields read by other threads are
+ * volatile; they are read once the connection is quiet.
  */
 final class LoadConnection extends ChannelInboundHandlerAdapter {
 
@@ -27,14 +34,60 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
     private final int index;
     private final LoadCounters counters;
     private final Promise<Channel> connected;
+    private final boolean stalled;
     private Channel channel;
     private boolean open;
     private long lastSeq = -1;
 
+    /** Whether the connection reads now: false for a stalled connection until {@link #resume()}. */
+    private volatile boolean reading = true;
+    /** Status code of the close frame the daemon sent, or -1 when none arrived. */
+    volatile int closeCode = -1;
+    /** True once the connection is closed, by either side. */
+    volatile boolean closed;
+    /** nanoTime of the last frame read, to tell when a resumed connection has gone quiet. */
+    volatile long lastReadNanos;
+    /** Skipped notices received, and the sum of the N they reported. */
+    volatile long notices;
+    volatile long noticeSkipped;
+    /** Lines lost (gaps) before the first skipped notice and after it. */
+    volatile long lostBeforeNotice;
+    volatile long lostAfterNotice;
+    /** Lines received after the first skipped notice. */
+    volatile long linesAfterNotice;
+    /** Frame payload bytes read after resuming and before the first notice: the backlog that was queued for it. */
+    volatile long backlogBytes;
+
     LoadConnection(int index, LoadCounters counters, Promise<Channel> connected) {
+        this(index, counters, connected, false);
+    }
+
+    LoadConnection(int index, LoadCounters counters, Promise<Channel> connected, boolean stalled) {
         this.index = index;
         this.counters = counters;
         this.connected = connected;
+        this.stalled = stalled;
+        this.reading = !stalled;
+    }
+
+    boolean stalled() {
+        return stalled;
+    }
+
+    boolean reading() {
+        return reading;
+    }
+
+    /** Starts reading again (a stalled connection); call on any thread. */
+    void resume() {
+        Channel ch = channel;
+        reading = true;
+        if (ch != null) {
+            ch.eventLoop().execute(() -> {
+                lastReadNanos = System.nanoTime();
+                ch.config().setAutoRead(true);
+            });
+        }
     }
 
     /** Sends one echo probe; call on any thread. */
@@ -55,6 +108,9 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
         if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
             channel = ctx.channel();
             open = true;
+            if (!reading) {
+                channel.config().setAutoRead(false);
+            }
             counters.held.incrementAndGet();
             connected.trySuccess(channel);
         }
@@ -64,8 +120,15 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
+            lastReadNanos = System.nanoTime();
             if (msg instanceof TextWebSocketFrame frame) {
+                if (stalled && notices == 0) {
+                    backlogBytes += frame.content().readableBytes();
+                }
                 read(frame.content());
+            } else if (msg instanceof CloseWebSocketFrame close) {
+                closeCode = close.statusCode();
+                ctx.close();
             }
         } finally {
             ReferenceCountUtil.release(msg);
@@ -97,7 +160,9 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
             long n = number(b, start + SKIPPED.length, end);
             if (n > 0) {
                 counters.reportedSkipped.add(n);
+                noticeSkipped += n;
             }
+            notices++;
         }
     }
 
@@ -106,8 +171,17 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         counters.lines.increment();
+        if (notices > 0) {
+            linesAfterNotice++;
+        }
         if (lastSeq >= 0 && seq > lastSeq + 1) {
-            counters.lost.add(seq - lastSeq - 1);
+            long gap = seq - lastSeq - 1;
+            counters.lost.add(gap);
+            if (notices > 0) {
+                lostAfterNotice += gap;
+            } else {
+                lostBeforeNotice += gap;
+            }
         }
         if (seq > lastSeq) {
             lastSeq = seq;
@@ -142,6 +216,7 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        closed = true;
         if (open) {
             open = false;
             counters.held.decrementAndGet();
