@@ -193,7 +193,7 @@ public final class LoadClient {
         if (heapStart != null) {
             log("daemon before the containers start: %s", heapStart);
         }
-        log("starting the containers");
+        log("starting the containers at %s", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
         for (String id : ids) {
             rest.power(id, "start");
         }
@@ -285,7 +285,7 @@ public final class LoadClient {
         }
         figure("daemon RSS", "%.1f MiB before the start, %.1f MiB at most during the window, %.1f MiB at its end",
                 heapStart.rss / 1048576.0, rssMax / 1048576.0, heapEnd.rss / 1048576.0);
-        figure("daemon heap used", "%.1f MiB before the start, %.1f MiB mid-window, %.1f MiB at the end",
+        figure("heap used (jcmd)", "%.1f MiB before the start, %.1f MiB mid-window, %.1f MiB at the end",
                 heapStart.used / 1048576.0, heapMid == null ? Double.NaN : heapMid.used / 1048576.0,
                 heapEnd.used / 1048576.0);
         figure("heap after full GC", "%.1f MiB before the start, %.1f MiB mid-window, %.1f MiB at the end",
@@ -332,20 +332,24 @@ public final class LoadClient {
         long linesAfter = 0;
         long backlogMax = 0;
         long backlogSum = 0;
+        long firstNoticeMin = Long.MAX_VALUE;
+        long firstNoticeMax = 0;
         for (LoadConnection c : list) {
             if (c.closed) {
                 closes.merge(c.closeCode < 0 ? "no close frame" : Integer.toString(c.closeCode), 1, Integer::sum);
             }
             if (c.notices > 0) {
                 notified++;
+                backlogMax = Math.max(backlogMax, c.backlogBytes);
+                backlogSum += c.backlogBytes;
+                firstNoticeMin = Math.min(firstNoticeMin, c.firstNoticeSkipped);
+                firstNoticeMax = Math.max(firstNoticeMax, c.firstNoticeSkipped);
             }
             notices += c.notices;
             reported += c.noticeSkipped;
             lostBefore += c.lostBeforeNotice;
             lostAfter += c.lostAfterNotice;
             linesAfter += c.linesAfterNotice;
-            backlogMax = Math.max(backlogMax, c.backlogBytes);
-            backlogSum += c.backlogBytes;
         }
         long open = list.stream().filter(c -> !c.closed).count();
         System.out.println();
@@ -357,9 +361,13 @@ public final class LoadClient {
                 list.size() - open, closes.isEmpty() ? "none" : closes.toString(), open);
         figure("lines lost", "%d before the notice (the skipped stretch), %d after it; %d lines read after it",
                 lostBefore, lostAfter, linesAfter);
-        figure("backlog on resuming", "%.1f KiB per connection on average, %.1f KiB at most (frame payload read "
-                        + "before the notice, or before the close)",
-                backlogSum / 1024.0 / list.size(), backlogMax / 1024.0);
+        if (notified > 0) {
+            figure("first notice", "from %d to %d console messages skipped (per connection)",
+                    firstNoticeMin, firstNoticeMax);
+            figure("backlog on resuming", "%.1f KiB on average, %.1f KiB at most (frame payload a notified "
+                            + "connection read after resuming, before its notice)",
+                    backlogSum / 1024.0 / notified, backlogMax / 1024.0);
+        }
     }
 
     private HeapReading heapReading() {

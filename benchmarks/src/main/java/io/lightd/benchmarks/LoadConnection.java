@@ -50,6 +50,8 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
     /** Skipped notices received, and the sum of the N they reported. */
     volatile long notices;
     volatile long noticeSkipped;
+    /** The N of the first notice. */
+    volatile long firstNoticeSkipped;
     /** Lines lost (gaps) before the first skipped notice and after it. */
     volatile long lostBeforeNotice;
     volatile long lostAfterNotice;
@@ -161,6 +163,9 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
             if (n > 0) {
                 counters.reportedSkipped.add(n);
                 noticeSkipped += n;
+                if (notices == 0) {
+                    firstNoticeSkipped = n;
+                }
             }
             notices++;
         }
