@@ -68,6 +68,7 @@ public final class LoadClient {
                                     readings after forced GCs, which pause the daemon)
               --stall-for S         fanout: stalled connections resume reading S seconds after the
                                     containers start (default: at the end of the measuring window)
+              --stalled-rcvbuf B    fanout: SO_RCVBUF of the stalled connections (default: the system's)
               --drain S             fanout: at most this long to wait, after resuming, for stalled
                                     connections to be closed or go quiet for 3 s (default 30)
               --client-threads N    client event loops (default 1)
@@ -186,8 +187,8 @@ public final class LoadClient {
             return 2;
         }
         connect(n, stalled);
-        List<LoadConnection> readers = connections.stream().filter(c -> !c.stalled()).toList();
-        List<LoadConnection> stalledOnes = connections.stream().filter(LoadConnection::stalled).toList();
+        List<LoadConnection> readers = connections.stream().filter(c -> !c.stalled() && c.upgraded).toList();
+        List<LoadConnection> stalledOnes = connections.stream().filter(c -> c.stalled() && c.upgraded).toList();
         log("%d connections held (%d stalled)", counters.held.get() + stalledCounters.held.get(), stalledOnes.size());
         HeapReading heapStart = slowReport ? heapReading() : null;
         if (heapStart != null) {
@@ -256,7 +257,7 @@ public final class LoadClient {
         System.out.println("== " + options.getOrDefault("label", "lightd") + " fanout load ==");
         if (slowReport) {
             figure("connections held", "%d of %d reading, %d of %d stalled, over %d containers",
-                    counters.held.get(), readers.size(), stalledCounters.held.get(), stalledOnes.size(), containers);
+                    counters.held.get(), n - stalled, stalledCounters.held.get(), stalled, containers);
         } else {
             figure("connections held", "%d of %d, over %d containers", counters.held.get(), n,
                     containers);
@@ -294,7 +295,7 @@ public final class LoadClient {
         long readersClosed = readers.stream().filter(c -> c.closed).count();
         figure("reading connections", "%d closed during the run; lines lost %d", readersClosed, counters.lost.sum());
         if (stalledOnes.isEmpty()) {
-            return counters.held.get() == readers.size() ? 0 : 1;
+            return counters.held.get() == n - stalled && stalledOnes.size() == stalled ? 0 : 1;
         }
         if (resumer == null) {
             log("end of the window: %d stalled connections resume reading", stalledOnes.size());
@@ -306,7 +307,7 @@ public final class LoadClient {
         stalledReport(stalledOnes, options.containsKey("stall-for")
                 ? String.format(Locale.ROOT, "for %d s from the containers' start", stallFor)
                 : "until the end of the measuring window");
-        return counters.held.get() == readers.size() ? 0 : 1;
+        return counters.held.get() == n - stalled && stalledOnes.size() == stalled ? 0 : 1;
     }
 
     /** Waits until every connection is closed or has read nothing for 3 s, at most {@code seconds}. */
@@ -361,6 +362,9 @@ public final class LoadClient {
                 list.size() - open, closes.isEmpty() ? "none" : closes.toString(), open);
         figure("lines lost", "%d before the notice (the skipped stretch), %d after it; %d lines read after it",
                 lostBefore, lostAfter, linesAfter);
+        figure("read after resuming", "%.1f KiB per connection on average (frame payload; %d lines in all, %d lost)",
+                list.stream().mapToLong(c -> c.bytesAfterResume).sum() / 1024.0 / list.size(),
+                stalledCounters.lines.sum(), stalledCounters.lost.sum());
         if (notified > 0) {
             figure("first notice", "from %d to %d console messages skipped (per connection)",
                     firstNoticeMin, firstNoticeMax);
@@ -487,7 +491,11 @@ public final class LoadClient {
             handshakes.add(connected);
             inFlight.acquire();
             connected.addListener(f -> inFlight.release());
-            Channel ch = bootstrap(ws, connection).connect(base.getHost(), port()).addListener(f -> {
+            Bootstrap bootstrap = bootstrap(ws, connection);
+            if (stall && options.containsKey("stalled-rcvbuf")) {
+                bootstrap.option(ChannelOption.SO_RCVBUF, bounded("stalled-rcvbuf", 0, 1024, 64 << 20));
+            }
+            Channel ch = bootstrap.connect(base.getHost(), port()).addListener(f -> {
                 if (!f.isSuccess()) {
                     connected.tryFailure(f.cause());
                 }

@@ -43,8 +43,12 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
     private volatile boolean reading = true;
     /** Status code of the close frame the daemon sent, or -1 when none arrived. */
     volatile int closeCode = -1;
-    /** True once the connection is closed, by either side. */
+    /** True once the upgrade is done. */
+    volatile boolean upgraded;
+    /** True once the connection is closed after its upgrade, by either side. */
     volatile boolean closed;
+    /** Frame payload bytes read since {@link #resume()}. */
+    volatile long bytesAfterResume;
     /** nanoTime of the last frame read, to tell when a resumed connection has gone quiet. */
     volatile long lastReadNanos;
     /** Skipped notices received, and the sum of the N they reported. */
@@ -110,6 +114,7 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
         if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
             channel = ctx.channel();
             open = true;
+            upgraded = true;
             if (!reading) {
                 channel.config().setAutoRead(false);
             }
@@ -124,8 +129,11 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
         try {
             lastReadNanos = System.nanoTime();
             if (msg instanceof TextWebSocketFrame frame) {
-                if (stalled && notices == 0) {
-                    backlogBytes += frame.content().readableBytes();
+                if (stalled) {
+                    bytesAfterResume += frame.content().readableBytes();
+                    if (notices == 0) {
+                        backlogBytes += frame.content().readableBytes();
+                    }
                 }
                 read(frame.content());
             } else if (msg instanceof CloseWebSocketFrame close) {
@@ -221,8 +229,8 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        closed = true;
         if (open) {
+            closed = true;
             open = false;
             counters.held.decrementAndGet();
         }
