@@ -205,7 +205,8 @@ public final class LoadClient {
             long delay = Math.max(0, started + TimeUnit.SECONDS.toNanos(stallFor) - System.nanoTime());
             resumer = group.next().schedule(() -> {
                 log("%d s after the start: %d stalled connections resume reading", stallFor, stalledOnes.size());
-                stalledOnes.forEach(LoadConnection::resume);
+                long target = counters.maxSeq.get();
+                stalledOnes.forEach(c -> c.resume(target));
             }, delay, TimeUnit.NANOSECONDS);
         }
         ScheduledFuture<?> prober = null;
@@ -299,7 +300,8 @@ public final class LoadClient {
         }
         if (resumer == null) {
             log("end of the window: %d stalled connections resume reading", stalledOnes.size());
-            stalledOnes.forEach(LoadConnection::resume);
+            long target = counters.maxSeq.get();
+            stalledOnes.forEach(c -> c.resume(target));
         } else {
             resumer.get();
         }
@@ -310,13 +312,18 @@ public final class LoadClient {
         return counters.held.get() == n - stalled && stalledOnes.size() == stalled ? 0 : 1;
     }
 
-    /** Waits until every connection is closed or has read nothing for 3 s, at most {@code seconds}. */
+    /**
+     * Waits until every resumed connection is closed, has caught up with the reading connections
+     * 2 s ago, or has read nothing for 3 s; at most {@code seconds}.
+     */
     private static void awaitQuiet(List<LoadConnection> list, int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         long quiet = TimeUnit.SECONDS.toNanos(3);
+        long settled = TimeUnit.SECONDS.toNanos(2);
         while (System.nanoTime() < deadline) {
             long now = System.nanoTime();
-            if (list.stream().allMatch(c -> c.closed || now - c.lastReadNanos > quiet)) {
+            if (list.stream().allMatch(c -> c.closed || now - c.lastReadNanos > quiet
+                    || (c.caughtUpNanos != 0 && now - c.caughtUpNanos > settled))) {
                 return;
             }
             Thread.sleep(100);
@@ -337,7 +344,9 @@ public final class LoadClient {
         long firstNoticeMax = 0;
         for (LoadConnection c : list) {
             if (c.closed) {
-                closes.merge(c.closeCode < 0 ? "no close frame" : Integer.toString(c.closeCode), 1, Integer::sum);
+                String end = c.closeCode >= 0 ? Integer.toString(c.closeCode)
+                        : c.error != null ? "error " + c.error.getClass().getSimpleName() : "no close frame";
+                closes.merge(end, 1, Integer::sum);
             }
             if (c.notices > 0) {
                 notified++;
@@ -362,13 +371,20 @@ public final class LoadClient {
                 list.size() - open, closes.isEmpty() ? "none" : closes.toString(), open);
         figure("lines lost", "%d before the notice (the skipped stretch), %d after it; %d lines read after it",
                 lostBefore, lostAfter, linesAfter);
-        figure("read after resuming", "%.1f KiB per connection on average (frame payload; %d lines in all, %d lost)",
-                list.stream().mapToLong(c -> c.bytesAfterResume).sum() / 1024.0 / list.size(),
-                stalledCounters.lines.sum(), stalledCounters.lost.sum());
+        List<LoadConnection> caughtUp = list.stream().filter(c -> c.caughtUpNanos != 0).toList();
+        figure("backlog on resuming", "%d caught up with the readers, after %.1f KiB on average, %.1f KiB at most "
+                        + "(frame payload read until the readers' newest line at resuming)", caughtUp.size(),
+                caughtUp.stream().mapToLong(c -> c.caughtUpBytes).average().orElse(Double.NaN) / 1024.0,
+                caughtUp.stream().mapToLong(c -> c.caughtUpBytes).max().orElse(0) / 1024.0);
+        List<LoadConnection> cut = list.stream().filter(c -> c.caughtUpNanos == 0).toList();
+        if (!cut.isEmpty()) {
+            figure("not caught up", "%d; they read %.1f KiB on average before the end", cut.size(),
+                    cut.stream().mapToLong(c -> c.bytesAfterResume).average().orElse(Double.NaN) / 1024.0);
+        }
         if (notified > 0) {
             figure("first notice", "from %d to %d console messages skipped (per connection)",
                     firstNoticeMin, firstNoticeMax);
-            figure("backlog on resuming", "%.1f KiB on average, %.1f KiB at most (frame payload a notified "
+            figure("before the notice", "%.1f KiB on average, %.1f KiB at most (frame payload a notified "
                             + "connection read after resuming, before its notice)",
                     backlogSum / 1024.0 / notified, backlogMax / 1024.0);
         }

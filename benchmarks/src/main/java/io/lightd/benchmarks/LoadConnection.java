@@ -47,8 +47,15 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
     volatile boolean upgraded;
     /** True once the connection is closed after its upgrade, by either side. */
     volatile boolean closed;
-    /** Frame payload bytes read since {@link #resume()}. */
+    /** What made this client close the connection, when an error did. */
+    volatile Throwable error;
+    /** Frame payload bytes read since {@link #resume}. */
     volatile long bytesAfterResume;
+    /** The newest line the reading connections had when this one resumed; -1 before. */
+    private volatile long resumeTargetSeq = -1;
+    /** When this connection, resumed, reached that line (0 before), and the bytes it read until then. */
+    volatile long caughtUpNanos;
+    volatile long caughtUpBytes;
     /** nanoTime of the last frame read, to tell when a resumed connection has gone quiet. */
     volatile long lastReadNanos;
     /** Skipped notices received, and the sum of the N they reported. */
@@ -84,9 +91,13 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
         return reading;
     }
 
-    /** Starts reading again (a stalled connection); call on any thread. */
-    void resume() {
+    /**
+     * Starts reading again (a stalled connection); {@code targetSeq} is the newest line the reading
+     * connections have seen, to tell when this one has caught up. Call on any thread.
+     */
+    void resume(long targetSeq) {
         Channel ch = channel;
+        resumeTargetSeq = targetSeq;
         reading = true;
         if (ch != null) {
             ch.eventLoop().execute(() -> {
@@ -184,6 +195,11 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         counters.lines.increment();
+        counters.maxSeq.accumulate(seq);
+        if (stalled && caughtUpNanos == 0 && resumeTargetSeq >= 0 && seq >= resumeTargetSeq) {
+            caughtUpNanos = System.nanoTime();
+            caughtUpBytes = bytesAfterResume;
+        }
         if (notices > 0) {
             linesAfterNotice++;
         }
@@ -240,6 +256,9 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (error == null) {
+            error = cause;
+        }
         connected.tryFailure(cause);
         ctx.close();
     }
