@@ -369,7 +369,7 @@ public final class LoadClient {
                 notified, notices, reported);
         figure("closed by the daemon", "%d; close codes: %s; %d still open after resuming",
                 list.size() - open, closes.isEmpty() ? "none" : closes.toString(), open);
-        figure("lines lost", "%d before the notice (the skipped stretch), %d after it; %d lines read after it",
+        figure("lines lost", "%d in the skipped stretch (up to the first line after the notice), %d after it; %d lines read after the notice",
                 lostBefore, lostAfter, linesAfter);
         List<LoadConnection> caughtUp = list.stream().filter(c -> c.caughtUpNanos != 0).toList();
         figure("backlog on resuming", "%d caught up with the readers, after %.1f KiB on average, %.1f KiB at most "

@@ -63,7 +63,7 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
     volatile long noticeSkipped;
     /** The N of the first notice. */
     volatile long firstNoticeSkipped;
-    /** Lines lost (gaps) before the first skipped notice and after it. */
+    /** Lines lost (gaps) up to the first line after the first skipped notice (the skipped stretch), and after that. */
     volatile long lostBeforeNotice;
     volatile long lostAfterNotice;
     /** Lines received after the first skipped notice. */
@@ -200,13 +200,15 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
             caughtUpNanos = System.nanoTime();
             caughtUpBytes = bytesAfterResume;
         }
+        // The skipped stretch shows as a gap at the first line after the notice.
+        boolean firstAfterNotice = notices > 0 && linesAfterNotice == 0;
         if (notices > 0) {
             linesAfterNotice++;
         }
         if (lastSeq >= 0 && seq > lastSeq + 1) {
             long gap = seq - lastSeq - 1;
             counters.lost.add(gap);
-            if (notices > 0) {
+            if (notices > 0 && !firstAfterNotice) {
                 lostAfterNotice += gap;
             } else {
                 lostBeforeNotice += gap;
