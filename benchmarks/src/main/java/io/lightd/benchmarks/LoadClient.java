@@ -314,7 +314,7 @@ public final class LoadClient {
 
     /**
      * Waits until every resumed connection is closed, has caught up with the reading connections
-     * 2 s ago, or has read nothing for 3 s; at most {@code seconds}.
+     * 2 s ago, or has read nothing for 3 s after reading something; at most {@code seconds}.
      */
     private static void awaitQuiet(List<LoadConnection> list, int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -322,7 +322,7 @@ public final class LoadClient {
         long settled = TimeUnit.SECONDS.toNanos(2);
         while (System.nanoTime() < deadline) {
             long now = System.nanoTime();
-            if (list.stream().allMatch(c -> c.closed || now - c.lastReadNanos > quiet
+            if (list.stream().allMatch(c -> c.closed || (c.bytesAfterResume > 0 && now - c.lastReadNanos > quiet)
                     || (c.caughtUpNanos != 0 && now - c.caughtUpNanos > settled))) {
                 return;
             }
