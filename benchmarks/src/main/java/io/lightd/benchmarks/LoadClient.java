@@ -36,7 +36,11 @@ import java.util.concurrent.TimeUnit;
  * <p>{@code fanout}: creates containers (process runtime) whose startup command prints numbered
  * lines at a given rate and echoes its stdin, opens N WebSocket consoles over them, starts them,
  * sends echo probes through {@code send_command}, and prints connections held, console events/s
- * delivered, lines lost (gaps in the numbers), probe latency and the daemon's CPU and heap.
+ * delivered, lines lost (gaps in the numbers), probe latency and the daemon's CPU and heap. With
+ * {@code --stalled K}, K of the connections stop reading once connected (for the whole run, or for
+ * {@code --stall-for} seconds from the containers' start), and the report adds what the daemon did
+ * with them (skipped notices, close codes), the figures of the reading connections alone, and the
+ * daemon's heap and RSS at the start, middle and end of the measuring window.
  *
  * <p>{@code density}: creates containers without starting them, opens N idle consoles over them,
  * and prints heap per connection after a full GC and the daemon's thread count.
@@ -59,6 +63,14 @@ public final class LoadClient {
               --duration S          measuring time in seconds, fanout (default 30, at most 3600)
               --warmup S            seconds before measuring, fanout (default 5)
               --probes N            echo probes per second over all connections, fanout (default 5)
+              --stalled K           fanout: K of the connections stop reading once connected (default 0;
+                                    given, even as 0, it adds the slow-subscriber report and heap
+                                    readings after forced GCs, which pause the daemon)
+              --stall-for S         fanout: stalled connections resume reading S seconds after the
+                                    containers start (default: at the end of the measuring window)
+              --stalled-rcvbuf B    fanout: SO_RCVBUF of the stalled connections (default: the system's)
+              --drain S             fanout: at most this long to wait, after resuming, for stalled
+                                    connections to be closed or go quiet for 3 s (default 30)
               --client-threads N    client event loops (default 1)
               --prefix TEXT         container id prefix (default load-<random>)
               --keep                leave the containers in place at the end
@@ -75,6 +87,8 @@ public final class LoadClient {
     private final ProcessFigures daemon;
     private final ProcessFigures self = new ProcessFigures(ProcessHandle.current().pid());
     private final LoadCounters counters = new LoadCounters();
+    /** The stalled connections' own counts, apart from the reading connections' ones. */
+    private final LoadCounters stalledCounters = new LoadCounters();
     private final List<String> ids = new ArrayList<>();
     private final List<LoadConnection> connections = new ArrayList<>();
     private final List<Channel> channels = new ArrayList<>();
@@ -164,18 +178,43 @@ public final class LoadClient {
         log("creating %d containers (%d lines/s each, %d-byte lines)", containers, rate, lineBytes);
         createContainers(prefix, containers, command);
         awaitStates("installed/installed", 120);
-        connect(n);
-        log("%d connections held; starting the containers", counters.held.get());
+        boolean slowReport = options.containsKey("stalled");
+        int stalled = bounded("stalled", 0, 0, n - 1);
+        int stallFor = bounded("stall-for", 0, 0, 3600);
+        int drain = bounded("drain", 30, 1, 600);
+        if (slowReport && (daemon == null || !daemon.isJvm())) {
+            System.err.println("LoadClient: --stalled reads heap with jcmd and needs a JVM daemon's --pid");
+            return 2;
+        }
+        connect(n, stalled);
+        List<LoadConnection> readers = connections.stream().filter(c -> !c.stalled() && c.upgraded).toList();
+        List<LoadConnection> stalledOnes = connections.stream().filter(c -> c.stalled() && c.upgraded).toList();
+        log("%d connections held (%d stalled)", counters.held.get() + stalledCounters.held.get(), stalledOnes.size());
+        HeapReading heapStart = slowReport ? heapReading() : null;
+        if (heapStart != null) {
+            log("daemon before the containers start: %s", heapStart);
+        }
+        log("starting the containers at %s", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
         for (String id : ids) {
             rest.power(id, "start");
         }
+        long started = System.nanoTime();
         awaitStates("installed/running", 60);
+        ScheduledFuture<?> resumer = null;
+        if (!stalledOnes.isEmpty() && options.containsKey("stall-for")) {
+            long delay = Math.max(0, started + TimeUnit.SECONDS.toNanos(stallFor) - System.nanoTime());
+            resumer = group.next().schedule(() -> {
+                log("%d s after the start: %d stalled connections resume reading", stallFor, stalledOnes.size());
+                long target = counters.maxSeq.get();
+                stalledOnes.forEach(c -> c.resume(target));
+            }, delay, TimeUnit.NANOSECONDS);
+        }
         ScheduledFuture<?> prober = null;
         if (probes > 0) {
             long periodNanos = TimeUnit.SECONDS.toNanos(1) / probes;
             int[] next = {0};
             prober = group.next().scheduleAtFixedRate(() -> {
-                connections.get(next[0]++ % connections.size()).probe();
+                readers.get(next[0]++ % readers.size()).probe();
             }, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
         }
         Thread.sleep(TimeUnit.SECONDS.toMillis(warmup));
@@ -184,11 +223,25 @@ public final class LoadClient {
         double clientCpu0 = self.cpuSeconds();
         long t0 = System.nanoTime();
         long lastEvents = 0;
+        long rssMax = 0;
+        HeapReading heapMid = null;
         for (int s = 1; s <= duration; s++) {
             Thread.sleep(Math.max(0, t0 + TimeUnit.SECONDS.toNanos(s) - System.nanoTime()) / 1_000_000);
             long events = counters.consoleEvents.sum();
-            log("t=%ds held=%d console events/s=%d lines=%d lost=%d", s, counters.held.get(), events - lastEvents,
-                    counters.lines.sum(), counters.lost.sum());
+            if (slowReport) {
+                long rss = daemon.rssBytes();
+                rssMax = Math.max(rssMax, rss);
+                log("t=%ds held=%d console events/s=%d lines=%d lost=%d; stalled held=%d; daemon RSS %.1f MiB",
+                        s, counters.held.get(), events - lastEvents, counters.lines.sum(), counters.lost.sum(),
+                        stalledCounters.held.get(), rss / 1048576.0);
+                if (s == (duration + 1) / 2) {
+                    heapMid = heapReading();
+                    log("daemon in the middle of the window: %s", heapMid);
+                }
+            } else {
+                log("t=%ds held=%d console events/s=%d lines=%d lost=%d", s, counters.held.get(),
+                        events - lastEvents, counters.lines.sum(), counters.lost.sum());
+            }
             lastEvents = events;
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -197,17 +250,23 @@ public final class LoadClient {
         if (prober != null) {
             prober.cancel(false);
         }
+        HeapReading heapEnd = slowReport ? heapReading() : null;
         long events = counters.consoleEvents.sum();
         long lines = counters.lines.sum();
         double[] latency = counters.latencyMillis();
         System.out.println();
         System.out.println("== " + options.getOrDefault("label", "lightd") + " fanout load ==");
-        figure("connections held", "%d of %d, over %d containers", counters.held.get(), n,
-                containers);
+        if (slowReport) {
+            figure("connections held", "%d of %d reading, %d of %d stalled, over %d containers",
+                    counters.held.get(), n - stalled, stalledCounters.held.get(), stalled, containers);
+        } else {
+            figure("connections held", "%d of %d, over %d containers", counters.held.get(), n,
+                    containers);
+        }
         figure("source", "%d lines/s per container, %d-byte lines, %.1f s measured",
                 rate, lineBytes, seconds);
-        figure("console events/s", "%.0f delivered (all connections), %.0f lines/s",
-                events / seconds, lines / seconds);
+        figure("console events/s", "%.0f delivered (%s), %.0f lines/s",
+                events / seconds, slowReport ? "reading connections" : "all connections", lines / seconds);
         figure("lines lost", "%d (gaps in sequence numbers); reported skipped by the daemon: %d",
                 counters.lost.sum(), counters.reportedSkipped.sum());
         figure("probes", "%d sent, %d echoed; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms",
@@ -223,7 +282,128 @@ public final class LoadClient {
                     heap < 0 ? "n/a (not a JVM)" : String.format(Locale.ROOT, "%.1f MiB", heap / 1048576.0),
                     daemon.rssBytes() / 1048576.0, daemon.threads());
         }
-        return counters.held.get() == n ? 0 : 1;
+        if (!slowReport) {
+            return counters.held.get() == n ? 0 : 1;
+        }
+        figure("daemon RSS", "%.1f MiB before the start, %.1f MiB at most during the window, %.1f MiB at its end",
+                heapStart.rss / 1048576.0, rssMax / 1048576.0, heapEnd.rss / 1048576.0);
+        figure("heap used (jcmd)", "%.1f MiB before the start, %.1f MiB mid-window, %.1f MiB at the end",
+                heapStart.used / 1048576.0, heapMid == null ? Double.NaN : heapMid.used / 1048576.0,
+                heapEnd.used / 1048576.0);
+        figure("heap after full GC", "%.1f MiB before the start, %.1f MiB mid-window, %.1f MiB at the end",
+                heapStart.afterGc / 1048576.0, heapMid == null ? Double.NaN : heapMid.afterGc / 1048576.0,
+                heapEnd.afterGc / 1048576.0);
+        long readersClosed = readers.stream().filter(c -> c.closed).count();
+        figure("reading connections", "%d closed during the run; lines lost %d", readersClosed, counters.lost.sum());
+        if (stalledOnes.isEmpty()) {
+            return counters.held.get() == n - stalled && stalledOnes.size() == stalled ? 0 : 1;
+        }
+        if (resumer == null) {
+            log("end of the window: %d stalled connections resume reading", stalledOnes.size());
+            long target = counters.maxSeq.get();
+            stalledOnes.forEach(c -> c.resume(target));
+        } else {
+            resumer.get();
+        }
+        awaitQuiet(stalledOnes, drain);
+        stalledReport(stalledOnes, options.containsKey("stall-for")
+                ? String.format(Locale.ROOT, "for %d s from the containers' start", stallFor)
+                : "until the end of the measuring window");
+        return counters.held.get() == n - stalled && stalledOnes.size() == stalled ? 0 : 1;
+    }
+
+    /**
+     * Waits until every resumed connection is closed, has caught up with the reading connections
+     * 2 s ago, or has read nothing for 3 s after reading something; at most {@code seconds}.
+     */
+    private static void awaitQuiet(List<LoadConnection> list, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        long quiet = TimeUnit.SECONDS.toNanos(3);
+        long settled = TimeUnit.SECONDS.toNanos(2);
+        while (System.nanoTime() < deadline) {
+            long now = System.nanoTime();
+            if (list.stream().allMatch(c -> c.closed || (c.bytesAfterResume > 0 && now - c.lastReadNanos > quiet)
+                    || (c.caughtUpNanos != 0 && now - c.caughtUpNanos > settled))) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private void stalledReport(List<LoadConnection> list, String how) {
+        Map<String, Integer> closes = new java.util.TreeMap<>();
+        long notified = 0;
+        long notices = 0;
+        long reported = 0;
+        long lostBefore = 0;
+        long lostAfter = 0;
+        long linesAfter = 0;
+        long backlogMax = 0;
+        long backlogSum = 0;
+        long firstNoticeMin = Long.MAX_VALUE;
+        long firstNoticeMax = 0;
+        for (LoadConnection c : list) {
+            if (c.closed) {
+                String end = c.closeCode >= 0 ? Integer.toString(c.closeCode)
+                        : c.error != null ? "error " + c.error.getClass().getSimpleName() : "no close frame";
+                closes.merge(end, 1, Integer::sum);
+            }
+            if (c.notices > 0) {
+                notified++;
+                backlogMax = Math.max(backlogMax, c.backlogBytes);
+                backlogSum += c.backlogBytes;
+                firstNoticeMin = Math.min(firstNoticeMin, c.firstNoticeSkipped);
+                firstNoticeMax = Math.max(firstNoticeMax, c.firstNoticeSkipped);
+            }
+            notices += c.notices;
+            reported += c.noticeSkipped;
+            lostBefore += c.lostBeforeNotice;
+            lostAfter += c.lostAfterNotice;
+            linesAfter += c.linesAfterNotice;
+        }
+        long open = list.stream().filter(c -> !c.closed).count();
+        System.out.println();
+        System.out.println("== stalled connections ==");
+        figure("stalled", "%d connections, not reading %s", list.size(), how);
+        figure("skipped notices", "%d connections got one (%d notices), reporting %d console messages skipped in all",
+                notified, notices, reported);
+        figure("closed by the daemon", "%d; close codes: %s; %d still open after resuming",
+                list.size() - open, closes.isEmpty() ? "none" : closes.toString(), open);
+        figure("lines lost", "%d in the skipped stretch (up to the first line after the notice), %d after it; %d lines read after the notice",
+                lostBefore, lostAfter, linesAfter);
+        List<LoadConnection> caughtUp = list.stream().filter(c -> c.caughtUpNanos != 0).toList();
+        figure("backlog on resuming", "%d caught up with the readers, after %.1f KiB on average, %.1f KiB at most "
+                        + "(frame payload read until the readers' newest line at resuming)", caughtUp.size(),
+                caughtUp.stream().mapToLong(c -> c.caughtUpBytes).average().orElse(Double.NaN) / 1024.0,
+                caughtUp.stream().mapToLong(c -> c.caughtUpBytes).max().orElse(0) / 1024.0);
+        List<LoadConnection> cut = list.stream().filter(c -> c.caughtUpNanos == 0).toList();
+        if (!cut.isEmpty()) {
+            figure("not caught up", "%d; they read %.1f KiB on average before the end", cut.size(),
+                    cut.stream().mapToLong(c -> c.bytesAfterResume).average().orElse(Double.NaN) / 1024.0);
+        }
+        if (notified > 0) {
+            figure("first notice", "from %d to %d console messages skipped (per connection)",
+                    firstNoticeMin, firstNoticeMax);
+            figure("before the notice", "%.1f KiB on average, %.1f KiB at most (frame payload a notified "
+                            + "connection read after resuming, before its notice)",
+                    backlogSum / 1024.0 / notified, backlogMax / 1024.0);
+        }
+    }
+
+    private HeapReading heapReading() {
+        long rss = daemon.rssBytes();
+        long used = daemon.heapUsedBytes();
+        long afterGc = daemon.heapUsedAfterFullGc();
+        return new HeapReading(rss, used, afterGc);
+    }
+
+    /** The daemon's RSS and heap used, then heap used after a forced full GC. */
+    private record HeapReading(long rss, long used, long afterGc) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "RSS %.1f MiB, heap used %.1f MiB, %.1f MiB after a full GC",
+                    rss / 1048576.0, used / 1048576.0, afterGc / 1048576.0);
+        }
     }
 
     /**
@@ -256,7 +436,7 @@ public final class LoadClient {
         long threadsBefore = daemon.threads();
         long rssBefore = daemon.rssBytes();
         log("heap after full GC before connecting: %.1f MiB", before / 1048576.0);
-        connect(n);
+        connect(n, 0);
         Thread.sleep(3000);
         long after = daemon.heapUsedAfterFullGc();
         int held = counters.held.get();
@@ -309,8 +489,11 @@ public final class LoadClient {
         }
     }
 
-    /** Opens n consoles, round-robin over the containers, at most a few hundred handshakes at once. */
-    private void connect(int n) throws Exception {
+    /**
+     * Opens n consoles, round-robin over the containers, at most a few hundred handshakes at once;
+     * the last {@code stalled} of them stop reading once connected.
+     */
+    private void connect(int n, int stalled) throws Exception {
         Semaphore inFlight = new Semaphore(CONNECT_CONCURRENCY);
         List<Promise<Channel>> handshakes = new ArrayList<>();
         long t0 = System.nanoTime();
@@ -318,12 +501,17 @@ public final class LoadClient {
             String id = ids.get(i % ids.size());
             URI ws = URI.create("ws://" + base.getHost() + ":" + port() + "/ws/" + id + "?token=" + token);
             Promise<Channel> connected = group.next().newPromise();
-            LoadConnection connection = new LoadConnection(i, counters, connected);
+            boolean stall = i >= n - stalled;
+            LoadConnection connection = new LoadConnection(i, stall ? stalledCounters : counters, connected, stall);
             connections.add(connection);
             handshakes.add(connected);
             inFlight.acquire();
             connected.addListener(f -> inFlight.release());
-            Channel ch = bootstrap(ws, connection).connect(base.getHost(), port()).addListener(f -> {
+            Bootstrap bootstrap = bootstrap(ws, connection);
+            if (stall && options.containsKey("stalled-rcvbuf")) {
+                bootstrap.option(ChannelOption.SO_RCVBUF, bounded("stalled-rcvbuf", 0, 1024, 64 << 20));
+            }
+            Channel ch = bootstrap.connect(base.getHost(), port()).addListener(f -> {
                 if (!f.isSuccess()) {
                     connected.tryFailure(f.cause());
                 }
@@ -361,6 +549,7 @@ public final class LoadClient {
                                 .maxFramePayloadLength(1 << 20)
                                 .handshakeTimeoutMillis(30_000)
                                 .dropPongFrames(true)
+                                .handleCloseFrames(false)
                                 .build();
                         ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(64 * 1024),
                                 new WebSocketClientProtocolHandler(config), connection);

@@ -2,6 +2,7 @@ package io.lightd.benchmarks;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 /** What all load connections count together. Thread-safe. */
@@ -14,6 +15,8 @@ final class LoadCounters {
     final LongAdder reportedSkipped = new LongAdder();
     final LongAdder probesSent = new LongAdder();
     final LongAdder probesAnswered = new LongAdder();
+    /** The highest line number seen by any connection (not reset). */
+    final LongAccumulator maxSeq = new LongAccumulator(Long::max, -1);
     private long[] latencies = new long[1024];
     private int latencyCount;
 
