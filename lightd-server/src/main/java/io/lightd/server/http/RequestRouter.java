@@ -4,8 +4,10 @@ import io.lightd.server.ws.TokenHandshakeHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,13 +57,17 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
     }
 
     /**
-     * A connection that fails before its request is whole (reset, closed mid-request) is what
-     * vanished or hostile clients do: it is closed without a stack trace in the log, which would
-     * otherwise get one per such connection from the end of the pipeline.
+     * A connection that fails before its request is whole (reset, closed mid-request, a bad TLS
+     * handshake) is what vanished or hostile clients do: it is closed with a debug line, not a
+     * stack trace per connection. Anything else is lightd's own error and is logged as one.
      */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("{}: closing after error: {}", ctx.channel().remoteAddress(), cause.toString());
+        if (cause instanceof IOException || cause instanceof DecoderException) {
+            log.debug("{}: closing after error: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            log.warn("{}: closing after an unexpected error", ctx.channel().remoteAddress(), cause);
+        }
         ctx.close();
     }
 }

@@ -400,10 +400,10 @@ public final class ContainerHub {
                     return; // an unreachable runtime is the outage handling's business
                 }
                 if (!running.contains(id)) {
-                    log.warn("container {}: {} done but no exit was reported; the runtime no longer runs it", id, what);
+                    log.warn("{} done but no exit was reported; the runtime no longer runs it", what);
                     onExit(r, -1);
                 } else if (state == ContainerState.STOPPING) {
-                    log.warn("container {}: {} done but the process still runs", id, what);
+                    log.warn("{} done but the process still runs", what);
                     exitRequested = false;
                     restartPending = false;
                     message("Error: " + what + " did not end the server; it is still running");

@@ -126,7 +126,8 @@ final class Subscribers {
     /** Runs on the channels' own loop; releases one reference of each frame it was handed. */
     private void deliver(Channel[] channels, ByteBuf first, ByteBuf second, boolean droppable,
                          boolean countSkips) {
-        boolean tracked = isLeakTracked(first);
+        boolean firstTracked = isLeakTracked(first);
+        boolean secondTracked = second != null && isLeakTracked(second);
         int dropped = 0;
         try {
             for (Channel channel : channels) {
@@ -139,15 +140,15 @@ final class Subscribers {
                 }
                 ChannelHandlerContext ctx = channel.attr(Delivery.FRAME_WRITER).get();
                 if (ctx == null) {
-                    channel.write(share(first, tracked), channel.voidPromise());
+                    channel.write(share(first, firstTracked), channel.voidPromise());
                     if (second != null) {
-                        channel.write(share(second, tracked), channel.voidPromise());
+                        channel.write(share(second, secondTracked), channel.voidPromise());
                     }
                     channel.flush();
                 } else {
-                    ctx.write(share(first, tracked), ctx.voidPromise());
+                    ctx.write(share(first, firstTracked), ctx.voidPromise());
                     if (second != null) {
-                        ctx.write(share(second, tracked), ctx.voidPromise());
+                        ctx.write(share(second, secondTracked), ctx.voidPromise());
                     }
                     ctx.flush();
                 }

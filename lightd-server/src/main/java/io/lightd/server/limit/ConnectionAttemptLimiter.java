@@ -1,6 +1,5 @@
 package io.lightd.server.limit;
 
-import java.net.InetAddress;
 import java.net.SocketAddress;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;

@@ -149,6 +149,10 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
      * wins, and it is answered once the earlier output has drained. Channel loop only.
      */
     private void requestLogs(Channel channel, InboundEvent.RequestLogs request) {
+        if (hub == null) {
+            waitingLogs = null; // the session has left its hub: a close frame is on its way
+            return;
+        }
         if (logsInFlight || !channel.isWritable()) {
             waitingLogs = request;
             return;

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -34,7 +35,13 @@ public final class LiveSessions {
     private final AtomicInteger open = new AtomicInteger();
 
     public void register(String tokenHash, Channel channel) {
-        byToken.computeIfAbsent(tokenHash, h -> ConcurrentHashMap.newKeySet()).add(channel);
+        // Added inside the map's atomic step, so a revocation walking this token's set either sees
+        // the channel or runs before it is there.
+        byToken.compute(tokenHash, (h, set) -> {
+            Set<Channel> channels = set == null ? ConcurrentHashMap.newKeySet() : set;
+            channels.add(channel);
+            return channels;
+        });
         open.incrementAndGet();
         channel.closeFuture().addListener(f -> {
             open.decrementAndGet();
@@ -84,7 +91,9 @@ public final class LiveSessions {
             // The frame queues behind whatever the client has not read; a client that reads nothing
             // more would keep the connection (and its place under the caps) for ever.
             try {
-                channel.eventLoop().schedule(() -> channel.close(), FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
+                ScheduledFuture<?> forced = channel.eventLoop().schedule(() -> channel.close(),
+                        FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
+                channel.closeFuture().addListener(f -> forced.cancel(false));
             } catch (RejectedExecutionException shuttingDown) {
                 channel.close();
             }

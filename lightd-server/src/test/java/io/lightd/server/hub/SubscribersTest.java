@@ -70,6 +70,30 @@ class SubscribersTest {
     }
 
     @Test
+    void eachFrameIsJudgedOnItsOwnWhetherItIsTracked() {
+        Subscribers subscribers = new Subscribers(new Metrics());
+        for (int i = 0; i < SUBSCRIBERS; i++) {
+            EmbeddedChannel channel = new EmbeddedChannel();
+            channels.add(channel);
+            subscribers.add(channel);
+        }
+        // Not from an allocator, so never sampled: as if the sampler had skipped this one.
+        ByteBuf first = Unpooled.wrappedBuffer(json("console", "x"));
+        ByteBuf second = SharedFrames.text(PooledByteBufAllocator.DEFAULT, json("console duplicate", "x"));
+        assertThat(Subscribers.isLeakTracked(first)).isFalse();
+        assertThat(Subscribers.isLeakTracked(second)).isTrue();
+
+        long trackersBefore = LeakFailingDetector.trackersCreated();
+        subscribers.broadcast(first, second, true, true);
+        assertThat(LeakFailingDetector.trackersCreated() - trackersBefore)
+                .as("a tracked second frame is not tracked again per subscriber").isLessThan(SUBSCRIBERS);
+        for (EmbeddedChannel channel : channels) {
+            bytes(channel.readOutbound());
+            bytes(channel.readOutbound());
+        }
+    }
+
+    @Test
     void untrackedFramesAreSharedAsRetainedDuplicates() {
         Subscribers subscribers = new Subscribers(new Metrics());
         for (int i = 0; i < 3; i++) {
