@@ -68,7 +68,7 @@ public final class HttpResponses {
     public static ChannelFuture sendTooManyRequests(ChannelHandlerContext ctx, String message, long retryAfterSeconds) {
         FullHttpResponse response = response(HttpResponseStatus.TOO_MANY_REQUESTS, error(message), false);
         response.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
-        return ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        return write(ctx, response, false);
     }
 
     public static ChannelFuture sendError(ChannelHandlerContext ctx, HttpResponseStatus status, String message,
