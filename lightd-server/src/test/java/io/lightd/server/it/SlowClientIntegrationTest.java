@@ -5,6 +5,7 @@ import static io.lightd.server.it.WsClient.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import io.netty.buffer.PooledByteBufAllocator;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -118,6 +119,8 @@ class SlowClientIntegrationTest {
         try (Daemon daemon = new Daemon(storage, limits)) {
             DaemonHealth.startEchoServer(daemon, "echo-1");
             long heapBefore = DaemonHealth.heapAfterGc();
+            // Shared frames live in pooled direct memory, off the heap: measured too.
+            long directBefore = PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
             WsClient stalled = daemon.pausedWs("flood-3");
             WsClient reader = daemon.ws("flood-3");
             createFlood(daemon, "flood-3");
@@ -133,10 +136,16 @@ class SlowClientIntegrationTest {
                 }
             }
             long heapAfter = DaemonHealth.heapAfterGc();
+            long directAfter = PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
             System.out.printf("stalled client under a 24 MB flood: heap after GC %s before, %s after; "
                     + "the reading client got %d console chars%n", DaemonHealth.mib(heapBefore),
                     DaemonHealth.mib(heapAfter), readerChars);
             assertThat(heapAfter - heapBefore).as("heap growth with a stalled client through the flood")
+                    .isLessThan(16L * 1024 * 1024);
+            System.out.printf("pooled direct memory %s before, %s after%n", DaemonHealth.mib(directBefore),
+                    DaemonHealth.mib(directAfter));
+            assertThat(directAfter - directBefore)
+                    .as("pooled direct memory growth (the flood's frames, twice 24 MB, if they were queued)")
                     .isLessThan(16L * 1024 * 1024);
             assertThat(readerChars).as("the reading client kept getting output").isGreaterThan(1_000_000);
             DaemonHealth.assertServesAFreshClient(daemon, "echo-1");
