@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * answer fail with 503 and a JSON error saying why, the failure is logged with the file and its
  * cause, what was stored before stays intact and usable, a refused change leaves nothing behind, and
  * the daemon works again as soon as the storage is writable. Needs root with CAP_SYS_ADMIN (to
- * mount); skipped where mounting is not allowed.
+ * mount); skipped loudly where mounting is not allowed, failed instead when
+ * {@code LIGHTD_REQUIRE_STORAGE_FAULTS=1} (CI).
  */
 class StorageFaultIntegrationTest {
 
@@ -38,8 +39,14 @@ class StorageFaultIntegrationTest {
     @Test
     void fullOrReadOnlyStorageRefusesWritesCleanlyAndRecovers() throws Exception {
         Path storage = Files.createDirectories(dir.resolve("storage"));
-        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", storage.toString()) == 0,
-                "mounting a tmpfs needs root with CAP_SYS_ADMIN");
+        if (run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", storage.toString()) != 0) {
+            String why = "mounting a tmpfs needs root with CAP_SYS_ADMIN";
+            if ("1".equals(System.getenv("LIGHTD_REQUIRE_STORAGE_FAULTS"))) {
+                throw new AssertionError(why + ", and LIGHTD_REQUIRE_STORAGE_FAULTS=1 requires this test");
+            }
+            System.err.println("*** SKIPPED: disk-full and read-only storage not tested: " + why + " ***");
+            Assumptions.abort(why);
+        }
         Logger storeLog = (Logger) LoggerFactory.getLogger(JsonFileStore.class);
         ListAppender<ILoggingEvent> logged = new ListAppender<>();
         logged.start();
