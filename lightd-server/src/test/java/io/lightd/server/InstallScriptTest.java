@@ -43,6 +43,10 @@ class InstallScriptTest {
         assertThat(root.resolve("opt/lightd/lightd.jar")).hasSameBinaryContentAs(jar);
         assertThat(root.resolve("etc/systemd/system/lightd.service")).hasSameTextualContentAs(
                 script().resolveSibling("lightd.service"));
+        assertThat(Files.readAllLines(script().resolveSibling("lightd.service")))
+                .as("runs the installed jar with the installed config, restarts on failure, stops with SIGTERM")
+                .contains("ExecStart=/usr/bin/java -jar /opt/lightd/lightd.jar --config /etc/lightd/config.json",
+                        "Restart=on-failure", "KillSignal=SIGTERM", "StateDirectory=lightd");
         assertThat(root.resolve("var/lib/lightd")).isDirectory();
         Path config = root.resolve("etc/lightd/config.json");
         JsonObject json = ConfigLoader.read(config);
