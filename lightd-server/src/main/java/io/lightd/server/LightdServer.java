@@ -7,6 +7,7 @@ import io.lightd.server.config.LightdConfig;
 import io.lightd.server.config.TlsFiles;
 import io.lightd.server.http.AttemptRefusalHandler;
 import io.lightd.server.http.BadRequestHandler;
+import io.lightd.server.http.BearerAuth;
 import io.lightd.server.http.BodyLimitAggregator;
 import io.lightd.server.http.ConsolePage;
 import io.lightd.server.http.MetricsRoute;
@@ -130,11 +131,12 @@ public final class LightdServer implements AutoCloseable {
                     limits.connectionAttemptsPerIpBurst(), MAX_TRACKED_ADDRESSES, System::nanoTime);
             AuthFailureLimiter authFailures = new AuthFailureLimiter(limits.authFailuresPerIpPerMinute(),
                     MAX_TRACKED_ADDRESSES, System::nanoTime);
+            BearerAuth bearer = new BearerAuth(tokens, authFailures);
             RequestRouter router = new RequestRouter(
-                    new RestHandler(tokens, manager, authFailures, limits.maxCommandBytes(), clock, version()),
+                    new RestHandler(tokens, manager, bearer, limits.maxCommandBytes(), clock, version()),
                     new TokenHandshakeHandler(tokens, manager, limiter, sessions, authFailures, config, clock),
                     ConsolePage.load(),
-                    new MetricsRoute(tokens, config.metrics().requireToken(), authFailures, manager, sessions, group));
+                    new MetricsRoute(config.metrics().requireToken(), bearer, manager, sessions, group));
             HttpDecoderConfig httpLimits = new HttpDecoderConfig()
                     .setMaxInitialLineLength(BadRequestHandler.MAX_REQUEST_LINE_BYTES)
                     .setMaxHeaderSize(BadRequestHandler.MAX_HEADER_BYTES);

@@ -2,9 +2,7 @@ package io.lightd.server.http;
 
 import io.lightd.protocol.DecodeResult;
 import io.lightd.protocol.PowerAction;
-import io.lightd.server.auth.TokenStore;
 import io.lightd.server.hub.ContainerManager;
-import io.lightd.server.limit.AuthFailureLimiter;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.metrics.PrometheusText;
 import io.lightd.server.ws.LiveSessions;
@@ -35,18 +33,16 @@ public final class MetricsRoute {
 
     public static final String PATH = "/metrics";
 
-    private final TokenStore tokens;
     private final boolean requireToken;
+    private final BearerAuth auth;
     private final ContainerManager manager;
     private final LiveSessions sessions;
     private final EventLoopGroup group;
-    private final AuthFailureLimiter authFailures;
 
-    public MetricsRoute(TokenStore tokens, boolean requireToken, AuthFailureLimiter authFailures,
-                        ContainerManager manager, LiveSessions sessions, EventLoopGroup group) {
-        this.tokens = tokens;
+    public MetricsRoute(boolean requireToken, BearerAuth auth, ContainerManager manager, LiveSessions sessions,
+                        EventLoopGroup group) {
         this.requireToken = requireToken;
-        this.authFailures = authFailures;
+        this.auth = auth;
         this.manager = manager;
         this.sessions = sessions;
         this.group = group;
@@ -58,18 +54,9 @@ public final class MetricsRoute {
             HttpResponses.sendError(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed", keepAlive);
             return;
         }
-        if (requireToken) {
-            // The scrape takes the same tokens as REST, so guesses here count against the same limit.
-            long blocked = authFailures.blockedSeconds(ctx.channel().remoteAddress());
-            if (blocked > 0) {
-                HttpResponses.sendTooManyRequests(ctx, "too many failed authentications", blocked);
-                return;
-            }
-            if (!RestHandler.authorized(tokens, request)) {
-                authFailures.recordFailure(ctx.channel().remoteAddress());
-                HttpResponses.sendError(ctx, HttpResponseStatus.UNAUTHORIZED, "missing or invalid token", keepAlive);
-                return;
-            }
+        // The scrape takes the same tokens as REST, so guesses here count against the same limit.
+        if (requireToken && !auth.admit(ctx, request, keepAlive)) {
+            return;
         }
         byte[] body = render().getBytes(StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,

@@ -14,11 +14,9 @@ import io.lightd.server.hub.ActionResult;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.ContainerRecord;
 import io.lightd.server.hub.InternalIds;
-import io.lightd.server.limit.AuthFailureLimiter;
 import io.lightd.server.store.StorageException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -47,16 +45,16 @@ public final class RestHandler {
 
     private final TokenStore tokens;
     private final ContainerManager manager;
-    private final AuthFailureLimiter authFailures;
+    private final BearerAuth auth;
     private final int maxCommandBytes;
     private final Clock clock;
     private final String version;
 
-    public RestHandler(TokenStore tokens, ContainerManager manager, AuthFailureLimiter authFailures,
+    public RestHandler(TokenStore tokens, ContainerManager manager, BearerAuth auth,
                        int maxCommandBytes, Clock clock, String version) {
         this.tokens = tokens;
         this.manager = manager;
-        this.authFailures = authFailures;
+        this.auth = auth;
         this.maxCommandBytes = maxCommandBytes;
         this.clock = clock;
         this.version = version;
@@ -88,14 +86,7 @@ public final class RestHandler {
             x.error(HttpResponseStatus.NOT_FOUND, "no such route: " + path);
             return;
         }
-        long blocked = authFailures.blockedSeconds(ctx.channel().remoteAddress());
-        if (blocked > 0) {
-            HttpResponses.sendTooManyRequests(ctx, "too many failed authentications", blocked);
-            return;
-        }
-        if (!authorized(tokens, request)) {
-            authFailures.recordFailure(ctx.channel().remoteAddress());
-            x.error(HttpResponseStatus.UNAUTHORIZED, "missing or invalid token");
+        if (!auth.admit(ctx, request, keepAlive)) {
             return;
         }
         try {
@@ -259,15 +250,6 @@ public final class RestHandler {
                 x.error(HttpResponseStatus.NOT_FOUND, "unknown container " + id);
             }
         });
-    }
-
-    /** True when the request carries {@code Authorization: Bearer} with a valid token. */
-    static boolean authorized(TokenStore tokens, FullHttpRequest request) {
-        String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        return tokens.authenticate(header.substring(7).trim()).isPresent();
     }
 
     private static Optional<Boolean> requireMethod(Exchange x, HttpMethod actual, HttpMethod expected) {

@@ -4,6 +4,7 @@ import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.InternalIds;
+import io.lightd.server.http.BearerAuth;
 import io.lightd.server.http.HttpResponses;
 import io.lightd.server.limit.AuthFailureLimiter;
 import io.netty.channel.ChannelHandler;
@@ -141,9 +142,9 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
     }
 
     static String presentedToken(FullHttpRequest request, QueryStringDecoder uri) {
-        String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return header.substring(7).trim();
+        String bearer = BearerAuth.bearerToken(request.headers());
+        if (bearer != null) {
+            return bearer;
         }
         List<String> query = uri.parameters().get("token");
         return query == null || query.isEmpty() ? null : query.get(0);

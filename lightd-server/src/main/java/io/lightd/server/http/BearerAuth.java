@@ -1,0 +1,47 @@
+package io.lightd.server.http;
+
+import io.lightd.server.auth.TokenStore;
+import io.lightd.server.limit.AuthFailureLimiter;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * The token check of every HTTP route that takes one (REST, the metrics scrape): an address over
+ * its failed-login limit gets 429 before its token is looked at, a missing or wrong token is 401
+ * and counts as a failure. One place, so no route can check tokens without counting guesses.
+ */
+public final class BearerAuth {
+
+    private final TokenStore tokens;
+    private final AuthFailureLimiter failures;
+
+    public BearerAuth(TokenStore tokens, AuthFailureLimiter failures) {
+        this.tokens = tokens;
+        this.failures = failures;
+    }
+
+    /** True when the request may go on; otherwise the refusal has been sent. */
+    boolean admit(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+        long blocked = failures.blockedSeconds(ctx.channel().remoteAddress());
+        if (blocked > 0) {
+            HttpResponses.sendTooManyRequests(ctx, "too many failed authentications", blocked);
+            return false;
+        }
+        String token = bearerToken(request.headers());
+        if (token == null || tokens.authenticate(token).isEmpty()) {
+            failures.recordFailure(ctx.channel().remoteAddress());
+            HttpResponses.sendError(ctx, HttpResponseStatus.UNAUTHORIZED, "missing or invalid token", keepAlive);
+            return false;
+        }
+        return true;
+    }
+
+    /** The token of an {@code Authorization: Bearer} header, or null. */
+    public static String bearerToken(HttpHeaders headers) {
+        String header = headers.get(HttpHeaderNames.AUTHORIZATION);
+        return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+    }
+}
