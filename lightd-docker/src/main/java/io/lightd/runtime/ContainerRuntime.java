@@ -67,6 +67,14 @@ public interface ContainerRuntime extends AutoCloseable {
      */
     CompletableFuture<Void> stop(String internalId, String stopCommand, Duration timeout);
 
+    /**
+     * Sends {@code signal} to the server's whole process tree (every process of its run, not only
+     * the first), so that any process that ends on it ends at once. Completes when the signal was
+     * delivered; at once when nothing runs. Used by lightd's own stop sequence, which decides when to
+     * escalate to {@link #kill}.
+     */
+    CompletableFuture<Void> signal(String internalId, StopSignal signal);
+
     /** Kills the process at once (SIGKILL). Completes when the signal was delivered. */
     CompletableFuture<Void> kill(String internalId);
 

@@ -517,17 +517,17 @@ public final class DockerRuntime implements ContainerRuntime {
         runs.remove(run.internalId, run);
     }
 
-    record EngineState(boolean running, int exitCode) {
+    record EngineState(boolean running, int exitCode, boolean oomKilled) {
     }
 
-    /** Running or not, and the last exit code; fails with {@link ContainerNotFoundException}. */
+    /** Running or not, the last exit code and whether it was an OOM kill; fails with {@link ContainerNotFoundException}. */
     CompletableFuture<EngineState> inspectState(String internalId) {
         return translate(call(internalId, docker -> {
             InspectContainerResponse.ContainerState state =
                     docker.inspectContainerCmd(EngineContainers.containerName(internalId)).exec().getState();
             boolean running = Boolean.TRUE.equals(state.getRunning());
             Long exit = state.getExitCodeLong();
-            return new EngineState(running, exit == null ? -1 : exit.intValue());
+            return new EngineState(running, exit == null ? -1 : exit.intValue(), Boolean.TRUE.equals(state.getOOMKilled()));
         }), internalId);
     }
 
@@ -609,6 +609,23 @@ public final class DockerRuntime implements ContainerRuntime {
         return result;
     }
 
+    /**
+     * Sends {@code signal} to the container's PID 1, the engine's init, which forwards it to the
+     * server's whole process group (see {@link EngineContainers}). A container that does not run is
+     * left alone.
+     */
+    @Override
+    public CompletableFuture<Void> signal(String internalId, io.lightd.runtime.StopSignal signal) {
+        return translate(call(internalId, docker -> {
+            try {
+                docker.killContainerCmd(EngineContainers.containerName(internalId)).withSignal(signal.name()).exec();
+            } catch (ConflictException notRunning) {
+                // nothing to signal
+            }
+            return null;
+        }), internalId);
+    }
+
     @Override
     public CompletableFuture<Void> kill(String internalId) {
         return translate(call(internalId, docker -> {
@@ -631,12 +648,14 @@ public final class DockerRuntime implements ContainerRuntime {
         return stream.write(data);
     }
 
+    /** Also removes an install container of {@code internalId} that still runs (a delete during an install). */
     @Override
     public CompletableFuture<Void> remove(String internalId) {
-        return translate(call(internalId, docker -> {
-            docker.removeContainerCmd(EngineContainers.containerName(internalId)).withForce(true).exec();
-            return null;
-        }), internalId);
+        return translate(removeIfPresent(EngineContainers.installContainerName(internalId))
+                .thenCompose(v -> call(internalId, docker -> {
+                    docker.removeContainerCmd(EngineContainers.containerName(internalId)).withForce(true).exec();
+                    return null;
+                })), internalId);
     }
 
     @Override

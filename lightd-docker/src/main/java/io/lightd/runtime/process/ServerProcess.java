@@ -35,6 +35,7 @@ final class ServerProcess extends ChildProcess {
 
     private final RuntimeListener listener;
     private final long memoryLimit;
+    private final long enforcedMemoryLimit;
     private final long clockTicksPerSecond;
 
     // Written by the launching thread before launched completes.
@@ -45,16 +46,23 @@ final class ServerProcess extends ChildProcess {
     private ScheduledFuture<?> statsTicker;
     private boolean sampleInFlight;
     private boolean exitReported;
+    /** The run was killed for holding more memory than {@link #enforcedMemoryLimit}; loop-confined. */
+    private boolean outOfMemory;
 
     /**
-     * @param memoryLimit reported in every sample: the container's limit, or the host's memory when
-     *                    it has none. Not enforced: host processes have no cgroup of their own here.
+     * @param memoryLimit         reported in every sample: the container's limit, or the host's memory
+     *                            when it has none
+     * @param enforcedMemoryLimit bytes (0 = none): a sample whose resident memory is above it kills the
+     *                            group and marks the exit as out of memory. Host processes have no
+     *                            cgroup of their own here, so this is as close as the sampling gets.
      */
     ServerProcess(String id, EventExecutor loop, RuntimeListener listener, BlockingExecutor blocking,
-                  ConcurrentMap<String, ChildProcess> table, long memoryLimit, long clockTicksPerSecond) {
+                  ConcurrentMap<String, ChildProcess> table, long memoryLimit, long enforcedMemoryLimit,
+                  long clockTicksPerSecond) {
         super(id, loop, listener, blocking, table);
         this.listener = listener;
         this.memoryLimit = memoryLimit;
+        this.enforcedMemoryLimit = enforcedMemoryLimit;
         this.clockTicksPerSecond = clockTicksPerSecond;
     }
 
@@ -85,7 +93,7 @@ final class ServerProcess extends ChildProcess {
         if (statsTicker != null) {
             statsTicker.cancel(false);
         }
-        listener.onExit(exitCode);
+        listener.onExit(exitCode, outOfMemory);
     }
 
     /** Queues bytes for stdin; fails when the process is not running yet. */
@@ -162,6 +170,12 @@ final class ServerProcess extends ChildProcess {
         if (failed != null) {
             logger.debug("container {}: stats sample failed: {}", id, failed.toString());
         } else if (!exitReported) {
+            if (enforcedMemoryLimit > 0 && stats.memoryUsage() > enforcedMemoryLimit && !outOfMemory) {
+                logger.info("container {}: {} bytes resident, over its limit of {}; killing it", id,
+                        stats.memoryUsage(), enforcedMemoryLimit);
+                outOfMemory = true;
+                signalWhenLaunched(Signal.KILL);
+            }
             try {
                 listener.onStats(stats);
             } catch (Throwable t) {
