@@ -546,6 +546,10 @@ public final class ContainerHub {
                     onExit(r, -1, false);
                 } else if (state == ContainerState.STOPPING) {
                     log.warn("{} done but the process still runs", what);
+                    if (stopSequence != null) {
+                        stopSequence.finish();
+                        stopSequence = null;
+                    }
                     exitRequested = false;
                     restartPending = false;
                     message("Error: " + what + " did not end the server; it is still running");

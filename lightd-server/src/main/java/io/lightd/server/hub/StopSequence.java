@@ -29,7 +29,7 @@ final class StopSequence {
 
     /** What the sequence tells its owner, on the loop. */
     interface Listener {
-        /** The first step could not be carried out: the server was never asked to stop. */
+        /** The stop signal could not be delivered (the runtime failed): the sequence is over, the server runs on. */
         void stopFailed(Throwable cause);
 
         /** The kill at the timeout could not be carried out. */
@@ -74,12 +74,12 @@ final class StopSequence {
                     .whenComplete((v, err) -> onLoop(() -> {
                         if (err != null && !finished) {
                             // No stdin to write to: go on with the signal at once.
-                            sendSignal(true);
+                            sendSignal();
                         }
                     }));
-            timers.add(loop.schedule(() -> sendSignal(false), total / 2, TimeUnit.MILLISECONDS));
+            timers.add(loop.schedule(this::sendSignal, total / 2, TimeUnit.MILLISECONDS));
         } else {
-            sendSignal(true);
+            sendSignal();
         }
         timers.add(loop.schedule(this::kill, total, TimeUnit.MILLISECONDS));
     }
@@ -101,12 +101,12 @@ final class StopSequence {
         return timeout.toSeconds();
     }
 
-    private void sendSignal(boolean first) {
+    private void sendSignal() {
         if (finished) {
             return;
         }
         caller.attempt(() -> runtime.signal(id, signal)).whenComplete((v, err) -> onLoop(() -> {
-            if (err != null && first && !finished) {
+            if (err != null && !finished) {
                 finish();
                 listener.stopFailed(err);
             }
