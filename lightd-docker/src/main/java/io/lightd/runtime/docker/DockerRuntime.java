@@ -577,14 +577,19 @@ public final class DockerRuntime implements ContainerRuntime {
         ContainerRun run = runs.get(internalId);
         AttachStream stream = run == null ? null : run.attachStream();
         CompletableFuture<Boolean> exitedGracefully;
+        // The whole stop fits in the timeout: with a stop command, half of it for the command and the
+        // rest for the engine's stop (SIGTERM through the init, then SIGKILL).
+        Duration signalTimeout = timeout;
         if (stopCommand != null && stream != null) {
+            Duration commandTimeout = timeout.dividedBy(2);
+            signalTimeout = timeout.minus(commandTimeout);
             exitedGracefully = stream.write(stopCommand.getBytes(StandardCharsets.UTF_8))
-                    .thenCompose(v -> exitWithin(run, timeout))
+                    .thenCompose(v -> exitWithin(run, commandTimeout))
                     .exceptionally(error -> false);
         } else {
             exitedGracefully = CompletableFuture.completedFuture(false);
         }
-        int seconds = (int) Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000);
+        int seconds = (int) Math.min(Integer.MAX_VALUE, (signalTimeout.toMillis() + 999) / 1000);
         CompletableFuture<Void> stopped = exitedGracefully.thenCompose(exited -> exited
                 ? CompletableFuture.<Void>completedFuture(null)
                 : call(internalId, docker -> {
