@@ -333,7 +333,12 @@ public final class ContainerHub {
             lastStats = null;
             state = ContainerState.INSTALLED;
             return null;
-        })).thenCompose(cleared -> attempt(() -> runtime.remove(id)));
+        })).thenCompose(cleared -> attempt(() -> runtime.remove(id)).exceptionally(err -> {
+            if (unwrap(err) instanceof ContainerNotFoundException) {
+                return null; // never created (deleted during its install) or already gone
+            }
+            throw err instanceof CompletionException c ? c : new CompletionException(err);
+        }));
     }
 
     // ---- power and commands ------------------------------------------------------------------

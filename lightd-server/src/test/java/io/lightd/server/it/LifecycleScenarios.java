@@ -129,6 +129,22 @@ abstract class LifecycleScenarios extends DaemonFixture {
     }
 
     @Test
+    void deletingAnInstallingServerEndsTheInstallWithTheEventsOfAKill() throws Exception {
+        String id = id("delinst-1");
+        WsClient c = ws(id);
+        create(id, IDLE, null, "{\"install_script\":\"echo fetching; sleep 60\"}");
+        c.await(m -> consoleHas(m, "fetching"));
+        assertThat(daemon.request("DELETE", "/containers/" + id, null).status()).isEqualTo(200);
+        List<JsonObject> gone = c.until(daemon("Container stopped"));
+        assertThat(ConsoleScenarios.withoutConsole(gone)).containsExactly("event:stopping", "event:exit",
+                "daemon_message:Container stopped");
+        assertThat(daemon.request("GET", "/containers/" + id, null).status()).isEqualTo(404);
+        if (runtime() == Daemon.Runtime.DOCKER) {
+            assertThat(EngineApi.managedContainers()).noneMatch(container -> EngineApi.internalIdOf(container).equals(id));
+        }
+    }
+
+    @Test
     void reinstallingARunningServerKillsItFirstAndDuringAnInstallIsRefused() {
         String id = id("reinst-1");
         WsClient c = createAndStart(id, IDLE, null, "up");
