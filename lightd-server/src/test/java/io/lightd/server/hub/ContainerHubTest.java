@@ -25,6 +25,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -462,7 +463,10 @@ class ContainerHubTest {
             runtime.failKillWith = null;
             assertThat(power(PowerAction.START).accepted()).as("startable again after " + verb).isTrue();
             assertThat(frames(c)).containsExactly(event("starting"), daemon("Container started"), event("running"));
-            hub.delete().join();
+            CompletableFuture<Void> deleted = hub.delete(); // a running server is killed first
+            settle();
+            runtime.exit(ID, 137);
+            deleted.join();
             settle();
             registry.remove(ID);
         }
