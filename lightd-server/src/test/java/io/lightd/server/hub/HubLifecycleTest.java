@@ -49,6 +49,7 @@ class HubLifecycleTest {
 
     @BeforeEach
     void setUp() {
+        loopChannel.freezeTime(); // the loop's clock moves only when the test moves it
         registry = new ContainerRegistry(new JsonFileStore.Factory(dir, Runnable::run));
         hub = new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock, LightdConfig.Defaults.limits(),
                 new Metrics());
