@@ -104,6 +104,13 @@ public final class DockerRuntime implements ContainerRuntime {
     private final boolean ownsBlocking;
     private final AtomicReference<CompletableFuture<EngineClient>> engine = new AtomicReference<>();
     private final Map<String, ContainerRun> runs = new ConcurrentHashMap<>();
+    /**
+     * The install under way per internal id (a token per install). {@link #remove} takes it away, and
+     * an install whose token is gone does not create the server's container: a delete during an install
+     * leaves nothing behind. The check with the create, and the removal, lock it (both on the blocking
+     * executor), so they cannot interleave; the other updates need no lock.
+     */
+    private final Map<String, Object> installs = new ConcurrentHashMap<>();
     private final ReopeningStream events;
     /** Re-opens of the events and stats streams after a loss, for metrics. */
     private final LongAdder streamReopens = new LongAdder();
@@ -213,6 +220,8 @@ public final class DockerRuntime implements ContainerRuntime {
     public CompletableFuture<Integer> install(ContainerSpec spec, EventExecutor loop, InstallListener listener) {
         String id = spec.internalId();
         Path volume = volumesRoot.resolve(id);
+        Object token = new Object();
+        installs.put(id, token);
         log.info("{}: installing from {}", id, spec.image());
         CompletableFuture<Integer> result = ensureImage(spec.image(), loop, listener)
                 .thenCompose(v -> removeIfPresent(EngineContainers.containerName(id)))
@@ -225,10 +234,16 @@ public final class DockerRuntime implements ContainerRuntime {
                         ? CompletableFuture.completedFuture(0)
                         : runInstallScript(spec, volume, loop, listener))
                 .thenCompose(code -> call(null, docker -> {
-                    EngineContainers.serverContainer(docker, spec, volume, networkMode).exec();
+                    synchronized (installs) {
+                        if (installs.get(id) != token) {
+                            throw new IllegalStateException("the install of " + id + " ended: the container was removed");
+                        }
+                        EngineContainers.serverContainer(docker, spec, volume, networkMode).exec();
+                    }
                     return code;
                 }));
         return translate(result, null).whenComplete((code, error) -> {
+            installs.remove(id, token);
             if (error != null) {
                 log.info("{}: install failed: {}", id, messageOf(error));
             } else {
@@ -656,7 +671,13 @@ public final class DockerRuntime implements ContainerRuntime {
     /** Also removes an install container of {@code internalId} that still runs (a delete during an install). */
     @Override
     public CompletableFuture<Void> remove(String internalId) {
-        return translate(removeIfPresent(EngineContainers.installContainerName(internalId))
+        return translate(call(internalId, docker -> {
+                    synchronized (installs) {
+                        installs.remove(internalId);
+                    }
+                    return null;
+                })
+                .thenCompose(v -> removeIfPresent(EngineContainers.installContainerName(internalId)))
                 .thenCompose(v -> call(internalId, docker -> {
                     docker.removeContainerCmd(EngineContainers.containerName(internalId)).withForce(true).exec();
                     return null;
