@@ -59,6 +59,11 @@ final class ScriptedRuntime implements ContainerRuntime {
     }
 
     @Override
+    public CompletableFuture<Void> signal(String internalId, io.lightd.runtime.StopSignal signal) {
+        return exit(internalId);
+    }
+
+    @Override
     public CompletableFuture<Void> kill(String internalId) {
         return exit(internalId);
     }

@@ -61,11 +61,22 @@ public interface ContainerRuntime extends AutoCloseable {
     CompletableFuture<Boolean> attach(ContainerSpec spec, EventExecutor loop, RuntimeListener listener);
 
     /**
-     * Stops gracefully: writes {@code stopCommand} to stdin when it is not null, asks the process to
-     * end (SIGTERM), and kills it when it is still running after {@code timeout}. Completes when the
-     * process has exited; the exit itself is reported to the run's listener.
+     * Stops gracefully within {@code timeout} as a whole: writes {@code stopCommand} to stdin when it is
+     * not null (and then waits at most half the timeout), asks the process tree to end (SIGTERM), and
+     * kills it when it is still running once {@code timeout} has passed since the stop began. Completes
+     * when the process has exited; the exit itself is reported to the run's listener. The daemon's own
+     * stop (with the container's stop signal) is {@code StopSequence} in the server, built on
+     * {@link #signal} and {@link #kill}; this is the runtime's plain stop for its own callers.
      */
     CompletableFuture<Void> stop(String internalId, String stopCommand, Duration timeout);
+
+    /**
+     * Sends {@code signal} to the server's whole process tree (every process of its run, not only
+     * the first), so that any process that ends on it ends at once. Completes when the signal was
+     * delivered; at once when nothing runs. Used by lightd's own stop sequence, which decides when to
+     * escalate to {@link #kill}.
+     */
+    CompletableFuture<Void> signal(String internalId, StopSignal signal);
 
     /** Kills the process at once (SIGKILL). Completes when the signal was delivered. */
     CompletableFuture<Void> kill(String internalId);

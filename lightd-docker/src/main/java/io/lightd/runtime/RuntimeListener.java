@@ -16,4 +16,14 @@ public interface RuntimeListener extends OutputListener {
      * {@link #onOutput} of that run; nothing else is called for the run afterwards.
      */
     void onExit(int exitCode);
+
+    /**
+     * The process has exited with {@code exitCode}; {@code outOfMemory} when it was killed for going
+     * over its memory limit (Docker: the engine's {@code oom} event or the container's
+     * {@code OOMKilled}; process runtime: its own sampled limit). Runtimes call this form; the
+     * default forwards to {@link #onExit(int)}. Same rules as {@link #onExit(int)}: once per run, last.
+     */
+    default void onExit(int exitCode, boolean outOfMemory) {
+        onExit(exitCode);
+    }
 }

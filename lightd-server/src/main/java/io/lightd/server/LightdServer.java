@@ -246,6 +246,11 @@ public final class LightdServer implements AutoCloseable {
             closed.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        try {
+            manager.close().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("hubs did not take note of the shutdown in time: {}", e.toString());
+        }
         runtime.close();
         storage.shutdown();
         try {

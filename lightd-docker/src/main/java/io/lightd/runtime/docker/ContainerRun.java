@@ -55,6 +55,8 @@ final class ContainerRun implements AttachStream.Sink {
     private ReopeningStream stats;
     private boolean startSeen;
     private Integer dieCode;
+    /** The engine reported an OOM kill in this run ({@code oom} event, or {@code OOMKilled} on inspection). */
+    private boolean outOfMemory;
     private boolean finished;
     /** The process is known to have exited (or its stream ended); read from any thread. */
     private volatile boolean ending;
@@ -180,7 +182,10 @@ final class ContainerRun implements AttachStream.Sink {
                         });
                     }
                 }
-                case "oom" -> log.info("{}: out of memory", internalId);
+                case "oom" -> {
+                    log.info("{}: out of memory", internalId);
+                    outOfMemory |= startSeen;
+                }
                 default -> { }
             }
         });
@@ -233,6 +238,7 @@ final class ContainerRun implements AttachStream.Sink {
                     retryLater();
                 }
             } else if (!state.running()) {
+                outOfMemory |= state.oomKilled();
                 finish(dieCode != null ? dieCode : state.exitCode());
             } else {
                 if (stats != null) {
@@ -284,7 +290,7 @@ final class ContainerRun implements AttachStream.Sink {
         release();
         log.info("{}: exited with code {}", internalId, exitCode);
         try {
-            listener.onExit(exitCode);
+            listener.onExit(exitCode, outOfMemory);
         } finally {
             exit.complete(exitCode);
         }

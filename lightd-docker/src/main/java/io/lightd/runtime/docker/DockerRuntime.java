@@ -104,6 +104,13 @@ public final class DockerRuntime implements ContainerRuntime {
     private final boolean ownsBlocking;
     private final AtomicReference<CompletableFuture<EngineClient>> engine = new AtomicReference<>();
     private final Map<String, ContainerRun> runs = new ConcurrentHashMap<>();
+    /**
+     * The install under way per internal id (a token per install). {@link #remove} takes it away, and
+     * an install whose token is gone does not create the server's container: a delete during an install
+     * leaves nothing behind. The check with the create, and the removal, lock it (both on the blocking
+     * executor), so they cannot interleave; the other updates need no lock.
+     */
+    private final Map<String, Object> installs = new ConcurrentHashMap<>();
     private final ReopeningStream events;
     /** Re-opens of the events and stats streams after a loss, for metrics. */
     private final LongAdder streamReopens = new LongAdder();
@@ -213,6 +220,8 @@ public final class DockerRuntime implements ContainerRuntime {
     public CompletableFuture<Integer> install(ContainerSpec spec, EventExecutor loop, InstallListener listener) {
         String id = spec.internalId();
         Path volume = volumesRoot.resolve(id);
+        Object token = new Object();
+        installs.put(id, token);
         log.info("{}: installing from {}", id, spec.image());
         CompletableFuture<Integer> result = ensureImage(spec.image(), loop, listener)
                 .thenCompose(v -> removeIfPresent(EngineContainers.containerName(id)))
@@ -225,10 +234,16 @@ public final class DockerRuntime implements ContainerRuntime {
                         ? CompletableFuture.completedFuture(0)
                         : runInstallScript(spec, volume, loop, listener))
                 .thenCompose(code -> call(null, docker -> {
-                    EngineContainers.serverContainer(docker, spec, volume, networkMode).exec();
+                    synchronized (installs) {
+                        if (installs.get(id) != token) {
+                            throw new IllegalStateException("the install of " + id + " ended: the container was removed");
+                        }
+                        EngineContainers.serverContainer(docker, spec, volume, networkMode).exec();
+                    }
                     return code;
                 }));
         return translate(result, null).whenComplete((code, error) -> {
+            installs.remove(id, token);
             if (error != null) {
                 log.info("{}: install failed: {}", id, messageOf(error));
             } else {
@@ -517,17 +532,17 @@ public final class DockerRuntime implements ContainerRuntime {
         runs.remove(run.internalId, run);
     }
 
-    record EngineState(boolean running, int exitCode) {
+    record EngineState(boolean running, int exitCode, boolean oomKilled) {
     }
 
-    /** Running or not, and the last exit code; fails with {@link ContainerNotFoundException}. */
+    /** Running or not, the last exit code and whether it was an OOM kill; fails with {@link ContainerNotFoundException}. */
     CompletableFuture<EngineState> inspectState(String internalId) {
         return translate(call(internalId, docker -> {
             InspectContainerResponse.ContainerState state =
                     docker.inspectContainerCmd(EngineContainers.containerName(internalId)).exec().getState();
             boolean running = Boolean.TRUE.equals(state.getRunning());
             Long exit = state.getExitCodeLong();
-            return new EngineState(running, exit == null ? -1 : exit.intValue());
+            return new EngineState(running, exit == null ? -1 : exit.intValue(), Boolean.TRUE.equals(state.getOOMKilled()));
         }), internalId);
     }
 
@@ -577,14 +592,19 @@ public final class DockerRuntime implements ContainerRuntime {
         ContainerRun run = runs.get(internalId);
         AttachStream stream = run == null ? null : run.attachStream();
         CompletableFuture<Boolean> exitedGracefully;
+        // The whole stop fits in the timeout: with a stop command, half of it for the command and the
+        // rest for the engine's stop (SIGTERM through the init, then SIGKILL).
+        Duration signalTimeout = timeout;
         if (stopCommand != null && stream != null) {
+            Duration commandTimeout = timeout.dividedBy(2);
+            signalTimeout = timeout.minus(commandTimeout);
             exitedGracefully = stream.write(stopCommand.getBytes(StandardCharsets.UTF_8))
-                    .thenCompose(v -> exitWithin(run, timeout))
+                    .thenCompose(v -> exitWithin(run, commandTimeout))
                     .exceptionally(error -> false);
         } else {
             exitedGracefully = CompletableFuture.completedFuture(false);
         }
-        int seconds = (int) Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000);
+        int seconds = (int) Math.min(Integer.MAX_VALUE, (signalTimeout.toMillis() + 999) / 1000);
         CompletableFuture<Void> stopped = exitedGracefully.thenCompose(exited -> exited
                 ? CompletableFuture.<Void>completedFuture(null)
                 : call(internalId, docker -> {
@@ -609,6 +629,23 @@ public final class DockerRuntime implements ContainerRuntime {
         return result;
     }
 
+    /**
+     * Sends {@code signal} to the container's PID 1, the engine's init, which forwards it to the
+     * server's whole process group (see {@link EngineContainers}). A container that does not run is
+     * left alone.
+     */
+    @Override
+    public CompletableFuture<Void> signal(String internalId, io.lightd.runtime.StopSignal signal) {
+        return translate(call(internalId, docker -> {
+            try {
+                docker.killContainerCmd(EngineContainers.containerName(internalId)).withSignal(signal.name()).exec();
+            } catch (ConflictException notRunning) {
+                // nothing to signal
+            }
+            return null;
+        }), internalId);
+    }
+
     @Override
     public CompletableFuture<Void> kill(String internalId) {
         return translate(call(internalId, docker -> {
@@ -631,12 +668,20 @@ public final class DockerRuntime implements ContainerRuntime {
         return stream.write(data);
     }
 
+    /** Also removes an install container of {@code internalId} that still runs (a delete during an install). */
     @Override
     public CompletableFuture<Void> remove(String internalId) {
         return translate(call(internalId, docker -> {
-            docker.removeContainerCmd(EngineContainers.containerName(internalId)).withForce(true).exec();
-            return null;
-        }), internalId);
+                    synchronized (installs) {
+                        installs.remove(internalId);
+                    }
+                    return null;
+                })
+                .thenCompose(v -> removeIfPresent(EngineContainers.installContainerName(internalId)))
+                .thenCompose(v -> call(internalId, docker -> {
+                    docker.removeContainerCmd(EngineContainers.containerName(internalId)).withForce(true).exec();
+                    return null;
+                })), internalId);
     }
 
     @Override

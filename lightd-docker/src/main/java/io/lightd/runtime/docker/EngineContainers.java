@@ -27,6 +27,12 @@ import java.util.Map;
  *       spec's environment, memory limit (swap limited to the same value) and CPU limit, without a
  *       TTY (so output is multiplexed), on the configured network mode. The server's container keeps
  *       stdin open ({@code OpenStdin}, not {@code StdinOnce}); the install container has no stdin.</li>
+ *   <li>Both run under the engine's init ({@code HostConfig.Init}: {@code docker-init}, which is tini)
+ *       with {@code TINI_KILL_PROCESS_GROUP=1}: the init is PID 1 and forwards every signal it gets
+ *       (the stop signal, {@code docker stop}'s SIGTERM) to the process group of {@code /bin/sh}, so
+ *       the signal reaches the server's whole process tree, and a shell that does not trap it ends at
+ *       once. Without it the shell is PID 1, and PID 1 ignores every signal it installs no handler
+ *       for. Checked against the engine by {@code DockerRuntimeTest}.</li>
  * </ul>
  * Stateless.
  */
@@ -36,6 +42,8 @@ final class EngineContainers {
     static final String LABEL_INTERNAL_ID = "lightd.internal_id";
     static final String LABEL_INSTALL_FOR = "lightd.install_for";
     static final String VOLUME_TARGET = "/home/container";
+    /** Makes the engine's init (tini) signal the whole process group of its child, not the child alone. */
+    static final String INIT_GROUP_SIGNALS = "TINI_KILL_PROCESS_GROUP=1";
 
     private EngineContainers() {
     }
@@ -71,9 +79,11 @@ final class EngineContainers {
                                              String script) {
         List<String> env = new ArrayList<>();
         spec.env().forEach((key, value) -> env.add(key + "=" + value));
+        env.add(INIT_GROUP_SIGNALS);
         HostConfig host = HostConfig.newHostConfig()
                 .withBinds(new Bind(volume.toString(), new Volume(VOLUME_TARGET)))
-                .withNetworkMode(networkMode);
+                .withNetworkMode(networkMode)
+                .withInit(true);
         if (spec.memoryLimit() > 0) {
             host.withMemory(spec.memoryLimit()).withMemorySwap(spec.memoryLimit());
         }

@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class ProcessGroups {
 
-    /** The signals the runtime sends. */
-    enum Signal { TERM, KILL }
+    /** The signals the runtime sends, by the names {@code kill -NAME} takes. */
+    enum Signal { TERM, KILL, INT, QUIT, HUP, USR1, USR2 }
 
     /** Sees one live member of a group: its {@code /proc/<pid>} directory and its stat. */
     @FunctionalInterface

@@ -28,8 +28,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code process} runtime: each container is a plain child process of the daemon, for
  * development, demos and tests. It isolates nothing: servers run as the daemon's user and see the
- * whole host; memory and CPU limits are reported but not enforced; ports are not published (a server
- * binds what it likes). The image is ignored.
+ * whole host; the CPU limit is reported but not enforced; the memory limit is enforced only coarsely,
+ * from the once-a-second stats sample (a run whose processes hold more resident memory than the limit
+ * is killed and reported as out of memory, as the kernel's OOM killer would under Docker, but a fast
+ * allocation may peak above it between samples); ports are not published (a server binds what it
+ * likes). The image is ignored.
  *
  * <p>Layout under {@code baseDir}: {@code volumes/<internal_id>/}, each process's working directory
  * and {@code HOME}, and {@code logs/<internal_id>.log} (plus one rotated {@code .log.1}), the output of
@@ -162,7 +165,7 @@ public final class ProcessRuntime implements ContainerRuntime {
         String id = spec.internalId();
         long memoryLimit = spec.memoryLimit() > 0 ? spec.memoryLimit() : host.memoryBytes();
         ServerProcess run = new ServerProcess(id, loop, listener, blocking, children, memoryLimit,
-                host.clockTicksPerSecond());
+                spec.memoryLimit(), host.clockTicksPerSecond());
         IllegalStateException refused = admit(run);
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
@@ -200,6 +203,16 @@ public final class ProcessRuntime implements ContainerRuntime {
         if (children.get(internalId) instanceof ServerProcess run) {
             logger.info("container {}: stopping with {}", internalId, stopCommand != null ? "its stop command" : "SIGTERM");
             return run.stop(stopCommand, timeout);
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Signals the whole process group of the container's run; completes at once when none runs. */
+    @Override
+    public CompletableFuture<Void> signal(String internalId, io.lightd.runtime.StopSignal signal) {
+        if (children.get(internalId) instanceof ServerProcess run) {
+            logger.info("container {}: sending {} to its process group", internalId, signal.name());
+            return run.signalWhenLaunched(Signal.valueOf(signal.shortName()));
         }
         return CompletableFuture.completedFuture(null);
     }

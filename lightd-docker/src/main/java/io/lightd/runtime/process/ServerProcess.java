@@ -7,9 +7,6 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -35,6 +32,7 @@ final class ServerProcess extends ChildProcess {
 
     private final RuntimeListener listener;
     private final long memoryLimit;
+    private final long enforcedMemoryLimit;
     private final long clockTicksPerSecond;
 
     // Written by the launching thread before launched completes.
@@ -45,16 +43,23 @@ final class ServerProcess extends ChildProcess {
     private ScheduledFuture<?> statsTicker;
     private boolean sampleInFlight;
     private boolean exitReported;
+    /** The run was killed for holding more memory than {@link #enforcedMemoryLimit}; loop-confined. */
+    private boolean outOfMemory;
 
     /**
-     * @param memoryLimit reported in every sample: the container's limit, or the host's memory when
-     *                    it has none. Not enforced: host processes have no cgroup of their own here.
+     * @param memoryLimit         reported in every sample: the container's limit, or the host's memory
+     *                            when it has none
+     * @param enforcedMemoryLimit bytes (0 = none): a sample whose resident memory is above it kills the
+     *                            group and marks the exit as out of memory. Host processes have no
+     *                            cgroup of their own here, so this is as close as the sampling gets.
      */
     ServerProcess(String id, EventExecutor loop, RuntimeListener listener, BlockingExecutor blocking,
-                  ConcurrentMap<String, ChildProcess> table, long memoryLimit, long clockTicksPerSecond) {
+                  ConcurrentMap<String, ChildProcess> table, long memoryLimit, long enforcedMemoryLimit,
+                  long clockTicksPerSecond) {
         super(id, loop, listener, blocking, table);
         this.listener = listener;
         this.memoryLimit = memoryLimit;
+        this.enforcedMemoryLimit = enforcedMemoryLimit;
         this.clockTicksPerSecond = clockTicksPerSecond;
     }
 
@@ -85,7 +90,7 @@ final class ServerProcess extends ChildProcess {
         if (statsTicker != null) {
             statsTicker.cancel(false);
         }
-        listener.onExit(exitCode);
+        listener.onExit(exitCode, outOfMemory);
     }
 
     /** Queues bytes for stdin; fails when the process is not running yet. */
@@ -98,24 +103,31 @@ final class ServerProcess extends ChildProcess {
     }
 
     /**
-     * Stops gracefully, each step only while the process still runs: {@code stopCommand} to stdin (when
-     * given), then SIGTERM to the group, then SIGKILL, with {@code timeout} between steps. Timers run
-     * on the loop, signals on the executor; nothing here blocks. Completes when the process has ended.
+     * Stops gracefully within {@code timeout}, each step only while the process still runs: with a
+     * {@code stopCommand}, the command to stdin at once, SIGTERM to the group at half the timeout and
+     * SIGKILL at the timeout; without one, SIGTERM at once and SIGKILL at the timeout. Timers run on the
+     * loop, signals on the executor; nothing here blocks. Completes when the process has ended.
      */
     CompletableFuture<Void> stop(String stopCommand, Duration timeout) {
-        List<Runnable> steps = new ArrayList<>(3);
-        if (stopCommand != null) {
-            steps.add(() -> writeStdin(stopCommand.getBytes(StandardCharsets.UTF_8)));
-        }
-        steps.add(() -> signalWhenLaunched(Signal.TERM));
-        steps.add(() -> {
-            logger.info("container {}: still running {} ms after SIGTERM, killing it", id, timeout.toMillis());
-            signalWhenLaunched(Signal.KILL);
-        });
+        long total = timeout.toNanos();
         launched.thenRun(() -> {
-            Iterator<Runnable> remaining = steps.iterator();
             try {
-                loop.execute(() -> stopStep(remaining, timeout.toNanos()));
+                loop.execute(() -> {
+                    if (ended.isDone()) {
+                        return;
+                    }
+                    if (stopCommand != null) {
+                        writeStdin(stopCommand.getBytes(StandardCharsets.UTF_8));
+                        stopStepAt(total / 2, () -> signalWhenLaunched(Signal.TERM));
+                    } else {
+                        signalWhenLaunched(Signal.TERM);
+                    }
+                    stopStepAt(total, () -> {
+                        logger.info("container {}: still running {} ms after the stop began, killing it", id,
+                                timeout.toMillis());
+                        signalWhenLaunched(Signal.KILL);
+                    });
+                });
             } catch (RejectedExecutionException e) {
                 // No loop to time the steps: skip to the last one.
                 signalWhenLaunched(Signal.KILL);
@@ -124,15 +136,13 @@ final class ServerProcess extends ChildProcess {
         return ended.handle((exitCode, failed) -> null);
     }
 
-    private void stopStep(Iterator<Runnable> remaining, long timeoutNanos) {
-        if (ended.isDone() || !remaining.hasNext()) {
-            return;
-        }
-        remaining.next().run();
-        if (remaining.hasNext()) {
-            ScheduledFuture<?> next = loop.schedule(() -> stopStep(remaining, timeoutNanos), timeoutNanos, TimeUnit.NANOSECONDS);
-            ended.whenComplete((exitCode, failed) -> next.cancel(false));
-        }
+    private void stopStepAt(long delayNanos, Runnable step) {
+        ScheduledFuture<?> timer = loop.schedule(() -> {
+            if (!ended.isDone()) {
+                step.run();
+            }
+        }, delayNanos, TimeUnit.NANOSECONDS);
+        ended.whenComplete((exitCode, failed) -> timer.cancel(false));
     }
 
     private void startStats() {
@@ -162,6 +172,12 @@ final class ServerProcess extends ChildProcess {
         if (failed != null) {
             logger.debug("container {}: stats sample failed: {}", id, failed.toString());
         } else if (!exitReported) {
+            if (enforcedMemoryLimit > 0 && stats.memoryUsage() > enforcedMemoryLimit && !outOfMemory) {
+                logger.info("container {}: {} bytes resident, over its limit of {}; killing it", id,
+                        stats.memoryUsage(), enforcedMemoryLimit);
+                outOfMemory = true;
+                signalWhenLaunched(Signal.KILL);
+            }
             try {
                 listener.onStats(stats);
             } catch (Throwable t) {

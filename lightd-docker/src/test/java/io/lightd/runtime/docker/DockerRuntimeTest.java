@@ -262,7 +262,8 @@ class DockerRuntimeTest {
         assertThat(second.awaitOutput("up\n", WAIT)).isTrue();
         await(runtime.kill(spec.internalId()));
         assertThat(await(second.exit)).isEqualTo(137);
-        assertThat(await(first.exit)).isEqualTo(137);
+        // SIGTERM reaches the shell through the engine's init, so the stop needs no kill
+        assertThat(await(first.exit)).isEqualTo(143);
     }
 
     @Test
@@ -274,7 +275,9 @@ class DockerRuntimeTest {
         await(runtime.stop(spec.internalId(), null, Duration.ofSeconds(10)));
 
         assertThat(await(run.exit)).isEqualTo(5);
-        assertThat(run.outputAtExit).isEqualTo("ready\nterminated\n");
+        // The init signals the shell's whole group: its sleep got SIGTERM too (the shell may say
+        // "Terminated"); then the trap ran.
+        assertThat(run.outputAtExit).startsWith("ready\n").endsWith("terminated\n");
         // stopping a stopped container is not an error
         await(runtime.stop(spec.internalId(), null, Duration.ofSeconds(1)));
     }

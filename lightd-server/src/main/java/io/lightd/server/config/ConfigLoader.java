@@ -107,6 +107,7 @@ public final class ConfigLoader {
         limits.addProperty("auth_failures_per_ip_per_minute", d.authFailuresPerIpPerMinute());
         limits.addProperty("max_command_bytes", d.maxCommandBytes());
         limits.addProperty("http_max_body_bytes", d.httpMaxBodyBytes());
+        limits.addProperty("disk_check_seconds", d.diskCheckSeconds());
         JsonObject root = new JsonObject();
         root.add("server", server);
         root.add("authorization", authorization);
@@ -172,7 +173,8 @@ public final class ConfigLoader {
                 r.integer("limits.connection_attempts_per_ip_burst", d.connectionAttemptsPerIpBurst(), 1, 1_000_000),
                 r.integer("limits.auth_failures_per_ip_per_minute", d.authFailuresPerIpPerMinute(), 1, 1_000_000),
                 r.integer("limits.max_command_bytes", d.maxCommandBytes(), 1, 16 * 1024 * 1024),
-                r.integer("limits.http_max_body_bytes", d.httpMaxBodyBytes(), 1024, 64 * 1024 * 1024));
+                r.integer("limits.http_max_body_bytes", d.httpMaxBodyBytes(), 1024, 64 * 1024 * 1024),
+                r.integer("limits.disk_check_seconds", d.diskCheckSeconds(), 1, 86_400));
         if (limits.writeBufferLowBytes() >= limits.writeBufferHighBytes()) {
             throw new ConfigException("invalid limits.write_buffer_low_bytes: must be below limits.write_buffer_high_bytes");
         }

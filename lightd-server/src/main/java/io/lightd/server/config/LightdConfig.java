@@ -65,7 +65,8 @@ public record LightdConfig(
             int connectionAttemptsPerIpBurst,
             int authFailuresPerIpPerMinute,
             int maxCommandBytes,
-            int httpMaxBodyBytes) {
+            int httpMaxBodyBytes,
+            int diskCheckSeconds) {
 
         public Duration stopTimeout() {
             return Duration.ofSeconds(stopTimeoutSeconds);
@@ -77,7 +78,8 @@ public record LightdConfig(
                     inboundBurst, historyLines, historyBytes, stopTimeoutSeconds, writeBufferLowBytes,
                     writeBufferHighBytes, pingIntervalSeconds, pongTimeoutSeconds, slowClientCloseSeconds,
                     linesPerSecond, bytesPerSecond, handshakeTimeoutSeconds, connectionAttemptsPerIpPerSecond,
-                    connectionAttemptsPerIpBurst, authFailuresPerIpPerMinute, maxCommandBytes, httpMaxBodyBytes);
+                    connectionAttemptsPerIpBurst, authFailuresPerIpPerMinute, maxCommandBytes, httpMaxBodyBytes,
+                    diskCheckSeconds);
         }
     }
 
@@ -137,6 +139,8 @@ public record LightdConfig(
         public static final int DEFAULT_AUTH_FAILURES_PER_IP_PER_MINUTE = 10;
         public static final int DEFAULT_MAX_COMMAND_BYTES = 4096;
         public static final int DEFAULT_HTTP_MAX_BODY_BYTES = 64 * 1024;
+        /** How often each server's volume is measured against its {@code limits.disk}. */
+        public static final int DEFAULT_DISK_CHECK_SECONDS = 60;
         public static final boolean DEFAULT_METRICS_REQUIRE_TOKEN = true;
         public static final LogFormat DEFAULT_LOG_FORMAT = LogFormat.TEXT;
 
@@ -151,7 +155,8 @@ public record LightdConfig(
                     DEFAULT_SLOW_CLIENT_CLOSE_SECONDS, DEFAULT_CONSOLE_LINES_PER_SECOND,
                     DEFAULT_CONSOLE_BYTES_PER_SECOND, DEFAULT_HANDSHAKE_TIMEOUT_SECONDS,
                     DEFAULT_CONNECTION_ATTEMPTS_PER_IP_PER_SECOND, DEFAULT_CONNECTION_ATTEMPTS_PER_IP_BURST,
-                    DEFAULT_AUTH_FAILURES_PER_IP_PER_MINUTE, DEFAULT_MAX_COMMAND_BYTES, DEFAULT_HTTP_MAX_BODY_BYTES);
+                    DEFAULT_AUTH_FAILURES_PER_IP_PER_MINUTE, DEFAULT_MAX_COMMAND_BYTES, DEFAULT_HTTP_MAX_BODY_BYTES,
+                    DEFAULT_DISK_CHECK_SECONDS);
         }
     }
 }

@@ -76,6 +76,9 @@ public final class MetricsRoute {
         t.family("lightd_container_subscribers", "gauge",
                 "WebSocket sessions watching each container (containers that exist or that someone watches).");
         manager.forEachSubscriberCount((id, n) -> t.sample("lightd_container_subscribers", "container", id, n));
+        t.family("lightd_container_disk_usage_bytes", "gauge",
+                "Bytes in each container's volume at its last check (every limits.disk_check_seconds and on start).");
+        manager.forEachDiskUsage((id, n) -> t.sample("lightd_container_disk_usage_bytes", "container", id, n));
         t.family("lightd_console_events_total", "counter",
                 "Console events broadcast to at least one subscriber, each counted once however many watch.")
                 .sample("lightd_console_events_total", m.consoleEvents());

@@ -134,7 +134,9 @@ public final class RestHandler {
                 if (r == null) {
                     x.error(HttpResponseStatus.NOT_FOUND, "unknown container " + id);
                 } else {
-                    x.send(HttpResponseStatus.OK, r.toJson());
+                    JsonObject o = r.toJson();
+                    o.addProperty("disk_usage", Math.max(0, manager.diskUsage(id)));
+                    x.send(HttpResponseStatus.OK, o);
                 }
             } else if (method.equals(HttpMethod.DELETE)) {
                 boolean purge = new QueryStringDecoder(request.uri()).parameters()

@@ -24,11 +24,14 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -44,6 +47,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A hub without a record is a container nobody created (yet): it keeps its subscribers and sends
  * them nothing until the container is created.
+ *
+ * <p>Lifecycle: a stop is a {@link StopSequence} (stop command, stop signal, kill, all within the stop
+ * timeout); an exit nobody asked for is told as such (out of memory, clean, or an error code) and may
+ * be a crash the container's {@link RestartPolicy} restarts after; the volume's {@link DiskUsage} is
+ * measured every {@code limits.disk_check_seconds} and on each start, on the blocking executor; a
+ * delete or reinstall of a running or installing container kills it first, with the events of a kill.
  */
 public final class ContainerHub {
 
@@ -87,9 +96,39 @@ public final class ContainerHub {
     private byte[] lastStats;
     private boolean exitRequested;
     private boolean restartPending;
+    /** The volume of this container, or null when disk usage is not measured (hub tests). */
+    private final Path volume;
+    private final Executor blocking;
+    private final long diskCheckMillis;
+    /** Bytes in the volume at the last measurement; written on the loop, read by REST and metrics. */
+    private volatile long diskUsage;
+    private ScheduledFuture<?> diskTimer;
+    private boolean diskCheckInFlight;
+    /** The stop under way, until the run's exit. */
+    private StopSequence stopSequence;
+    /** A restart after a crash, waiting out its backoff. */
+    private ScheduledFuture<?> pendingRestart;
+    /** Set while a delete or reinstall kills the server first: power actions and commands are refused. */
+    private String busy;
+    /** Completed by the current run's exit report (for a delete or reinstall that kills first). */
+    private CompletableFuture<Void> runEnded;
+    /** The daemon is shutting down: exits are not crashes and nothing is restarted. */
+    private boolean closing;
 
     ContainerHub(String id, EventExecutor loop, ContainerRuntime runtime, ContainerRegistry registry, Clock clock,
                  LightdConfig.Limits limits, Metrics metrics) {
+        this(id, loop, runtime, registry, clock, limits, metrics, null, null);
+    }
+
+    /**
+     * @param volume   the container's volume folder, whose usage is measured (null: not measured)
+     * @param blocking the bounded executor the measurement walks the folder on
+     */
+    ContainerHub(String id, EventExecutor loop, ContainerRuntime runtime, ContainerRegistry registry, Clock clock,
+                 LightdConfig.Limits limits, Metrics metrics, Path volume, Executor blocking) {
+        this.volume = volume;
+        this.blocking = blocking;
+        this.diskCheckMillis = TimeUnit.SECONDS.toMillis(limits.diskCheckSeconds());
         this.id = id;
         this.metrics = metrics;
         this.log = new ContainerLog(LOG, id);
@@ -111,6 +150,11 @@ public final class ContainerHub {
 
     public EventExecutor loop() {
         return loop;
+    }
+
+    /** Bytes in the container's volume at the last measurement (0 before the first); any thread. */
+    public long diskUsage() {
+        return diskUsage;
     }
 
     /** How many channels watch this container now; any thread (a moment's snapshot). */
@@ -157,6 +201,7 @@ public final class ContainerHub {
         onLoop(() -> {
             record = newRecord;
             startPattern = newRecord.compiledStartPattern();
+            startDiskChecks();
             runInstall();
         });
     }
@@ -167,15 +212,22 @@ public final class ContainerHub {
             if (record == null) {
                 return ActionResult.notFound("unknown container");
             }
-            if (install != null) {
+            if (install != null || record.installState() == InstallState.INSTALLING) {
                 return ActionResult.conflict("already installing");
             }
-            if (state.isActive()) {
-                return ActionResult.conflict("server is running; stop it first");
+            if (busy != null) {
+                return ActionResult.conflict(busy);
             }
-            record = record.withInstallInputs(image == null ? record.image() : image,
-                    installScript == null ? record.installScript() : installScript, clock.instant());
-            runInstall();
+            busy = "server is reinstalling";
+            killFirst().whenComplete((v, err) -> onLoop(() -> {
+                busy = null;
+                if (record == null || install != null) {
+                    return;
+                }
+                record = record.withInstallInputs(image == null ? record.image() : image,
+                        installScript == null ? record.installScript() : installScript, clock.instant());
+                runInstall();
+            }));
             return ActionResult.ok();
         });
     }
@@ -189,6 +241,7 @@ public final class ContainerHub {
         onLoop(() -> {
             record = stored;
             startPattern = stored.compiledStartPattern();
+            startDiskChecks();
             if (stored.installState() == InstallState.INSTALLING) {
                 record = record.withStates(InstallState.FAILED, ContainerState.EXIT, clock.instant());
                 state = ContainerState.EXIT;
@@ -212,6 +265,12 @@ public final class ContainerHub {
                 } else {
                     if (stored.state() != state) {
                         setState(state);
+                    }
+                    if (record.exits().restartPending()) {
+                        int attempt = record.exits().recentCrashes().size();
+                        log.info("a restart after a crash was due when the daemon stopped; restarting (attempt {})",
+                                attempt);
+                        scheduleRestart(attempt);
                     }
                     restored.complete(null);
                 }
@@ -248,9 +307,22 @@ public final class ContainerHub {
         setState(ContainerState.RUNNING);
     }
 
-    /** Forgets the container: stops its process, removes the runtime's container, goes silent. */
+    /**
+     * Forgets the container: a running or installing server is killed first, with the events of a
+     * kill ({@code stopping}, {@code exit}, {@code Container stopped}); then the runtime's container
+     * is removed and the hub goes silent.
+     */
     CompletableFuture<Void> delete() {
-        return call(() -> {
+        return this.<CompletableFuture<Void>>call(() -> {
+            busy = "server is being deleted";
+            cancelPendingRestart();
+            return killFirst();
+        }).thenCompose(f -> f).handle((v, err) -> null).thenCompose(ignored -> call(() -> {
+            busy = null;
+            if (diskTimer != null) {
+                diskTimer.cancel(false);
+                diskTimer = null;
+            }
             record = null;
             run = null;
             install = null;
@@ -261,15 +333,34 @@ public final class ContainerHub {
             lastStats = null;
             state = ContainerState.INSTALLED;
             return null;
-        }).thenCompose(ignored -> attempt(() -> runtime.remove(id)));
+        })).thenCompose(cleared -> attempt(() -> runtime.remove(id)).exceptionally(err -> {
+            if (unwrap(err) instanceof ContainerNotFoundException) {
+                return null; // never created (deleted during its install) or already gone
+            }
+            throw err instanceof CompletionException c ? c : new CompletionException(err);
+        }));
     }
 
     // ---- power and commands ------------------------------------------------------------------
 
+    /**
+     * A power action. A start (and a restart's start) is refused while the volume is over its disk
+     * limit; the volume is measured first, on the blocking executor.
+     */
     public CompletableFuture<ActionResult> power(PowerAction action) {
+        if (action == PowerAction.START || action == PowerAction.RESTART) {
+            return measureDisk().handle((usage, err) -> null).thenCompose(ignored -> powerOnLoop(action));
+        }
+        return powerOnLoop(action);
+    }
+
+    private CompletableFuture<ActionResult> powerOnLoop(PowerAction action) {
         return call(() -> {
             if (record == null) {
                 return ActionResult.notFound("unknown container");
+            }
+            if (busy != null) {
+                return ActionResult.conflict(busy);
             }
             log.info("power {} requested in state {}", action.wireName(), state.wireName());
             if (!runtime.available()) {
@@ -305,8 +396,37 @@ public final class ContainerHub {
         if (state.isActive()) {
             return ActionResult.conflict("already running");
         }
+        String diskProblem = diskProblem();
+        if (diskProblem != null) {
+            return ActionResult.conflict(diskProblem);
+        }
+        forgetCrashes();
         runStart(asRestart);
         return ActionResult.ok();
+    }
+
+    /** A requested start begins afresh: the crashes counted so far and a pending restart are forgotten. */
+    private void forgetCrashes() {
+        cancelPendingRestart();
+        if (!record.exits().recentCrashes().isEmpty() || record.exits().restartPending()) {
+            record = record.withExits(record.exits().withoutCrashes(), clock.instant());
+        }
+    }
+
+    private void cancelPendingRestart() {
+        if (pendingRestart != null) {
+            pendingRestart.cancel(false);
+            pendingRestart = null;
+        }
+    }
+
+    /** The refusal text while the volume is over its limit, else null. */
+    private String diskProblem() {
+        long limit = record.lifecycle().diskLimit();
+        if (limit > 0 && diskUsage > limit) {
+            return "disk limit exceeded (used " + diskUsage + " of " + limit + " bytes)";
+        }
+        return null;
     }
 
     private ActionResult installProblem() {
@@ -356,6 +476,11 @@ public final class ContainerHub {
         if (installProblem != null) {
             return installProblem;
         }
+        String diskProblem = diskProblem();
+        if (diskProblem != null) {
+            return ActionResult.conflict(diskProblem);
+        }
+        forgetCrashes();
         switch (state) {
             case STARTING, RUNNING -> {
                 restartPending = true;
@@ -372,13 +497,35 @@ public final class ContainerHub {
         ContainerState before = state;
         exitRequested = true;
         setState(ContainerState.STOPPING);
-        attempt(() -> runtime.stop(id, record.stopCommand(), stopTimeout)).whenComplete((v, err) -> loop.execute(() -> {
-            if (err != null && run == r && r != null && !r.exited) {
-                actionFailed(r, before, "stop failed", err);
-            } else if (err == null) {
+        if (stopSequence != null) {
+            stopSequence.finish();
+        }
+        StopSequence sequence = new StopSequence(id, loop, runtime, this::attempt, record.stopCommand(),
+                record.lifecycle().stopSignal(), stopTimeout, new StopSequence.Listener() {
+                    @Override
+                    public void stopFailed(Throwable cause) {
+                        if (run == r && r != null && !r.exited) {
+                            stopSequence = null;
+                            actionFailed(r, before, "stop failed", cause);
+                        }
+                    }
+
+                    @Override
+                    public void killFailed(Throwable cause) {
+                        if (run == r && r != null && !r.exited) {
+                            stopSequence = null;
+                            actionFailed(r, before, "kill failed", cause);
+                        }
+                    }
+                });
+        stopSequence = sequence;
+        sequence.start();
+        // After the kill the exit must be reported; if that report is lost, the confirmation ends the run.
+        loop.schedule(() -> {
+            if (run == r && stopSequence == sequence) {
                 confirmExit(r, "stop");
             }
-        }));
+        }, stopTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -401,9 +548,13 @@ public final class ContainerHub {
                 }
                 if (!running.contains(id)) {
                     log.warn("{} done but no exit was reported; the runtime no longer runs it", what);
-                    onExit(r, -1);
+                    onExit(r, -1, false);
                 } else if (state == ContainerState.STOPPING) {
                     log.warn("{} done but the process still runs", what);
+                    if (stopSequence != null) {
+                        stopSequence.finish();
+                        stopSequence = null;
+                    }
                     exitRequested = false;
                     restartPending = false;
                     message("Error: " + what + " did not end the server; it is still running");
@@ -459,7 +610,7 @@ public final class ContainerHub {
         }));
     }
 
-    private void onExit(Run r, int exitCode) {
+    private void onExit(Run r, int exitCode, boolean outOfMemory) {
         assembler.flushAll();
         r.markStarted();
         r.exited = true;
@@ -468,16 +619,207 @@ public final class ContainerHub {
         boolean restart = restartPending;
         exitRequested = false;
         restartPending = false;
+        StopSequence sequence = stopSequence;
+        stopSequence = null;
+        if (sequence != null) {
+            sequence.finish();
+        }
         lastStats = null;
+        Instant now = clock.instant();
+        record = record.withExits(record.exits().withExit(exitCode, outOfMemory, now), now);
         setState(ContainerState.EXIT);
         message("Container stopped");
-        if (!requested) {
-            message("Error: server exited with code " + exitCode);
+        if (sequence != null && sequence.killed()) {
+            message("Error: server did not stop within " + sequence.timeoutSeconds() + " s; killed");
         }
-        log.info("process exited with code {}{}", exitCode, requested ? "" : " (not requested)");
+        if (!requested) {
+            if (outOfMemory) {
+                message("Error: server ran out of memory" + limitText(record.memoryLimit()) + " and was killed");
+            } else if (exitCode == 0) {
+                message("Server exited with code 0");
+            } else {
+                message("Error: server exited with code " + exitCode);
+            }
+        }
+        log.info("process exited with code {}{}{}", exitCode, outOfMemory ? " (out of memory)" : "",
+                requested ? "" : " (not requested)");
+        CompletableFuture<Void> ended = runEnded;
+        runEnded = null;
+        if (ended != null) {
+            ended.complete(null);
+        }
         if (restart) {
             runStart(true);
+        } else if (!requested && !closing && busy == null) {
+            afterCrash(exitCode);
         }
+    }
+
+    /** " (limit 16 MiB)" for the out-of-memory message; empty without a limit. */
+    static String limitText(long bytes) {
+        if (bytes <= 0) {
+            return "";
+        }
+        if (bytes % (1024L * 1024) == 0) {
+            return " (limit " + bytes / (1024L * 1024) + " MiB)";
+        }
+        if (bytes % 1024 == 0) {
+            return " (limit " + bytes / 1024 + " KiB)";
+        }
+        return " (limit " + bytes + " bytes)";
+    }
+
+    /** An exit nobody asked for: a crash when the restart policy says so, restarted after a backoff or given up on. */
+    private void afterCrash(int exitCode) {
+        RestartPolicy policy = record.lifecycle().restartPolicy();
+        if (!policy.restartsAfter(exitCode)) {
+            return;
+        }
+        Instant now = clock.instant();
+        ExitHistory crashes = record.exits().withCrash(now, policy.windowSeconds());
+        int count = crashes.recentCrashes().size();
+        if (!policy.allowsAttempt(count)) {
+            record = record.withExits(crashes.withRestartPending(false), now);
+            persist();
+            log.warn("crashed {} times in {} s; not restarting", count, policy.windowSeconds());
+            message("Error: server crashed " + count + " times in " + policy.windowSeconds() + " s; not restarting");
+            return;
+        }
+        record = record.withExits(crashes.withRestartPending(true), now);
+        persist();
+        message("Restarting after crash (attempt " + count
+                + (policy.maxRetries() > 0 ? " of " + policy.maxRetries() : "") + ")");
+        scheduleRestart(count);
+    }
+
+    /** Starts the server again after the backoff of {@code attempt}, unless something else happened meanwhile. */
+    private void scheduleRestart(int attempt) {
+        cancelPendingRestart();
+        Duration wait = RestartPolicy.backoff(attempt);
+        log.info("restart attempt {} in {} s", attempt, wait.toSeconds());
+        pendingRestart = loop.schedule(() -> {
+            pendingRestart = null;
+            if (record == null || closing || busy != null || install != null || state.isActive()
+                    || !record.exits().restartPending()) {
+                return;
+            }
+            record = record.withExits(record.exits().withRestartPending(false), clock.instant());
+            String diskProblem = diskProblem();
+            if (diskProblem != null) {
+                persist();
+                message("Error: " + diskProblem);
+                return;
+            }
+            runStart(false);
+        }, wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Ends what runs before a delete or reinstall, as a kill does: an install is ended ({@code stopping},
+     * {@code exit}, {@code Container stopped}); a running server is killed and its exit awaited (a lost
+     * exit report is replaced after {@link #EXIT_CONFIRM_MILLIS}). Completes on the loop; at once when
+     * nothing runs. On the loop.
+     */
+    private CompletableFuture<Void> killFirst() {
+        if (install != null) {
+            install = null;
+            setState(ContainerState.STOPPING);
+            return attempt(() -> runtime.remove(id)).handle((v, err) -> {
+                if (err != null) {
+                    log.warn("ending the install failed: {}", describe(err));
+                }
+                return (Void) null;
+            }).thenCompose(v -> call(() -> {
+                assembler.flushAll();
+                record = record.withStates(InstallState.FAILED, state, clock.instant());
+                setState(ContainerState.EXIT);
+                message("Container stopped");
+                return null;
+            }));
+        }
+        Run r = run;
+        if (r == null || r.exited || !state.isActive()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        runEnded = ended;
+        exitRequested = true;
+        restartPending = false;
+        if (state != ContainerState.STOPPING) {
+            setState(ContainerState.STOPPING);
+        }
+        attempt(() -> runtime.kill(id)).whenComplete((v, err) -> onLoop(() -> {
+            if (err != null) {
+                log.warn("kill before removal failed: {}", describe(err));
+            }
+        }));
+        ScheduledFuture<?> deadline = loop.schedule(() -> {
+            if (run == r && !r.exited) {
+                log.warn("no exit reported {} ms after the kill; taking the server as ended", EXIT_CONFIRM_MILLIS);
+                onExit(r, -1, false);
+            }
+        }, EXIT_CONFIRM_MILLIS, TimeUnit.MILLISECONDS);
+        ended.whenComplete((v, err) -> deadline.cancel(false));
+        return ended;
+    }
+
+    // ---- disk --------------------------------------------------------------------------------
+
+    private void startDiskChecks() {
+        if (volume == null || diskTimer != null) {
+            return;
+        }
+        diskTimer = loop.scheduleWithFixedDelay(this::checkDisk, 0, diskCheckMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Measures the volume, and stops a running server that is over its limit. */
+    private void checkDisk() {
+        if (record == null || diskCheckInFlight) {
+            return;
+        }
+        diskCheckInFlight = true;
+        measureDisk().whenComplete((usage, err) -> onLoop(() -> {
+            diskCheckInFlight = false;
+            if (err != null || record == null) {
+                return;
+            }
+            String problem = diskProblem();
+            if (problem != null && run != null && !exitRequested
+                    && (state == ContainerState.STARTING || state == ContainerState.RUNNING)) {
+                log.warn("{}; stopping the server", problem);
+                message("Error: " + problem);
+                requestStop();
+            }
+        }));
+    }
+
+    /** Measures the volume on the blocking executor; completes with its usage (also kept in {@link #diskUsage}). */
+    private CompletableFuture<Long> measureDisk() {
+        if (volume == null) {
+            return CompletableFuture.completedFuture(diskUsage);
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                long usage = DiskUsage.measure(volume);
+                diskUsage = usage;
+                return usage;
+            }, blocking);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The daemon is shutting down: no more restarts or disk checks, and exits from now on are not crashes. */
+    CompletableFuture<Void> shutdown() {
+        return call(() -> {
+            closing = true;
+            cancelPendingRestart();
+            if (diskTimer != null) {
+                diskTimer.cancel(false);
+                diskTimer = null;
+            }
+            return null;
+        });
     }
 
     // ---- install -----------------------------------------------------------------------------
@@ -745,8 +1087,13 @@ public final class ContainerHub {
 
         @Override
         public void onExit(int exitCode) {
+            onExit(exitCode, false);
+        }
+
+        @Override
+        public void onExit(int exitCode, boolean outOfMemory) {
             if (run == this && !exited) {
-                ContainerHub.this.onExit(this, exitCode);
+                ContainerHub.this.onExit(this, exitCode, outOfMemory);
             }
         }
     }

@@ -206,6 +206,32 @@ public final class ContainerManager {
         hubs.forEach((id, hub) -> sink.accept(id, hub.subscriberCount()));
     }
 
+    /** Calls {@code sink} with each existing container's id and the bytes its volume held at the last check. */
+    public void forEachDiskUsage(java.util.function.ObjLongConsumer<String> sink) {
+        hubs.forEach((id, hub) -> {
+            if (registry.get(id) != null) {
+                sink.accept(id, hub.diskUsage());
+            }
+        });
+    }
+
+    /** The bytes {@code id}'s volume held at the last check, or -1 for an unknown container. */
+    public long diskUsage(String id) {
+        ContainerHub hub = hubs.get(id);
+        return hub == null || registry.get(id) == null ? -1 : hub.diskUsage();
+    }
+
+    /**
+     * The daemon is shutting down: no hub restarts a server or checks a disk any more, and the exits
+     * the runtime reports from now on (the process runtime kills its children) are not crashes.
+     * Completes when every hub has taken note.
+     */
+    public CompletableFuture<Void> close() {
+        List<CompletableFuture<Void>> noted = new ArrayList<>();
+        hubs.values().forEach(hub -> noted.add(hub.shutdown()));
+        return CompletableFuture.allOf(noted.toArray(CompletableFuture[]::new));
+    }
+
     /** Hubs alive now: containers that exist plus ids someone watches. */
     public int hubCount() {
         return hubs.size();
@@ -218,7 +244,7 @@ public final class ContainerManager {
     private ContainerHub acquire(String id) {
         return hubs.compute(id, (key, hub) -> {
             ContainerHub h = hub != null ? hub : new ContainerHub(key, group.next(), runtime, registry, clock,
-                    limits, metrics);
+                    limits, metrics, volumes.resolve(key).normalize(), blocking);
             h.references++;
             return h;
         });

@@ -24,11 +24,21 @@ public record ContainerRecord(String internalId, String image, String startupCom
                               String stopCommand, String installScript, Map<String, String> env,
                               long memoryLimit, double cpuLimit, List<ContainerSpec.PortBinding> ports,
                               String containerId, InstallState installState, ContainerState state,
-                              Instant createdAt, Instant updatedAt) {
+                              Instant createdAt, Instant updatedAt, LifecycleSettings lifecycle,
+                              ExitHistory exits) {
 
     public ContainerRecord {
         env = Map.copyOf(env);
         ports = List.copyOf(ports);
+        lifecycle = lifecycle == null ? LifecycleSettings.DEFAULTS : lifecycle;
+        exits = exits == null ? ExitHistory.NONE : exits;
+    }
+
+    /** This record with another exit history (an exit, a crash counted, a restart due or done). */
+    public ContainerRecord withExits(ExitHistory newExits, Instant now) {
+        return new ContainerRecord(internalId, image, startupCommand, startPattern, stopCommand, installScript, env,
+                memoryLimit, cpuLimit, ports, containerId, installState, state, createdAt, seconds(now), lifecycle,
+                newExits);
     }
 
     public ContainerSpec toSpec() {
@@ -42,12 +52,13 @@ public record ContainerRecord(String internalId, String image, String startupCom
 
     public ContainerRecord withStates(InstallState install, ContainerState newState, Instant now) {
         return new ContainerRecord(internalId, image, startupCommand, startPattern, stopCommand, installScript, env,
-                memoryLimit, cpuLimit, ports, containerId, install, newState, createdAt, seconds(now));
+                memoryLimit, cpuLimit, ports, containerId, install, newState, createdAt, seconds(now), lifecycle, exits);
     }
 
     public ContainerRecord withInstallInputs(String newImage, String newInstallScript, Instant now) {
         return new ContainerRecord(internalId, newImage, startupCommand, startPattern, stopCommand, newInstallScript,
-                env, memoryLimit, cpuLimit, ports, containerId, installState, state, createdAt, seconds(now));
+                env, memoryLimit, cpuLimit, ports, containerId, installState, state, createdAt, seconds(now), lifecycle,
+                exits);
     }
 
     private static Instant seconds(Instant t) {
@@ -128,9 +139,10 @@ public record ContainerRecord(String internalId, String image, String startupCom
                 ports.add(new ContainerSpec.PortBinding(ip == null ? "0.0.0.0" : ip, port.getAsInt(), protocol));
             }
         }
+        LifecycleSettings lifecycle = LifecycleSettings.fromCreateBody(body);
         Instant t = seconds(now);
         return new ContainerRecord(id, image, startup, pattern, stop, install, env, memory, cpu, ports,
-                "lightd-" + id, InstallState.INSTALLING, ContainerState.INSTALLING, t, t);
+                "lightd-" + id, InstallState.INSTALLING, ContainerState.INSTALLING, t, t, lifecycle, ExitHistory.NONE);
     }
 
     /** The full record, as {@code GET /containers/{id}} shows it and the registry stores it. */
@@ -163,6 +175,8 @@ public record ContainerRecord(String internalId, String image, String startupCom
         o.addProperty("state", state.wireName());
         o.addProperty("created_at", createdAt.toString());
         o.addProperty("updated_at", updatedAt.toString());
+        lifecycle.addTo(o);
+        exits.addTo(o);
         return o;
     }
 
@@ -186,7 +200,7 @@ public record ContainerRecord(String internalId, String image, String startupCom
         return new ContainerRecord(base.internalId, base.image, base.startupCommand, base.startPattern,
                 base.stopCommand, base.installScript, base.env, base.memoryLimit, base.cpuLimit, base.ports,
                 o.get("container_id").getAsString(), install, state, base.createdAt,
-                Instant.parse(o.get("updated_at").getAsString()));
+                Instant.parse(o.get("updated_at").getAsString()), base.lifecycle, ExitHistory.fromStoredJson(o));
     }
 
     private static boolean isString(JsonElement e) {

@@ -25,6 +25,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -110,6 +111,15 @@ class ContainerHubTest {
         settle();
     }
 
+    /** Lets {@code millis} of the loop's time pass, running what falls due. */
+    private void advance(long millis) {
+        loopChannel.advanceTimeBy(millis, TimeUnit.MILLISECONDS);
+        loopChannel.runScheduledPendingTasks();
+        settle();
+    }
+
+    private static final long STOP_TIMEOUT_MILLIS = LightdConfig.Defaults.limits().stopTimeout().toMillis();
+
     private ActionResult power(PowerAction action) {
         ActionResult result = hub.power(action).join();
         settle();
@@ -192,9 +202,12 @@ class ContainerHubTest {
         EmbeddedChannel c = client();
         frames(c);
         assertThat(power(PowerAction.STOP).accepted()).isTrue();
-        assertThat(runtime.calls).contains("stop " + ID + " stop\n");
+        assertThat(runtime.calls).endsWith("stdin " + ID);
+        assertThat(new String(runtime.stdin.get(0), StandardCharsets.UTF_8)).isEqualTo("stop\n");
         runtime.exit(ID, 0);
         assertThat(frames(c)).containsExactly(event("stopping"), event("exit"), daemon("Container stopped"));
+        advance(STOP_TIMEOUT_MILLIS);
+        assertThat(runtime.calls).as("nothing after the exit").endsWith("stdin " + ID);
     }
 
     @Test
@@ -206,9 +219,10 @@ class ContainerHubTest {
         assertThat(power(PowerAction.STOP).accepted()).isTrue();
         runtime.vanishSilently(ID);
         assertThat(frames(c)).containsExactly(event("stopping"));
-        loopChannel.advanceTimeBy(ContainerHub.EXIT_CONFIRM_MILLIS, TimeUnit.MILLISECONDS);
-        loopChannel.runScheduledPendingTasks();
-        assertThat(frames(c)).containsExactly(event("exit"), daemon("Container stopped"));
+        advance(STOP_TIMEOUT_MILLIS);
+        advance(ContainerHub.EXIT_CONFIRM_MILLIS);
+        assertThat(frames(c)).containsExactly(event("exit"), daemon("Container stopped"),
+                daemon("Error: server did not stop within 30 s; killed"));
         assertThat(power(PowerAction.START).accepted()).as("startable again").isTrue();
     }
 
@@ -219,13 +233,13 @@ class ContainerHubTest {
         EmbeddedChannel c = client();
         frames(c);
         assertThat(power(PowerAction.STOP).accepted()).isTrue();
-        loopChannel.advanceTimeBy(ContainerHub.EXIT_CONFIRM_MILLIS, TimeUnit.MILLISECONDS);
-        loopChannel.runScheduledPendingTasks();
+        advance(STOP_TIMEOUT_MILLIS);
+        advance(ContainerHub.EXIT_CONFIRM_MILLIS);
         assertThat(frames(c)).containsExactly(event("stopping"),
                 daemon("Error: stop did not end the server; it is still running"), event("running"));
         runtime.exit(ID, 0);
         assertThat(frames(c)).containsExactly(event("exit"), daemon("Container stopped"),
-                daemon("Error: server exited with code 0"));
+                daemon("Server exited with code 0"));
     }
 
     @Test
@@ -265,7 +279,7 @@ class ContainerHubTest {
         settle();
         assertThat(frames(c)).containsExactly(event("stopping"), event("exit"), daemon("Container stopped"),
                 event("starting"), daemon("Container started"), event("running"), daemon("Container restarted"));
-        assertThat(runtime.calls).containsSubsequence("start " + ID, "stop " + ID + " stop\n", "start " + ID);
+        assertThat(runtime.calls).containsSubsequence("start " + ID, "stdin " + ID, "start " + ID);
     }
 
     @Test
@@ -374,6 +388,7 @@ class ContainerHubTest {
             runtime.failStopWith = new IllegalStateException("engine error 500");
             runtime.throwInsteadOfFailing = throwing;
             assertThat(power(PowerAction.STOP).accepted()).isTrue();
+            advance(STOP_TIMEOUT_MILLIS / 2);
             assertThat(frames(c)).as("throwing %s", throwing).containsExactly(event("stopping"),
                     daemon("Error: stop failed: engine error 500"), event("running"));
             assertThat(registry.get(ID).state()).isEqualTo(ContainerState.RUNNING);
@@ -417,6 +432,7 @@ class ContainerHubTest {
         frames(c);
         runtime.failStopWith = new IllegalStateException("engine error 500");
         assertThat(power(PowerAction.RESTART).accepted()).isTrue();
+        advance(STOP_TIMEOUT_MILLIS / 2);
         assertThat(frames(c)).containsExactly(event("stopping"), daemon("Error: stop failed: engine error 500"),
                 event("running"));
         runtime.failStopWith = null;
@@ -437,6 +453,7 @@ class ContainerHubTest {
             runtime.failStopWith = new ContainerNotFoundException(ID);
             runtime.failKillWith = new ContainerNotFoundException(ID);
             assertThat(power(action).accepted()).isTrue();
+            advance(STOP_TIMEOUT_MILLIS / 2); // with a stop command, the stop signal goes at half the timeout
             String verb = action == PowerAction.STOP ? "stop" : "kill";
             assertThat(frames(c)).as(verb).containsExactly(event("stopping"),
                     daemon("Error: " + verb + " failed: the runtime has no such container"), event("exit"),
@@ -446,7 +463,10 @@ class ContainerHubTest {
             runtime.failKillWith = null;
             assertThat(power(PowerAction.START).accepted()).as("startable again after " + verb).isTrue();
             assertThat(frames(c)).containsExactly(event("starting"), daemon("Container started"), event("running"));
-            hub.delete().join();
+            CompletableFuture<Void> deleted = hub.delete(); // a running server is killed first
+            settle();
+            runtime.exit(ID, 137);
+            deleted.join();
             settle();
             registry.remove(ID);
         }

@@ -87,6 +87,16 @@ final class FakeRuntime implements ContainerRuntime {
         return CompletableFuture.completedFuture(null);
     }
 
+    /** Recorded as {@code signal <id> <SIGNAME>}; fails like a stop when {@link #failStopWith} is set. */
+    @Override
+    public CompletableFuture<Void> signal(String internalId, io.lightd.runtime.StopSignal signal) {
+        calls.add("signal " + internalId + " " + signal.name());
+        if (failStopWith != null) {
+            return fail(failStopWith);
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
     @Override
     public CompletableFuture<Void> kill(String internalId) {
         calls.add("kill " + internalId);
@@ -144,7 +154,13 @@ final class FakeRuntime implements ContainerRuntime {
 
     void exit(String id, int code) {
         running.remove(id);
-        listeners.remove(id).onExit(code);
+        listeners.remove(id).onExit(code, false);
+    }
+
+    /** The process was killed for going over its memory limit. */
+    void outOfMemory(String id) {
+        running.remove(id);
+        listeners.remove(id).onExit(137, true);
     }
 
     /** The process is gone but its exit is never reported, as when the report is lost. */

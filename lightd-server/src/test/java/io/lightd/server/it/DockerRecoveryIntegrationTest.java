@@ -61,7 +61,7 @@ class DockerRecoveryIntegrationTest extends DaemonFixture {
         again.send("{\"event\":\"send_command\",\"command\":\"stop\\n\"}");
         List<JsonObject> end = again.until(daemon("Container stopped"));
         assertThat(ConsoleScenarios.withoutConsole(end)).endsWith("event:exit", "daemon_message:Container stopped");
-        assertThat(again.next().get("data").getAsString()).isEqualTo("Error: server exited with code 0");
+        assertThat(again.next().get("data").getAsString()).isEqualTo("Server exited with code 0");
     }
 
     @Test

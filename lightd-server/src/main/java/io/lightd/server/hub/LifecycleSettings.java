@@ -1,0 +1,67 @@
+package io.lightd.server.hub;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import io.lightd.runtime.StopSignal;
+import java.util.Objects;
+
+/**
+ * The create body's lifecycle fields: {@code stop_signal} (what {@code stop} and a restart's stop send,
+ * after the {@code stop_command} if there is one), {@code restart_policy}, and {@code limits.disk}
+ * (bytes of the volume; 0 = no limit). Immutable.
+ */
+public record LifecycleSettings(StopSignal stopSignal, RestartPolicy restartPolicy, long diskLimit) {
+
+    /** A container created without any of them. */
+    public static final LifecycleSettings DEFAULTS = new LifecycleSettings(StopSignal.DEFAULT, RestartPolicy.NONE, 0);
+
+    public LifecycleSettings {
+        Objects.requireNonNull(stopSignal, "stopSignal");
+        Objects.requireNonNull(restartPolicy, "restartPolicy");
+    }
+
+    /**
+     * Reads them from a create body (or a stored record). Throws {@link IllegalArgumentException} with
+     * the user-facing text for the first bad one.
+     */
+    static LifecycleSettings fromCreateBody(JsonObject body) {
+        StopSignal signal = StopSignal.DEFAULT;
+        JsonElement signalJson = body.get("stop_signal");
+        if (signalJson != null && !signalJson.isJsonNull()) {
+            if (!signalJson.isJsonPrimitive() || !((JsonPrimitive) signalJson).isString()) {
+                throw new IllegalArgumentException("stop_signal must be one of " + StopSignal.names());
+            }
+            signal = StopSignal.fromName(signalJson.getAsString()).orElseThrow(() ->
+                    new IllegalArgumentException("stop_signal must be one of " + StopSignal.names()));
+        }
+        RestartPolicy policy = RestartPolicy.fromJson(body.get("restart_policy"));
+        long disk = 0;
+        JsonElement limits = body.get("limits");
+        if (limits != null && limits.isJsonObject()) {
+            JsonElement d = limits.getAsJsonObject().get("disk");
+            if (d != null && !d.isJsonNull()) {
+                try {
+                    disk = d.isJsonPrimitive() && ((JsonPrimitive) d).isNumber()
+                            ? d.getAsBigDecimal().longValueExact() : -1;
+                } catch (ArithmeticException | NumberFormatException e) {
+                    disk = -1;
+                }
+                if (disk < 0) {
+                    throw new IllegalArgumentException("limits.disk must be a non-negative integer");
+                }
+            }
+        }
+        return new LifecycleSettings(signal, policy, disk);
+    }
+
+    /** Adds {@code stop_signal}, {@code restart_policy} and {@code limits.disk} to a record's JSON. */
+    void addTo(JsonObject record) {
+        record.addProperty("stop_signal", stopSignal.name());
+        record.add("restart_policy", restartPolicy.toJson());
+        JsonObject limits = record.getAsJsonObject("limits");
+        if (limits != null) {
+            limits.addProperty("disk", diskLimit);
+        }
+    }
+}

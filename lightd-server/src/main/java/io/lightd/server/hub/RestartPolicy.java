@@ -1,0 +1,127 @@
+package io.lightd.server.hub;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The create body's {@code restart_policy}: what lightd does when a server exits without anyone
+ * asking, in Docker's terms. {@code no} never restarts; {@code on-failure} restarts after a non-zero
+ * exit; {@code always} after any exit nobody asked for. A stop or kill someone asked for (and lightd's
+ * own shutdown) is never a crash. {@code max_retries} is how many restarts lightd attempts (0 = no
+ * limit, as in Docker) among the crashes of the last {@code window_seconds} (lightd's own addition:
+ * older crashes are forgotten); a requested start forgets them all, as Docker's {@code docker start}
+ * resets its restart count. Between attempts lightd waits 1 s, 2 s, 4 s… capped at 30 s.
+ *
+ * <p>This is lightd's own policy, carried out the same way on every runtime, not the engine's
+ * restart policy: the engine would restart the container behind lightd's attach and state machine.
+ * Immutable.
+ */
+public record RestartPolicy(Name name, int maxRetries, int windowSeconds) {
+
+    /** The policy of a container created without one. */
+    public static final RestartPolicy NONE = new RestartPolicy(Name.NO, 0, RestartPolicy.DEFAULT_WINDOW_SECONDS);
+    /** {@code window_seconds} when the body gives none. */
+    public static final int DEFAULT_WINDOW_SECONDS = 300;
+    /** The longest wait between two restart attempts. */
+    public static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    /** The policy names, as Docker spells them. */
+    public enum Name {
+        NO("no"), ON_FAILURE("on-failure"), ALWAYS("always");
+
+        private final String wireName;
+
+        Name(String wireName) {
+            this.wireName = wireName;
+        }
+
+        public String wireName() {
+            return wireName;
+        }
+    }
+
+    public RestartPolicy {
+        if (maxRetries < 0 || windowSeconds < 1) {
+            throw new IllegalArgumentException("restart_policy: max_retries must be >= 0 and window_seconds >= 1");
+        }
+    }
+
+    /** Whether an exit nobody asked for, with {@code exitCode}, is a crash this policy restarts after. */
+    public boolean restartsAfter(int exitCode) {
+        return switch (name) {
+            case NO -> false;
+            case ON_FAILURE -> exitCode != 0;
+            case ALWAYS -> true;
+        };
+    }
+
+    /** Whether {@code crashes} crashes inside the window still allow one more attempt. */
+    public boolean allowsAttempt(int crashes) {
+        return maxRetries == 0 || crashes <= maxRetries;
+    }
+
+    /** The wait before restart attempt {@code attempt} (1-based): 1 s, 2 s, 4 s… at most {@link #MAX_BACKOFF}. */
+    public static Duration backoff(int attempt) {
+        int shift = Math.max(0, Math.min(attempt - 1, 5));
+        return Duration.ofSeconds(Math.min(MAX_BACKOFF.toSeconds(), 1L << shift));
+    }
+
+    public JsonObject toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("name", name.wireName());
+        o.addProperty("max_retries", maxRetries);
+        o.addProperty("window_seconds", windowSeconds);
+        return o;
+    }
+
+    /**
+     * Reads the create body's {@code restart_policy} (absent or null: {@link #NONE}). Throws
+     * {@link IllegalArgumentException} with the user-facing text for a bad one.
+     */
+    public static RestartPolicy fromJson(JsonElement json) {
+        if (json == null || json.isJsonNull()) {
+            return NONE;
+        }
+        if (!json.isJsonObject()) {
+            throw new IllegalArgumentException("restart_policy must be an object with name, max_retries and window_seconds");
+        }
+        JsonObject o = json.getAsJsonObject();
+        JsonElement nameJson = o.get("name");
+        if (nameJson == null || !nameJson.isJsonPrimitive() || !((JsonPrimitive) nameJson).isString()) {
+            throw new IllegalArgumentException("restart_policy.name must be \"no\", \"on-failure\" or \"always\"");
+        }
+        Name name = null;
+        for (Name n : Name.values()) {
+            if (n.wireName().equals(nameJson.getAsString().toLowerCase(Locale.ROOT))) {
+                name = n;
+            }
+        }
+        if (name == null) {
+            throw new IllegalArgumentException("restart_policy.name must be \"no\", \"on-failure\" or \"always\"");
+        }
+        int retries = intField(o, "max_retries", 0, 0, 1000);
+        int window = intField(o, "window_seconds", DEFAULT_WINDOW_SECONDS, 1, 86_400);
+        return new RestartPolicy(name, retries, window);
+    }
+
+    private static int intField(JsonObject o, String key, int fallback, int min, int max) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return fallback;
+        }
+        try {
+            if (e.isJsonPrimitive() && ((JsonPrimitive) e).isNumber()) {
+                int v = e.getAsBigDecimal().intValueExact();
+                if (v >= min && v <= max) {
+                    return v;
+                }
+            }
+        } catch (ArithmeticException | NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException("restart_policy." + key + " must be an integer from " + min + " to " + max);
+    }
+}
