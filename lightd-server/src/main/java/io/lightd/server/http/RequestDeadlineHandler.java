@@ -1,5 +1,6 @@
 package io.lightd.server.http;
 
+import io.lightd.server.logging.FaultLog;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -19,10 +20,15 @@ import org.slf4j.LoggerFactory;
  * trickling its request line, headers or body, or keeping an idle connection open, is closed. The
  * deadline is absolute, so bytes arriving slowly do not extend it. A client caught halfway through
  * a request gets a 408 first; an idle one is closed silently, because a 408 racing a request the
- * client is just sending would be taken as that request's answer. While a request is being
- * answered no deadline runs, and once a 101 upgrade goes out the handler leaves the pipeline
- * (WebSocket idleness is the pings' business). Sits right after the HTTP codec; one per
- * connection, confined to its event loop.
+ * client is just sending would be taken as that request's answer.
+ *
+ * <p>No request leaves the connection without a deadline: once a request is whole, the same time
+ * runs again for its answer, and a request still unanswered when it ends gets a 503 (or, when its
+ * answer had begun, a close). So a route that fails to answer, for whatever reason, cannot keep a
+ * connection open. Once a 101 upgrade goes out the handler leaves the pipeline (WebSocket idleness
+ * is the pings' business). {@link #awaitingResponse()} tells the pipeline's last handler whether an
+ * error may still be answered. Sits right after the HTTP codec; one per connection, confined to
+ * its event loop.
  */
 public final class RequestDeadlineHandler extends ChannelDuplexHandler {
 
@@ -34,9 +40,19 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
     private boolean partial;
     /** Complete requests not yet answered. */
     private int unanswered;
+    /** A response head went out and its end has not. */
+    private boolean responding;
+    private final FaultLog faults;
 
+    /** With a fault log of its own (for tests); the daemon shares one among all connections. */
     public RequestDeadlineHandler(long timeout, TimeUnit unit) {
+        this(timeout, unit, new FaultLog(log));
+    }
+
+    /** {@code faults} reports unanswered requests, shared by all connections so the reports stay bounded. */
+    public RequestDeadlineHandler(long timeout, TimeUnit unit, FaultLog faults) {
         this.timeoutNanos = unit.toNanos(timeout);
+        this.faults = faults;
     }
 
     @Override
@@ -63,7 +79,7 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
         if (msg instanceof LastHttpContent) {
             partial = false;
             unanswered++;
-            disarm();
+            arm(ctx);
         }
         super.channelRead(ctx, msg);
     }
@@ -77,10 +93,14 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
             }
             return;
         }
+        if (msg instanceof HttpResponse) {
+            responding = true;
+        }
         if (!(msg instanceof LastHttpContent)) {
             super.write(ctx, msg, promise);
             return;
         }
+        responding = false;
         ChannelPromise written = promise.unvoid();
         super.write(ctx, msg, written);
         written.addListener(f -> {
@@ -89,6 +109,15 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
                 arm(ctx);
             }
         });
+    }
+
+    /**
+     * True while the connection owes an answer and none has begun: a request has arrived (whole or
+     * in part) and no response head was written for it. Then an error may still be answered with a
+     * status; otherwise the only clean end is to close.
+     */
+    public boolean awaitingResponse() {
+        return (partial || unanswered > 0) && !responding;
     }
 
     private void arm(ChannelHandlerContext ctx) {
@@ -105,11 +134,16 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
 
     private void expire(ChannelHandlerContext ctx) {
         deadline = null;
-        log.debug("http {}: no complete request within {} ms, closing", ctx.channel().remoteAddress(),
-                TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+        long millis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
         if (partial) {
+            log.debug("http {}: no complete request within {} ms, answering 408", ctx.channel().remoteAddress(), millis);
             HttpResponses.sendError(ctx, HttpResponseStatus.REQUEST_TIMEOUT, "request not received in time", false);
+        } else if (unanswered > 0 && !responding) {
+            faults.warn("unanswered", "http " + ctx.channel().remoteAddress() + ": a request was not answered within "
+                    + millis + " ms, answering 503");
+            HttpResponses.sendError(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "request not answered in time", false);
         } else {
+            log.debug("http {}: nothing within {} ms, closing", ctx.channel().remoteAddress(), millis);
             ctx.close();
         }
     }

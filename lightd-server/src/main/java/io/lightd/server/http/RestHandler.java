@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,7 +65,8 @@ public final class RestHandler {
         Exchange x = new Exchange(ctx, keepAlive);
         // Routed on the raw path and decoded per segment, so an encoded slash or dot stays inside its
         // segment ("a%2Fb" is one bad id, not a container "a" and an action "b").
-        String path = new QueryStringDecoder(request.uri()).rawPath();
+        RequestTarget target = RequestTarget.of(ctx.channel(), request);
+        String path = target.rawPath();
         HttpMethod method = request.method();
         if (path.equals("/api/v1/public/ping")) {
             if (!method.equals(HttpMethod.GET)) {
@@ -90,19 +90,20 @@ public final class RestHandler {
             return;
         }
         try {
-            route(x, method, path, request);
+            route(x, method, target, request);
         } catch (BadRequest e) {
             x.error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
         }
     }
 
-    private void route(Exchange x, HttpMethod method, String path, FullHttpRequest request) {
+    private void route(Exchange x, HttpMethod method, RequestTarget target, FullHttpRequest request) {
+        String path = target.rawPath();
         if (path.equals(TOKENS)) {
             requireMethod(x, method, HttpMethod.POST).ifPresent(ok -> issueToken(x, request));
             return;
         }
         if (path.startsWith(TOKENS + "/")) {
-            String token = QueryStringDecoder.decodeComponent(path.substring(TOKENS.length() + 1));
+            String token = String.join("/", target.segments().subList(2, target.segments().size()));
             requireMethod(x, method, HttpMethod.DELETE).ifPresent(ok -> revokeToken(x, token));
             return;
         }
@@ -118,17 +119,17 @@ public final class RestHandler {
             }
             return;
         }
-        String[] parts = path.substring(CONTAINERS.length() + 1).split("/", -1);
-        String id = QueryStringDecoder.decodeComponent(parts[0]);
+        List<String> parts = target.segments().subList(1, target.segments().size());
+        String id = parts.get(0);
         if (!InternalIds.isValid(id)) {
             x.error(HttpResponseStatus.BAD_REQUEST, InternalIds.problem());
             return;
         }
-        if (parts.length > 2) {
+        if (parts.size() > 2) {
             x.error(HttpResponseStatus.NOT_FOUND, "no such route: " + path);
             return;
         }
-        if (parts.length == 1) {
+        if (parts.size() == 1) {
             if (method.equals(HttpMethod.GET)) {
                 ContainerRecord r = manager.registry().get(id);
                 if (r == null) {
@@ -137,15 +138,14 @@ public final class RestHandler {
                     x.send(HttpResponseStatus.OK, r.toJson());
                 }
             } else if (method.equals(HttpMethod.DELETE)) {
-                boolean purge = new QueryStringDecoder(request.uri()).parameters()
-                        .getOrDefault("purge", List.of("false")).contains("true");
+                boolean purge = target.parameters().getOrDefault("purge", List.of("false")).contains("true");
                 delete(x, id, purge);
             } else {
                 x.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
             }
             return;
         }
-        String action = QueryStringDecoder.decodeComponent(parts[1]);
+        String action = parts.get(1);
         if (!method.equals(HttpMethod.POST)) {
             x.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
             return;

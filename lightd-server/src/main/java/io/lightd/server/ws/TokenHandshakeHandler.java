@@ -6,6 +6,7 @@ import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.InternalIds;
 import io.lightd.server.http.BearerAuth;
 import io.lightd.server.http.HttpResponses;
+import io.lightd.server.http.RequestTarget;
 import io.lightd.server.limit.AuthFailureLimiter;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,7 +16,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
@@ -75,7 +75,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
     }
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
-        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        RequestTarget uri = RequestTarget.of(ctx.channel(), request);
         String id = uri.path().substring(WS_PREFIX.length());
         if (!HttpMethod.GET.equals(request.method())) {
             reject(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET to open a WebSocket", id);
@@ -109,7 +109,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
             return;
         }
         ctx.channel().closeFuture().addListener(f -> limiter.release(id));
-        installWebSocket(ctx.pipeline(), ctx.name(), uri.path(), id, grant.get());
+        installWebSocket(ctx.pipeline(), ctx.name(), uri.rawPath(), id, grant.get());
         ctx.pipeline().remove(this);
         ctx.fireChannelRead(request);
     }
@@ -141,7 +141,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
                 limits.slowClientCloseSeconds()));
     }
 
-    static String presentedToken(FullHttpRequest request, QueryStringDecoder uri) {
+    static String presentedToken(FullHttpRequest request, RequestTarget uri) {
         String bearer = BearerAuth.bearerToken(request.headers());
         if (bearer != null) {
             return bearer;
