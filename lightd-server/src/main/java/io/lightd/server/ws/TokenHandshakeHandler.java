@@ -13,6 +13,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -29,7 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Guards {@code GET /ws/{id}}: validates the id (400), the browser origin (403), the caller's
+ * Guards {@code GET /ws/{id}}: validates the id (400), the handshake headers (400, or 426 for a
+ * version other than 13), the browser origin (403), the caller's
  * recent failed authentications (429), the connection caps (429) and the token from
  * {@code ?token=} or {@code Authorization: Bearer} (401, counted as a failure), all before any
  * upgrade. On success it builds the WebSocket part of this connection's pipeline and
@@ -83,6 +85,21 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
         }
         if (!InternalIds.isValid(id)) {
             reject(ctx, request, HttpResponseStatus.BAD_REQUEST, InternalIds.problem(), "(invalid)");
+            return;
+        }
+        String notHandshake = HandshakeHeaders.problem(request.headers());
+        if (notHandshake != null) {
+            reject(ctx, request, HttpResponseStatus.BAD_REQUEST, notHandshake, id);
+            return;
+        }
+        if (!HandshakeHeaders.supportedVersion(request.headers())) {
+            request.release();
+            log.info("ws {} container {}: refused with 426 (unsupported WebSocket version)",
+                    ctx.channel().remoteAddress(), id);
+            FullHttpResponse response = HttpResponses.response(HttpResponseStatus.UPGRADE_REQUIRED,
+                    HttpResponses.error("unsupported WebSocket version; use " + HandshakeHeaders.VERSION), false);
+            response.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, HandshakeHeaders.VERSION);
+            HttpResponses.write(ctx, response, false);
             return;
         }
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
