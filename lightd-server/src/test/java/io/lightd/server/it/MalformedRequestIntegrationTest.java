@@ -56,6 +56,7 @@ class MalformedRequestIntegrationTest extends DaemonFixture {
         "GET /ws/%C3%28?token=TOKEN HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
         "GET /console/% HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
         "GET /console/%ZZ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        "GET /console/assets/../console.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
         "GET /containers/% HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer TOKEN\r\n\r\n",
         "GET /containers/abc%2 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer TOKEN\r\n\r\n",
         "DELETE /containers/x?purge=%ZZ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer TOKEN\r\n\r\n",
