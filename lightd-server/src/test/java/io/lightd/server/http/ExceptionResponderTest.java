@@ -83,13 +83,14 @@ class ExceptionResponderTest {
 
     @Test
     void aRouteThatThrowsIsAnswered500AndClosedWithOneStackTraceAMinute() {
-        channel(ctx -> new IllegalStateException("a bug in a route"));
+        Function<ChannelHandlerContext, Throwable> buggy = ctx -> new IllegalStateException("a bug in a route");
+        channel(buggy);
         receive("GET /containers HTTP/1.1\r\nHost: x\r\n\r\n");
         assertThat(sent()).startsWith("HTTP/1.1 500 Internal Server Error")
                 .contains("connection: close").endsWith("{\"error\":\"internal error\"}");
         assertThat(ch.isOpen()).isFalse();
         ch.finishAndReleaseAll();
-        channel(ctx -> new IllegalStateException("a bug in a route"));
+        channel(buggy);
         receive("GET /containers HTTP/1.1\r\nHost: x\r\n\r\n");
         assertThat(sent()).startsWith("HTTP/1.1 500");
         assertThat(warnings.list).as("the same fault again within the minute").hasSize(1);

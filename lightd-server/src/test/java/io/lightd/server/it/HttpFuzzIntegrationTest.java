@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ASCII, dot segments, empty segments, very long ones), header sets (hosts, tokens, lengths right,
  * wrong and doubled, chunked, upgrades, continues, garbage lines, huge values) and bodies (JSON,
  * random bytes, chunked right and wrong), each on its own connection. For every input the daemon
- * answers with a 4xx or 5xx status and closes the connection, or closes it cleanly, within the
+ * answers with a 4xx or 5xx status and the JSON error and closes the connection, or closes it cleanly, within the
  * request deadline (2 s here) plus a margin; an input that happens to be a valid request may be
  * answered 1xx-3xx. Each connection's log lines (those that name its address) are at most two, no
  * line anywhere has a stack trace, the total is at most two per input, the daemon holds no
@@ -59,7 +59,7 @@ class HttpFuzzIntegrationTest {
     Path storage;
 
     /** What one input drew from the daemon. */
-    record Outcome(String input, List<Integer> statuses, boolean closed, int localPort) {
+    record Outcome(String input, List<Integer> statuses, boolean closed, int localPort, boolean jsonError) {
     }
 
     @Test
@@ -161,7 +161,7 @@ class HttpFuzzIntegrationTest {
                     s.setSoTimeout((int) Math.max(1, (until - System.nanoTime()) / 1_000_000));
                     String headers = readHead(in);
                     if (headers == null) {
-                        return new Outcome(printable(input), statuses, true, localPort);
+                        return new Outcome(printable(input), statuses, true, localPort, true);
                     }
                     int status = Integer.parseInt(headers.substring(9, 12));
                     statuses.add(status);
@@ -170,8 +170,9 @@ class HttpFuzzIntegrationTest {
                     }
                     if (status < 400) {
                         // A valid request, served: not what the fuzz is about; the client ends it.
-                        return new Outcome(printable(input), statuses, false, localPort);
+                        return new Outcome(printable(input), statuses, false, localPort, true);
                     }
+                    boolean json = headers.toLowerCase(Locale.ROOT).contains("\r\ncontent-type: application/json\r\n");
                     // After an error the daemon must close: whatever body follows (HEAD or not), then the end.
                     byte[] skip = new byte[8192];
                     int n;
@@ -179,13 +180,13 @@ class HttpFuzzIntegrationTest {
                         n = in.read(skip);
                     } while (n >= 0);
                     int b = n;
-                    return new Outcome(printable(input), statuses, b < 0, localPort);
+                    return new Outcome(printable(input), statuses, b < 0, localPort, json);
                 }
             } catch (SocketTimeoutException e) {
-                return new Outcome(printable(input), statuses, false, localPort);
+                return new Outcome(printable(input), statuses, false, localPort, true);
             } catch (IOException e) {
                 // A reset after the daemon closed with unread input: closed all the same.
-                return new Outcome(printable(input), statuses, true, localPort);
+                return new Outcome(printable(input), statuses, true, localPort, true);
             }
         }
     }
@@ -201,6 +202,9 @@ class HttpFuzzIntegrationTest {
         }
         if (last > 599) {
             return "status " + last;
+        }
+        if (!o.jsonError()) {
+            return "answered " + last + " without the JSON error";
         }
         return o.closed() ? null : "answered " + last + " but not closed";
     }
@@ -377,7 +381,7 @@ class HttpFuzzIntegrationTest {
                     return "";
                 }
                 case 6: {
-                    headers.add("Expect: 100-continue");
+                    headers.add("Expect: " + pick(new String[] {"100-continue", "100-continue", "200-ok", ""}));
                     headers.add("Content-Length: " + pick(new String[] {"10", "100000000"}));
                     return random.nextBoolean() ? "0123456789" : "";
                 }
