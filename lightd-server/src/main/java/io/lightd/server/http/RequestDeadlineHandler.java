@@ -8,7 +8,9 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -27,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * answer had begun, a close). So a route that fails to answer, for whatever reason, cannot keep a
  * connection open. Once a 101 upgrade goes out the handler leaves the pipeline (WebSocket idleness
  * is the pings' business). {@link #awaitingResponse()} tells the pipeline's last handler whether an
- * error may still be answered. Sits right after the HTTP codec; one per connection, confined to
- * its event loop.
+ * error may still be answered. Once a response that closes the connection (an error, or one the
+ * client asked to be the last) has begun, requests the client had already sent behind it are
+ * dropped unread rather than routed. Sits right after the HTTP codec; one per connection, confined
+ * to its event loop.
  */
 public final class RequestDeadlineHandler extends ChannelDuplexHandler {
 
@@ -42,6 +46,8 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
     private int unanswered;
     /** A response head went out and its end has not. */
     private boolean responding;
+    /** A response that closes the connection went out: nothing read after it is routed. */
+    private boolean closing;
     private final FaultLog faults;
 
     /** With a fault log of its own (for tests); the daemon shares one among all connections. */
@@ -73,6 +79,10 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         if (msg instanceof HttpRequest) {
             partial = true;
         }
@@ -93,8 +103,9 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
             }
             return;
         }
-        if (msg instanceof HttpResponse) {
+        if (msg instanceof HttpResponse response) {
             responding = true;
+            closing |= !HttpUtil.isKeepAlive(response);
         }
         if (!(msg instanceof LastHttpContent)) {
             super.write(ctx, msg, promise);

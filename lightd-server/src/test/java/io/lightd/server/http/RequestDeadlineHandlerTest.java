@@ -135,6 +135,17 @@ class RequestDeadlineHandlerTest {
     }
 
     @Test
+    void requestsSentBehindOneAnsweredWithACloseAreNotRouted() {
+        receive("GET /ws/%25 HTTP/1.1\r\nHost: x\r\n\r\n");
+        FullHttpRequest first = ch.readInbound();
+        first.release();
+        ch.writeOutbound(HttpResponses.response(HttpResponseStatus.BAD_REQUEST, HttpResponses.error("bad"), false));
+        receive("DELETE /containers/c-1 HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat((Object) ch.readInbound()).as("the request behind the refused one").isNull();
+        assertThat(sent()).startsWith("HTTP/1.1 400 Bad Request");
+    }
+
+    @Test
     void anUpgradeEndsTheDeadline() {
         receive("GET /ws/c-1 HTTP/1.1\r\nHost: x\r\n\r\n");
         FullHttpRequest request = ch.readInbound();
