@@ -22,7 +22,7 @@ import java.util.Map;
  * query, as RFC 9112 asks of a server). Refused, with one of the {@link Malformed} texts, is anything
  * a route could not read: another form ({@code *}, {@code host:port}), a fragment, a byte outside
  * visible ASCII, a {@code %} not followed by two hex digits, escapes that decode to bytes that are
- * not UTF-8 or to a control character, and {@code .} or {@code ..} segments (no client that
+ * not UTF-8 (path or query) or to a control character (path), and {@code .} or {@code ..} segments (no client that
  * follows RFC 3986 sends them, and resolving them would let one path name another route).
  *
  * <p>Once accepted, the target's path is known both raw ({@link #rawPath()}, to route on, so an
