@@ -164,7 +164,8 @@ public final class LightdServer implements AutoCloseable {
                             }
                             p.addLast("http", new HttpServerCodec(httpLimits))
                                     .addLast("request-deadline", new RequestDeadlineHandler(
-                                            limits.handshakeTimeoutSeconds(), TimeUnit.SECONDS, httpFaults));
+                                            limits.handshakeTimeoutSeconds(), limits.responseTimeoutSeconds(),
+                                            TimeUnit.SECONDS, httpFaults));
                             if (retryAfter > 0) {
                                 p.addLast("refused", new AttemptRefusalHandler(retryAfter));
                                 return;

@@ -24,21 +24,25 @@ import org.slf4j.LoggerFactory;
  * a request gets a 408 first; an idle one is closed silently, because a 408 racing a request the
  * client is just sending would be taken as that request's answer.
  *
- * <p>No request leaves the connection without a deadline: once a request is whole, the same time
- * runs again for its answer, and a request still unanswered when it ends gets a 503 (or, when its
- * answer had begun, a close). So a route that fails to answer, for whatever reason, cannot keep a
- * connection open. Once a 101 upgrade goes out the handler leaves the pipeline (WebSocket idleness
- * is the pings' business). {@link #awaitingResponse()} tells the pipeline's last handler whether an
- * error may still be answered. Once a response that closes the connection (an error, or one the
- * client asked to be the last) has begun, requests the client had already sent behind it are
- * dropped unread rather than routed. Sits right after the HTTP codec; one per connection, confined
- * to its event loop.
+ * <p>No request leaves the connection without a deadline: once a request is whole, the answer
+ * deadline ({@code limits.response_timeout_seconds}, longer, so a slow engine or disk may still
+ * answer) replaces the request deadline, and a request still unanswered when it ends gets a 503
+ * (or, when its answer had begun, a close). So a route that fails to answer, for whatever reason,
+ * cannot keep a connection open; the work it started is not cancelled. Requests a client pipelines
+ * behind an unanswered one do not extend that answer's deadline; each next answer gets the whole
+ * answer deadline from the end of the previous one. Once a 101 upgrade goes out the handler leaves
+ * the pipeline (WebSocket idleness is the pings' business). {@link #awaitingResponse()} tells the
+ * pipeline's last handler whether an error may still be answered. Once a response that closes the
+ * connection (an error, or one the client asked to be the last) has begun, requests the client had
+ * already sent behind it are dropped unread rather than routed. Sits right after the HTTP codec;
+ * one per connection, confined to its event loop.
  */
 public final class RequestDeadlineHandler extends ChannelDuplexHandler {
 
     private static final Logger log = LoggerFactory.getLogger(RequestDeadlineHandler.class);
 
-    private final long timeoutNanos;
+    private final long requestNanos;
+    private final long responseNanos;
     private ScheduledFuture<?> deadline;
     /** A request head has arrived and its end has not. */
     private boolean partial;
@@ -50,20 +54,28 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
     private boolean closing;
     private final FaultLog faults;
 
-    /** With a fault log of its own (for tests); the daemon shares one among all connections. */
-    public RequestDeadlineHandler(long timeout, TimeUnit unit) {
-        this(timeout, unit, new FaultLog(log));
+    /**
+     * With a fault log of its own (for tests): {@code requestTimeout} to receive each request,
+     * {@code responseTimeout} to answer it, both in {@code unit}.
+     */
+    public RequestDeadlineHandler(long requestTimeout, long responseTimeout, TimeUnit unit) {
+        this(requestTimeout, responseTimeout, unit, new FaultLog(log));
     }
 
-    /** {@code faults} reports unanswered requests, shared by all connections so the reports stay bounded. */
-    public RequestDeadlineHandler(long timeout, TimeUnit unit, FaultLog faults) {
-        this.timeoutNanos = unit.toNanos(timeout);
+    /**
+     * {@code requestTimeout} to receive each request and {@code responseTimeout} to answer it, both
+     * in {@code unit}; {@code faults} reports unanswered requests, shared by all connections so the
+     * reports stay bounded.
+     */
+    public RequestDeadlineHandler(long requestTimeout, long responseTimeout, TimeUnit unit, FaultLog faults) {
+        this.requestNanos = unit.toNanos(requestTimeout);
+        this.responseNanos = unit.toNanos(responseTimeout);
         this.faults = faults;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        arm(ctx);
+        arm(ctx, requestNanos);
     }
 
     @Override
@@ -88,8 +100,10 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
         }
         if (msg instanceof LastHttpContent) {
             partial = false;
-            unanswered++;
-            arm(ctx);
+            if (++unanswered == 1) {
+                // The first request owed an answer: its answer deadline replaces the request deadline.
+                arm(ctx, responseNanos);
+            }
         }
         super.channelRead(ctx, msg);
     }
@@ -116,8 +130,9 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
         super.write(ctx, msg, written);
         written.addListener(f -> {
             unanswered = Math.max(0, unanswered - 1);
-            if (unanswered == 0 && !ctx.isRemoved() && ctx.channel().isActive()) {
-                arm(ctx);
+            if (!ctx.isRemoved() && ctx.channel().isActive()) {
+                // The next pipelined request's answer, or the next request, gets its whole time from here.
+                arm(ctx, unanswered > 0 ? responseNanos : requestNanos);
             }
         });
     }
@@ -131,9 +146,9 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
         return (partial || unanswered > 0) && !responding;
     }
 
-    private void arm(ChannelHandlerContext ctx) {
+    private void arm(ChannelHandlerContext ctx, long nanos) {
         disarm();
-        deadline = ctx.executor().schedule(() -> expire(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
+        deadline = ctx.executor().schedule(() -> expire(ctx), nanos, TimeUnit.NANOSECONDS);
     }
 
     private void disarm() {
@@ -145,14 +160,26 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
 
     private void expire(ChannelHandlerContext ctx) {
         deadline = null;
-        long millis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
+        if (unanswered > 0) {
+            // The answer deadline: an answer is owed first, so a request behind it is not the one timed out.
+            long millis = TimeUnit.NANOSECONDS.toMillis(responseNanos);
+            if (responding) {
+                log.debug("http {}: an answer not finished within {} ms, closing", ctx.channel().remoteAddress(),
+                        millis);
+                ctx.close();
+            } else {
+                faults.warn("unanswered", "http " + ctx.channel().remoteAddress()
+                        + ": a request was not answered within " + millis + " ms, answering 503");
+                HttpResponses.sendError(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "request not answered in time",
+                        false);
+            }
+            return;
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(requestNanos);
         if (partial) {
-            log.debug("http {}: no complete request within {} ms, answering 408", ctx.channel().remoteAddress(), millis);
+            log.debug("http {}: no complete request within {} ms, answering 408", ctx.channel().remoteAddress(),
+                    millis);
             HttpResponses.sendError(ctx, HttpResponseStatus.REQUEST_TIMEOUT, "request not received in time", false);
-        } else if (unanswered > 0 && !responding) {
-            faults.warn("unanswered", "http " + ctx.channel().remoteAddress() + ": a request was not answered within "
-                    + millis + " ms, answering 503");
-            HttpResponses.sendError(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "request not answered in time", false);
         } else {
             log.debug("http {}: nothing within {} ms, closing", ctx.channel().remoteAddress(), millis);
             ctx.close();

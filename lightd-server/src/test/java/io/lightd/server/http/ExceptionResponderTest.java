@@ -54,7 +54,7 @@ class ExceptionResponderTest {
 
     /** A pipeline like the daemon's whose route does {@code route} with each request (and releases it). */
     private EmbeddedChannel channel(Function<ChannelHandlerContext, Throwable> route) {
-        ch = new EmbeddedChannel(new HttpServerCodec(), new RequestDeadlineHandler(10, TimeUnit.SECONDS),
+        ch = new EmbeddedChannel(new HttpServerCodec(), new RequestDeadlineHandler(10, 10, TimeUnit.SECONDS),
                 new HttpObjectAggregator(1024), new SimpleChannelInboundHandler<FullHttpRequest>() {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) throws Exception {

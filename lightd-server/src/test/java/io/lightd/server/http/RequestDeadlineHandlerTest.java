@@ -22,11 +22,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The deadline is absolute from the opening or the last answer, runs again for the answer of a whole request (503 when none comes), and ends with an upgrade. */
+/**
+ * The request deadline (1 s here) is absolute from the opening or the last answer; a whole request
+ * gets its own, longer answer deadline (3 s here; 503 when no answer comes), which requests
+ * pipelined behind it do not extend; an upgrade ends both.
+ */
 class RequestDeadlineHandlerTest {
 
     private final EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(),
-            new RequestDeadlineHandler(1, TimeUnit.SECONDS), new HttpObjectAggregator(1024),
+            new RequestDeadlineHandler(1, 3, TimeUnit.SECONDS), new HttpObjectAggregator(1024),
             new ChannelInboundHandlerAdapter() {
                 @Override
                 public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
@@ -107,15 +111,80 @@ class RequestDeadlineHandlerTest {
     }
 
     @Test
-    void aRequestNobodyAnswersGets503AndTheConnectionIsClosed() {
+    void anAnswerSlowerThanTheRequestDeadlineIsStillDelivered() {
+        receive("DELETE /containers/c-1 HTTP/1.1\r\nHost: x\r\n\r\n");
+        FullHttpRequest request = ch.readInbound();
+        request.release();
+        elapse(2_900);
+        assertThat(ch.isOpen()).as("past the request deadline, within the answer deadline").isTrue();
+        assertThat(sent()).isEmpty();
+        answer(HttpResponseStatus.OK);
+        assertThat(sent()).startsWith("HTTP/1.1 200 OK");
+        elapse(900);
+        assertThat(ch.isOpen()).as("the request deadline runs again from the answer").isTrue();
+        elapse(150);
+        assertThat(ch.isOpen()).as("an idle kept-alive connection is closed after the request deadline").isFalse();
+        assertThat(sent()).isEmpty();
+    }
+
+    @Test
+    void aRequestNobodyAnswersGets503AtTheAnswerDeadlineAndTheConnectionIsClosed() {
         receive("GET /containers HTTP/1.1\r\nHost: x\r\n\r\n");
         FullHttpRequest request = ch.readInbound();
         request.release();
-        elapse(900);
+        elapse(1_050);
+        assertThat(ch.isOpen()).as("the request deadline does not bound the answer").isTrue();
+        assertThat(sent()).isEmpty();
+        elapse(1_850);
         assertThat(ch.isOpen()).isTrue();
         elapse(150);
         assertThat(sent()).startsWith("HTTP/1.1 503 Service Unavailable")
                 .contains("{\"error\":\"request not answered in time\"}");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void aRequestPipelinedBehindAnUnansweredOneDoesNotExtendItsDeadline() {
+        receive("GET /containers HTTP/1.1\r\nHost: x\r\n\r\n");
+        FullHttpRequest first = ch.readInbound();
+        first.release();
+        elapse(2_000);
+        receive("GET /containers HTTP/1.1\r\nHost: x\r\n\r\n");
+        FullHttpRequest second = ch.readInbound();
+        second.release();
+        elapse(1_050);
+        assertThat(sent()).as("3 s after the first request became whole").startsWith("HTTP/1.1 503 Service Unavailable");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void eachPipelinedRequestGetsTheWholeAnswerDeadlineFromThePreviousAnswer() {
+        receive("GET /containers HTTP/1.1\r\nHost: x\r\n\r\nGET /containers HTTP/1.1\r\nHost: x\r\n\r\n");
+        for (int i = 0; i < 2; i++) {
+            FullHttpRequest request = ch.readInbound();
+            request.release();
+        }
+        elapse(2_500);
+        answer(HttpResponseStatus.OK);
+        assertThat(sent()).startsWith("HTTP/1.1 200 OK");
+        elapse(2_900);
+        assertThat(ch.isOpen()).as("the second answer's deadline started with the first answer").isTrue();
+        elapse(150);
+        assertThat(sent()).startsWith("HTTP/1.1 503 Service Unavailable");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void aPartialRequestBehindAnUnansweredOneWaitsForTheAnswerNot408() {
+        receive("GET /containers HTTP/1.1\r\nHost: x\r\n\r\nPOST /containers HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Length: 10\r\n\r\n{\"a\"");
+        FullHttpRequest request = ch.readInbound();
+        request.release();
+        elapse(1_050);
+        assertThat(ch.isOpen()).isTrue();
+        assertThat(sent()).as("a 408 would be taken as the first request's answer").isEmpty();
+        elapse(2_000);
+        assertThat(sent()).startsWith("HTTP/1.1 503 Service Unavailable");
         assertThat(ch.isOpen()).isFalse();
     }
 
@@ -129,8 +198,10 @@ class RequestDeadlineHandlerTest {
         ch.writeOutbound(head);
         assertThat(ch.pipeline().get(RequestDeadlineHandler.class).awaitingResponse()).isFalse();
         assertThat(sent()).startsWith("HTTP/1.1 200 OK");
-        elapse(1_050);
-        assertThat(sent()).isEmpty();
+        elapse(2_900);
+        assertThat(ch.isOpen()).as("an answer under way has the answer deadline").isTrue();
+        elapse(150);
+        assertThat(sent()).as("no second answer").isEmpty();
         assertThat(ch.isOpen()).isFalse();
     }
 
