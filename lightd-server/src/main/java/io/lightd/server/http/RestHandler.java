@@ -14,6 +14,7 @@ import io.lightd.server.hub.ActionResult;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.ContainerRecord;
 import io.lightd.server.hub.InternalIds;
+import io.lightd.server.logging.FaultLog;
 import io.lightd.server.store.StorageException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -48,6 +49,8 @@ public final class RestHandler {
     private final int maxCommandBytes;
     private final Clock clock;
     private final String version;
+    /** Routes that fail with a lightd or runtime fault: one stack trace per distinct fault per minute. */
+    private final FaultLog faults = new FaultLog(log);
 
     public RestHandler(TokenStore tokens, ContainerManager manager, BearerAuth auth,
                        int maxCommandBytes, Clock clock, String version) {
@@ -62,7 +65,7 @@ public final class RestHandler {
     /** Handles one request; the caller releases it afterwards. */
     void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        Exchange x = new Exchange(ctx, keepAlive);
+        Exchange x = new Exchange(ctx, keepAlive, faults);
         // Routed on the raw path and decoded per segment, so an encoded slash or dot stays inside its
         // segment ("a%2Fb" is one bad id, not a container "a" and an action "b").
         RequestTarget target = RequestTarget.of(ctx.channel(), request);
@@ -297,8 +300,11 @@ public final class RestHandler {
         }
     }
 
-    /** One request's way back: answers once, maps failures to 500/503. */
-    private record Exchange(ChannelHandlerContext ctx, boolean keepAlive) {
+    /**
+     * One request's way back: answers once, maps failures to 500/503; a failure that is a fault
+     * (not the runtime or the disk being unavailable) goes to {@code faults}, which bounds how often it is written.
+     */
+    private record Exchange(ChannelHandlerContext ctx, boolean keepAlive, FaultLog faults) {
 
         void send(HttpResponseStatus status, JsonElement body) {
             HttpResponses.send(ctx, status, body, keepAlive);
@@ -331,7 +337,7 @@ public final class RestHandler {
                     // Logged with the file's path where the write failed; the client learns why, not where.
                     error(HttpResponseStatus.SERVICE_UNAVAILABLE, "storage unavailable: " + s.reason());
                 } else {
-                    log.error("request failed: {}", cause.toString());
+                    faults.warn("request failed: " + cause, cause);
                     error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + cause.getMessage());
                 }
             });
