@@ -9,12 +9,14 @@ import io.lightd.server.http.AttemptRefusalHandler;
 import io.lightd.server.http.BadRequestHandler;
 import io.lightd.server.http.BearerAuth;
 import io.lightd.server.http.BodyLimitAggregator;
+import io.lightd.server.http.ExceptionResponder;
 import io.lightd.server.http.ConsolePage;
 import io.lightd.server.http.MetricsRoute;
 import io.lightd.server.http.RequestDeadlineHandler;
 import io.lightd.server.http.RequestRouter;
 import io.lightd.server.http.RestHandler;
 import io.lightd.server.hub.ContainerManager;
+import io.lightd.server.logging.FaultLog;
 import io.lightd.server.limit.AuthFailureLimiter;
 import io.lightd.server.limit.ConnectionAttemptLimiter;
 import io.lightd.server.metrics.Metrics;
@@ -137,6 +139,9 @@ public final class LightdServer implements AutoCloseable {
                     new TokenHandshakeHandler(tokens, manager, limiter, sessions, authFailures, config, clock),
                     ConsolePage.load(),
                     new MetricsRoute(config.metrics().requireToken(), bearer, manager, sessions, group));
+            // One for every connection, so a fault met by every request is written once a minute.
+            FaultLog httpFaults = new FaultLog(LoggerFactory.getLogger(ExceptionResponder.class));
+            ExceptionResponder exceptionResponder = new ExceptionResponder(httpFaults);
             HttpDecoderConfig httpLimits = new HttpDecoderConfig()
                     .setMaxInitialLineLength(BadRequestHandler.MAX_REQUEST_LINE_BYTES)
                     .setMaxHeaderSize(BadRequestHandler.MAX_HEADER_BYTES);
@@ -159,14 +164,16 @@ public final class LightdServer implements AutoCloseable {
                             }
                             p.addLast("http", new HttpServerCodec(httpLimits))
                                     .addLast("request-deadline", new RequestDeadlineHandler(
-                                            limits.handshakeTimeoutSeconds(), TimeUnit.SECONDS));
+                                            limits.handshakeTimeoutSeconds(), limits.responseTimeoutSeconds(),
+                                            TimeUnit.SECONDS, httpFaults));
                             if (retryAfter > 0) {
                                 p.addLast("refused", new AttemptRefusalHandler(retryAfter));
                                 return;
                             }
                             p.addLast("bad-request", BadRequestHandler.INSTANCE)
                                     .addLast("http-aggregator", new BodyLimitAggregator(limits.httpMaxBodyBytes()))
-                                    .addLast("router", router);
+                                    .addLast("router", router)
+                                    .addLast("exception-responder", exceptionResponder);
                         }
                     });
             this.serverChannel = bootstrap.bind(new InetSocketAddress(config.host(), config.port()))

@@ -102,6 +102,7 @@ public final class ConfigLoader {
         limits.addProperty("console_lines_per_second", d.consoleLinesPerSecond());
         limits.addProperty("console_bytes_per_second", d.consoleBytesPerSecond());
         limits.addProperty("handshake_timeout_seconds", d.handshakeTimeoutSeconds());
+        limits.addProperty("response_timeout_seconds", d.responseTimeoutSeconds());
         limits.addProperty("connection_attempts_per_ip_per_second", d.connectionAttemptsPerIpPerSecond());
         limits.addProperty("connection_attempts_per_ip_burst", d.connectionAttemptsPerIpBurst());
         limits.addProperty("auth_failures_per_ip_per_minute", d.authFailuresPerIpPerMinute());
@@ -168,6 +169,7 @@ public final class ConfigLoader {
                 r.integer("limits.console_lines_per_second", d.consoleLinesPerSecond(), 1, 100_000_000),
                 r.integer("limits.console_bytes_per_second", d.consoleBytesPerSecond(), 1024, 1_000_000_000),
                 r.integer("limits.handshake_timeout_seconds", d.handshakeTimeoutSeconds(), 1, 3600),
+                r.integer("limits.response_timeout_seconds", d.responseTimeoutSeconds(), 1, 3600),
                 r.decimal("limits.connection_attempts_per_ip_per_second", d.connectionAttemptsPerIpPerSecond(),
                         0.1, 100_000),
                 r.integer("limits.connection_attempts_per_ip_burst", d.connectionAttemptsPerIpBurst(), 1, 1_000_000),

@@ -61,6 +61,7 @@ public record LightdConfig(
             int consoleLinesPerSecond,
             int consoleBytesPerSecond,
             int handshakeTimeoutSeconds,
+            int responseTimeoutSeconds,
             double connectionAttemptsPerIpPerSecond,
             int connectionAttemptsPerIpBurst,
             int authFailuresPerIpPerMinute,
@@ -77,7 +78,8 @@ public record LightdConfig(
             return new Limits(maxConnections, maxConnectionsPerContainer, maxFrameBytes, inboundRatePerSecond,
                     inboundBurst, historyLines, historyBytes, stopTimeoutSeconds, writeBufferLowBytes,
                     writeBufferHighBytes, pingIntervalSeconds, pongTimeoutSeconds, slowClientCloseSeconds,
-                    linesPerSecond, bytesPerSecond, handshakeTimeoutSeconds, connectionAttemptsPerIpPerSecond,
+                    linesPerSecond, bytesPerSecond, handshakeTimeoutSeconds, responseTimeoutSeconds,
+                    connectionAttemptsPerIpPerSecond,
                     connectionAttemptsPerIpBurst, authFailuresPerIpPerMinute, maxCommandBytes, httpMaxBodyBytes,
                     diskCheckSeconds);
         }
@@ -134,6 +136,8 @@ public record LightdConfig(
         public static final int DEFAULT_CONSOLE_LINES_PER_SECOND = 2000;
         public static final int DEFAULT_CONSOLE_BYTES_PER_SECOND = 1024 * 1024;
         public static final int DEFAULT_HANDSHAKE_TIMEOUT_SECONDS = 10;
+        /** Room for a slow engine or disk (a Docker create or delete, an fsync under load) to answer. */
+        public static final int DEFAULT_RESPONSE_TIMEOUT_SECONDS = 60;
         public static final double DEFAULT_CONNECTION_ATTEMPTS_PER_IP_PER_SECOND = 50;
         public static final int DEFAULT_CONNECTION_ATTEMPTS_PER_IP_BURST = 200;
         public static final int DEFAULT_AUTH_FAILURES_PER_IP_PER_MINUTE = 10;
@@ -154,6 +158,7 @@ public record LightdConfig(
                     DEFAULT_WRITE_BUFFER_HIGH_BYTES, DEFAULT_PING_INTERVAL_SECONDS, DEFAULT_PONG_TIMEOUT_SECONDS,
                     DEFAULT_SLOW_CLIENT_CLOSE_SECONDS, DEFAULT_CONSOLE_LINES_PER_SECOND,
                     DEFAULT_CONSOLE_BYTES_PER_SECOND, DEFAULT_HANDSHAKE_TIMEOUT_SECONDS,
+                    DEFAULT_RESPONSE_TIMEOUT_SECONDS,
                     DEFAULT_CONNECTION_ATTEMPTS_PER_IP_PER_SECOND, DEFAULT_CONNECTION_ATTEMPTS_PER_IP_BURST,
                     DEFAULT_AUTH_FAILURES_PER_IP_PER_MINUTE, DEFAULT_MAX_COMMAND_BYTES, DEFAULT_HTTP_MAX_BODY_BYTES,
                     DEFAULT_DISK_CHECK_SECONDS);

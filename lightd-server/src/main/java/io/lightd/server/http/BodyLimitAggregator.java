@@ -12,7 +12,8 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * Netty's aggregator with {@code limits.http_max_body_bytes}, whose refusals of a larger body (by
  * its {@code Content-Length}, by what arrived, or before a {@code 100-continue}) are the REST
- * error shape: 413 with a JSON error, then the connection is closed. One per connection.
+ * error shape: 413 with a JSON error, then the connection is closed; so is its 417 for an
+ * {@code Expect} other than {@code 100-continue}. One per connection.
  */
 public final class BodyLimitAggregator extends HttpObjectAggregator {
 
@@ -31,6 +32,11 @@ public final class BodyLimitAggregator extends HttpObjectAggregator {
         if (answer instanceof HttpResponse r && r.status().equals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
             ReferenceCountUtil.release(answer);
             return HttpResponses.response(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(), false);
+        }
+        if (answer instanceof HttpResponse r && r.status().equals(HttpResponseStatus.EXPECTATION_FAILED)) {
+            ReferenceCountUtil.release(answer);
+            return HttpResponses.response(HttpResponseStatus.EXPECTATION_FAILED,
+                    HttpResponses.error("unsupported expectation; only 100-continue is understood"), false);
         }
         return answer;
     }

@@ -52,8 +52,13 @@ public final class HttpResponses {
         return write(ctx, response(status, body, keepAlive), keepAlive);
     }
 
-    /** Writes a complete response; closes the connection after it unless {@code keepAlive}. */
+    /**
+     * Writes a complete response; closes the connection after it unless {@code keepAlive}. An error
+     * (4xx, 5xx) always closes it: a client whose request was refused starts again on a fresh
+     * connection, so nothing it sent after the refused request is ever read.
+     */
     public static ChannelFuture write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+        keepAlive &= response.status().code() < 400;
         if (!keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }

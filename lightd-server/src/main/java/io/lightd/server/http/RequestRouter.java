@@ -4,17 +4,19 @@ import io.lightd.server.ws.TokenHandshakeHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.QueryStringDecoder;
-import java.io.IOException;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The fork in every connection's pipeline: {@code /ws/...} requests go to the WebSocket handshake
+ * The fork in every connection's pipeline. First the request-target is read and checked, once, by
+ * {@link RequestTarget}: a malformed one is answered 400 with the JSON error and the connection is
+ * closed, before any route sees it. Then {@code /ws/...} requests go to the WebSocket handshake
  * guard (and this connection becomes a WebSocket), {@code /console/...} to the browser console
- * page, {@code /metrics} to the scrape, everything else to the REST routes. Shared.
+ * page, {@code /metrics} to the scrape, everything else to the REST routes; each reads the checked
+ * target with {@link RequestTarget#of}. An exception a route throws goes on down the pipeline to
+ * the {@link ExceptionResponder}. Shared.
  */
 @ChannelHandler.Sharable
 public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -37,16 +39,29 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        if (request.uri().startsWith(TokenHandshakeHandler.WS_PREFIX)) {
+        RequestTarget.Result parsed = RequestTarget.parse(request.uri());
+        if (parsed instanceof RequestTarget.Malformed malformed) {
+            request.release();
+            log.debug("http {}: refused with 400 ({})", ctx.channel().remoteAddress(), malformed.problem());
+            HttpResponses.sendError(ctx, HttpResponseStatus.BAD_REQUEST, malformed.problem(), false);
+            return;
+        }
+        RequestTarget target = ((RequestTarget.Valid) parsed).target();
+        if (!target.originForm().equals(request.uri())) {
+            request.setUri(target.originForm());
+        }
+        RequestTarget.attach(ctx.channel(), target);
+        String path = target.rawPath();
+        if (path.startsWith(TokenHandshakeHandler.WS_PREFIX)) {
             ctx.pipeline().addAfter(ctx.name(), "ws-handshake", handshake);
             ctx.pipeline().remove(this);
             ctx.fireChannelRead(request);
             return;
         }
         try {
-            if (ConsolePage.owns(request.uri())) {
+            if (ConsolePage.owns(path)) {
                 console.serve(ctx, request);
-            } else if (new QueryStringDecoder(request.uri()).rawPath().equals(MetricsRoute.PATH)) {
+            } else if (path.equals(MetricsRoute.PATH)) {
                 metrics.handle(ctx, request);
             } else {
                 rest.handle(ctx, request);
@@ -54,20 +69,5 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
         } finally {
             request.release();
         }
-    }
-
-    /**
-     * A connection that fails before its request is whole (reset, closed mid-request, a bad TLS
-     * handshake) is what vanished or hostile clients do: it is closed with a debug line, not a
-     * stack trace per connection. Anything else is lightd's own error and is logged as one.
-     */
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException || cause instanceof DecoderException) {
-            log.debug("{}: closing after error: {}", ctx.channel().remoteAddress(), cause.toString());
-        } else {
-            log.warn("{}: closing after an unexpected error", ctx.channel().remoteAddress(), cause);
-        }
-        ctx.close();
     }
 }

@@ -14,13 +14,13 @@ import io.lightd.server.hub.ActionResult;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.ContainerRecord;
 import io.lightd.server.hub.InternalIds;
+import io.lightd.server.logging.FaultLog;
 import io.lightd.server.store.StorageException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,6 +49,8 @@ public final class RestHandler {
     private final int maxCommandBytes;
     private final Clock clock;
     private final String version;
+    /** Routes that fail with a lightd or runtime fault: one stack trace per distinct fault per minute. */
+    private final FaultLog faults = new FaultLog(log);
 
     public RestHandler(TokenStore tokens, ContainerManager manager, BearerAuth auth,
                        int maxCommandBytes, Clock clock, String version) {
@@ -63,10 +65,11 @@ public final class RestHandler {
     /** Handles one request; the caller releases it afterwards. */
     void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        Exchange x = new Exchange(ctx, keepAlive);
+        Exchange x = new Exchange(ctx, keepAlive, faults);
         // Routed on the raw path and decoded per segment, so an encoded slash or dot stays inside its
         // segment ("a%2Fb" is one bad id, not a container "a" and an action "b").
-        String path = new QueryStringDecoder(request.uri()).rawPath();
+        RequestTarget target = RequestTarget.of(ctx.channel(), request);
+        String path = target.rawPath();
         HttpMethod method = request.method();
         if (path.equals("/api/v1/public/ping")) {
             if (!method.equals(HttpMethod.GET)) {
@@ -90,19 +93,20 @@ public final class RestHandler {
             return;
         }
         try {
-            route(x, method, path, request);
+            route(x, method, target, request);
         } catch (BadRequest e) {
             x.error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
         }
     }
 
-    private void route(Exchange x, HttpMethod method, String path, FullHttpRequest request) {
+    private void route(Exchange x, HttpMethod method, RequestTarget target, FullHttpRequest request) {
+        String path = target.rawPath();
         if (path.equals(TOKENS)) {
             requireMethod(x, method, HttpMethod.POST).ifPresent(ok -> issueToken(x, request));
             return;
         }
         if (path.startsWith(TOKENS + "/")) {
-            String token = QueryStringDecoder.decodeComponent(path.substring(TOKENS.length() + 1));
+            String token = String.join("/", target.segments().subList(2, target.segments().size()));
             requireMethod(x, method, HttpMethod.DELETE).ifPresent(ok -> revokeToken(x, token));
             return;
         }
@@ -118,17 +122,17 @@ public final class RestHandler {
             }
             return;
         }
-        String[] parts = path.substring(CONTAINERS.length() + 1).split("/", -1);
-        String id = QueryStringDecoder.decodeComponent(parts[0]);
+        List<String> parts = target.segments().subList(1, target.segments().size());
+        String id = parts.get(0);
         if (!InternalIds.isValid(id)) {
             x.error(HttpResponseStatus.BAD_REQUEST, InternalIds.problem());
             return;
         }
-        if (parts.length > 2) {
+        if (parts.size() > 2) {
             x.error(HttpResponseStatus.NOT_FOUND, "no such route: " + path);
             return;
         }
-        if (parts.length == 1) {
+        if (parts.size() == 1) {
             if (method.equals(HttpMethod.GET)) {
                 ContainerRecord r = manager.registry().get(id);
                 if (r == null) {
@@ -139,15 +143,14 @@ public final class RestHandler {
                     x.send(HttpResponseStatus.OK, o);
                 }
             } else if (method.equals(HttpMethod.DELETE)) {
-                boolean purge = new QueryStringDecoder(request.uri()).parameters()
-                        .getOrDefault("purge", List.of("false")).contains("true");
+                boolean purge = target.parameters().getOrDefault("purge", List.of("false")).contains("true");
                 delete(x, id, purge);
             } else {
                 x.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
             }
             return;
         }
-        String action = QueryStringDecoder.decodeComponent(parts[1]);
+        String action = parts.get(1);
         if (!method.equals(HttpMethod.POST)) {
             x.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
             return;
@@ -299,8 +302,11 @@ public final class RestHandler {
         }
     }
 
-    /** One request's way back: answers once, maps failures to 500/503. */
-    private record Exchange(ChannelHandlerContext ctx, boolean keepAlive) {
+    /**
+     * One request's way back: answers once, maps failures to 500/503; a failure that is a fault
+     * (not the runtime or the disk being unavailable) goes to {@code faults}, which bounds how often it is written.
+     */
+    private record Exchange(ChannelHandlerContext ctx, boolean keepAlive, FaultLog faults) {
 
         void send(HttpResponseStatus status, JsonElement body) {
             HttpResponses.send(ctx, status, body, keepAlive);
@@ -333,7 +339,7 @@ public final class RestHandler {
                     // Logged with the file's path where the write failed; the client learns why, not where.
                     error(HttpResponseStatus.SERVICE_UNAVAILABLE, "storage unavailable: " + s.reason());
                 } else {
-                    log.error("request failed: {}", cause.toString());
+                    faults.warn("request failed: " + cause, cause);
                     error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + cause.getMessage());
                 }
             });

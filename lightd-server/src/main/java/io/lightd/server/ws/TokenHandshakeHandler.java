@@ -6,16 +6,17 @@ import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.InternalIds;
 import io.lightd.server.http.BearerAuth;
 import io.lightd.server.http.HttpResponses;
+import io.lightd.server.http.RequestTarget;
 import io.lightd.server.limit.AuthFailureLimiter;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
@@ -29,7 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Guards {@code GET /ws/{id}}: validates the id (400), the browser origin (403), the caller's
+ * Guards {@code GET /ws/{id}}: validates the id (400), the handshake headers (400, or 426 for a
+ * version other than 13), the browser origin (403), the caller's
  * recent failed authentications (429), the connection caps (429) and the token from
  * {@code ?token=} or {@code Authorization: Bearer} (401, counted as a failure), all before any
  * upgrade. On success it builds the WebSocket part of this connection's pipeline and
@@ -75,7 +77,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
     }
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
-        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        RequestTarget uri = RequestTarget.of(ctx.channel(), request);
         String id = uri.path().substring(WS_PREFIX.length());
         if (!HttpMethod.GET.equals(request.method())) {
             reject(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET to open a WebSocket", id);
@@ -83,6 +85,21 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
         }
         if (!InternalIds.isValid(id)) {
             reject(ctx, request, HttpResponseStatus.BAD_REQUEST, InternalIds.problem(), "(invalid)");
+            return;
+        }
+        String notHandshake = HandshakeHeaders.problem(request.headers());
+        if (notHandshake != null) {
+            reject(ctx, request, HttpResponseStatus.BAD_REQUEST, notHandshake, id);
+            return;
+        }
+        if (!HandshakeHeaders.supportedVersion(request.headers())) {
+            request.release();
+            log.info("ws {} container {}: refused with 426 (unsupported WebSocket version)",
+                    ctx.channel().remoteAddress(), id);
+            FullHttpResponse response = HttpResponses.response(HttpResponseStatus.UPGRADE_REQUIRED,
+                    HttpResponses.error("unsupported WebSocket version; use " + HandshakeHeaders.VERSION), false);
+            response.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, HandshakeHeaders.VERSION);
+            HttpResponses.write(ctx, response, false);
             return;
         }
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
@@ -109,7 +126,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
             return;
         }
         ctx.channel().closeFuture().addListener(f -> limiter.release(id));
-        installWebSocket(ctx.pipeline(), ctx.name(), uri.path(), id, grant.get());
+        installWebSocket(ctx.pipeline(), ctx.name(), uri.rawPath(), id, grant.get());
         ctx.pipeline().remove(this);
         ctx.fireChannelRead(request);
     }
@@ -141,7 +158,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
                 limits.slowClientCloseSeconds()));
     }
 
-    static String presentedToken(FullHttpRequest request, QueryStringDecoder uri) {
+    static String presentedToken(FullHttpRequest request, RequestTarget uri) {
         String bearer = BearerAuth.bearerToken(request.headers());
         if (bearer != null) {
             return bearer;

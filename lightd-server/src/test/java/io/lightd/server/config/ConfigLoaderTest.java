@@ -67,6 +67,10 @@ class ConfigLoaderTest {
                 "limits.write_buffer_low_bytes");
         assertRefused(j -> j.getAsJsonObject("limits").addProperty("handshake_timeout_seconds", 0),
                 "limits.handshake_timeout_seconds");
+        assertRefused(j -> j.getAsJsonObject("limits").addProperty("response_timeout_seconds", 0),
+                "limits.response_timeout_seconds");
+        assertRefused(j -> j.getAsJsonObject("limits").addProperty("response_timeout_seconds", 3601),
+                "limits.response_timeout_seconds");
         assertRefused(j -> j.getAsJsonObject("limits").addProperty("connection_attempts_per_ip_per_second", 0),
                 "limits.connection_attempts_per_ip_per_second");
         assertRefused(j -> j.getAsJsonObject("limits").addProperty("connection_attempts_per_ip_burst", 0),
@@ -84,6 +88,7 @@ class ConfigLoaderTest {
         JsonObject json = ConfigLoader.defaultsJson("lightd_0123456789abcdefghij");
         JsonObject limits = json.getAsJsonObject("limits");
         limits.addProperty("handshake_timeout_seconds", 3);
+        limits.addProperty("response_timeout_seconds", 120);
         limits.addProperty("connection_attempts_per_ip_per_second", 2.5);
         limits.addProperty("connection_attempts_per_ip_burst", 7);
         limits.addProperty("auth_failures_per_ip_per_minute", 4);
@@ -91,12 +96,16 @@ class ConfigLoaderTest {
         limits.addProperty("http_max_body_bytes", 2048);
         LightdConfig.Limits l = ConfigLoader.parse(json, dir).limits();
         assertThat(l.handshakeTimeoutSeconds()).isEqualTo(3);
+        assertThat(l.responseTimeoutSeconds()).isEqualTo(120);
+        assertThat(ConfigLoader.parse(ConfigLoader.defaultsJson("lightd_0123456789abcdefghij"), dir).limits()
+                .responseTimeoutSeconds()).as("the default").isEqualTo(60);
         assertThat(l.connectionAttemptsPerIpPerSecond()).isEqualTo(2.5);
         assertThat(l.connectionAttemptsPerIpBurst()).isEqualTo(7);
         assertThat(l.authFailuresPerIpPerMinute()).isEqualTo(4);
         assertThat(l.maxCommandBytes()).isEqualTo(100);
         assertThat(l.httpMaxBodyBytes()).isEqualTo(2048);
         assertThat(l.withConsoleThrottle(1, 2048).httpMaxBodyBytes()).isEqualTo(2048);
+        assertThat(l.withConsoleThrottle(1, 2048).responseTimeoutSeconds()).isEqualTo(120);
     }
 
     @Test

@@ -31,12 +31,17 @@ class ConsolePageTest {
         }
     }
 
-    private final EmbeddedChannel channel = new EmbeddedChannel(new SimpleChannelInboundHandler<FullHttpRequest>() {
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-            PAGE.serve(ctx, request);
-        }
-    });
+    private EmbeddedChannel channel = newChannel();
+
+    /** A connection to the page; an error answer closes it, so the next request opens another. */
+    private static EmbeddedChannel newChannel() {
+        return new EmbeddedChannel(new SimpleChannelInboundHandler<FullHttpRequest>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+                PAGE.serve(ctx, request);
+            }
+        });
+    }
 
     @AfterEach
     void finish() {
@@ -47,6 +52,10 @@ class ConsolePageTest {
         FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri, Unpooled.EMPTY_BUFFER);
         if (ifNoneMatch != null) {
             request.headers().set(HttpHeaderNames.IF_NONE_MATCH, ifNoneMatch);
+        }
+        if (!channel.isOpen()) {
+            assertThat(channel.finishAndReleaseAll()).as("no unread responses").isFalse();
+            channel = newChannel();
         }
         channel.writeInbound(request);
         FullHttpResponse response = channel.readOutbound();
@@ -134,7 +143,8 @@ class ConsolePageTest {
         assertThat(get("/console/a%2Fb").status()).isEqualTo(400);
         assertThat(get("/console/").status()).isEqualTo(400);
         assertThat(get("/console/assets/secret.txt").status()).isEqualTo(404);
-        assertThat(get("/console/assets/../console.js").status()).isEqualTo(404);
+        // A literal ../ never reaches the page (the router refuses dot segments); an escaped slash stays in its segment.
+        assertThat(get("/console/assets/..%2Fconsole.js").status()).isEqualTo(404);
         assertThat(request(HttpMethod.POST, "/console/any-1", null).status()).isEqualTo(405);
     }
 }

@@ -9,27 +9,40 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The deadline is absolute from the opening or the last answer, pauses while a request is answered, and ends with an upgrade. */
+/**
+ * The request deadline (1 s here) is absolute from the opening or the last answer; a whole request
+ * gets its own, longer answer deadline (3 s here; 503 when no answer comes), which requests
+ * pipelined behind it do not extend; an upgrade ends both.
+ */
 class RequestDeadlineHandlerTest {
 
     private final EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(),
-            new RequestDeadlineHandler(1, TimeUnit.SECONDS), new HttpObjectAggregator(1024),
+            new RequestDeadlineHandler(1, 3, TimeUnit.SECONDS), new HttpObjectAggregator(1024),
             new ChannelInboundHandlerAdapter() {
                 @Override
                 public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                     // as the router does: the aggregator reports the cut-off request; the connection is already closing
                 }
             });
+
+    @BeforeEach
+    void freezeTime() {
+        // Only the time a test lets pass counts, not how long a busy machine takes to run it.
+        ch.freezeTime();
+    }
 
     @AfterEach
     void tearDown() {
@@ -80,18 +93,127 @@ class RequestDeadlineHandlerTest {
     }
 
     @Test
-    void noDeadlineWhileAnsweringAndANewOneAfterTheAnswer() {
+    void anAnswerWithinTheDeadlineStartsANewOne() {
         receive("GET /containers HTTP/1.1\r\nHost: x\r\n\r\n");
         FullHttpRequest request = ch.readInbound();
         request.release();
-        elapse(5_000);
-        assertThat(ch.isOpen()).as("a slow answer is not the client's fault").isTrue();
+        RequestDeadlineHandler deadline = ch.pipeline().get(RequestDeadlineHandler.class);
+        assertThat(deadline.awaitingResponse()).isTrue();
+        elapse(900);
+        assertThat(ch.isOpen()).isTrue();
+        answer(HttpResponseStatus.OK);
+        assertThat(sent()).startsWith("HTTP/1.1 200 OK");
+        assertThat(deadline.awaitingResponse()).isFalse();
+        elapse(900);
+        assertThat(ch.isOpen()).as("the answer started a new deadline").isTrue();
+        elapse(150);
+        assertThat(ch.isOpen()).as("an idle kept-alive connection is closed").isFalse();
+    }
+
+    @Test
+    void anAnswerSlowerThanTheRequestDeadlineIsStillDelivered() {
+        receive("DELETE /containers/c-1 HTTP/1.1\r\nHost: x\r\n\r\n");
+        FullHttpRequest request = ch.readInbound();
+        request.release();
+        elapse(2_900);
+        assertThat(ch.isOpen()).as("past the request deadline, within the answer deadline").isTrue();
+        assertThat(sent()).isEmpty();
         answer(HttpResponseStatus.OK);
         assertThat(sent()).startsWith("HTTP/1.1 200 OK");
         elapse(900);
+        assertThat(ch.isOpen()).as("the request deadline runs again from the answer").isTrue();
+        elapse(150);
+        assertThat(ch.isOpen()).as("an idle kept-alive connection is closed after the request deadline").isFalse();
+        assertThat(sent()).isEmpty();
+    }
+
+    @Test
+    void aRequestNobodyAnswersGets503AtTheAnswerDeadlineAndTheConnectionIsClosed() {
+        receive("GET /containers HTTP/1.1\r\nHost: x\r\n\r\n");
+        FullHttpRequest request = ch.readInbound();
+        request.release();
+        elapse(1_050);
+        assertThat(ch.isOpen()).as("the request deadline does not bound the answer").isTrue();
+        assertThat(sent()).isEmpty();
+        elapse(1_850);
         assertThat(ch.isOpen()).isTrue();
         elapse(150);
-        assertThat(ch.isOpen()).as("an idle kept-alive connection is closed").isFalse();
+        assertThat(sent()).startsWith("HTTP/1.1 503 Service Unavailable")
+                .contains("{\"error\":\"request not answered in time\"}");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void aRequestPipelinedBehindAnUnansweredOneDoesNotExtendItsDeadline() {
+        receive("GET /containers HTTP/1.1\r\nHost: x\r\n\r\n");
+        FullHttpRequest first = ch.readInbound();
+        first.release();
+        elapse(2_000);
+        receive("GET /containers HTTP/1.1\r\nHost: x\r\n\r\n");
+        FullHttpRequest second = ch.readInbound();
+        second.release();
+        elapse(1_050);
+        assertThat(sent()).as("3 s after the first request became whole").startsWith("HTTP/1.1 503 Service Unavailable");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void eachPipelinedRequestGetsTheWholeAnswerDeadlineFromThePreviousAnswer() {
+        receive("GET /containers HTTP/1.1\r\nHost: x\r\n\r\nGET /containers HTTP/1.1\r\nHost: x\r\n\r\n");
+        for (int i = 0; i < 2; i++) {
+            FullHttpRequest request = ch.readInbound();
+            request.release();
+        }
+        elapse(2_500);
+        answer(HttpResponseStatus.OK);
+        assertThat(sent()).startsWith("HTTP/1.1 200 OK");
+        elapse(2_900);
+        assertThat(ch.isOpen()).as("the second answer's deadline started with the first answer").isTrue();
+        elapse(150);
+        assertThat(sent()).startsWith("HTTP/1.1 503 Service Unavailable");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void aPartialRequestBehindAnUnansweredOneWaitsForTheAnswerNot408() {
+        receive("GET /containers HTTP/1.1\r\nHost: x\r\n\r\nPOST /containers HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Length: 10\r\n\r\n{\"a\"");
+        FullHttpRequest request = ch.readInbound();
+        request.release();
+        elapse(1_050);
+        assertThat(ch.isOpen()).isTrue();
+        assertThat(sent()).as("a 408 would be taken as the first request's answer").isEmpty();
+        elapse(2_000);
+        assertThat(sent()).startsWith("HTTP/1.1 503 Service Unavailable");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void anAnswerBegunButNotEndedIsCutOffWithoutASecondAnswer() {
+        receive("GET /containers HTTP/1.1\r\nHost: x\r\n\r\n");
+        FullHttpRequest request = ch.readInbound();
+        request.release();
+        DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        HttpUtil.setTransferEncodingChunked(head, true);
+        ch.writeOutbound(head);
+        assertThat(ch.pipeline().get(RequestDeadlineHandler.class).awaitingResponse()).isFalse();
+        assertThat(sent()).startsWith("HTTP/1.1 200 OK");
+        elapse(2_900);
+        assertThat(ch.isOpen()).as("an answer under way has the answer deadline").isTrue();
+        elapse(150);
+        assertThat(sent()).as("no second answer").isEmpty();
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void requestsSentBehindOneAnsweredWithACloseAreNotRouted() {
+        receive("GET /ws/%25 HTTP/1.1\r\nHost: x\r\n\r\n");
+        FullHttpRequest first = ch.readInbound();
+        first.release();
+        ch.writeOutbound(HttpResponses.response(HttpResponseStatus.BAD_REQUEST, HttpResponses.error("bad"), false));
+        receive("DELETE /containers/c-1 HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat((Object) ch.readInbound()).as("the request behind the refused one").isNull();
+        assertThat(sent()).startsWith("HTTP/1.1 400 Bad Request");
     }
 
     @Test

@@ -48,6 +48,12 @@ final class RawHttp implements AutoCloseable {
         return new RawHttp(s);
     }
 
+    /** Sets how long a read may wait before it fails with a timeout. */
+    RawHttp readTimeout(Duration wait) throws IOException {
+        socket.setSoTimeout((int) wait.toMillis());
+        return this;
+    }
+
     void send(String text) throws IOException {
         socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
         socket.getOutputStream().flush();

@@ -1,0 +1,263 @@
+package io.lightd.server.http;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.AttributeKey;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The request-target of one request (RFC 9112 section 3.2), read and checked once, by the
+ * {@link RequestRouter}, before any route sees the request. Accepted are the origin-form
+ * ({@code /path?query}) and the absolute-form ({@code http://host/path?query}, taken as its path and
+ * query, as RFC 9112 asks of a server). Refused, with one of the {@link Malformed} texts, is anything
+ * a route could not read: another form ({@code *}, {@code host:port}), a fragment, a byte outside
+ * visible ASCII, a {@code %} not followed by two hex digits, escapes that decode to bytes that are
+ * not UTF-8 (path or query) or to a control character (path), and {@code .} or {@code ..} segments (no client that
+ * follows RFC 3986 sends them, and resolving them would let one path name another route).
+ *
+ * <p>Once accepted, the target's path is known both raw ({@link #rawPath()}, to route on, so an
+ * escaped {@code /} stays inside its segment) and decoded ({@link #path()}, {@link #segments()}),
+ * and its query as decoded parameters; none of these can fail. The router attaches the target to
+ * the channel for the request it routes; routes read it with {@link #of(Channel, HttpRequest)}.
+ * Immutable and thread-safe.
+ */
+public final class RequestTarget {
+
+    /** What {@link #parse} makes of a request-target: each outcome a named kind. */
+    public sealed interface Result permits Valid, Malformed {
+    }
+
+    /** A target every route can read. */
+    public record Valid(RequestTarget target) implements Result {
+    }
+
+    /** A target no route can read; {@code problem} is the text of the 400 answer. */
+    public record Malformed(String problem) implements Result {
+
+        static final Malformed NOT_A_PATH = new Malformed("malformed request target: not a path");
+        static final Malformed FRAGMENT = new Malformed("malformed request target: a fragment is not allowed");
+        static final Malformed BAD_CHARACTER =
+                new Malformed("malformed request target: characters outside visible ASCII must be percent-encoded");
+        static final Malformed BAD_ESCAPE =
+                new Malformed("malformed request target: % must be followed by two hex digits");
+        static final Malformed NOT_UTF8 = new Malformed("malformed request target: escapes are not UTF-8");
+        static final Malformed CONTROL = new Malformed("malformed request target: escapes decode to a control character");
+        static final Malformed DOT_SEGMENT = new Malformed("malformed request target: . and .. segments are not allowed");
+    }
+
+    private static final AttributeKey<RequestTarget> KEY = AttributeKey.valueOf(RequestTarget.class, "target");
+
+    private final String originForm;
+    private final String rawPath;
+    private final String path;
+    private final List<String> segments;
+    private final Map<String, List<String>> parameters;
+
+    private RequestTarget(String originForm, String rawPath, String path, List<String> segments,
+                          Map<String, List<String>> parameters) {
+        this.originForm = originForm;
+        this.rawPath = rawPath;
+        this.path = path;
+        this.segments = segments;
+        this.parameters = parameters;
+    }
+
+    /** Reads and checks a request-target as it came on the request line; never throws. */
+    public static Result parse(String uri) {
+        if (uri == null || uri.isEmpty()) {
+            return Malformed.NOT_A_PATH;
+        }
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c <= 0x20 || c >= 0x7F) {
+                return Malformed.BAD_CHARACTER;
+            }
+            if (c == '#') {
+                return Malformed.FRAGMENT;
+            }
+        }
+        String origin = uri.charAt(0) == '/' ? uri : absoluteToOrigin(uri);
+        if (origin == null) {
+            return Malformed.NOT_A_PATH;
+        }
+        int q = origin.indexOf('?');
+        String rawPath = q < 0 ? origin : origin.substring(0, q);
+        String rawQuery = q < 0 ? "" : origin.substring(q + 1);
+        List<String> segments = new ArrayList<>();
+        StringBuilder path = new StringBuilder(rawPath.length());
+        // The first element of the split is the empty string before the leading '/'.
+        String[] rawSegments = rawPath.split("/", -1);
+        for (int i = 1; i < rawSegments.length; i++) {
+            String decoded = decode(rawSegments[i], false);
+            if (decoded == null) {
+                return problemOf(rawSegments[i]);
+            }
+            if (decoded.equals(".") || decoded.equals("..")) {
+                return Malformed.DOT_SEGMENT;
+            }
+            if (hasControl(decoded)) {
+                return Malformed.CONTROL;
+            }
+            segments.add(decoded);
+            path.append('/').append(decoded);
+        }
+        if (!rawQuery.isEmpty() && decode(rawQuery, true) == null) {
+            return problemOf(rawQuery);
+        }
+        // Every escape of the query is known good now, so Netty's decoder cannot fail on it.
+        Map<String, List<String>> parameters = rawQuery.isEmpty() ? Map.of()
+                : Collections.unmodifiableMap(new QueryStringDecoder(rawQuery, StandardCharsets.UTF_8, false)
+                        .parameters());
+        return new Valid(new RequestTarget(origin, rawPath, path.toString(), List.copyOf(segments), parameters));
+    }
+
+    /**
+     * The target of {@code request} on {@code channel}: the one the router attached when it is the
+     * request's, else read here (for a handler driven without the router); a target the router would
+     * have refused is an {@link IllegalArgumentException}.
+     */
+    public static RequestTarget of(Channel channel, HttpRequest request) {
+        RequestTarget attached = channel.attr(KEY).get();
+        if (attached != null && attached.originForm.equals(request.uri())) {
+            return attached;
+        }
+        Result result = parse(request.uri());
+        if (result instanceof Valid valid) {
+            return valid.target();
+        }
+        throw new IllegalArgumentException(((Malformed) result).problem());
+    }
+
+    /** Attaches the target of the request about to be routed on {@code channel}; called by the router only. */
+    static void attach(Channel channel, RequestTarget target) {
+        channel.attr(KEY).set(target);
+    }
+
+    /** The target in origin-form: raw path and query as sent, without scheme and authority. */
+    public String originForm() {
+        return originForm;
+    }
+
+    /** The path as sent, escapes kept: what routes are matched on. */
+    public String rawPath() {
+        return rawPath;
+    }
+
+    /** The path with every escape decoded (UTF-8). */
+    public String path() {
+        return path;
+    }
+
+    /** The decoded segments of the path, split on the raw {@code /}s: {@code /a%2Fb/c} is {@code [a/b, c]}. */
+    public List<String> segments() {
+        return segments;
+    }
+
+    /** The decoded query parameters ({@code +} is a space), each name with its values in order; empty without a query. */
+    public Map<String, List<String>> parameters() {
+        return parameters;
+    }
+
+    /** The first value of query parameter {@code name}, or null. */
+    public String parameter(String name) {
+        List<String> values = parameters.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    @Override
+    public String toString() {
+        return originForm;
+    }
+
+    /** {@code scheme://authority[/path][?query]} as origin-form, or null when it is not http(s). */
+    private static String absoluteToOrigin(String uri) {
+        String lower = uri.toLowerCase(Locale.ROOT);
+        int start;
+        if (lower.startsWith("http://")) {
+            start = "http://".length();
+        } else if (lower.startsWith("https://")) {
+            start = "https://".length();
+        } else {
+            return null;
+        }
+        int end = start;
+        while (end < uri.length() && uri.charAt(end) != '/' && uri.charAt(end) != '?') {
+            end++;
+        }
+        if (end == start) {
+            return null;
+        }
+        if (end == uri.length()) {
+            return "/";
+        }
+        return uri.charAt(end) == '?' ? "/" + uri.substring(end) : uri.substring(end);
+    }
+
+    /** Percent-decodes {@code raw} as UTF-8 ({@code +} as a space in a query); null when an escape or the UTF-8 is bad. */
+    private static String decode(String raw, boolean query) {
+        if (raw.indexOf('%') < 0) {
+            return query ? raw.replace('+', ' ') : raw;
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= raw.length()) {
+                    return null;
+                }
+                int hi = Character.digit(raw.charAt(i + 1), 16);
+                int lo = Character.digit(raw.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0) {
+                    return null;
+                }
+                bytes.write(hi << 4 | lo);
+                i += 2;
+            } else {
+                bytes.write(query && c == '+' ? ' ' : c);
+            }
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes.toByteArray()))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    /** Why {@link #decode} refused {@code raw}: a bad escape, or bytes that are not UTF-8. */
+    private static Malformed problemOf(String raw) {
+        for (int i = 0; i < raw.length(); i++) {
+            if (raw.charAt(i) == '%') {
+                if (i + 2 >= raw.length() || Character.digit(raw.charAt(i + 1), 16) < 0
+                        || Character.digit(raw.charAt(i + 2), 16) < 0) {
+                    return Malformed.BAD_ESCAPE;
+                }
+                i += 2;
+            }
+        }
+        return Malformed.NOT_UTF8;
+    }
+
+    private static boolean hasControl(String decoded) {
+        for (int i = 0; i < decoded.length(); i++) {
+            char c = decoded.charAt(i);
+            if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
