@@ -1,5 +1,6 @@
 package io.lightd.server.http;
 
+import io.lightd.server.ws.NodeStreamHandshake;
 import io.lightd.server.ws.TokenHandshakeHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,7 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The fork in every connection's pipeline: {@code /ws/...} requests go to the WebSocket handshake
  * guard (and this connection becomes a WebSocket), {@code /console/...} to the browser console
- * page, {@code /metrics} to the scrape, everything else to the REST routes. Shared.
+ * page, {@code /metrics} to the scrape, everything else to the REST routes. The node page
+ * ({@code /}, {@code /node/assets/...}) and its admin stream ({@code /node/stream}, a WebSocket
+ * behind its own guard) are the {@link Node} part. Shared.
  */
 @ChannelHandler.Sharable
 public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -25,10 +28,16 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
     private final TokenHandshakeHandler handshake;
     private final ConsolePage console;
     private final MetricsRoute metrics;
+    private final Node node;
+
+    /** The node page and the guard of its stream; both stateless and shared. */
+    public record Node(NodePage page, NodeStreamHandshake stream) {
+    }
 
     public RequestRouter(RestHandler rest, TokenHandshakeHandler handshake, ConsolePage console,
-                         MetricsRoute metrics) {
+                         MetricsRoute metrics, Node node) {
         super(false);
+        this.node = node;
         this.rest = rest;
         this.handshake = handshake;
         this.console = console;
@@ -43,9 +52,17 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
             ctx.fireChannelRead(request);
             return;
         }
+        if (NodeStreamHandshake.owns(request.uri())) {
+            ctx.pipeline().addAfter(ctx.name(), "node-handshake", node.stream());
+            ctx.pipeline().remove(this);
+            ctx.fireChannelRead(request);
+            return;
+        }
         try {
             if (ConsolePage.owns(request.uri())) {
                 console.serve(ctx, request);
+            } else if (NodePage.owns(request.uri())) {
+                node.page().serve(ctx, request);
             } else if (new QueryStringDecoder(request.uri()).rawPath().equals(MetricsRoute.PATH)) {
                 metrics.handle(ctx, request);
             } else {

@@ -77,6 +77,12 @@ public final class ContainerHub {
 
     /** Guarded by the hub map's per-key lock in {@link ContainerManager}: subscribers plus one for a record. */
     int references;
+    /** Told when {@link #view} changes; set by the manager before the hub is used. */
+    HubObserver observer = HubObserver.NONE;
+    /** The latest published view, null while there is no record; written on the loop only. */
+    private volatile ServerView view;
+    /** The sample behind {@link #lastStats}; stale whenever {@code lastStats} is null. */
+    private Stats lastSample;
 
     private ContainerRecord record;
     private ContainerState state = ContainerState.INSTALLED;
@@ -118,6 +124,11 @@ public final class ContainerHub {
         return subscribers.size();
     }
 
+    /** The container as the node stream shows it, or null when it does not exist; any thread. */
+    public ServerView view() {
+        return view;
+    }
+
     // ---- subscribers -------------------------------------------------------------------------
 
     /** Adds a subscriber; it gets the current state (and latest stats when running) first, to itself only. */
@@ -126,6 +137,7 @@ public final class ContainerHub {
             if (!channel.isActive() || !subscribers.add(channel)) {
                 return;
             }
+            publish();
             channel.closeFuture().addListener(f -> unsubscribe(channel));
             if (record != null) {
                 channel.write(frame(OutboundEvents.state(state)));
@@ -139,7 +151,11 @@ public final class ContainerHub {
 
     public void unsubscribe(Channel channel) {
         try {
-            onLoop(() -> subscribers.remove(channel));
+            onLoop(() -> {
+                if (subscribers.remove(channel)) {
+                    publish();
+                }
+            });
         } catch (RejectedExecutionException shuttingDown) {
             // The hub's loop is going away, and its subscribers with it.
         }
@@ -189,6 +205,7 @@ public final class ContainerHub {
         onLoop(() -> {
             record = stored;
             startPattern = stored.compiledStartPattern();
+            publish();
             if (stored.installState() == InstallState.INSTALLING) {
                 record = record.withStates(InstallState.FAILED, ContainerState.EXIT, clock.instant());
                 state = ContainerState.EXIT;
@@ -260,6 +277,7 @@ public final class ContainerHub {
             statsDetector.reset();
             lastStats = null;
             state = ContainerState.INSTALLED;
+            publish();
             return null;
         }).thenCompose(ignored -> attempt(() -> runtime.remove(id)));
     }
@@ -601,6 +619,8 @@ public final class ContainerHub {
             return;
         }
         lastStats = OutboundEvents.stats(toSend);
+        lastSample = toSend;
+        publish();
         if (!subscribers.isEmpty()) {
             subscribers.broadcast(SharedFrames.text(ALLOC, lastStats), null, true, false);
         }
@@ -615,6 +635,17 @@ public final class ContainerHub {
             persist();
         }
         broadcast(OutboundEvents.state(newState));
+        publish();
+    }
+
+    /** Publishes the current view for the node stream and tells the observer; loop only. */
+    private void publish() {
+        ServerView old = view;
+        view = record == null ? null : new ServerView(id, record.image(), record.installState(), state,
+                lastStats == null ? null : lastSample, record.memoryLimit(), subscribers.size());
+        if (old != null || view != null) {
+            observer.viewChanged(id);
+        }
     }
 
     private void persist() {
