@@ -186,6 +186,34 @@ class NodeStreamIntegrationTest extends DaemonFixture {
         }
     }
 
+    /**
+     * 5,000 servers (process runtime, none started): the snapshot is one frame with every one of them.
+     * Prints how long the upgrade and snapshot took and how large the frame was (benchmarks/RESULTS.md).
+     */
+    @Test
+    void aNodeWithFiveThousandServersArrivesInOneSnapshot() throws Exception {
+        int servers = 5_000;
+        NodeSeed.installedServers(otherStorage, prefix, servers);
+        try (Daemon big = new Daemon(otherStorage, new JsonObject())) {
+            long start = System.nanoTime();
+            WsClient node = big.ws("/node/stream?token=" + Daemon.TOKEN, Map.of());
+            clients.add(node);
+            String raw = node.nextText();
+            long micros = (System.nanoTime() - start) / 1000;
+            JsonObject snapshot = com.google.gson.JsonParser.parseString(raw).getAsJsonObject();
+            assertThat(snapshot.get("event").getAsString()).isEqualTo("snapshot");
+            assertThat(snapshot.getAsJsonArray("servers")).hasSize(servers);
+            assertThat(snapshot.getAsJsonObject("node").get("servers_total").getAsInt()).isEqualTo(servers);
+            assertThat(row(snapshot, prefix + "4999").get("state").getAsString()).isEqualTo("installed");
+            System.out.printf("node stream: %d servers, snapshot of %d bytes in one frame, %.1f ms from "
+                    + "connect to the whole frame%n", servers, raw.getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                    .length, micros / 1000.0);
+            // And the next changes still come as batches: one start shows up as its row.
+            assertThat(big.request("POST", "/containers/" + prefix + "0042/start", null).status()).isEqualTo(202);
+            node.await(changed(prefix + "0042", r -> r.get("state").getAsString().equals("running")));
+        }
+    }
+
     /** The place of a closed stream is given back once the daemon has seen the close; until then 429. */
     private WsClient awaitAdmitted(Daemon d) throws InterruptedException {
         long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
