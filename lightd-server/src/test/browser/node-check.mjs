@@ -132,6 +132,10 @@ async function drive() {
     return detail;
   });
 
+  await check('a screenshot of the node page', async () => {
+    await page.screenshot({ path: join(cfg.out, 'node.png') });
+  });
+
   await check('stopping a server from the page updates its row', async () => {
     await row(cfg.running).locator('button[data-action="stop"]').click();
     await waitRowState(cfg.running, 'exit');
@@ -226,10 +230,6 @@ async function drive() {
     await waitRowState(cfg.installed[0], 'installed');
   });
 
-  await check('a screenshot of the node page', async () => {
-    await page.screenshot({ path: join(cfg.out, 'node.png') });
-  });
-
   await check('delete asks first, then removes the row', async () => {
     await row(cfg.newId).locator('button[data-action="delete"]').click();
     await page.locator('#confirm').waitFor({ state: 'visible', timeout: WAIT });
@@ -281,8 +281,15 @@ async function scale() {
       { timeout: 60_000, polling: 50 });
     const wall = Date.now() - started;
     const timing = await page.evaluate(() => {
-      const mark = performance.getEntriesByName('lightd-node-first-render')[0];
-      return { firstRenderMs: mark ? Math.round(mark.startTime) : null, longTasks: window.__longTasks.slice() };
+      const at = (name) => {
+        const mark = performance.getEntriesByName(name)[0];
+        return mark ? Math.round(mark.startTime) : null;
+      };
+      return {
+        snapshotReceivedMs: at('lightd-node-snapshot'),
+        firstRenderMs: at('lightd-node-first-render'),
+        longTasks: window.__longTasks.slice(),
+      };
     });
     const domRows = await page.locator('#rows tr[data-id]').count();
     expect(domRows > 0 && domRows < 100, `${domRows} rows in the document for ${cfg.servers} servers`);

@@ -581,6 +581,7 @@
       return;
     }
     if (m.event === 'snapshot') {
+      performance.mark('lightd-node-snapshot');
       servers.clear();
       for (const s of m.servers) {
         servers.set(s.internal_id, s);
