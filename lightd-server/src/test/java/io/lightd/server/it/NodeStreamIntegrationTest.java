@@ -166,6 +166,21 @@ class NodeStreamIntegrationTest extends DaemonFixture {
     }
 
     @Test
+    void failedAttemptsCountAgainstTheAddressLikeEveryLogin() throws Exception {
+        JsonObject limits = new JsonObject();
+        limits.addProperty("auth_failures_per_ip_per_minute", 3);
+        try (Daemon strict = new Daemon(otherStorage, limits)) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(strict.refusedStatus("/node/stream?token=lightd_guess-" + i, Map.of())).isEqualTo(401);
+            }
+            assertThat(strict.refusedStatus("/node/stream?token=" + Daemon.TOKEN, Map.of()))
+                    .as("three failed logins from this address: refused even with the master token").isEqualTo(429);
+            assertThat(strict.request("GET", "/containers", null).status())
+                    .as("the same count as REST").isEqualTo(429);
+        }
+    }
+
+    @Test
     void countsInTheConnectionCaps() throws Exception {
         JsonObject limits = new JsonObject();
         limits.addProperty("max_connections", 2);
