@@ -136,7 +136,7 @@ public final class LightdServer implements AutoCloseable {
             AuthFailureLimiter authFailures = new AuthFailureLimiter(limits.authFailuresPerIpPerMinute(),
                     MAX_TRACKED_ADDRESSES, System::nanoTime);
             BearerAuth bearer = new BearerAuth(tokens, authFailures);
-            this.nodeStream = new NodeStream(manager, sessions, group.next(), clock, version());
+            this.nodeStream = new NodeStream(manager, sessions, group.next(), blocking, clock, version());
             manager.observe(nodeStream);
             RequestRouter router = new RequestRouter(
                     new RestHandler(tokens, manager, bearer, limits.maxCommandBytes(), clock, version()),

@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,6 +44,11 @@ import java.util.concurrent.TimeUnit;
  * marked stale and gets a fresh snapshot instead of the next batch once it drains, so nothing is
  * queued for it without bound and it never misses a change.
  *
+ * <p>A snapshot of thousands of servers is close to a megabyte of JSON: it is built on the
+ * {@code snapshots} executor, not on the event loop, and a watcher whose snapshot was built while
+ * a batch went out is treated as stale (its next frame is a fresh snapshot), so no change falls
+ * between the two.
+ *
  * <p>Watchers, the pending set's draining and the timer are confined to one event loop
  * ({@code loop}); {@link #viewChanged} may be called from any hub loop.
  */
@@ -49,12 +56,15 @@ public final class NodeStream implements HubObserver {
 
     /** The least time between two {@code changes} frames. */
     public static final long BATCH_INTERVAL_MILLIS = 1000;
+    /** How often the node's drifting facts (host memory) are sent when nothing else changes. */
+    static final long DRIFT_INTERVAL_MILLIS = 10_000;
     public static final String SNAPSHOT = "snapshot";
     public static final String CHANGES = "changes";
 
     private final ContainerManager manager;
     private final LiveSessions sessions;
     private final EventExecutor loop;
+    private final Executor snapshots;
     private final Clock clock;
     private final String version;
     private final Instant startedAt;
@@ -62,21 +72,30 @@ public final class NodeStream implements HubObserver {
     /** Watchers and whether each missed a batch (then its next frame is a snapshot). Loop only. */
     private final Map<Channel, Boolean> watchers = new LinkedHashMap<>();
     private volatile boolean watched;
+    /** Snapshots being built for joining watchers; loop only. */
+    private int joining;
+    /** Batches sent so far; loop only. */
+    private long batches;
     private ScheduledFuture<?> timer;
+    /** The facts of the last batch, without the ones that drift (uptime, host memory); loop only. */
     private String lastFacts = "";
+    private long lastBatchMillis;
 
     /**
      * @param manager where the servers' views are read
      * @param sessions the WebSocket sessions, counted in the node's facts
      * @param loop the event loop that owns the watchers and sends the batches
+     * @param snapshots where snapshots are built (the daemon's bounded executor for blocking work;
+     *                  when it refuses, the loop builds the snapshot itself)
      * @param clock the wall clock of {@code sent_at} and the uptime
      * @param version the daemon's version, for the node's facts
      */
-    public NodeStream(ContainerManager manager, LiveSessions sessions, EventExecutor loop, Clock clock,
-                      String version) {
+    public NodeStream(ContainerManager manager, LiveSessions sessions, EventExecutor loop, Executor snapshots,
+                      Clock clock, String version) {
         this.manager = manager;
         this.sessions = sessions;
         this.loop = loop;
+        this.snapshots = snapshots;
         this.clock = clock;
         this.version = version;
         this.startedAt = clock.instant();
@@ -105,24 +124,44 @@ public final class NodeStream implements HubObserver {
     /** Adds a watcher (a node stream connection after its upgrade) and sends it the snapshot; any thread. */
     public void join(Channel channel) {
         loop.execute(() -> {
-            if (!channel.isActive()) {
-                return;
-            }
-            watchers.put(channel, Boolean.FALSE);
             watched = true;
-            channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(snapshot())));
+            joining++;
+            long batchesBefore = batches;
+            try {
+                snapshots.execute(() -> {
+                    byte[] snapshot = snapshot();
+                    loop.execute(() -> admit(channel, snapshot, batchesBefore));
+                });
+            } catch (RejectedExecutionException busy) {
+                admit(channel, snapshot(), batchesBefore);
+            }
         });
+    }
+
+    private void admit(Channel channel, byte[] snapshot, long batchesBefore) {
+        joining--;
+        if (!channel.isActive()) {
+            forgetIfUnwatched();
+            return;
+        }
+        // A batch that went out while this snapshot was built may hold changes the snapshot lacks.
+        watchers.put(channel, batches != batchesBefore);
+        channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(snapshot)));
     }
 
     /** Removes a watcher; any thread. */
     public void leave(Channel channel) {
         loop.execute(() -> {
             watchers.remove(channel);
-            if (watchers.isEmpty()) {
-                watched = false;
-                changed.clear();
-            }
+            forgetIfUnwatched();
         });
+    }
+
+    private void forgetIfUnwatched() {
+        if (watchers.isEmpty() && joining == 0) {
+            watched = false;
+            changed.clear();
+        }
     }
 
     /** Watchers now (a moment's figure); loop only, or a snapshot from elsewhere. */
@@ -130,19 +169,26 @@ public final class NodeStream implements HubObserver {
         return watchers.size();
     }
 
-    private void sendChanges() {
+    /** Sends the batch that is due (the timer calls this once a second); loop only. */
+    void sendChanges() {
         if (watchers.isEmpty()) {
             return;
         }
         List<String> ids = new ArrayList<>(changed);
         changed.removeAll(ids);
+        if (!ids.isEmpty()) {
+            batches++;
+        }
         String facts = facts(false);
+        long now = clock.millis();
         byte[] batch = null;
-        if (!ids.isEmpty() || !facts.equals(lastFacts)) {
+        // Host memory drifts all the time: alone it is worth a batch only now and then.
+        if (!ids.isEmpty() || !facts.equals(lastFacts) || now - lastBatchMillis >= DRIFT_INTERVAL_MILLIS) {
             lastFacts = facts;
+            lastBatchMillis = now;
             batch = changes(ids);
         }
-        byte[] snapshot = null;
+        List<Channel> drained = new ArrayList<>();
         ByteBuf shared = batch == null ? null : Unpooled.wrappedBuffer(batch);
         try {
             for (Map.Entry<Channel, Boolean> w : watchers.entrySet()) {
@@ -150,11 +196,7 @@ public final class NodeStream implements HubObserver {
                 if (!channel.isWritable()) {
                     w.setValue(Boolean.TRUE);
                 } else if (w.getValue()) {
-                    w.setValue(Boolean.FALSE);
-                    if (snapshot == null) {
-                        snapshot = snapshot();
-                    }
-                    channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(snapshot)));
+                    drained.add(channel);
                 } else if (shared != null) {
                     channel.writeAndFlush(new TextWebSocketFrame(shared.retainedDuplicate()));
                 }
@@ -163,6 +205,11 @@ public final class NodeStream implements HubObserver {
             if (shared != null) {
                 shared.release();
             }
+        }
+        // A watcher that missed batches joins again: a fresh snapshot, built off the loop.
+        for (Channel channel : drained) {
+            watchers.remove(channel);
+            join(channel);
         }
     }
 
@@ -233,11 +280,11 @@ public final class NodeStream implements HubObserver {
     }
 
     /**
-     * The node's facts as a JSON object. Without the uptime (which changes every second) it tells
+     * The node's facts as a JSON object. Without the drifting ones (uptime, host memory) it tells
      * whether anything worth a batch changed; host memory is read from the operating system's
      * figures the JVM keeps (procfs on Linux: no disk, no waiting).
      */
-    private String facts(boolean withUptime) {
+    private String facts(boolean complete) {
         int[] counts = new int[2];
         manager.forEachView(v -> {
             counts[0]++;
@@ -248,7 +295,8 @@ public final class NodeStream implements HubObserver {
         ContainerRuntime runtime = manager.runtime();
         long hostTotal = -1;
         long hostFree = -1;
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+        if (complete
+                && ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             hostTotal = os.getTotalMemorySize();
             hostFree = os.getFreeMemorySize();
         }
@@ -259,15 +307,16 @@ public final class NodeStream implements HubObserver {
             json.name("runtime").value(runtime.name());
             json.name("runtime_available").value(runtime.available());
             json.name("started_at").value(startedAt.toString());
-            if (withUptime) {
+            if (complete) {
                 json.name("uptime_seconds").value(Math.max(0, (clock.millis() - startedAt.toEpochMilli()) / 1000));
             }
             json.name("servers_total").value(counts[0]);
             json.name("servers_running").value(counts[1]);
             json.name("websocket_sessions").value(sessions.count());
-            // Rounded to MiB, so a few pages of change do not make a batch of their own.
-            json.name("host_memory_total").value(total < 0 ? -1 : total >> 20 << 20);
-            json.name("host_memory_free").value(free < 0 ? -1 : free >> 20 << 20);
+            if (complete) {
+                json.name("host_memory_total").value(total < 0 ? -1 : total >> 20 << 20);
+                json.name("host_memory_free").value(free < 0 ? -1 : free >> 20 << 20);
+            }
         }), StandardCharsets.UTF_8);
     }
 

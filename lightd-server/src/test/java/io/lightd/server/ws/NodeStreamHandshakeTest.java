@@ -52,7 +52,8 @@ class NodeStreamHandshakeTest {
         ContainerManager manager = new ContainerManager(loops, new FakeRuntimeAccess().runtime(),
                 new ContainerRegistry(files), config.limits(), Clock.systemUTC(), dir, Runnable::run, new Metrics());
         LiveSessions sessions = new LiveSessions();
-        NodeStream stream = new NodeStream(manager, sessions, loops.next(), Clock.systemUTC(), "test");
+        NodeStream stream = new NodeStream(manager, sessions, loops.next(), Runnable::run, Clock.systemUTC(),
+                "test");
         handler = new NodeStreamHandshake(tokens, limiter, sessions, failures, stream, config);
     }
 
