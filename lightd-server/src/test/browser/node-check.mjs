@@ -297,6 +297,21 @@ async function scale() {
     return detail;
   });
 
+  await check('renders them again after a reload (the daemon warm)', async () => {
+    await page.reload();
+    const want = `${new Intl.NumberFormat('en').format(cfg.servers)} servers`;
+    await page.waitForFunction((w) => document.getElementById('count').textContent === w, want,
+      { timeout: 60_000, polling: 50 });
+    return page.evaluate(() => {
+      const at = (name) => Math.round(performance.getEntriesByName(name)[0].startTime);
+      return {
+        snapshotReceivedMs: at('lightd-node-snapshot'),
+        firstRenderMs: at('lightd-node-first-render'),
+        longTasks: window.__longTasks.slice(),
+      };
+    });
+  });
+
   await check('filters, sorts and scrolls the whole list', async () => {
     await page.evaluate(() => { window.__longTasks.length = 0; });
     await page.fill('#filter', cfg.last);

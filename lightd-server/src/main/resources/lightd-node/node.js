@@ -100,6 +100,8 @@
   }
 
   const number = new Intl.NumberFormat('en');
+  // One collator for every comparison ("server-9" before "server-10"); localeCompare would build one per call.
+  const collator = new Intl.Collator('en', { numeric: true });
 
   // ---- Node facts ----
 
@@ -147,13 +149,13 @@
       y = STATES[y] ? STATES[y].rank : 9;
     }
     if (x === null || x === undefined) {
-      return y === null || y === undefined ? a.internal_id.localeCompare(b.internal_id) : 1;
+      return y === null || y === undefined ? collator.compare(a.internal_id, b.internal_id) : 1;
     }
     if (y === null || y === undefined) {
       return -1;
     }
-    const c = typeof x === 'number' ? x - y : String(x).localeCompare(String(y));
-    return c !== 0 ? c * sortDir : a.internal_id.localeCompare(b.internal_id);
+    const c = typeof x === 'number' ? x - y : collator.compare(String(x), String(y));
+    return c !== 0 ? c * sortDir : collator.compare(a.internal_id, b.internal_id);
   }
 
   function matches(s, words) {

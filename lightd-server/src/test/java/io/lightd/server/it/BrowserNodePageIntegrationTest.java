@@ -118,6 +118,7 @@ class BrowserNodePageIntegrationTest extends DaemonFixture {
             List<JsonObject> lines = run(cfg, "node-scale.log");
             assertThat(checks(lines)).containsExactly(
                     "renders 5000 servers from one snapshot",
+                    "renders them again after a reload (the daemon warm)",
                     "filters, sorts and scrolls the whole list",
                     "nothing external, no script or policy errors");
             for (JsonObject line : lines) {

@@ -223,6 +223,14 @@ class NodeStreamIntegrationTest extends DaemonFixture {
             System.out.printf("node stream: %d servers, snapshot of %d bytes in one frame, %.1f ms from "
                     + "connect to the whole frame%n", servers, raw.getBytes(java.nio.charset.StandardCharsets.UTF_8)
                     .length, micros / 1000.0);
+            // A second watcher, the daemon warm now.
+            long again = System.nanoTime();
+            WsClient second = big.ws("/node/stream?token=" + Daemon.TOKEN, Map.of());
+            clients.add(second);
+            String warm = second.nextText();
+            System.out.printf("node stream: %d servers, a second watcher: %.1f ms from connect to the whole frame%n",
+                    servers, (System.nanoTime() - again) / 1_000_000.0);
+            assertThat(warm).startsWith("{\"event\":\"snapshot\"");
             // And the next changes still come as batches: one start shows up as its row.
             assertThat(big.request("POST", "/containers/" + prefix + "0042/start", null).status()).isEqualTo(202);
             node.await(changed(prefix + "0042", r -> r.get("state").getAsString().equals("running")));
