@@ -58,7 +58,9 @@ public final class NodeStream implements HubObserver {
     public static final long BATCH_INTERVAL_MILLIS = 1000;
     /** How often the node's drifting facts (host memory) are sent when nothing else changes. */
     static final long DRIFT_INTERVAL_MILLIS = 10_000;
+    /** The {@code event} of the first frame: every server and the node. */
     public static final String SNAPSHOT = "snapshot";
+    /** The {@code event} of each batch: changed rows, removed ids and the node. */
     public static final String CHANGES = "changes";
 
     private final ContainerManager manager;
@@ -107,6 +109,7 @@ public final class NodeStream implements HubObserver {
                 TimeUnit.MILLISECONDS);
     }
 
+    /** Stops the batch timer (at shutdown); watchers are closed with the other sessions. */
     public void stop() {
         if (timer != null) {
             timer.cancel(false);

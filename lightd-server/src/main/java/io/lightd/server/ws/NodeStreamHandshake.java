@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 public final class NodeStreamHandshake extends SimpleChannelInboundHandler<FullHttpRequest> {
 
+    /** The node stream's path; a query ({@code ?token=}) may follow. */
     public static final String PATH = "/node/stream";
     /** The key the node streams are counted under in the per-container cap; never a valid internal id. */
     static final String CAP_KEY = PATH;
@@ -50,6 +51,14 @@ public final class NodeStreamHandshake extends SimpleChannelInboundHandler<FullH
     private final LightdConfig.Limits limits;
     private final List<String> allowedOrigins;
 
+    /**
+     * @param tokens where the presented token is checked (only the master token is admitted)
+     * @param limiter the WebSocket connection caps, shared with the console sessions
+     * @param sessions the live sessions, where an admitted stream is registered under the token's hash
+     * @param authFailures the per-address count of failed logins, shared with REST and the consoles
+     * @param stream the node stream an admitted connection joins
+     * @param config origins, handshake timeout, ping and slow-client settings
+     */
     public NodeStreamHandshake(TokenStore tokens, ConnectionLimiter limiter, LiveSessions sessions,
                                AuthFailureLimiter authFailures, NodeStream stream, LightdConfig config) {
         super(false);
