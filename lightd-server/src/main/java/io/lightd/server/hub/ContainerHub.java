@@ -205,10 +205,10 @@ public final class ContainerHub {
         onLoop(() -> {
             record = stored;
             startPattern = stored.compiledStartPattern();
-            publish();
             if (stored.installState() == InstallState.INSTALLING) {
                 record = record.withStates(InstallState.FAILED, ContainerState.EXIT, clock.instant());
                 state = ContainerState.EXIT;
+                publish();
                 persist();
                 log.warn("the daemon stopped during its install; marked failed, reinstall it");
                 restored.complete(null);
@@ -216,6 +216,7 @@ public final class ContainerHub {
             }
             state = stored.installState() == InstallState.INSTALLED && stored.state() == ContainerState.INSTALLED
                     && !running ? ContainerState.INSTALLED : ContainerState.EXIT;
+            publish();
             attempt(() -> runtime.logTail(id, historyBytes)).whenComplete((tail, err) -> loop.execute(() -> {
                 if (record == null || run != null || install != null) {
                     restored.complete(null);

@@ -114,6 +114,31 @@ class NodeStreamIntegrationTest extends DaemonFixture {
     }
 
     @Test
+    void afterARestartTheSnapshotShowsEachServerAsRestored() throws Exception {
+        String stopped = id("stopped");
+        String fresh = id("fresh");
+        WsClient watch = ws(stopped);
+        create(stopped, ECHO, null, null);
+        watch.await(WsClient.state("installed"));
+        assertThat(daemon.request("POST", "/containers/" + stopped + "/start", null).status()).isEqualTo(202);
+        watch.await(WsClient.state("running"));
+        assertThat(daemon.request("POST", "/containers/" + stopped + "/kill", null).status()).isEqualTo(202);
+        watch.await(WsClient.state("exit"));
+        WsClient watchFresh = ws(fresh);
+        create(fresh, ECHO, null, null);
+        watchFresh.await(WsClient.state("installed"));
+        watch.close();
+        watchFresh.close();
+        daemon.restart();
+
+        JsonObject snapshot = nodeStream().next();
+        assertThat(row(snapshot, stopped).get("state").getAsString()).isEqualTo("exit");
+        assertThat(row(snapshot, stopped).get("consoles").getAsInt()).isZero();
+        assertThat(row(snapshot, fresh).get("state").getAsString()).isEqualTo("installed");
+        assertThat(row(snapshot, fresh).get("install_state").getAsString()).isEqualTo("installed");
+    }
+
+    @Test
     void manyChangesWithinASecondArriveTogether() {
         WsClient node = nodeStream();
         assertThat(node.next().get("event").getAsString()).isEqualTo("snapshot");
