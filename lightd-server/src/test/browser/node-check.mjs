@@ -219,11 +219,13 @@ async function drive() {
     await page.click('.sort[data-sort="internal_id"]');
   });
 
-  await check('restart, kill and reinstall from the page', async () => {
+  await check('restart, kill, start and reinstall from the page', async () => {
     await row(cfg.running).locator('button[data-action="restart"]').click();
     await waitRowState(cfg.running, 'running');
     await row(cfg.running).locator('button[data-action="kill"]').click();
     await waitRowState(cfg.running, 'exit');
+    await row(cfg.running).locator('button[data-action="start"]').click();
+    await waitRowState(cfg.running, 'running');
     await row(cfg.installed[0]).locator('button[data-action="reinstall"]').click();
     await page.waitForSelector(`#rows tr[data-id="${cfg.installed[0]}"] .badge.install[data-state="installing"]`,
       { timeout: WAIT }).catch(() => {}); // an install without a script may be over before a batch
@@ -251,7 +253,7 @@ async function drive() {
     await row(cfg.running).locator('a.console').click();
     await page.waitForURL(`**/console/${cfg.running}`, { timeout: WAIT });
     await page.waitForSelector('#link[data-link="open"]', { timeout: WAIT });
-    await page.waitForSelector('#state[data-state="exit"]', { timeout: WAIT });
+    await page.waitForSelector('#state[data-state="running"]', { timeout: WAIT });
     expect(await page.locator('#auth').isHidden(), 'the console asked for a token again');
   });
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code src/test/browser/node-check.mjs} (playwright-core), against a real daemon with the process
  * runtime. With three servers (one running) it lists them live, stops one from the page, shows a
  * refused create's error next to the field it names, creates one that reaches {@code installed},
- * filters and sorts, restarts, kills, reinstalls and deletes (after a confirmation), and opens a
+ * filters and sorts, restarts, kills, starts, reinstalls and deletes (after a confirmation), and opens a
  * console with the same tab token; screenshots under {@code target/browser/node*.png}. A second test
  * loads the page on a node with 5,000 servers and prints what it measured (benchmarks/RESULTS.md).
  *
@@ -85,7 +85,7 @@ class BrowserNodePageIntegrationTest extends DaemonFixture {
                 "a bad field shows the daemon's error next to that field",
                 "a good create adds its row and it reaches installed",
                 "filters and sorts the list",
-                "restart, kill and reinstall from the page",
+                "restart, kill, start and reinstall from the page",
                 "delete asks first, then removes the row",
                 "opens a server's console with the same tab token",
                 "a wrong token is refused and asked for again",
@@ -96,8 +96,10 @@ class BrowserNodePageIntegrationTest extends DaemonFixture {
         List<JsonObject> seen = watcher.until(daemon("Container stopped"));
         seen.addAll(watcher.until(daemon("Container restarted")));
         seen.addAll(watcher.until(daemon("Container stopped")));
+        seen.addAll(watcher.until(daemon("Server started")));
         assertThat(ConsoleScenarios.withoutConsole(seen)).containsSubsequence(
-                "event:stopping", "event:exit", "event:starting", "event:running", "event:stopping", "event:exit");
+                "event:stopping", "event:exit", "event:starting", "event:running", "event:stopping", "event:exit",
+                "event:starting", "event:running");
         assertThat(daemon.request("GET", "/containers/" + id("made-in-browser"), null).status()).isEqualTo(404);
     }
 
