@@ -206,6 +206,22 @@ class NodeStreamIntegrationTest extends DaemonFixture {
     }
 
     @Test
+    void replacingTheMasterTokenClosesTheStreamAsRevokedAndShutdownAsGoingAway() {
+        WsClient node = nodeStream();
+        assertThat(node.next().get("event").getAsString()).isEqualTo("snapshot");
+        WsClient other = nodeStream();
+        assertThat(other.next().get("event").getAsString()).isEqualTo("snapshot");
+        assertThat(daemon.server().tokens().replaceMaster("lightd_a-new-master-token")).isTrue();
+        assertThat(node.awaitClose()).isEqualTo(new WsClient.Close(4003, "token revoked"));
+        assertThat(other.awaitClose().code()).isEqualTo(4003);
+        WsClient fresh = daemon.ws("/node/stream?token=lightd_a-new-master-token", Map.of());
+        clients.add(fresh);
+        assertThat(fresh.next().get("event").getAsString()).isEqualTo("snapshot");
+        daemon.close();
+        assertThat(fresh.awaitClose().code()).isEqualTo(1001);
+    }
+
+    @Test
     void countsInTheConnectionCaps() throws Exception {
         JsonObject limits = new JsonObject();
         limits.addProperty("max_connections", 2);
