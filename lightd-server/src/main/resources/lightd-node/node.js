@@ -245,6 +245,19 @@
     return tr;
   }
 
+  // The rows in the document, kept while their server and its busy mark are unchanged, so a batch
+  // does not replace the button under the pointer.
+  let rendered = new Map();
+
+  function rowFor(s) {
+    const isBusy = busy.has(s.internal_id);
+    const kept = rendered.get(s.internal_id);
+    if (kept && kept.s === s && kept.busy === isBusy) {
+      return kept;
+    }
+    return { s, busy: isBusy, tr: row(s) };
+  }
+
   function render() {
     frame = 0;
     if (viewDirty) {
@@ -255,9 +268,13 @@
     const first = Math.max(0, Math.floor(top / ROW_PX) - OVERSCAN);
     const last = Math.min(view.length, Math.ceil((top + list.clientHeight) / ROW_PX) + OVERSCAN);
     const parts = [spacer(first * ROW_PX)];
+    const next = new Map();
     for (let i = first; i < last; i++) {
-      parts.push(row(view[i]));
+      const r = rowFor(view[i]);
+      next.set(view[i].internal_id, r);
+      parts.push(r.tr);
     }
+    rendered = next;
     parts.push(spacer((view.length - last) * ROW_PX));
     rows.replaceChildren(...parts);
     const shown = view.length === servers.size
