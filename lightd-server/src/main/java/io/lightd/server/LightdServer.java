@@ -12,6 +12,7 @@ import io.lightd.server.http.BodyLimitAggregator;
 import io.lightd.server.http.ExceptionResponder;
 import io.lightd.server.http.ConsolePage;
 import io.lightd.server.http.MetricsRoute;
+import io.lightd.server.http.NodePage;
 import io.lightd.server.http.RequestDeadlineHandler;
 import io.lightd.server.http.RequestRouter;
 import io.lightd.server.http.RestHandler;
@@ -24,6 +25,8 @@ import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import io.lightd.server.ws.ConnectionLimiter;
 import io.lightd.server.ws.LiveSessions;
+import io.lightd.server.ws.NodeStream;
+import io.lightd.server.ws.NodeStreamHandshake;
 import io.lightd.server.ws.TokenHandshakeHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -86,6 +89,7 @@ public final class LightdServer implements AutoCloseable {
     private final TokenStore tokens;
     private final ContainerManager manager;
     private final LiveSessions sessions;
+    private final NodeStream nodeStream;
     private final ChannelGroup connections;
     private final Channel serverChannel;
     private final ScheduledFuture<?> purgeTask;
@@ -134,11 +138,15 @@ public final class LightdServer implements AutoCloseable {
             AuthFailureLimiter authFailures = new AuthFailureLimiter(limits.authFailuresPerIpPerMinute(),
                     MAX_TRACKED_ADDRESSES, System::nanoTime);
             BearerAuth bearer = new BearerAuth(tokens, authFailures);
+            this.nodeStream = new NodeStream(manager, sessions, group.next(), blocking, clock, version());
+            manager.observe(nodeStream);
             RequestRouter router = new RequestRouter(
                     new RestHandler(tokens, manager, bearer, limits.maxCommandBytes(), clock, version()),
                     new TokenHandshakeHandler(tokens, manager, limiter, sessions, authFailures, config, clock),
                     ConsolePage.load(),
-                    new MetricsRoute(config.metrics().requireToken(), bearer, manager, sessions, group));
+                    new MetricsRoute(config.metrics().requireToken(), bearer, manager, sessions, group),
+                    new RequestRouter.Node(NodePage.load(), new NodeStreamHandshake(tokens, limiter, sessions,
+                            authFailures, nodeStream, config)));
             // One for every connection, so a fault met by every request is written once a minute.
             FaultLog httpFaults = new FaultLog(LoggerFactory.getLogger(ExceptionResponder.class));
             ExceptionResponder exceptionResponder = new ExceptionResponder(httpFaults);
@@ -178,6 +186,7 @@ public final class LightdServer implements AutoCloseable {
                     });
             this.serverChannel = bootstrap.bind(new InetSocketAddress(config.host(), config.port()))
                     .syncUninterruptibly().channel();
+            nodeStream.start();
             this.purgeTask = group.next().scheduleAtFixedRate(() -> {
                 int purged = tokens.purgeExpired();
                 if (purged > 0) {
@@ -247,6 +256,7 @@ public final class LightdServer implements AutoCloseable {
     public void close() {
         purgeTask.cancel(false);
         evictTask.cancel(false);
+        nodeStream.stop();
         serverChannel.close().syncUninterruptibly();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SESSION_CLOSE_SECONDS);
         for (ChannelFuture closed : sessions.closeEvery(LiveSessions.CLOSE_GOING_AWAY, "server shutting down")) {

@@ -49,8 +49,8 @@ public final class ConsolePage {
     private static final String IMMUTABLE = "public, max-age=31536000, immutable";
     private static final String REVALIDATE = "no-cache";
 
-    /** One served file: its bytes, type, strong ETag and the content hash its links carry. */
-    private record Asset(byte[] bytes, String contentType, String etag, String version) {
+    /** One served file: its bytes, type, strong ETag and the content hash its links carry (the node page's too). */
+    record Asset(byte[] bytes, String contentType, String etag, String version) {
 
         static Asset of(byte[] bytes, String contentType) {
             String hash = sha256(bytes);
@@ -114,7 +114,8 @@ public final class ConsolePage {
         send(ctx, request, page, REVALIDATE, keepAlive);
     }
 
-    private static void send(ChannelHandlerContext ctx, FullHttpRequest request, Asset asset, String cacheControl,
+    /** Answers with one asset under this page's policy: 304 when the ETag matches, no body for HEAD. */
+    static void send(ChannelHandlerContext ctx, FullHttpRequest request, Asset asset, String cacheControl,
                              boolean keepAlive) {
         boolean unchanged = asset.etag().equals(request.headers().get(HttpHeaderNames.IF_NONE_MATCH));
         boolean withBody = !unchanged && request.method().equals(HttpMethod.GET);

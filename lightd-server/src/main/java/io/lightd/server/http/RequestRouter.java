@@ -1,5 +1,6 @@
 package io.lightd.server.http;
 
+import io.lightd.server.ws.NodeStreamHandshake;
 import io.lightd.server.ws.TokenHandshakeHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * guard (and this connection becomes a WebSocket), {@code /console/...} to the browser console
  * page, {@code /metrics} to the scrape, everything else to the REST routes; each reads the checked
  * target with {@link RequestTarget#of}. An exception a route throws goes on down the pipeline to
- * the {@link ExceptionResponder}. Shared.
+ * the {@link ExceptionResponder}. The node page
+ * ({@code /}, {@code /node/assets/...}) and its admin stream ({@code /node/stream}, a WebSocket
+ * behind its own guard) are the {@link Node} part. Shared.
  */
 @ChannelHandler.Sharable
 public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -27,10 +30,16 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
     private final TokenHandshakeHandler handshake;
     private final ConsolePage console;
     private final MetricsRoute metrics;
+    private final Node node;
+
+    /** The node page and the guard of its stream; both stateless and shared. */
+    public record Node(NodePage page, NodeStreamHandshake stream) {
+    }
 
     public RequestRouter(RestHandler rest, TokenHandshakeHandler handshake, ConsolePage console,
-                         MetricsRoute metrics) {
+                         MetricsRoute metrics, Node node) {
         super(false);
+        this.node = node;
         this.rest = rest;
         this.handshake = handshake;
         this.console = console;
@@ -58,9 +67,17 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
             ctx.fireChannelRead(request);
             return;
         }
+        if (NodeStreamHandshake.owns(path)) {
+            ctx.pipeline().addAfter(ctx.name(), "node-handshake", node.stream());
+            ctx.pipeline().remove(this);
+            ctx.fireChannelRead(request);
+            return;
+        }
         try {
             if (ConsolePage.owns(path)) {
                 console.serve(ctx, request);
+            } else if (NodePage.owns(path)) {
+                node.page().serve(ctx, request);
             } else if (path.equals(MetricsRoute.PATH)) {
                 metrics.handle(ctx, request);
             } else {

@@ -86,6 +86,12 @@ public final class ContainerHub {
 
     /** Guarded by the hub map's per-key lock in {@link ContainerManager}: subscribers plus one for a record. */
     int references;
+    /** Told when {@link #view} changes; set by the manager before the hub is used. */
+    HubObserver observer = HubObserver.NONE;
+    /** The latest published view, null while there is no record; written on the loop only. */
+    private volatile ServerView view;
+    /** The sample behind {@link #lastStats}; stale whenever {@code lastStats} is null. */
+    private Stats lastSample;
 
     private ContainerRecord record;
     private ContainerState state = ContainerState.INSTALLED;
@@ -162,6 +168,11 @@ public final class ContainerHub {
         return subscribers.size();
     }
 
+    /** The container as the node stream shows it, or null when it does not exist; any thread. */
+    public ServerView view() {
+        return view;
+    }
+
     // ---- subscribers -------------------------------------------------------------------------
 
     /** Adds a subscriber; it gets the current state (and latest stats when running) first, to itself only. */
@@ -170,6 +181,7 @@ public final class ContainerHub {
             if (!channel.isActive() || !subscribers.add(channel)) {
                 return;
             }
+            publish();
             channel.closeFuture().addListener(f -> unsubscribe(channel));
             if (record != null) {
                 channel.write(frame(OutboundEvents.state(state)));
@@ -183,7 +195,11 @@ public final class ContainerHub {
 
     public void unsubscribe(Channel channel) {
         try {
-            onLoop(() -> subscribers.remove(channel));
+            onLoop(() -> {
+                if (subscribers.remove(channel)) {
+                    publish();
+                }
+            });
         } catch (RejectedExecutionException shuttingDown) {
             // The hub's loop is going away, and its subscribers with it.
         }
@@ -245,6 +261,7 @@ public final class ContainerHub {
             if (stored.installState() == InstallState.INSTALLING) {
                 record = record.withStates(InstallState.FAILED, ContainerState.EXIT, clock.instant());
                 state = ContainerState.EXIT;
+                publish();
                 persist();
                 log.warn("the daemon stopped during its install; marked failed, reinstall it");
                 restored.complete(null);
@@ -252,6 +269,7 @@ public final class ContainerHub {
             }
             state = stored.installState() == InstallState.INSTALLED && stored.state() == ContainerState.INSTALLED
                     && !running ? ContainerState.INSTALLED : ContainerState.EXIT;
+            publish();
             attempt(() -> runtime.logTail(id, historyBytes)).whenComplete((tail, err) -> loop.execute(() -> {
                 if (record == null || run != null || install != null) {
                     restored.complete(null);
@@ -332,6 +350,7 @@ public final class ContainerHub {
             statsDetector.reset();
             lastStats = null;
             state = ContainerState.INSTALLED;
+            publish();
             return null;
         })).thenCompose(cleared -> attempt(() -> runtime.remove(id)).exceptionally(err -> {
             if (unwrap(err) instanceof ContainerNotFoundException) {
@@ -943,6 +962,8 @@ public final class ContainerHub {
             return;
         }
         lastStats = OutboundEvents.stats(toSend);
+        lastSample = toSend;
+        publish();
         if (!subscribers.isEmpty()) {
             subscribers.broadcast(SharedFrames.text(ALLOC, lastStats), null, true, false);
         }
@@ -957,6 +978,17 @@ public final class ContainerHub {
             persist();
         }
         broadcast(OutboundEvents.state(newState));
+        publish();
+    }
+
+    /** Publishes the current view for the node stream and tells the observer; loop only. */
+    private void publish() {
+        ServerView old = view;
+        view = record == null ? null : new ServerView(id, record.image(), record.installState(), state,
+                lastStats == null ? null : lastSample, record.memoryLimit(), subscribers.size());
+        if (old != null || view != null) {
+            observer.viewChanged(id);
+        }
     }
 
     private void persist() {

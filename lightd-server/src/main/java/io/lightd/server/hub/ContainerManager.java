@@ -53,6 +53,7 @@ public final class ContainerManager {
     private final Path volumes;
     private final Executor blocking;
     private final Metrics metrics;
+    private volatile HubObserver observer = HubObserver.NONE;
 
     public ContainerManager(EventLoopGroup group, ContainerRuntime runtime, ContainerRegistry registry,
                             LightdConfig.Limits limits, Clock clock, Path volumes, Executor blocking,
@@ -215,6 +216,31 @@ public final class ContainerManager {
         });
     }
 
+    /**
+     * Has {@code observer} told of every change of a container's {@link ServerView}, from then on:
+     * hubs made later get it, hubs alive now get it set on their own loops.
+     */
+    public void observe(HubObserver observer) {
+        this.observer = observer;
+        hubs.values().forEach(hub -> hub.loop().execute(() -> hub.observer = observer));
+    }
+
+    /** The view of one container, or null when it does not exist; any thread. */
+    public ServerView view(String id) {
+        ContainerHub hub = hubs.get(id);
+        return hub == null ? null : hub.view();
+    }
+
+    /** Calls {@code sink} with the view of every container that exists now; any thread. */
+    public void forEachView(java.util.function.Consumer<ServerView> sink) {
+        hubs.forEach((id, hub) -> {
+            ServerView v = hub.view();
+            if (v != null) {
+                sink.accept(v);
+            }
+        });
+    }
+
     /** The bytes {@code id}'s volume held at the last check, or -1 for an unknown container. */
     public long diskUsage(String id) {
         ContainerHub hub = hubs.get(id);
@@ -243,8 +269,12 @@ public final class ContainerManager {
 
     private ContainerHub acquire(String id) {
         return hubs.compute(id, (key, hub) -> {
-            ContainerHub h = hub != null ? hub : new ContainerHub(key, group.next(), runtime, registry, clock,
-                    limits, metrics, volumes.resolve(key).normalize(), blocking);
+            ContainerHub h = hub;
+            if (h == null) {
+                h = new ContainerHub(key, group.next(), runtime, registry, clock, limits, metrics,
+                        volumes.resolve(key).normalize(), blocking);
+                h.observer = observer;
+            }
             h.references++;
             return h;
         });

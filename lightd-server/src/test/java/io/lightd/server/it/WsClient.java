@@ -101,6 +101,19 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
         }
     }
 
+    /** The next message as its text, or an AssertionError after {@link #WAIT}. */
+    String nextText() {
+        try {
+            String m = messages.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            if (m == null) {
+                throw new AssertionError("no message within " + WAIT);
+            }
+            return m;
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** The next message if one arrives within {@code wait}, else null. */
     JsonObject poll(Duration wait) throws InterruptedException {
         String m = messages.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
