@@ -420,9 +420,22 @@
     return socket !== null && socket.readyState === WebSocket.OPEN;
   }
 
+  // What this tab's token may do here, from GET /console/{id}/session (null until known: the
+  // daemon refuses what the token lacks either way, this only hides controls that cannot work).
+  let permissions = null;
+  let permissionsFor = null;
+
+  function allowed(permission) {
+    return permissions === null || permissions.includes(permission);
+  }
+
   function render() {
     const known = state ? STATES[state] : null;
     const live = connected() && known !== null;
+    for (const b of buttons) {
+      b.hidden = !allowed(`power.${b.dataset.action}`);
+    }
+    $('command-form').hidden = !allowed('command');
     badge.dataset.state = state || 'unknown';
     badge.textContent = known ? known.label : 'Unknown';
     badge.classList.toggle('stale', !connected());
@@ -525,13 +538,49 @@
     link.textContent = text;
   }
 
-  function connect() {
+  // Asks the daemon what the token may do on this server, once per token, before the WebSocket
+  // opens; resolves true to go on, false when the token was refused (the dialog is then shown).
+  async function learnPermissions() {
+    if (permissionsFor === token) {
+      return true;
+    }
+    let r;
+    try {
+      r = await fetch(`${base}console/${encodeURIComponent(serverId)}/session`, {
+        cache: 'no-store',
+        headers: { Authorization: `Bearer ${token}` },
+      });
+    } catch (e) {
+      return true; // unreachable: the WebSocket's own retry handles it
+    }
+    if (r.status === 401 || r.status === 403) {
+      permissions = null;
+      permissionsFor = null;
+      setLink('closed', 'Refused');
+      askForToken(r.status === 403
+        ? 'This token does not open this server. Enter a token for it.'
+        : 'The daemon refused the token: it is invalid or expired. Enter a token to try again.');
+      return false;
+    }
+    if (r.ok) {
+      const session = await r.json();
+      permissions = Array.isArray(session.permissions) ? session.permissions : null;
+      permissionsFor = token;
+      render();
+    }
+    return true;
+  }
+
+  async function connect() {
     clearTimeout(retryTimer);
     if (!token) {
       askForToken('Enter a token to open this console.');
       return;
     }
     setLink('connecting', 'Connecting…');
+    if (!(await learnPermissions())) {
+      return;
+    }
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const url = `${scheme}//${location.host}${base}ws/${encodeURIComponent(serverId)}`
       + `?token=${encodeURIComponent(token)}`;

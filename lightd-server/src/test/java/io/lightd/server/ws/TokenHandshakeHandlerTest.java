@@ -3,6 +3,9 @@ package io.lightd.server.ws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import io.lightd.server.auth.Authenticator;
+import io.lightd.server.auth.Revocations;
+import io.lightd.server.auth.SignedTokens;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.ConfigLoader;
 import io.lightd.server.config.LightdConfig;
@@ -51,7 +54,10 @@ class TokenHandshakeHandlerTest {
         ContainerManager manager = new ContainerManager(hubs, new FakeRuntimeAccess().runtime(),
                 new ContainerRegistry(files), config.limits(), Clock.systemUTC(), dir, Runnable::run,
                 new Metrics());
-        handler = new TokenHandshakeHandler(tokens, manager, limiter, new LiveSessions(),
+        Authenticator authenticator = new Authenticator(tokens, new SignedTokens(config.jwt(),
+                new Revocations(Clock.systemUTC(), config.jwt().maxLifetime(), config.jwt().clockSkew(), files),
+                Clock.systemUTC()));
+        handler = new TokenHandshakeHandler(authenticator, manager, limiter, new LiveSessions(),
                 new AuthFailureLimiter(3, 100, System::nanoTime), config, Clock.systemUTC());
     }
 
