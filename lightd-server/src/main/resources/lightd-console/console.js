@@ -539,36 +539,28 @@
   }
 
   // Asks the daemon what the token may do on this server, once per token, before the WebSocket
-  // opens; resolves true to go on, false when the token was refused (the dialog is then shown).
+  // opens. Only a 200 changes what is shown; any refusal is left to the WebSocket's own answer
+  // (401/403 before the upgrade), which the page already explains.
   async function learnPermissions() {
     if (permissionsFor === token) {
-      return true;
+      return;
     }
-    let r;
+    permissions = null;
+    permissionsFor = null;
     try {
-      r = await fetch(`${base}console/${encodeURIComponent(serverId)}/session`, {
+      const r = await fetch(`${base}console/${encodeURIComponent(serverId)}/session`, {
         cache: 'no-store',
         headers: { Authorization: `Bearer ${token}` },
       });
+      if (r.ok) {
+        const session = await r.json();
+        permissions = Array.isArray(session.permissions) ? session.permissions : null;
+        permissionsFor = token;
+      }
     } catch (e) {
-      return true; // unreachable: the WebSocket's own retry handles it
+      // Unreachable: the WebSocket's retry handles it.
     }
-    if (r.status === 401 || r.status === 403) {
-      permissions = null;
-      permissionsFor = null;
-      setLink('closed', 'Refused');
-      askForToken(r.status === 403
-        ? 'This token does not open this server. Enter a token for it.'
-        : 'The daemon refused the token: it is invalid or expired. Enter a token to try again.');
-      return false;
-    }
-    if (r.ok) {
-      const session = await r.json();
-      permissions = Array.isArray(session.permissions) ? session.permissions : null;
-      permissionsFor = token;
-      render();
-    }
-    return true;
+    render();
   }
 
   async function connect() {
@@ -578,9 +570,7 @@
       return;
     }
     setLink('connecting', 'Connecting…');
-    if (!(await learnPermissions())) {
-      return;
-    }
+    await learnPermissions();
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const url = `${scheme}//${location.host}${base}ws/${encodeURIComponent(serverId)}`
       + `?token=${encodeURIComponent(token)}`;
@@ -706,7 +696,7 @@
 
   function refused() {
     setLink('closed', 'Refused');
-    askForToken('The daemon refused the connection: the token is invalid or expired '
+    askForToken('The daemon refused the connection: the token is invalid, expired or not for this server '
       + '(or too many consoles are open). Enter a token to try again.');
   }
 
