@@ -2,8 +2,10 @@ package io.lightd.server.auth;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonPrimitive;
 import io.lightd.server.hub.InternalIds;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
@@ -82,7 +84,7 @@ public record ConsoleScope(Set<String> containers, Set<Permission> permissions) 
     /** The container ids as a JSON array, or JSON null for every container. */
     public JsonElement containersJson() {
         if (containers == null) {
-            return com.google.gson.JsonNull.INSTANCE;
+            return JsonNull.INSTANCE;
         }
         JsonArray a = new JsonArray();
         containers.forEach(a::add);
@@ -104,7 +106,7 @@ public record ConsoleScope(Set<String> containers, Set<Permission> permissions) 
             throw new IllegalArgumentException(field + " must not be empty (leave it out for "
                     + (field.equals("containers") ? "every container" : "every permission") + ")");
         }
-        List<String> values = new java.util.ArrayList<>();
+        List<String> values = new ArrayList<>();
         for (JsonElement item : e.getAsJsonArray()) {
             if (!item.isJsonPrimitive() || !((JsonPrimitive) item).isString()) {
                 throw new IllegalArgumentException(field + " must be a list of strings");

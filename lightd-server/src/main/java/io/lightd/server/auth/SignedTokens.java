@@ -17,6 +17,7 @@ import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONArrayUtils;
+import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.lightd.server.config.LightdConfig;
@@ -28,6 +29,7 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Checks console tokens signed by a panel: JWTs (RFC 7519) in compact JWS form, verified by
@@ -44,8 +46,7 @@ import java.util.Map;
 public final class SignedTokens {
 
     /** A JWS in compact form: three base64url parts. */
-    private static final java.util.regex.Pattern COMPACT =
-            java.util.regex.Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*");
+    private static final Pattern COMPACT = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*");
     private static final int MAX_TOKEN_CHARS = 8192;
 
     /** The outcome of one check: a grant, or the reason for the refusal (never the token itself). */
@@ -211,7 +212,7 @@ public final class SignedTokens {
         if (claim instanceof List<?> list) {
             return JsonParser.parseString(JSONArrayUtils.toJSONString(list));
         }
-        return JsonParser.parseString(com.nimbusds.jose.util.JSONObjectUtils.toJSONString(Map.of("v", claim)))
+        return JsonParser.parseString(JSONObjectUtils.toJSONString(Map.of("v", claim)))
                 .getAsJsonObject().get("v");
     }
 }

@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import com.nimbusds.jose.jwk.JWK;
 import io.lightd.server.auth.Tokens;
 import io.lightd.server.config.LightdConfig.Defaults;
 import io.lightd.server.config.LightdConfig.Limits;
@@ -196,7 +197,7 @@ public final class ConfigLoader {
 
     /** {@code authorization.jwt}: keys need an audience, so a token for another node never opens this one. */
     private static LightdConfig.Jwt jwt(Reader r) throws ConfigException {
-        List<com.nimbusds.jose.jwk.JWK> keys = JwtKeys.parse(r.get(JwtKeys.KEY));
+        List<JWK> keys = JwtKeys.parse(r.get(JwtKeys.KEY));
         JsonElement audienceJson = r.get("authorization.jwt.audience");
         String audience = audienceJson == null || audienceJson.isJsonPrimitive() && audienceJson.getAsString().isEmpty()
                 ? Defaults.DEFAULT_JWT_AUDIENCE : r.string("authorization.jwt.audience", Defaults.DEFAULT_JWT_AUDIENCE);

@@ -1,5 +1,6 @@
 package io.lightd.server.config;
 
+import com.nimbusds.jose.jwk.JWK;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -51,7 +52,7 @@ public record LightdConfig(
      * live at most {@code maxLifetimeSeconds} from its {@code iat}, which bounds how long revocations
      * are kept.
      */
-    public record Jwt(List<com.nimbusds.jose.jwk.JWK> keys, String audience, int clockSkewSeconds,
+    public record Jwt(List<JWK> keys, String audience, int clockSkewSeconds,
                       int maxLifetimeSeconds) {
 
         public Jwt {

@@ -26,6 +26,9 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -265,10 +268,10 @@ public final class RestHandler {
             throw new BadRequest(before == null ? "subject needs issued_before (RFC 3339)"
                     : "subject must be 1 to 256 characters");
         }
-        java.time.Instant issuedBefore;
+        Instant issuedBefore;
         try {
-            issuedBefore = java.time.OffsetDateTime.parse(before).toInstant();
-        } catch (java.time.format.DateTimeParseException e) {
+            issuedBefore = OffsetDateTime.parse(before).toInstant();
+        } catch (DateTimeParseException e) {
             throw new BadRequest("issued_before must be an RFC 3339 time, e.g. 2026-11-29T12:00:00Z");
         }
         x.whenDone(revocations.revokeSubject(subject, issuedBefore), done -> {
