@@ -5,7 +5,8 @@
 // those lines.
 //
 //   node permissions-check.mjs '{"base": "http://127.0.0.1:PORT", "id": "...", "readOnly": "...",
-//                                "startStop": "...", "full": "...", "chromium": "/usr/bin/chromium",
+//                                "startStop": "...", "full": "...", "signedReadOnly": "...",
+//                                "chromium": "/usr/bin/chromium",
 //                                "out": "DIR"}'
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -77,6 +78,8 @@ try {
     [], 'permissions-read-only.png') && ok;
   ok = await check('a start-and-stop token shows only those two buttons', cfg.startStop,
     ['power.start', 'power.stop'], 'permissions-start-stop.png') && ok;
+  ok = await check('a read-only panel-signed token shows no command line and no power buttons', cfg.signedReadOnly,
+    [], 'permissions-signed-read-only.png') && ok;
   report({ check: 'no script errors', ok: problems.length === 0, ...(problems.length ? { error: problems.join('; ') } : {}) });
   ok = ok && problems.length === 0;
 } finally {

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import io.lightd.server.auth.PanelSigner;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -16,8 +19,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The console page in headless Chromium shows only the controls its token may use:
  * {@code src/test/browser/permissions-check.mjs} opens {@code /console/{id}} on a running server
- * with a full token (everything shown), a read-only token (no command line, no power buttons) and
- * a start-and-stop token (those two buttons only). Skipped loudly like
+ * with a full token (everything shown), a read-only token (no command line, no power buttons), a
+ * start-and-stop token (those two buttons only) and a read-only token signed by a panel's Ed25519
+ * key (as the read-only one). Skipped loudly like
  * {@link BrowserConsoleIntegrationTest} where Chromium or the script's packages are missing.
  */
 @ExtendWith(BrowserConsoleIntegrationTest.BrowserAvailable.class)
@@ -29,9 +33,19 @@ class BrowserPermissionsIntegrationTest extends DaemonFixture {
     private static final String CHROMIUM = System.getenv().getOrDefault("LIGHTD_CHROMIUM", "/usr/bin/chromium");
     private static final long SCRIPT_TIMEOUT_SECONDS = 90;
 
+    private static final String AUDIENCE = "browser-test-node";
+    private static final OctetKeyPair PANEL_KEY = PanelSigner.ed25519("browser-panel-1");
+
     @Override
     Daemon.Runtime runtime() {
         return Daemon.Runtime.PROCESS;
+    }
+
+    @Override
+    void configure(JsonObject config) {
+        JsonObject jwt = config.getAsJsonObject("authorization").getAsJsonObject("jwt");
+        jwt.add("keys", PanelSigner.nodeKeys(PANEL_KEY));
+        jwt.addProperty("audience", AUDIENCE);
     }
 
     private String issue(String id, String permissions) {
@@ -51,6 +65,8 @@ class BrowserPermissionsIntegrationTest extends DaemonFixture {
         cfg.addProperty("full", issue(id, null));
         cfg.addProperty("readOnly", issue(id, "[\"console\"]"));
         cfg.addProperty("startStop", issue(id, "[\"power.start\",\"power.stop\"]"));
+        cfg.addProperty("signedReadOnly", PanelSigner.sign(PANEL_KEY, PanelSigner.claims(AUDIENCE, List.of(id),
+                List.of("console"), Duration.ofMinutes(15)).build()));
         cfg.addProperty("chromium", CHROMIUM);
         cfg.addProperty("out", OUT.toString());
 
@@ -79,6 +95,7 @@ class BrowserPermissionsIntegrationTest extends DaemonFixture {
                         "a full token shows the command line and every power button",
                         "a read-only token shows no command line and no power buttons",
                         "a start-and-stop token shows only those two buttons",
+                        "a read-only panel-signed token shows no command line and no power buttons",
                         "no script errors");
         assertThat(lines).as(context).allMatch(l -> !l.has("ok") || l.get("ok").getAsBoolean());
         assertThat(lines.get(lines.size() - 1).toString()).as(context).isEqualTo("{\"done\":true,\"ok\":true}");
