@@ -45,8 +45,4 @@ public final class Authenticator {
         Optional<TokenStore.Grant> grant = tokens.authenticate(token, consume);
         return grant.<Result>map(Result.Accepted::new).orElseGet(() -> new Result.Refused("invalid or expired token"));
     }
-
-    public TokenStore tokens() {
-        return tokens;
-    }
 }
