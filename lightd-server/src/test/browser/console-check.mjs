@@ -211,6 +211,10 @@ try {
   await mock.routeWebSocket(/\/ws\//, (ws) => {
     fake = ws;
   });
+  // The page asks the daemon what its token may do before it connects; the mock answers that too.
+  await mock.route(/\/console\/[^/]+\/session$/, (route) => route.fulfill({
+    json: { permissions: ['console', 'command', 'power.start', 'power.stop', 'power.restart', 'power.kill'] },
+  }));
   const feed = (data) => fake.send(JSON.stringify({ event: 'console', data }));
   const mockOutput = () => mock.locator('#output').innerText();
 

@@ -420,9 +420,22 @@
     return socket !== null && socket.readyState === WebSocket.OPEN;
   }
 
+  // What this tab's token may do here, from GET /console/{id}/session (null until known: the
+  // daemon refuses what the token lacks either way, this only hides controls that cannot work).
+  let permissions = null;
+  let permissionsFor = null;
+
+  function allowed(permission) {
+    return permissions === null || permissions.includes(permission);
+  }
+
   function render() {
     const known = state ? STATES[state] : null;
     const live = connected() && known !== null;
+    for (const b of buttons) {
+      b.hidden = !allowed(`power.${b.dataset.action}`);
+    }
+    $('command-form').hidden = !allowed('command');
     badge.dataset.state = state || 'unknown';
     badge.textContent = known ? known.label : 'Unknown';
     badge.classList.toggle('stale', !connected());
@@ -525,13 +538,39 @@
     link.textContent = text;
   }
 
-  function connect() {
+  // Asks the daemon what the token may do on this server, once per token, before the WebSocket
+  // opens. Only a 200 changes what is shown; any refusal is left to the WebSocket's own answer
+  // (401/403 before the upgrade), which the page already explains.
+  async function learnPermissions() {
+    if (permissionsFor === token) {
+      return;
+    }
+    permissions = null;
+    permissionsFor = null;
+    try {
+      const r = await fetch(`${base}console/${encodeURIComponent(serverId)}/session`, {
+        cache: 'no-store',
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      if (r.ok) {
+        const session = await r.json();
+        permissions = Array.isArray(session.permissions) ? session.permissions : null;
+        permissionsFor = token;
+      }
+    } catch (e) {
+      // Unreachable: the WebSocket's retry handles it.
+    }
+    render();
+  }
+
+  async function connect() {
     clearTimeout(retryTimer);
     if (!token) {
       askForToken('Enter a token to open this console.');
       return;
     }
     setLink('connecting', 'Connecting…');
+    await learnPermissions();
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const url = `${scheme}//${location.host}${base}ws/${encodeURIComponent(serverId)}`
       + `?token=${encodeURIComponent(token)}`;
@@ -657,7 +696,7 @@
 
   function refused() {
     setLink('closed', 'Refused');
-    askForToken('The daemon refused the connection: the token is invalid or expired '
+    askForToken('The daemon refused the connection: the token is invalid, expired or not for this server '
       + '(or too many consoles are open). Enter a token to try again.');
   }
 

@@ -1,6 +1,9 @@
 package io.lightd.server;
 
 import io.lightd.runtime.ContainerRuntime;
+import io.lightd.server.auth.Authenticator;
+import io.lightd.server.auth.Revocations;
+import io.lightd.server.auth.SignedTokens;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.ConfigException;
 import io.lightd.server.config.LightdConfig;
@@ -11,6 +14,7 @@ import io.lightd.server.http.BearerAuth;
 import io.lightd.server.http.BodyLimitAggregator;
 import io.lightd.server.http.ExceptionResponder;
 import io.lightd.server.http.ConsolePage;
+import io.lightd.server.http.ConsoleSessionRoute;
 import io.lightd.server.http.MetricsRoute;
 import io.lightd.server.http.NodePage;
 import io.lightd.server.http.RequestDeadlineHandler;
@@ -87,6 +91,7 @@ public final class LightdServer implements AutoCloseable {
     private final ExecutorService storage;
     private final ContainerRuntime runtime;
     private final TokenStore tokens;
+    private final Revocations revocations;
     private final ContainerManager manager;
     private final LiveSessions sessions;
     private final NodeStream nodeStream;
@@ -110,6 +115,9 @@ public final class LightdServer implements AutoCloseable {
             JsonFileStore.Factory files = new JsonFileStore.Factory(config.basePath().resolve("registry"), storage);
             this.tokens = new TokenStore(config.token(), clock, files);
             this.tokens.load();
+            this.revocations = new Revocations(clock, config.jwt().maxLifetime(), config.jwt().clockSkew(), files);
+            this.revocations.load();
+            Authenticator authenticator = new Authenticator(tokens, new SignedTokens(config.jwt(), revocations, clock));
             ContainerRegistry registry = new ContainerRegistry(files);
             registry.load();
             createdRuntime = runtimeFactory.create(config, group);
@@ -130,6 +138,8 @@ public final class LightdServer implements AutoCloseable {
             }
             this.sessions = new LiveSessions();
             tokens.onRevoked(hash -> sessions.closeAll(hash, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked"));
+            revocations.onRevoked(matches -> sessions.closeMatching(matches, LiveSessions.CLOSE_TOKEN_REVOKED,
+                    "token revoked"));
             LightdConfig.Limits limits = config.limits();
             ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections(),
                     limits.maxConnectionsPerContainer());
@@ -137,15 +147,15 @@ public final class LightdServer implements AutoCloseable {
                     limits.connectionAttemptsPerIpBurst(), MAX_TRACKED_ADDRESSES, System::nanoTime);
             AuthFailureLimiter authFailures = new AuthFailureLimiter(limits.authFailuresPerIpPerMinute(),
                     MAX_TRACKED_ADDRESSES, System::nanoTime);
-            BearerAuth bearer = new BearerAuth(tokens, authFailures);
+            BearerAuth bearer = new BearerAuth(authenticator, authFailures);
             this.nodeStream = new NodeStream(manager, sessions, group.next(), blocking, clock, version());
             manager.observe(nodeStream);
             RequestRouter router = new RequestRouter(
-                    new RestHandler(tokens, manager, bearer, limits.maxCommandBytes(), clock, version()),
-                    new TokenHandshakeHandler(tokens, manager, limiter, sessions, authFailures, config, clock),
-                    ConsolePage.load(),
+                    new RestHandler(tokens, revocations, manager, bearer, limits.maxCommandBytes(), clock, version()),
+                    new TokenHandshakeHandler(authenticator, manager, limiter, sessions, authFailures, config, clock),
+                    ConsolePage.load().withSessionRoute(new ConsoleSessionRoute(authenticator, authFailures)),
                     new MetricsRoute(config.metrics().requireToken(), bearer, manager, sessions, group),
-                    new RequestRouter.Node(NodePage.load(), new NodeStreamHandshake(tokens, limiter, sessions,
+                    new RequestRouter.Node(NodePage.load(), new NodeStreamHandshake(authenticator, limiter, sessions,
                             authFailures, nodeStream, config)));
             // One for every connection, so a fault met by every request is written once a minute.
             FaultLog httpFaults = new FaultLog(LoggerFactory.getLogger(ExceptionResponder.class));
@@ -191,6 +201,10 @@ public final class LightdServer implements AutoCloseable {
                 int purged = tokens.purgeExpired();
                 if (purged > 0) {
                     log.info("purged {} expired tokens", purged);
+                }
+                int forgotten = revocations.purgeExpired();
+                if (forgotten > 0) {
+                    log.info("forgot {} revocations and used single-use ids no token can match any more", forgotten);
                 }
             }, 1, 1, TimeUnit.MINUTES);
             this.evictTask = group.next().scheduleAtFixedRate(() -> {

@@ -23,19 +23,44 @@ import java.util.function.Consumer;
  */
 public final class TokenStore {
 
-    /** An issued token as stored: its hash, when it expires, and whether its first use consumes it. */
-    public record IssuedToken(String hash, Instant expiresAt, boolean removeOnUse) {
+    /**
+     * An issued token as stored: its hash, when it expires, whether its first use consumes it, and
+     * what it opens.
+     */
+    public record IssuedToken(String hash, Instant expiresAt, boolean removeOnUse, ConsoleScope scope) {
     }
 
-    /** What a successful authentication grants: the token's hash and expiry (null for the master token). */
-    public record Grant(String hash, Instant expiresAt) {
+    /** Where a grant's token came from. */
+    public enum Kind {
+        /** {@code authorization.token}: the only admin credential. */
+        MASTER,
+        /** Issued by {@code POST /auth/tokens}: a console token. */
+        ISSUED,
+        /** A JWT signed by a panel's key ({@code authorization.jwt.keys}): a console token. */
+        SIGNED
+    }
+
+    /**
+     * What a successful authentication grants: the SHA-256 hash of the presented token (the key its
+     * live sessions are found by), its expiry (null for the master token), where it came from, what
+     * it opens, and for a signed token its {@code sub}, {@code jti} and {@code iat} claims (each may be
+     * null; all null for the other kinds), which revocations match against.
+     */
+    public record Grant(String hash, Instant expiresAt, Kind kind, ConsoleScope scope, String subject, String jti,
+                       Instant issuedAt) {
+
+        /** A master grant (null expiry) or an issued one with every container and permission. */
+        public Grant(String hash, Instant expiresAt) {
+            this(hash, expiresAt, expiresAt == null ? Kind.MASTER : Kind.ISSUED, ConsoleScope.ALL, null, null, null);
+        }
+
         public boolean isMaster() {
-            return expiresAt == null;
+            return kind == Kind.MASTER;
         }
     }
 
-    /** A newly issued token, the only time its text exists in the daemon. */
-    public record Issued(String token, Instant expiresAt) {
+    /** A newly issued token, the only time its text exists in the daemon, with what it opens. */
+    public record Issued(String token, Instant expiresAt, ConsoleScope scope) {
     }
 
     private final Map<String, IssuedToken> issued = new ConcurrentHashMap<>();
@@ -79,8 +104,9 @@ public final class TokenStore {
         Instant now = clock.instant();
         for (JsonElement e : json.getAsJsonArray()) {
             JsonObject o = e.getAsJsonObject();
+            // Tokens stored before scopes existed have neither field: every container, every permission.
             IssuedToken t = new IssuedToken(o.get("hash").getAsString(), Instant.parse(o.get("expires_at").getAsString()),
-                    o.get("remove_on_use").getAsBoolean());
+                    o.get("remove_on_use").getAsBoolean(), ConsoleScope.fromJson(o.get("containers"), o.get("permissions")));
             if (t.expiresAt().isAfter(now)) {
                 issued.put(t.hash(), t);
             }
@@ -92,12 +118,20 @@ public final class TokenStore {
      * races the first. Returns empty for a missing, unknown, expired or used token.
      */
     public Optional<Grant> authenticate(String token) {
+        return authenticate(token, true);
+    }
+
+    /**
+     * Checks a presented token; with {@code consume} false a single-use token is only looked at (for
+     * a refusal that must not burn it, or the console page asking what a token may do).
+     */
+    public Optional<Grant> authenticate(String token, boolean consume) {
         if (token == null || token.isEmpty() || token.length() > 512) {
             return Optional.empty();
         }
         String hash = Tokens.hash(token);
         if (Tokens.sameHash(hash, masterHash)) {
-            return Optional.of(new Grant(hash, null));
+            return Optional.of(new Grant(hash, null, Kind.MASTER, ConsoleScope.ALL, null, null, null));
         }
         IssuedToken t = issued.get(hash);
         if (t == null || !Tokens.sameHash(hash, t.hash())) {
@@ -106,13 +140,13 @@ public final class TokenStore {
         if (!t.expiresAt().isAfter(clock.instant())) {
             return Optional.empty();
         }
-        if (t.removeOnUse()) {
+        if (t.removeOnUse() && consume) {
             if (!issued.remove(hash, t)) {
                 return Optional.empty();
             }
             file.save();
         }
-        return Optional.of(new Grant(hash, t.expiresAt()));
+        return Optional.of(new Grant(hash, t.expiresAt(), Kind.ISSUED, t.scope(), null, null, null));
     }
 
     /**
@@ -120,16 +154,21 @@ public final class TokenStore {
      * back before the future fails, so it never works without having been handed out.
      */
     public CompletableFuture<Issued> issue(Duration ttl, boolean removeOnUse) {
+        return issue(ttl, removeOnUse, ConsoleScope.ALL);
+    }
+
+    /** Issues a console token that opens what {@code scope} names; as {@link #issue(Duration, boolean)}. */
+    public CompletableFuture<Issued> issue(Duration ttl, boolean removeOnUse, ConsoleScope scope) {
         String token = Tokens.generate();
         Instant expiresAt = clock.instant().plus(ttl).truncatedTo(ChronoUnit.MILLIS);
-        IssuedToken t = new IssuedToken(Tokens.hash(token), expiresAt, removeOnUse);
+        IssuedToken t = new IssuedToken(Tokens.hash(token), expiresAt, removeOnUse, scope);
         issued.put(t.hash(), t);
         return file.save().handle((ignored, err) -> {
             if (err != null) {
                 issued.remove(t.hash(), t);
                 throw asCompletion(err);
             }
-            return new Issued(token, expiresAt);
+            return new Issued(token, expiresAt, scope);
         });
     }
 
@@ -180,6 +219,12 @@ public final class TokenStore {
             o.addProperty("hash", t.hash());
             o.addProperty("expires_at", t.expiresAt().toString());
             o.addProperty("remove_on_use", t.removeOnUse());
+            if (!t.scope().isUnrestricted()) {
+                if (t.scope().containers() != null) {
+                    o.add("containers", t.scope().containersJson());
+                }
+                o.add("permissions", t.scope().permissionsJson());
+            }
             array.add(o);
         }
         return array;

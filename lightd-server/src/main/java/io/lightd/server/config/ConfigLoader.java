@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import com.nimbusds.jose.jwk.JWK;
 import io.lightd.server.auth.Tokens;
 import io.lightd.server.config.LightdConfig.Defaults;
 import io.lightd.server.config.LightdConfig.Limits;
@@ -79,6 +80,12 @@ public final class ConfigLoader {
         server.add("ssl", ssl);
         JsonObject authorization = new JsonObject();
         authorization.addProperty("token", token);
+        JsonObject jwt = new JsonObject();
+        jwt.add("keys", new JsonArray());
+        jwt.addProperty("audience", Defaults.DEFAULT_JWT_AUDIENCE);
+        jwt.addProperty("clock_skew_seconds", Defaults.DEFAULT_JWT_CLOCK_SKEW_SECONDS);
+        jwt.addProperty("max_lifetime_seconds", Defaults.DEFAULT_JWT_MAX_LIFETIME_SECONDS);
+        authorization.add("jwt", jwt);
         JsonObject docker = new JsonObject();
         docker.addProperty("socket_path", Defaults.DEFAULT_DOCKER_SOCKET_PATH);
         docker.addProperty("network_mode", Defaults.DEFAULT_DOCKER_NETWORK_MODE);
@@ -189,7 +196,22 @@ public final class ConfigLoader {
                 r.choice("logging.format", LightdConfig.LogFormat.class, Defaults.DEFAULT_LOG_FORMAT));
         LightdConfig.Tls tls = tls(r, baseDir);
         return new LightdConfig(host, port, threads, transport, token, socket, network, base, runtime, origins, limits,
-                tls, metrics, logging);
+                tls, metrics, logging, jwt(r));
+    }
+
+    /** {@code authorization.jwt}: keys need an audience, so a token for another node never opens this one. */
+    private static LightdConfig.Jwt jwt(Reader r) throws ConfigException {
+        List<JWK> keys = JwtKeys.parse(r.get(JwtKeys.KEY));
+        JsonElement audienceJson = r.get("authorization.jwt.audience");
+        String audience = audienceJson == null || audienceJson.isJsonPrimitive() && audienceJson.getAsString().isEmpty()
+                ? Defaults.DEFAULT_JWT_AUDIENCE : r.string("authorization.jwt.audience", Defaults.DEFAULT_JWT_AUDIENCE);
+        if (!keys.isEmpty() && audience.isEmpty()) {
+            throw new ConfigException("authorization.jwt.audience is missing: signed tokens need this node's audience");
+        }
+        return new LightdConfig.Jwt(keys, audience,
+                r.integer("authorization.jwt.clock_skew_seconds", Defaults.DEFAULT_JWT_CLOCK_SKEW_SECONDS, 0, 600),
+                r.integer("authorization.jwt.max_lifetime_seconds", Defaults.DEFAULT_JWT_MAX_LIFETIME_SECONDS, 60,
+                        366 * 86_400));
     }
 
     /** {@code server.ssl}: when enabled, both PEM files must be readable and valid, and the key must fit the certificate. */

@@ -1,5 +1,6 @@
 package io.lightd.server.config;
 
+import com.nimbusds.jose.jwk.JWK;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +23,8 @@ public record LightdConfig(
         Limits limits,
         Tls tls,
         MetricsSettings metrics,
-        LoggingSettings logging) {
+        LoggingSettings logging,
+        Jwt jwt) {
 
     public LightdConfig {
         allowedOrigins = List.copyOf(allowedOrigins);
@@ -41,6 +43,29 @@ public record LightdConfig(
 
     /** {@code logging.*}: the log line format. */
     public record LoggingSettings(LogFormat format) {
+    }
+
+    /**
+     * {@code authorization.jwt.*}: panel-signed console tokens. {@code keys} are the JSON Web Keys
+     * signatures are checked against (empty: signed tokens are refused); {@code audience} is this
+     * node's {@code aud}; the skew is how far {@code exp} and {@code iat} may be off; a token may
+     * live at most {@code maxLifetimeSeconds} from its {@code iat}, which bounds how long revocations
+     * are kept.
+     */
+    public record Jwt(List<JWK> keys, String audience, int clockSkewSeconds,
+                      int maxLifetimeSeconds) {
+
+        public Jwt {
+            keys = List.copyOf(keys);
+        }
+
+        public Duration clockSkew() {
+            return Duration.ofSeconds(clockSkewSeconds);
+        }
+
+        public Duration maxLifetime() {
+            return Duration.ofSeconds(maxLifetimeSeconds);
+        }
     }
 
     /** Limits and sizes; every one has a {@code DEFAULT_*} in {@link Defaults}. */
@@ -102,12 +127,12 @@ public record LightdConfig(
 
     public LightdConfig withRuntime(RuntimeKind kind) {
         return new LightdConfig(host, port, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, kind, allowedOrigins, limits, tls, metrics, logging);
+                basePath, kind, allowedOrigins, limits, tls, metrics, logging, jwt);
     }
 
     public LightdConfig withPort(int newPort) {
         return new LightdConfig(host, newPort, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, runtime, allowedOrigins, limits, tls, metrics, logging);
+                basePath, runtime, allowedOrigins, limits, tls, metrics, logging, jwt);
     }
 
     /** The documented defaults. */
@@ -147,6 +172,9 @@ public record LightdConfig(
         public static final int DEFAULT_DISK_CHECK_SECONDS = 60;
         public static final boolean DEFAULT_METRICS_REQUIRE_TOKEN = true;
         public static final LogFormat DEFAULT_LOG_FORMAT = LogFormat.TEXT;
+        public static final String DEFAULT_JWT_AUDIENCE = "";
+        public static final int DEFAULT_JWT_CLOCK_SKEW_SECONDS = 30;
+        public static final int DEFAULT_JWT_MAX_LIFETIME_SECONDS = 86_400;
 
         private Defaults() {
         }

@@ -1,6 +1,6 @@
 package io.lightd.server.http;
 
-import io.lightd.server.auth.TokenStore;
+import io.lightd.server.auth.Authenticator;
 import io.lightd.server.limit.AuthFailureLimiter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -12,13 +12,20 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * The token check of every HTTP route that takes one (REST, the metrics scrape): an address over
  * its failed-login limit gets 429 before its token is looked at, a missing or wrong token is 401
  * and counts as a failure. One place, so no route can check tokens without counting guesses.
+ *
+ * <p>These routes are the node's admin surface: only the master token passes. A valid console
+ * token (issued by {@code POST /auth/tokens} or signed by a panel) gets 403 and is not used up.
  */
 public final class BearerAuth {
 
-    private final TokenStore tokens;
+    /** The refusal text for a valid console token on an admin route. */
+    public static final String CONSOLE_TOKEN_REFUSED =
+            "this is a console token: it opens /ws/{id} only; this route needs the master token";
+
+    private final Authenticator tokens;
     private final AuthFailureLimiter failures;
 
-    public BearerAuth(TokenStore tokens, AuthFailureLimiter failures) {
+    public BearerAuth(Authenticator tokens, AuthFailureLimiter failures) {
         this.tokens = tokens;
         this.failures = failures;
     }
@@ -31,9 +38,14 @@ public final class BearerAuth {
             return false;
         }
         String token = bearerToken(request.headers());
-        if (token == null || tokens.authenticate(token).isEmpty()) {
+        Authenticator.Result result = tokens.authenticate(token, false);
+        if (!(result instanceof Authenticator.Result.Accepted accepted)) {
             failures.recordFailure(ctx.channel().remoteAddress());
             HttpResponses.sendError(ctx, HttpResponseStatus.UNAUTHORIZED, "missing or invalid token", keepAlive);
+            return false;
+        }
+        if (!accepted.grant().isMaster()) {
+            HttpResponses.sendError(ctx, HttpResponseStatus.FORBIDDEN, CONSOLE_TOKEN_REFUSED, keepAlive);
             return false;
         }
         return true;

@@ -37,6 +37,9 @@ import java.util.Map;
  * Content-Security-Policy, no inline code). Assets are linked with a content hash ({@code ?v=}),
  * so a matching request may be cached for good, while the page itself is revalidated each time
  * (ETag). Stateless and shared.
+ *
+ * <p>{@code GET /console/{id}/session} (with the token as a bearer header) is answered by
+ * {@link ConsoleSessionRoute}: the page asks it which controls its token may use.
  */
 public final class ConsolePage {
 
@@ -60,10 +63,17 @@ public final class ConsolePage {
 
     private final Asset page;
     private final Map<String, Asset> assets;
+    private final ConsoleSessionRoute session;
 
-    private ConsolePage(Asset page, Map<String, Asset> assets) {
+    private ConsolePage(Asset page, Map<String, Asset> assets, ConsoleSessionRoute session) {
         this.page = page;
         this.assets = assets;
+        this.session = session;
+    }
+
+    /** This page with {@code /console/{id}/session} answered by {@code route}. */
+    public ConsolePage withSessionRoute(ConsoleSessionRoute route) {
+        return new ConsolePage(page, assets, route);
     }
 
     /** Reads the page and its assets from the classpath; fails when one is missing. */
@@ -79,7 +89,8 @@ public final class ConsolePage {
         if (html.contains("@")) {
             throw new IllegalStateException("console.html links an asset that is not served: " + html);
         }
-        return new ConsolePage(Asset.of(html.getBytes(StandardCharsets.UTF_8), "text/html; charset=utf-8"), assets);
+        return new ConsolePage(Asset.of(html.getBytes(StandardCharsets.UTF_8), "text/html; charset=utf-8"), assets,
+                null);
     }
 
     /** True for the paths this page answers: everything under {@link #PREFIX}. */
@@ -105,6 +116,11 @@ public final class ConsolePage {
             List<String> version = uri.parameters().get("v");
             boolean current = version != null && version.contains(asset.version());
             send(ctx, request, asset, current ? IMMUTABLE : REVALIDATE, keepAlive);
+            return;
+        }
+        if (session != null && rest.endsWith(ConsoleSessionRoute.SUFFIX)
+                && InternalIds.isValid(rest.substring(0, rest.length() - ConsoleSessionRoute.SUFFIX.length()))) {
+            session.answer(ctx, request, rest.substring(0, rest.length() - ConsoleSessionRoute.SUFFIX.length()));
             return;
         }
         if (!InternalIds.isValid(rest)) {

@@ -8,6 +8,8 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import io.lightd.protocol.InboundDecoder;
 import io.lightd.protocol.PowerAction;
+import io.lightd.server.auth.ConsoleScope;
+import io.lightd.server.auth.Revocations;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.auth.Tokens;
 import io.lightd.server.hub.ActionResult;
@@ -24,6 +26,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -42,8 +47,10 @@ public final class RestHandler {
     private static final Logger log = LoggerFactory.getLogger(RestHandler.class);
     private static final String CONTAINERS = "/containers";
     private static final String TOKENS = "/auth/tokens";
+    private static final String REVOCATIONS = "/auth/revocations";
 
     private final TokenStore tokens;
+    private final Revocations revocations;
     private final ContainerManager manager;
     private final BearerAuth auth;
     private final int maxCommandBytes;
@@ -52,9 +59,10 @@ public final class RestHandler {
     /** Routes that fail with a lightd or runtime fault: one stack trace per distinct fault per minute. */
     private final FaultLog faults = new FaultLog(log);
 
-    public RestHandler(TokenStore tokens, ContainerManager manager, BearerAuth auth,
+    public RestHandler(TokenStore tokens, Revocations revocations, ContainerManager manager, BearerAuth auth,
                        int maxCommandBytes, Clock clock, String version) {
         this.tokens = tokens;
+        this.revocations = revocations;
         this.manager = manager;
         this.auth = auth;
         this.maxCommandBytes = maxCommandBytes;
@@ -85,7 +93,7 @@ public final class RestHandler {
             return;
         }
         if (!path.equals(TOKENS) && !path.startsWith(TOKENS + "/") && !path.equals(CONTAINERS)
-                && !path.startsWith(CONTAINERS + "/")) {
+                && !path.startsWith(CONTAINERS + "/") && !path.equals(REVOCATIONS)) {
             x.error(HttpResponseStatus.NOT_FOUND, "no such route: " + path);
             return;
         }
@@ -103,6 +111,10 @@ public final class RestHandler {
         String path = target.rawPath();
         if (path.equals(TOKENS)) {
             requireMethod(x, method, HttpMethod.POST).ifPresent(ok -> issueToken(x, request));
+            return;
+        }
+        if (path.equals(REVOCATIONS)) {
+            requireMethod(x, method, HttpMethod.POST).ifPresent(ok -> revoke(x, request));
             return;
         }
         if (path.startsWith(TOKENS + "/")) {
@@ -203,11 +215,21 @@ public final class RestHandler {
             throw new BadRequest("remove_on_use must be true or false");
         }
         boolean single = removeOnUse != null && !removeOnUse.isJsonNull() && removeOnUse.getAsBoolean();
-        x.whenDone(tokens.issue(ttl, single), issued -> {
+        ConsoleScope scope;
+        try {
+            scope = ConsoleScope.fromJson(body.get("containers"), body.get("permissions"));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage());
+        }
+        x.whenDone(tokens.issue(ttl, single, scope), issued -> {
             JsonObject o = new JsonObject();
             o.addProperty("token", issued.token());
             o.addProperty("expires_at", issued.expiresAt().toString());
-            log.info("token issued (ttl {}, single use {})", ttlText == null ? "15m" : ttlText, single);
+            o.add("containers", issued.scope().containersJson());
+            o.add("permissions", issued.scope().permissionsJson());
+            log.info("token issued (ttl {}, single use {}, containers {}, permissions {})",
+                    ttlText == null ? "15m" : ttlText, single,
+                    scope.containers() == null ? "any" : scope.containers().size(), scope.permissionsJson());
             x.send(HttpResponseStatus.CREATED, o);
         });
     }
@@ -220,6 +242,46 @@ public final class RestHandler {
             } else {
                 x.error(HttpResponseStatus.NOT_FOUND, "unknown token");
             }
+        });
+    }
+
+    /**
+     * {@code POST /auth/revocations}: {@code {"jti": "..."}} or {@code {"subject": "...",
+     * "issued_before": "<RFC 3339>"}}; answered once the revocation is on disk and the live sessions
+     * it matches are closing (4003).
+     */
+    private void revoke(Exchange x, FullHttpRequest request) {
+        JsonObject body = jsonBody(request, true);
+        String jti = optionalString(body, "jti");
+        String subject = optionalString(body, "subject");
+        String before = optionalString(body, "issued_before");
+        if ((jti == null) == (subject == null)) {
+            throw new BadRequest("give either jti, or subject with issued_before");
+        }
+        if (jti != null) {
+            if (jti.isEmpty() || jti.length() > 256 || before != null) {
+                throw new BadRequest(before != null ? "issued_before goes with subject, not jti"
+                        : "jti must be 1 to 256 characters");
+            }
+            x.whenDone(revocations.revokeJti(jti), done -> {
+                log.info("signed tokens revoked by jti");
+                x.send(HttpResponseStatus.OK, HttpResponses.message("Revoked"));
+            });
+            return;
+        }
+        if (subject.isEmpty() || subject.length() > 256 || before == null) {
+            throw new BadRequest(before == null ? "subject needs issued_before (RFC 3339)"
+                    : "subject must be 1 to 256 characters");
+        }
+        Instant issuedBefore;
+        try {
+            issuedBefore = OffsetDateTime.parse(before).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new BadRequest("issued_before must be an RFC 3339 time, e.g. 2026-11-29T12:00:00Z");
+        }
+        x.whenDone(revocations.revokeSubject(subject, issuedBefore), done -> {
+            log.info("signed tokens revoked by subject, issued before {}", issuedBefore);
+            x.send(HttpResponseStatus.OK, HttpResponses.message("Revoked"));
         });
     }
 

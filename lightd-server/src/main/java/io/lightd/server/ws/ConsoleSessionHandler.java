@@ -3,6 +3,7 @@ package io.lightd.server.ws;
 import io.lightd.protocol.DecodeResult;
 import io.lightd.protocol.InboundEvent;
 import io.lightd.protocol.OutboundEvents;
+import io.lightd.server.auth.Permission;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.hub.ActionResult;
 import io.lightd.server.hub.ContainerHub;
@@ -27,6 +28,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * One console session: after the upgrade it joins the container's hub, routes the client's
  * commands, power actions and log requests (the same path REST takes), enforces the inbound rate
  * limit, tells the client about skipped output, pings idle clients, and closes the connection at
- * its token's expiry instant (4001). Confined to the connection's event loop.
+ * its token's expiry instant (4001). A command or power action the token's permissions do not
+ * allow is answered with {@code Error: permission denied (<permission>)} to this client alone and
+ * goes no further. Confined to the connection's event loop.
  */
 public final class ConsoleSessionHandler extends ChannelDuplexHandler {
 
@@ -93,7 +97,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
         channel.attr(Delivery.SKIPPED).set(skipped);
         channel.attr(Delivery.FRAME_WRITER).set(ctx.pipeline().context(WebSocketFrameEncoder.class));
         // Master sessions too: replacing the master token closes them as revoked.
-        sessions.register(grant.hash(), channel);
+        sessions.register(grant, channel);
         if (!grant.isMaster()) {
             long delayMillis = Duration.between(clock.instant(), grant.expiresAt()).toMillis();
             expiry = ctx.executor().schedule(() -> {
@@ -102,8 +106,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
             }, Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
         }
         hub = manager.subscribe(containerId, channel);
-        log.info("ws {} connected ({} token)", remote(channel),
-                grant.isMaster() ? "master" : "issued");
+        log.info("ws {} connected ({} token)", remote(channel), grant.kind().name().toLowerCase(Locale.ROOT));
     }
 
     @Override
@@ -134,12 +137,25 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
 
     private void route(Channel channel, InboundEvent event) {
         if (event instanceof InboundEvent.SendCommand command) {
-            reply(channel, manager.command(containerId, command.command()));
+            if (permitted(channel, Permission.COMMAND)) {
+                reply(channel, manager.command(containerId, command.command()));
+            }
         } else if (event instanceof InboundEvent.Power power) {
-            reply(channel, manager.power(containerId, power.action()));
+            if (permitted(channel, Permission.forPower(power.action()))) {
+                reply(channel, manager.power(containerId, power.action()));
+            }
         } else if (event instanceof InboundEvent.RequestLogs request && hub != null) {
             requestLogs(channel, request);
         }
+    }
+
+    private boolean permitted(Channel channel, Permission permission) {
+        if (grant.scope().allows(permission)) {
+            return true;
+        }
+        log.debug("ws {} {} refused: the token lacks it", remote(channel), permission.wireName());
+        channel.writeAndFlush(OutboundEvents.daemonMessage("Error: permission denied (" + permission.wireName() + ")"));
+        return false;
     }
 
     /**

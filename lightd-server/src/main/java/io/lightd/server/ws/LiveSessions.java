@@ -1,5 +1,6 @@
 package io.lightd.server.ws;
 
+import io.lightd.server.auth.TokenStore;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -14,6 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * The open WebSocket sessions by token hash, so revoking a token closes its sessions (4003), and
@@ -31,8 +33,32 @@ public final class LiveSessions {
     /** Set on a session's channel once lightd has sent it a close frame. */
     static final AttributeKey<Boolean> CLOSE_SENT = AttributeKey.valueOf("lightd.closeSent");
 
+    /** The grant a session was opened with. */
+    private static final AttributeKey<TokenStore.Grant> GRANT = AttributeKey.valueOf("lightd.grant");
+
     private final Map<String, Set<Channel>> byToken = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
+
+    /** Registers a session with the grant it was opened with, for {@link #closeMatching}. */
+    public void register(TokenStore.Grant grant, Channel channel) {
+        channel.attr(GRANT).set(grant);
+        register(grant.hash(), channel);
+    }
+
+    /**
+     * Closes every session whose grant {@code matches} (a revocation by {@code jti} or subject);
+     * revocations are rare, so the walk over all sessions costs nothing on the console path.
+     */
+    public void closeMatching(Predicate<TokenStore.Grant> matches, int code, String reason) {
+        for (Set<Channel> channels : byToken.values()) {
+            for (Channel channel : channels) {
+                TokenStore.Grant grant = channel.attr(GRANT).get();
+                if (grant != null && matches.test(grant)) {
+                    close(channel, code, reason);
+                }
+            }
+        }
+    }
 
     public void register(String tokenHash, Channel channel) {
         // Added inside the map's atomic step, so a revocation walking this token's set either sees

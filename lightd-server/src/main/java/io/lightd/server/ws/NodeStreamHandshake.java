@@ -1,5 +1,6 @@
 package io.lightd.server.ws;
 
+import io.lightd.server.auth.Authenticator;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.http.HttpResponses;
@@ -43,7 +44,7 @@ public final class NodeStreamHandshake extends SimpleChannelInboundHandler<FullH
     /** Clients send nothing but control frames here; anything larger than this closes the connection. */
     private static final int MAX_INBOUND_FRAME_BYTES = 1024;
 
-    private final TokenStore tokens;
+    private final Authenticator authenticator;
     private final ConnectionLimiter limiter;
     private final LiveSessions sessions;
     private final AuthFailureLimiter authFailures;
@@ -52,17 +53,18 @@ public final class NodeStreamHandshake extends SimpleChannelInboundHandler<FullH
     private final List<String> allowedOrigins;
 
     /**
-     * @param tokens where the presented token is checked (only the master token is admitted)
+     * @param authenticator where the presented token is checked (only the master token is admitted;
+     *                      a single-use console token is not used up here)
      * @param limiter the WebSocket connection caps, shared with the console sessions
      * @param sessions the live sessions, where an admitted stream is registered under the token's hash
      * @param authFailures the per-address count of failed logins, shared with REST and the consoles
      * @param stream the node stream an admitted connection joins
      * @param config origins, handshake timeout, ping and slow-client settings
      */
-    public NodeStreamHandshake(TokenStore tokens, ConnectionLimiter limiter, LiveSessions sessions,
+    public NodeStreamHandshake(Authenticator authenticator, ConnectionLimiter limiter, LiveSessions sessions,
                                AuthFailureLimiter authFailures, NodeStream stream, LightdConfig config) {
         super(false);
-        this.tokens = tokens;
+        this.authenticator = authenticator;
         this.limiter = limiter;
         this.sessions = sessions;
         this.authFailures = authFailures;
@@ -107,20 +109,20 @@ public final class NodeStreamHandshake extends SimpleChannelInboundHandler<FullH
             reject(ctx, request, HttpResponseStatus.TOO_MANY_REQUESTS, "too many connections");
             return;
         }
-        Optional<TokenStore.Grant> grant = tokens.authenticate(TokenHandshakeHandler.presentedToken(request, uri));
-        if (grant.isEmpty()) {
+        Authenticator.Result result = authenticator.authenticate(TokenHandshakeHandler.presentedToken(request, uri), false);
+        if (!(result instanceof Authenticator.Result.Accepted accepted)) {
             limiter.release(CAP_KEY);
             authFailures.recordFailure(ctx.channel().remoteAddress());
             reject(ctx, request, HttpResponseStatus.UNAUTHORIZED, "invalid or expired token");
             return;
         }
-        if (!grant.get().isMaster()) {
+        if (!accepted.grant().isMaster()) {
             limiter.release(CAP_KEY);
             reject(ctx, request, HttpResponseStatus.FORBIDDEN, "the node stream needs the master token");
             return;
         }
         ctx.channel().closeFuture().addListener(f -> limiter.release(CAP_KEY));
-        install(ctx.pipeline(), ctx.name(), grant.get());
+        install(ctx.pipeline(), ctx.name(), accepted.grant());
         ctx.pipeline().remove(this);
         ctx.fireChannelRead(request);
     }

@@ -1,5 +1,6 @@
 package io.lightd.server.ws;
 
+import io.lightd.server.auth.Authenticator;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.hub.ContainerManager;
@@ -24,7 +25,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Clock;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * Guards {@code GET /ws/{id}}: validates the id (400), the handshake headers (400, or 426 for a
  * version other than 13), the browser origin (403), the caller's
  * recent failed authentications (429), the connection caps (429) and the token from
- * {@code ?token=} or {@code Authorization: Bearer} (401, counted as a failure), all before any
- * upgrade. On success it builds the WebSocket part of this connection's pipeline and
+ * {@code ?token=} or {@code Authorization: Bearer} (401, counted as a failure; a master token,
+ * an issued token or a panel-signed JWT), and whether that token covers this container (403), all
+ * before any upgrade. A single-use token is used up only by a handshake that passes every check. On success it builds the WebSocket part of this connection's pipeline and
  * hands the request on for the upgrade. Stateless and shared by all connections.
  */
 @ChannelHandler.Sharable
@@ -43,7 +44,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
     public static final String WS_PREFIX = "/ws/";
     private static final Logger log = LoggerFactory.getLogger(TokenHandshakeHandler.class);
 
-    private final TokenStore tokens;
+    private final Authenticator tokens;
     private final ContainerManager manager;
     private final ConnectionLimiter limiter;
     private final LiveSessions sessions;
@@ -52,7 +53,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
     private final List<String> allowedOrigins;
     private final Clock clock;
 
-    public TokenHandshakeHandler(TokenStore tokens, ContainerManager manager, ConnectionLimiter limiter,
+    public TokenHandshakeHandler(Authenticator tokens, ContainerManager manager, ConnectionLimiter limiter,
                                  LiveSessions sessions, AuthFailureLimiter authFailures, LightdConfig config,
                                  Clock clock) {
         super(false);
@@ -118,15 +119,27 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
             reject(ctx, request, HttpResponseStatus.TOO_MANY_REQUESTS, "too many connections", id);
             return;
         }
-        Optional<TokenStore.Grant> grant = tokens.authenticate(presentedToken(request, uri));
-        if (grant.isEmpty()) {
+        String token = presentedToken(request, uri);
+        // Looked at first without using it up: a token refused for this container stays usable.
+        Authenticator.Result result = tokens.authenticate(token, false);
+        if (result instanceof Authenticator.Result.Accepted looked && !looked.grant().scope().covers(id)) {
+            limiter.release(id);
+            reject(ctx, request, HttpResponseStatus.FORBIDDEN, "token does not cover container " + id, id);
+            return;
+        }
+        if (result instanceof Authenticator.Result.Accepted) {
+            result = tokens.authenticate(token, true);
+        }
+        if (!(result instanceof Authenticator.Result.Accepted accepted)) {
             limiter.release(id);
             authFailures.recordFailure(ctx.channel().remoteAddress());
-            reject(ctx, request, HttpResponseStatus.UNAUTHORIZED, "invalid or expired token", id);
+            String reason = ((Authenticator.Result.Refused) result).reason();
+            reject(ctx, request, HttpResponseStatus.UNAUTHORIZED, reason.startsWith("signed token")
+                    ? "invalid " + reason : "invalid or expired token", id);
             return;
         }
         ctx.channel().closeFuture().addListener(f -> limiter.release(id));
-        installWebSocket(ctx.pipeline(), ctx.name(), uri.rawPath(), id, grant.get());
+        installWebSocket(ctx.pipeline(), ctx.name(), uri.rawPath(), id, accepted.grant());
         ctx.pipeline().remove(this);
         ctx.fireChannelRead(request);
     }

@@ -9,6 +9,9 @@ import ch.qos.logback.core.read.ListAppender;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.lightd.runtime.ContainerRuntime;
+import io.lightd.server.auth.Authenticator;
+import io.lightd.server.auth.Revocations;
+import io.lightd.server.auth.SignedTokens;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.hub.ContainerManager;
@@ -65,8 +68,12 @@ class RestHandlerFaultTest {
         ContainerManager manager = new ContainerManager(hubs.eventLoop(), removalRefused(),
                 new ContainerRegistry(files), LightdConfig.Defaults.limits(), Clock.systemUTC(), dir, Runnable::run,
                 new Metrics());
-        BearerAuth auth = new BearerAuth(tokens, new AuthFailureLimiter(3, 100, System::nanoTime));
-        rest = new RestHandler(tokens, manager, auth, 4096, Clock.systemUTC(), "test");
+        LightdConfig.Jwt jwt = new LightdConfig.Jwt(List.of(), "", LightdConfig.Defaults.DEFAULT_JWT_CLOCK_SKEW_SECONDS,
+                LightdConfig.Defaults.DEFAULT_JWT_MAX_LIFETIME_SECONDS);
+        Revocations revocations = new Revocations(Clock.systemUTC(), jwt.maxLifetime(), jwt.clockSkew(), files);
+        Authenticator authenticator = new Authenticator(tokens, new SignedTokens(jwt, revocations, Clock.systemUTC()));
+        BearerAuth auth = new BearerAuth(authenticator, new AuthFailureLimiter(3, 100, System::nanoTime));
+        rest = new RestHandler(tokens, revocations, manager, auth, 4096, Clock.systemUTC(), "test");
         JsonObject body = new JsonObject();
         body.addProperty("internal_id", "c-1");
         body.addProperty("image", "local");

@@ -287,7 +287,9 @@ abstract class ConsoleScenarios extends DaemonFixture {
 
         daemon.restart();
 
-        Daemon.Reply one = daemon.request("GET", "/containers/" + id, null, token);
+        assertThat(daemon.request("GET", "/containers/" + id, null, token).status())
+                .as("the issued token is known after the restart, and a console token").isEqualTo(403);
+        Daemon.Reply one = daemon.request("GET", "/containers/" + id, null);
         assertThat(one.status()).isEqualTo(200);
         assertThat(one.body().get("install_state").getAsString()).isEqualTo("installed");
         WsClient again = daemon.ws(id, token);

@@ -3,6 +3,7 @@ package io.lightd.server.ws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lightd.protocol.DecodeResult;
+import io.lightd.server.auth.ConsoleScope;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.hub.ContainerManager;
@@ -46,9 +47,11 @@ class ConsoleSessionHandlerTest {
     }
 
     private ContainerManager manager;
+    private io.lightd.runtime.ContainerRuntime runtime;
 
     private EmbeddedChannel session(TokenStore.Grant grant, AtomicLong nanos) {
-        manager = new ContainerManager(hubs, new io.lightd.server.hub.FakeRuntimeAccess().runtime(),
+        runtime = new io.lightd.server.hub.FakeRuntimeAccess().runtime();
+        manager = new ContainerManager(hubs, runtime,
                 new ContainerRegistry(new JsonFileStore.Factory(dir, Runnable::run)),
                 LightdConfig.Defaults.limits(), Clock.systemUTC(), dir, Runnable::run,
                 new Metrics());
@@ -196,5 +199,48 @@ class ConsoleSessionHandlerTest {
         assertThat(close.reasonText()).isEqualTo("ping timeout");
         close.release();
         ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void framesThePermissionsLackAreRefusedToThisClientAloneAndGoNoFurther() throws Exception {
+        ConsoleScope readOnly = ConsoleScope.fromJson(null, JsonParser.parseString("[\"console\"]"));
+        AtomicLong nanos = new AtomicLong();
+        EmbeddedChannel ch = session(new TokenStore.Grant("h", NOW.plusSeconds(600), TokenStore.Kind.ISSUED,
+                readOnly, null, null, null), nanos);
+        manager.create(ContainerRecord.fromCreateBody(JsonParser.parseString(
+                "{\"internal_id\":\"c-1\",\"image\":\"img\",\"startup_command\":\"run\"}").getAsJsonObject(),
+                NOW)).get(5, TimeUnit.SECONDS);
+        try {
+            assertEachIsDenied(ch, nanos);
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    private void assertEachIsDenied(EmbeddedChannel ch, AtomicLong nanos) throws Exception {
+        List<String> expected = List.of("command", "power.start", "power.stop", "power.restart", "power.kill");
+        List<String> frames = List.of("{\"event\":\"send_command\",\"command\":\"op me\\n\"}",
+                "{\"event\":\"power\",\"action\":\"start\"}", "{\"event\":\"power\",\"action\":\"stop\"}",
+                "{\"event\":\"power\",\"action\":\"restart\"}", "{\"event\":\"power\",\"action\":\"kill\"}");
+        for (int i = 0; i < frames.size(); i++) {
+            nanos.addAndGet(TimeUnit.SECONDS.toNanos(1)); // within the inbound rate limit
+            ch.writeInbound(new TextWebSocketFrame(frames.get(i)));
+            ch.runPendingTasks();
+            String denied = null;
+            for (Object o; (o = ch.readOutbound()) != null; ) {
+                if (o instanceof TextWebSocketFrame f && f.text().contains("permission denied")) {
+                    denied = f.text();
+                }
+                io.netty.util.ReferenceCountUtil.release(o);
+            }
+            assertThat(denied).as(frames.get(i)).isEqualTo("{\"event\":\"daemon_message\",\"data\":\"Error: "
+                    + "permission denied (" + expected.get(i) + ")\"}");
+        }
+        // Let anything that did slip through reach the hub's loop and the runtime before looking.
+        hubs.next().submit(() -> { }).get(5, TimeUnit.SECONDS);
+        assertThat(new io.lightd.server.hub.FakeRuntimeAccess().calls(runtime)).as("nothing reached the runtime")
+                .noneMatch(c -> c.startsWith("stdin") || c.startsWith("start") || c.startsWith("stop")
+                        || c.startsWith("kill") || c.startsWith("restart"));
+        assertThat(ch.isActive()).as("the connection stays open").isTrue();
     }
 }

@@ -3,6 +3,9 @@ package io.lightd.server.ws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import io.lightd.server.auth.Authenticator;
+import io.lightd.server.auth.Revocations;
+import io.lightd.server.auth.SignedTokens;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.ConfigLoader;
 import io.lightd.server.config.LightdConfig;
@@ -54,7 +57,10 @@ class NodeStreamHandshakeTest {
         LiveSessions sessions = new LiveSessions();
         NodeStream stream = new NodeStream(manager, sessions, loops.next(), Runnable::run, Clock.systemUTC(),
                 "test");
-        handler = new NodeStreamHandshake(tokens, limiter, sessions, failures, stream, config);
+        Authenticator authenticator = new Authenticator(tokens, new SignedTokens(config.jwt(),
+                new Revocations(Clock.systemUTC(), config.jwt().maxLifetime(), config.jwt().clockSkew(), files),
+                Clock.systemUTC()));
+        handler = new NodeStreamHandshake(authenticator, limiter, sessions, failures, stream, config);
     }
 
     @AfterEach
@@ -112,6 +118,13 @@ class NodeStreamHandshakeTest {
         assertThat(a.status()).isEqualTo(403);
         assertThat(a.text()).contains("{\"error\":\"the node stream needs the master token\"}");
         assertThat(limiter.total()).isZero();
+    }
+
+    @Test
+    void aSingleUseConsoleTokenIs403AndIsNotUsedUp() {
+        String once = tokens.issue(Duration.ofMinutes(5), true).join().token();
+        assertThat(send(get("/node/stream?token=" + once)).status()).isEqualTo(403);
+        assertThat(tokens.authenticate(once, false)).as("still unused").isPresent();
     }
 
     @Test

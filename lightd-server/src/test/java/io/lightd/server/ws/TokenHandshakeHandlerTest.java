@@ -3,6 +3,10 @@ package io.lightd.server.ws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import io.lightd.server.auth.Authenticator;
+import io.lightd.server.auth.ConsoleScope;
+import io.lightd.server.auth.Revocations;
+import io.lightd.server.auth.SignedTokens;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.ConfigLoader;
 import io.lightd.server.config.LightdConfig;
@@ -51,7 +55,10 @@ class TokenHandshakeHandlerTest {
         ContainerManager manager = new ContainerManager(hubs, new FakeRuntimeAccess().runtime(),
                 new ContainerRegistry(files), config.limits(), Clock.systemUTC(), dir, Runnable::run,
                 new Metrics());
-        handler = new TokenHandshakeHandler(tokens, manager, limiter, new LiveSessions(),
+        Authenticator authenticator = new Authenticator(tokens, new SignedTokens(config.jwt(),
+                new Revocations(Clock.systemUTC(), config.jwt().maxLifetime(), config.jwt().clockSkew(), files),
+                Clock.systemUTC()));
+        handler = new TokenHandshakeHandler(authenticator, manager, limiter, new LiveSessions(),
                 new AuthFailureLimiter(3, 100, System::nanoTime), config, Clock.systemUTC());
     }
 
@@ -126,5 +133,17 @@ class TokenHandshakeHandlerTest {
         String token = tokens.issue(Duration.ofMinutes(5), true).join().token();
         assertThat(send(get("/ws/c-1?token=" + token)).status()).isEqualTo(101);
         assertThat(send(get("/ws/c-1?token=" + token)).status()).isEqualTo(401);
+    }
+
+    @Test
+    void aTokenThatDoesNotCoverTheContainerIs403AndKeepsItsSingleUse() {
+        ConsoleScope onlyC2 = ConsoleScope.fromJson(com.google.gson.JsonParser.parseString("[\"c-2\"]"), null);
+        String token = tokens.issue(Duration.ofMinutes(5), true, onlyC2).join().token();
+        Answer refused = send(get("/ws/c-1?token=" + token));
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.text()).contains("{\"error\":\"token does not cover container c-1\"}")
+                .doesNotContain("Upgrade: websocket");
+        assertThat(send(get("/ws/c-2?token=" + token)).status()).isEqualTo(101);
+        assertThat(send(get("/ws/c-2?token=" + token)).status()).isEqualTo(401);
     }
 }

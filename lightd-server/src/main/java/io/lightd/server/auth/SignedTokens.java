@@ -1,0 +1,218 @@
+package io.lightd.server.auth;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
+import com.nimbusds.jose.Algorithm;
+import com.nimbusds.jose.Header;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.Ed25519Verifier;
+import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.jwk.OctetSequenceKey;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jose.util.JSONArrayUtils;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.lightd.server.config.LightdConfig;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Checks console tokens signed by a panel: JWTs (RFC 7519) in compact JWS form, verified by
+ * nimbus-jose-jwt against the keys of {@code authorization.jwt.keys}, found by the header's
+ * {@code kid}. Accepted algorithms follow the key: HS256 for a shared secret, EdDSA for an Ed25519
+ * key, ES256 for a P-256 key; {@code alg: none} and any other pairing are refused. Required claims:
+ * {@code exp}, {@code iat}, {@code aud} (containing this node's audience), {@code containers} and
+ * {@code permissions} (as in {@code POST /auth/tokens}); {@code exp} may be at most the configured
+ * maximum lifetime after {@code iat}. Optional: {@code sub}, {@code jti}, and {@code "once": true}
+ * (needs a {@code jti}) for a token accepted once. Revoked and used tokens are refused via
+ * {@link Revocations}. Each refusal has its own reason, for the log line and the 401 body.
+ * Thread-safe and stateless apart from {@link Revocations}.
+ */
+public final class SignedTokens {
+
+    /** A JWS in compact form: three base64url parts. */
+    private static final Pattern COMPACT = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*");
+    private static final int MAX_TOKEN_CHARS = 8192;
+
+    /** The outcome of one check: a grant, or the reason for the refusal (never the token itself). */
+    public sealed interface Result {
+        /** The token is good. */
+        record Accepted(TokenStore.Grant grant) implements Result {
+        }
+
+        /** The token is refused, for {@code reason}. */
+        record Refused(String reason) implements Result {
+        }
+    }
+
+    private final Map<String, JWSVerifier> verifiers;
+    private final Map<String, JWSAlgorithm> algorithms;
+    private final String audience;
+    private final Duration skew;
+    private final Duration maxLifetime;
+    private final Revocations revocations;
+    private final Clock clock;
+
+    public SignedTokens(LightdConfig.Jwt config, Revocations revocations, Clock clock) {
+        this.verifiers = new HashMap<>();
+        this.algorithms = new HashMap<>();
+        for (JWK key : config.keys()) {
+            try {
+                if (key instanceof OctetSequenceKey secret) {
+                    verifiers.put(key.getKeyID(), new MACVerifier(secret));
+                    algorithms.put(key.getKeyID(), JWSAlgorithm.HS256);
+                } else if (key instanceof OctetKeyPair okp) {
+                    verifiers.put(key.getKeyID(), new Ed25519Verifier(okp.toPublicJWK()));
+                    algorithms.put(key.getKeyID(), JWSAlgorithm.EdDSA);
+                } else if (key instanceof ECKey ec) {
+                    verifiers.put(key.getKeyID(), new ECDSAVerifier(ec.toPublicJWK()));
+                    algorithms.put(key.getKeyID(), JWSAlgorithm.ES256);
+                }
+            } catch (JOSEException e) {
+                throw new IllegalArgumentException("authorization.jwt.keys: key " + key.getKeyID() + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        this.audience = config.audience();
+        this.skew = config.clockSkew();
+        this.maxLifetime = config.maxLifetime();
+        this.revocations = revocations;
+        this.clock = clock;
+    }
+
+    /** True when {@code token} has the shape of a JWT (and so is not a {@code lightd_} token). */
+    public static boolean looksSigned(String token) {
+        return token != null && !token.startsWith(Tokens.PREFIX) && token.length() <= MAX_TOKEN_CHARS
+                && COMPACT.matcher(token).matches();
+    }
+
+    /**
+     * Checks {@code token}; with {@code consume} a single-use token is marked used (only the first
+     * such check accepts it), without it a single-use token is only looked at.
+     */
+    public Result verify(String token, boolean consume) {
+        if (!looksSigned(token)) {
+            return new Result.Refused("not a signed token");
+        }
+        String[] parts = token.split("\\.", -1);
+        Header header;
+        try {
+            header = Header.parse(new Base64URL(parts[0]));
+        } catch (ParseException e) {
+            return new Result.Refused("unreadable header");
+        }
+        if (Algorithm.NONE.equals(header.getAlgorithm())) {
+            return new Result.Refused("alg none is not accepted");
+        }
+        if (!(header instanceof JWSHeader jws)) {
+            return new Result.Refused("not a signed (JWS) token");
+        }
+        String kid = jws.getKeyID();
+        JWSVerifier verifier = kid == null ? null : verifiers.get(kid);
+        if (verifier == null) {
+            return new Result.Refused(kid == null ? "no kid in the header" : "unknown kid");
+        }
+        if (!algorithms.get(kid).equals(jws.getAlgorithm())) {
+            return new Result.Refused("alg " + jws.getAlgorithm() + " does not fit key " + kid);
+        }
+        SignedJWT jwt;
+        try {
+            jwt = SignedJWT.parse(token);
+            if (!jwt.verify(verifier)) {
+                return new Result.Refused("bad signature");
+            }
+        } catch (ParseException | JOSEException e) {
+            return new Result.Refused("bad signature");
+        }
+        JWTClaimsSet claims;
+        try {
+            claims = jwt.getJWTClaimsSet();
+        } catch (ParseException e) {
+            return new Result.Refused("unreadable claims");
+        }
+        return checkClaims(token, claims, consume);
+    }
+
+    private Result checkClaims(String token, JWTClaimsSet claims, boolean consume) {
+        Date exp = claims.getExpirationTime();
+        Date iat = claims.getIssueTime();
+        if (exp == null || iat == null) {
+            return new Result.Refused(exp == null ? "missing claim exp" : "missing claim iat");
+        }
+        List<String> aud = claims.getAudience();
+        if (aud == null || aud.isEmpty()) {
+            return new Result.Refused("missing claim aud");
+        }
+        if (!aud.contains(audience)) {
+            return new Result.Refused("wrong audience");
+        }
+        Instant now = clock.instant();
+        Instant expiresAt = exp.toInstant();
+        Instant issuedAt = iat.toInstant();
+        if (!expiresAt.plus(skew).isAfter(now)) {
+            return new Result.Refused("expired");
+        }
+        if (issuedAt.isAfter(now.plus(skew))) {
+            return new Result.Refused("issued in the future (iat)");
+        }
+        if (Duration.between(issuedAt, expiresAt).compareTo(maxLifetime) > 0) {
+            return new Result.Refused("lives longer than authorization.jwt.max_lifetime_seconds");
+        }
+        ConsoleScope scope;
+        try {
+            Object containers = claims.getClaim("containers");
+            Object permissions = claims.getClaim("permissions");
+            if (containers == null || permissions == null) {
+                return new Result.Refused(containers == null ? "missing claim containers" : "missing claim permissions");
+            }
+            scope = ConsoleScope.fromJson(json(containers), json(permissions));
+        } catch (IllegalArgumentException e) {
+            return new Result.Refused("bad claim " + e.getMessage());
+        }
+        String jti = claims.getJWTID();
+        String subject = claims.getSubject();
+        if (revocations.isRevoked(jti, subject, issuedAt)) {
+            return new Result.Refused("revoked");
+        }
+        Boolean once;
+        try {
+            once = claims.getBooleanClaim("once");
+        } catch (ParseException e) {
+            return new Result.Refused("bad claim once: must be true or false");
+        }
+        if (Boolean.TRUE.equals(once)) {
+            if (jti == null) {
+                return new Result.Refused("a single-use token needs a jti");
+            }
+            if (consume ? !revocations.use(jti, expiresAt) : revocations.isUsed(jti)) {
+                return new Result.Refused("single-use token already used");
+            }
+        }
+        return new Result.Accepted(new TokenStore.Grant(Tokens.hash(token), expiresAt, TokenStore.Kind.SIGNED,
+                scope, subject, jti, issuedAt));
+    }
+
+    /** A claim value as Gson sees it, for {@link ConsoleScope#fromJson}. */
+    private static JsonElement json(Object claim) {
+        if (claim instanceof List<?> list) {
+            return JsonParser.parseString(JSONArrayUtils.toJSONString(list));
+        }
+        return JsonParser.parseString(JSONObjectUtils.toJSONString(Map.of("v", claim)))
+                .getAsJsonObject().get("v");
+    }
+}
