@@ -46,6 +46,8 @@ final class ContainerRun implements AttachStream.Sink {
     final EventExecutor loop;
     /** {@link #loop} as a loop of the runtime's group, or null when it is not one. */
     final EventLoop channelLoop;
+    /** The container has a TTY: its attach output is raw, not multiplexed. */
+    final boolean tty;
     private final RuntimeListener listener;
     private final DockerRuntime runtime;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
@@ -62,12 +64,13 @@ final class ContainerRun implements AttachStream.Sink {
     private long reattachBackoffMillis = 500;
     private boolean reattaching;
 
-    ContainerRun(String internalId, String containerName, EventExecutor loop, EventLoop channelLoop,
+    ContainerRun(String internalId, String containerName, EventExecutor loop, EventLoop channelLoop, boolean tty,
                  RuntimeListener listener, DockerRuntime runtime) {
         this.internalId = internalId;
         this.containerName = containerName;
         this.loop = loop;
         this.channelLoop = channelLoop;
+        this.tty = tty;
         this.listener = listener;
         this.runtime = runtime;
     }
