@@ -33,10 +33,12 @@ import java.util.concurrent.TimeUnit;
  * {@code send_command}. A program that wants other modes sets them itself, as on any terminal.
  *
  * <p>The modes are set with the host's {@code stty} (coreutils), never the image's, so an image
- * without {@code stty} works too. The process runtime runs it inside the new terminal right before it
- * execs the server; the Docker runtime runs it from the host on the container's terminal
- * ({@code /proc/<pid>/fd/0}) while the container waits at a gate ({@link #GATE_SCRIPT}) that opens
- * only once the modes are set, so even the first byte the program writes sees them.
+ * without {@code stty} works too: both runtimes start the server's shell at a gate
+ * ({@link #GATE_SCRIPT}) that reads one line before it execs the startup command, set the modes on
+ * the shell's terminal from the host ({@code stty -F /proc/<pid>/fd/0}), and only then open the gate
+ * ({@link #GATE_OPEN}) and let commands through. So even the first byte the program writes, and the
+ * first command it reads, see the modes; and a command sent while the server starts is never read
+ * by the gate.
  *
  * <p>Stateless; {@link #applyModes} blocks (it runs {@code stty}): call it off the event loops.
  */
@@ -91,15 +93,6 @@ public final class Terminal {
     }
 
     /**
-     * A {@code /bin/sh -c} script that sets the modes on its own terminal with {@code stty} (an
-     * absolute path) and then execs {@code /bin/sh -c "$0"}; when {@code stty} fails, its message is
-     * on the terminal and the script exits with its code, without starting the server.
-     */
-    public static String modesThenExecScript(String stty) {
-        return quote(stty) + " " + String.join(" ", STTY_MODES) + " && exec /bin/sh -c \"$0\"";
-    }
-
-    /**
      * Sets the modes on the terminal {@code device} (e.g. {@code /proc/<pid>/fd/0}) with the host's
      * {@code stty}. Blocking, for at most a few seconds.
      *
@@ -127,9 +120,5 @@ public final class Terminal {
             String message = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             throw new IOException("stty on " + device + " exited with " + process.exitValue() + ": " + message);
         }
-    }
-
-    private static String quote(String word) {
-        return "'" + word.replace("'", "'\\''") + "'";
     }
 }

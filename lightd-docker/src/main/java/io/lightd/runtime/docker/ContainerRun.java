@@ -54,6 +54,8 @@ final class ContainerRun implements AttachStream.Sink {
 
     /** Written on the loop, read by {@link DockerRuntime#writeStdin} from any thread. */
     private volatile AttachStream attach;
+    /** False while a container with a TTY waits at its gate, whose line stdin must not take. Any thread. */
+    private volatile boolean stdinOpen;
     private ReopeningStream stats;
     private boolean startSeen;
     private Integer dieCode;
@@ -71,6 +73,7 @@ final class ContainerRun implements AttachStream.Sink {
         this.loop = loop;
         this.channelLoop = channelLoop;
         this.tty = tty;
+        this.stdinOpen = !tty;
         this.listener = listener;
         this.runtime = runtime;
     }
@@ -82,6 +85,16 @@ final class ContainerRun implements AttachStream.Sink {
 
     AttachStream attachStream() {
         return attach;
+    }
+
+    /** The attach stream for commands: null while there is none or the gate is still closed. Any thread. */
+    AttachStream stdinStream() {
+        return stdinOpen ? attach : null;
+    }
+
+    /** The gate is open (or there is none): commands may go to stdin from now on. Any thread. */
+    void openStdin() {
+        stdinOpen = true;
     }
 
     /** True once the exit is on its way: a {@code die} came or the attach stream ended. Any thread. */

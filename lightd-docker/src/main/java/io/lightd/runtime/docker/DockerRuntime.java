@@ -423,7 +423,8 @@ public final class DockerRuntime implements ContainerRuntime {
                         }
                     }).thenCompose(startedNow -> startedNow && run.tty
                             ? openTerminalGate(run, stream, false)
-                            : CompletableFuture.completedFuture(null));
+                            : CompletableFuture.completedFuture(null))
+                            .thenRun(run::openStdin);
                 })
                 .thenRun(run::startStats);
         return translate(started, id).whenComplete((v, error) -> {
@@ -472,7 +473,9 @@ public final class DockerRuntime implements ContainerRuntime {
                                 run.startStats();
                                 log.info("{}: re-attached to the running container", id);
                                 if (state.tty()) {
-                                    openTerminalGate(run, stream, true);
+                                    openTerminalGate(run, stream, true).thenRun(run::openStdin);
+                                } else {
+                                    run.openStdin();
                                 }
                                 return true;
                             });
@@ -614,7 +617,7 @@ public final class DockerRuntime implements ContainerRuntime {
     @Override
     public CompletableFuture<Void> stop(String internalId, String stopCommand, Duration timeout) {
         ContainerRun run = runs.get(internalId);
-        AttachStream stream = run == null ? null : run.attachStream();
+        AttachStream stream = run == null ? null : run.stdinStream();
         CompletableFuture<Boolean> exitedGracefully;
         if (stopCommand != null && stream != null) {
             exitedGracefully = stream.write(stopCommand.getBytes(StandardCharsets.UTF_8))
@@ -663,9 +666,10 @@ public final class DockerRuntime implements ContainerRuntime {
     @Override
     public CompletableFuture<Void> writeStdin(String internalId, byte[] data) {
         ContainerRun run = runs.get(internalId);
-        AttachStream stream = run == null ? null : run.attachStream();
+        AttachStream stream = run == null ? null : run.stdinStream();
         if (stream == null) {
-            return CompletableFuture.failedFuture(new IllegalStateException(internalId + " is not running"));
+            return CompletableFuture.failedFuture(new IllegalStateException(internalId
+                    + (run != null && run.attachStream() != null ? " is still starting" : " is not running")));
         }
         return stream.write(data);
     }

@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * <p>A run is {@code setsid /bin/sh -c <startup command>}: the shell leads a process group of its own,
  * so stop and kill reach everything it started. A run whose spec asks for a terminal
  * ({@link ContainerSpec#tty()}) gets one instead of pipes ({@link TerminalProcess}, which makes the
- * shell a session and group leader as {@code setsid} does), with {@code TERM} set and the terminal's
- * modes set by the host's {@code stty} before the startup command runs ({@link Terminal}). Its environment is {@code PATH} (the daemon's),
+ * shell a session and group leader as {@code setsid} does), with {@code TERM} set; the shell waits at
+ * {@link Terminal#GATE_SCRIPT} until the terminal's modes are set ({@link ServerProcess}). Its environment is {@code PATH} (the daemon's),
  * {@code HOME} and the container's {@code env}, nothing else of the daemon's. The run ends when the
  * shell exits; what is left of its group is then killed, as Docker does with a container whose main
  * process exits. A server that should shut down gracefully on SIGTERM is best started with
@@ -169,7 +169,7 @@ public final class ProcessRuntime implements ContainerRuntime {
         String id = spec.internalId();
         long memoryLimit = spec.memoryLimit() > 0 ? spec.memoryLimit() : host.memoryBytes();
         ServerProcess run = new ServerProcess(id, loop, listener, blocking, children, memoryLimit,
-                host.clockTicksPerSecond());
+                host.clockTicksPerSecond(), spec.tty() ? stty : null);
         IllegalStateException refused = admit(run);
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
@@ -181,7 +181,7 @@ public final class ProcessRuntime implements ContainerRuntime {
                 if (stty == null) {
                     throw new IllegalStateException("a server on a terminal needs stty (coreutils) on the PATH");
                 }
-                launchUnlessClosed(run, List.of(SHELL, "-c", Terminal.modesThenExecScript(stty), spec.startupCommand()),
+                launchUnlessClosed(run, List.of(SHELL, "-c", Terminal.GATE_SCRIPT, spec.startupCommand()),
                         volume, Terminal.environment(environment(spec, volume)), "lightd-process-out-" + id, true);
             } else {
                 launchUnlessClosed(run, List.of(setsid, SHELL, "-c", spec.startupCommand()), volume,

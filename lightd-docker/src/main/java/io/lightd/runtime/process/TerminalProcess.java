@@ -1,6 +1,7 @@
 package io.lightd.runtime.process;
 
 import com.pty4j.PtyProcessBuilder;
+import com.pty4j.unix.UnixPtyProcess;
 import io.lightd.runtime.Terminal;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,8 +13,9 @@ import java.util.Map;
  * group, whose id is its pid, as {@code setsid} gives a process on pipes) with the terminal's slave
  * as its controlling terminal and as its stdin, stdout and stderr; the returned {@link Process}
  * reads and writes the master. The terminal is {@link Terminal#COLUMNS} × {@link Terminal#ROWS}.
- * Its modes are not set here: the command sets them itself before the server runs
- * ({@link Terminal#modesThenExecScript}), so not even the first output byte precedes them.
+ * Its modes are not set here: the server starts at a gate and its {@link ServerProcess} sets them
+ * on the terminal's slave device ({@link #terminalDevice}), which exists before the child does, so
+ * no race with the child's own set-up is possible.
  *
  * <p>Why pty4j: it is maintained with IntelliJ's terminal, spawns the child without forking the JVM,
  * reports a death by signal N as {@code 128 + N} as {@link ProcessBuilder}'s processes do, and keeps
@@ -39,5 +41,10 @@ final class TerminalProcess {
                 .setRedirectErrorStream(true)
                 .setUnixOpenTtyToPreserveOutputAfterTermination(true)
                 .start();
+    }
+
+    /** The slave device ({@code /dev/pts/N}) of a process {@link #start} started. */
+    static Path terminalDevice(Process started) {
+        return Path.of(((UnixPtyProcess) started).getPty().getSlaveName());
     }
 }
