@@ -1,7 +1,12 @@
 package io.lightd.server.it;
 
+import static io.lightd.server.it.WsClient.state;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
 import io.lightd.runtime.docker.DockerEngineExtension;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -24,5 +29,26 @@ class DockerTerminalIntegrationTest extends TerminalScenarios {
     @Override
     List<String> bufferingProgramLines() {
         return List.of("x a\n", "x b\n", "x c\n", "x d\n");
+    }
+
+    @Test
+    void aServerRunningOnATerminalIsReattachedAfterADaemonRestart() throws Exception {
+        String id = id("reattach-1");
+        WsClient c = ws(id);
+        create(id, "echo ready; while read l; do echo \"got: $l\"; done", "ready", null);
+        c.await(state("installed"));
+        c.send("{\"event\":\"power\",\"action\":\"start\"}");
+        c.await(state("running"));
+        daemon.close();
+        daemon.start();
+
+        WsClient again = ws(id);
+        again.await(state("running"));
+        again.send("{\"event\":\"send_command\",\"command\":\"again\\r\\n\"}");
+        JsonObject console = again.await(m -> m.get("event").getAsString().equals("console"));
+        assertThat(console.get("data").getAsString()).as("raw stream, no echo, \\r kept as sent")
+                .isEqualTo("got: again\r\n");
+        again.send("{\"event\":\"power\",\"action\":\"kill\"}");
+        again.await(WsClient.daemon("Container stopped"));
     }
 }

@@ -4,7 +4,12 @@ import static io.lightd.server.it.WsClient.daemon;
 import static io.lightd.server.it.WsClient.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -123,5 +128,35 @@ abstract class TerminalScenarios extends DaemonFixture {
         String id = id("size-1");
         WsClient c = startWhenInstalled(id, "echo \"$TERM\"; stty size", null);
         assertThat(consoleText(c.until(daemon("Container stopped")))).isEqualTo("xterm-256color\n50 200\n");
+    }
+
+    @Test
+    void aContainerFromARegistryWrittenBeforeTerminalsKeepsItsPipes() throws Exception {
+        String id = id("legacy-1");
+        WsClient c = ws(id);
+        create(id, "[ -t 1 ] && echo terminal; echo done", null, "{\"tty\":false}");
+        c.await(state("installed"));
+        daemon.close();
+        Path registry = storage.resolve("registry/containers.json");
+        JsonElement stored = JsonParser.parseString(Files.readString(registry, StandardCharsets.UTF_8));
+        removeTty(stored);
+        assertThat(stored.toString()).doesNotContain("\"tty\"");
+        Files.writeString(registry, stored.toString(), StandardCharsets.UTF_8);
+        daemon.start();
+
+        assertThat(daemon.request("GET", "/containers/" + id, null).body().get("tty").getAsBoolean()).isFalse();
+        WsClient again = ws(id);
+        again.await(state("installed"));
+        again.send("{\"event\":\"power\",\"action\":\"start\"}");
+        assertThat(consoleText(again.until(daemon("Container stopped")))).isEqualTo("done\n");
+    }
+
+    private static void removeTty(JsonElement e) {
+        if (e.isJsonObject()) {
+            e.getAsJsonObject().remove("tty");
+            e.getAsJsonObject().entrySet().forEach(entry -> removeTty(entry.getValue()));
+        } else if (e.isJsonArray()) {
+            e.getAsJsonArray().forEach(TerminalScenarios::removeTty);
+        }
     }
 }
