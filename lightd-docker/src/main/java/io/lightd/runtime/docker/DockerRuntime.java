@@ -465,18 +465,25 @@ public final class DockerRuntime implements ContainerRuntime {
                                     run.detach();
                                     Throwable cause = unwrap(error);
                                     if (cause instanceof ContainerNotFoundException) {
-                                        return false;
+                                        return null; // gone meanwhile: not running
                                     }
                                     throw error instanceof CompletionException ce ? ce : new CompletionException(error);
                                 }
                                 run.attached(stream);
                                 run.startStats();
                                 log.info("{}: re-attached to the running container", id);
-                                if (state.tty()) {
-                                    openTerminalGate(run, stream, true).thenRun(run::openStdin);
-                                } else {
-                                    run.openStdin();
+                                return stream;
+                            })
+                            // a TTY container still at its gate (the daemon stopped right after
+                            // starting it) gets its modes and its gate opened now
+                            .thenCompose(stream -> stream != null && state.tty()
+                                    ? openTerminalGate(run, stream, true).thenApply(v -> stream)
+                                    : CompletableFuture.completedFuture(stream))
+                            .thenApply(stream -> {
+                                if (stream == null) {
+                                    return false;
                                 }
+                                run.openStdin();
                                 return true;
                             });
                 });
@@ -688,6 +695,16 @@ public final class DockerRuntime implements ContainerRuntime {
             return CompletableFuture.completedFuture(new byte[0]);
         }
         int lines = (int) Math.min(MAX_LOG_TAIL_LINES, Math.max(100, maxBytes / 16L));
+        // a container with a TTY has a raw log, which lightd reads itself (see RawLogTail)
+        return inspectState(internalId).thenCompose(state -> state.tty()
+                ? translate(withTimeout(engine().thenCompose(client -> RawLogTail.read(connector, client,
+                        EngineContainers.containerName(internalId), internalId, lines, maxBytes)),
+                        CALL_TIMEOUT, "logs of " + internalId), internalId)
+                : multiplexedLogTail(internalId, lines, maxBytes));
+    }
+
+    /** The log tail of a container without a TTY, through docker-java. */
+    private CompletableFuture<byte[]> multiplexedLogTail(String internalId, int lines, int maxBytes) {
         LogTailBuffer tail = new LogTailBuffer(maxBytes);
         CompletableFuture<byte[]> done = new CompletableFuture<>();
         StreamCallback<Frame> callback = new StreamCallback<>() {
