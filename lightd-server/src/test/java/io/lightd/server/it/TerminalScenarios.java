@@ -74,7 +74,21 @@ abstract class TerminalScenarios extends DaemonFixture {
     void theIssuesProgramShowsEachLineWhenWrittenNotAtItsExit() {
         String id = id("ticks-1");
         WsClient c = startWhenInstalled(id, bufferingProgram(), null);
-        List<JsonObject> all = c.until(daemon("Container stopped"));
+        List<JsonObject> all = new ArrayList<>();
+        List<Long> arrivals = new ArrayList<>();
+        all.addAll(c.until(m -> {
+            arrivals.add(System.nanoTime());
+            return daemon("Container stopped").test(m);
+        }));
+        // reported, not asserted: the gaps between the console events (the program sleeps 1 s per line)
+        StringBuilder gaps = new StringBuilder();
+        for (int i = 1; i < all.size(); i++) {
+            if (isConsole(all.get(i)) || WsClient.describe(all.get(i)).equals("event:exit")) {
+                gaps.append(String.format(" %s +%d ms;", WsClient.describe(all.get(i)).replace("\n", "\\n"),
+                        (arrivals.get(i) - arrivals.get(0)) / 1_000_000));
+            }
+        }
+        System.out.println(runtime() + " arrivals after the first message:" + gaps);
         List<String> chunks = all.stream().filter(TerminalScenarios::isConsole)
                 .map(m -> m.get("data").getAsString()).toList();
         assertThat(chunks).as("one console event per line, as each was written").isEqualTo(bufferingProgramLines());
