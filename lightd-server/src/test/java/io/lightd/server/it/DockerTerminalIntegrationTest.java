@@ -51,4 +51,22 @@ class DockerTerminalIntegrationTest extends TerminalScenarios {
         again.send("{\"event\":\"power\",\"action\":\"kill\"}");
         again.await(WsClient.daemon("Container stopped"));
     }
+
+    @Test
+    void historyAfterADaemonRestartIsTheTerminalsOutputExactly() throws Exception {
+        // a first line shorter than a multiplexed frame header: the raw log must be read as it is
+        String id = id("history-1");
+        WsClient c = ws(id);
+        create(id, "printf 'ab\\ncdefghij\\r\\nk\\n'", null, null);
+        c.await(state("installed"));
+        c.send("{\"event\":\"power\",\"action\":\"start\"}");
+        c.await(WsClient.daemon("Container stopped"));
+        daemon.close();
+        daemon.start();
+
+        WsClient again = ws(id);
+        again.send("{\"event\":\"request_logs\"}");
+        assertThat(again.await(m -> m.get("event").getAsString().equals("logs")).get("data").getAsString())
+                .isEqualTo("ab\ncdefghij\r\nk\n");
+    }
 }
