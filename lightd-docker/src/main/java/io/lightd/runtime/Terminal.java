@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * <p>The modes are set with the host's {@code stty} (coreutils), never the image's, so an image
  * without {@code stty} works too: both runtimes start the server's shell at a gate
  * ({@link #GATE_SCRIPT}) that reads one line before it execs the startup command, set the modes on
- * the shell's terminal from the host ({@code stty -F /proc/<pid>/fd/0}), and only then open the gate
+ * the shell's terminal from the host ({@code stty -F} on the pseudo-terminal's device, or for Docker
+ * on {@code /proc/<pid>/fd/0} of the container's main process), and only then open the gate
  * ({@link #GATE_OPEN}) and let commands through. So even the first byte the program writes, and the
  * first command it reads, see the modes; and a command sent while the server starts is never read
  * by the gate.
@@ -93,8 +94,8 @@ public final class Terminal {
     }
 
     /**
-     * Sets the modes on the terminal {@code device} (e.g. {@code /proc/<pid>/fd/0}) with the host's
-     * {@code stty}. Blocking, for at most a few seconds.
+     * Sets the modes on the terminal {@code device} ({@code /dev/pts/N}, {@code /proc/<pid>/fd/0}) with
+     * the host's {@code stty}. Blocking, for at most a few seconds.
      *
      * @throws IOException when {@code stty} cannot run, fails (its message included) or does not finish
      */
