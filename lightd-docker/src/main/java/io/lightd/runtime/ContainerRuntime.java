@@ -48,9 +48,10 @@ public interface ContainerRuntime extends AutoCloseable {
     CompletableFuture<Integer> install(ContainerSpec spec, EventExecutor loop, InstallListener listener);
 
     /**
-     * Starts the container's process ({@code /bin/sh -c startupCommand} in the volume). Output is
-     * captured from before the process starts, so nothing early is lost. Completes once the process
-     * runs; from then on {@code listener} gets its output, stats, and finally its exit.
+     * Starts the container's process ({@code /bin/sh -c startupCommand} in the volume), on a terminal
+     * when {@code spec.tty()} ({@link Terminal}: its modes are set before the command runs), else on
+     * pipes. Output is captured from before the process starts, so nothing early is lost. Completes
+     * once the process runs; from then on {@code listener} gets its output, stats, and finally its exit.
      */
     CompletableFuture<Void> start(ContainerSpec spec, EventExecutor loop, RuntimeListener listener);
 

@@ -7,11 +7,19 @@ import java.util.Objects;
 /**
  * What a runtime needs to know to install and run one container: the create body of the REST API,
  * validated. {@code stopCommand} and {@code installScript} may be null; {@code memoryLimit} is bytes
- * (0 = no limit), {@code cpuLimit} is cores (0 = no limit).
+ * (0 = no limit), {@code cpuLimit} is cores (0 = no limit). {@code tty}: the server's stdin, stdout
+ * and stderr are a terminal ({@link Terminal}) instead of pipes; install scripts always run on pipes.
  */
 public record ContainerSpec(String internalId, String image, String startupCommand, String stopCommand,
                             String installScript, Map<String, String> env, long memoryLimit, double cpuLimit,
-                            List<PortBinding> ports) {
+                            List<PortBinding> ports, boolean tty) {
+
+    /** A spec whose server runs on pipes, without a terminal. */
+    public ContainerSpec(String internalId, String image, String startupCommand, String stopCommand,
+                         String installScript, Map<String, String> env, long memoryLimit, double cpuLimit,
+                         List<PortBinding> ports) {
+        this(internalId, image, startupCommand, stopCommand, installScript, env, memoryLimit, cpuLimit, ports, false);
+    }
 
     public ContainerSpec {
         Objects.requireNonNull(internalId, "internalId");

@@ -17,9 +17,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One attach connection to a container, spoken directly on the server's loop: {@code POST
  * /containers/{name}/attach?stream=1&stdin=1&stdout=1&stderr=1} upgraded to a raw stream
- * ({@link AttachHandshakeHandler}), whose multiplexed output is split into chunks
- * ({@link MultiplexedStreamDecoder}) and handed to a {@link Sink}; stdin bytes are written to the
- * channel as they are.
+ * ({@link AttachHandshakeHandler}), whose output is handed to a {@link Sink} in chunks: split out of
+ * the engine's multiplexed frames ({@link MultiplexedStreamDecoder}) for a container without a TTY,
+ * or as read for a container with one, whose output the engine sends raw. Stdin bytes are written to
+ * the channel as they are, with or without a TTY.
  *
  * <p>Why not docker-java's attach: with stdin it starts one blocking thread per attached container
  * to copy an {@code InputStream} to the channel, and it waits on an untimed latch for the 101, so a
@@ -58,6 +59,16 @@ final class AttachStream {
     static CompletableFuture<AttachStream> open(EngineConnector connector, EngineClient engine, String containerName,
                                                 String internalId, boolean stdin, EventLoop loop,
                                                 Duration upgradeTimeout, Sink sink) {
+        return open(connector, engine, containerName, internalId, stdin, true, loop, upgradeTimeout, sink);
+    }
+
+    /**
+     * As {@link #open(EngineConnector, EngineClient, String, String, boolean, EventLoop, Duration, Sink)},
+     * for a container whose output is {@code multiplexed} (created without a TTY) or raw (with one).
+     */
+    static CompletableFuture<AttachStream> open(EngineConnector connector, EngineClient engine, String containerName,
+                                                String internalId, boolean stdin, boolean multiplexed, EventLoop loop,
+                                                Duration upgradeTimeout, Sink sink) {
         String uri = engine.apiPath("/containers/" + containerName + "/attach?stream=1&stdout=1&stderr=1&stdin="
                 + (stdin ? 1 : 0));
         CompletableFuture<Void> upgraded = new CompletableFuture<>();
@@ -67,9 +78,11 @@ final class AttachStream {
             protected void initChannel(Channel ch) {
                 ch.pipeline().addLast(
                         new HttpClientCodec(),
-                        new AttachHandshakeHandler(uri, connector.hostHeader(), internalId, upgradeTimeout, upgraded),
-                        new MultiplexedStreamDecoder(),
-                        new SinkHandler(sink, upgraded));
+                        new AttachHandshakeHandler(uri, connector.hostHeader(), internalId, upgradeTimeout, upgraded));
+                if (multiplexed) {
+                    ch.pipeline().addLast(new MultiplexedStreamDecoder());
+                }
+                ch.pipeline().addLast(new SinkHandler(sink, upgraded));
             }
         });
         connect.addListener(f -> {

@@ -46,12 +46,16 @@ final class ContainerRun implements AttachStream.Sink {
     final EventExecutor loop;
     /** {@link #loop} as a loop of the runtime's group, or null when it is not one. */
     final EventLoop channelLoop;
+    /** The container has a TTY: its attach output is raw, not multiplexed. */
+    final boolean tty;
     private final RuntimeListener listener;
     private final DockerRuntime runtime;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
     /** Written on the loop, read by {@link DockerRuntime#writeStdin} from any thread. */
     private volatile AttachStream attach;
+    /** False while a container with a TTY waits at its gate, whose line stdin must not take. Any thread. */
+    private volatile boolean stdinOpen;
     private ReopeningStream stats;
     private boolean startSeen;
     private Integer dieCode;
@@ -64,12 +68,14 @@ final class ContainerRun implements AttachStream.Sink {
     private long reattachBackoffMillis = 500;
     private boolean reattaching;
 
-    ContainerRun(String internalId, String containerName, EventExecutor loop, EventLoop channelLoop,
+    ContainerRun(String internalId, String containerName, EventExecutor loop, EventLoop channelLoop, boolean tty,
                  RuntimeListener listener, DockerRuntime runtime) {
         this.internalId = internalId;
         this.containerName = containerName;
         this.loop = loop;
         this.channelLoop = channelLoop;
+        this.tty = tty;
+        this.stdinOpen = !tty;
         this.listener = listener;
         this.runtime = runtime;
     }
@@ -81,6 +87,16 @@ final class ContainerRun implements AttachStream.Sink {
 
     AttachStream attachStream() {
         return attach;
+    }
+
+    /** The attach stream for commands: null while there is none or the gate is still closed. Any thread. */
+    AttachStream stdinStream() {
+        return stdinOpen ? attach : null;
+    }
+
+    /** The gate is open (or there is none): commands may go to stdin from now on. Any thread. */
+    void openStdin() {
+        stdinOpen = true;
     }
 
     /** True once the exit is on its way: a {@code die} came or the attach stream ended. Any thread. */

@@ -18,6 +18,7 @@ import io.lightd.runtime.ContainerSpec;
 import io.lightd.runtime.InstallListener;
 import io.lightd.runtime.RuntimeListener;
 import io.lightd.runtime.RuntimeUnavailableException;
+import io.lightd.runtime.Terminal;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -98,6 +99,7 @@ public final class DockerRuntime implements ContainerRuntime {
     private static final int MAX_LOG_TAIL_LINES = 100_000;
 
     private final EngineConnector connector;
+    private final TerminalGate terminalGate;
     private final Path volumesRoot;
     private final String networkMode;
     private final ExecutorService blocking;
@@ -134,6 +136,7 @@ public final class DockerRuntime implements ContainerRuntime {
     public DockerRuntime(EventLoopGroup group, String dockerHost, Path storageBase, String networkMode,
                          ExecutorService blocking) {
         this.connector = new EngineConnector(group, dockerHost, CONNECT_TIMEOUT);
+        this.terminalGate = new TerminalGate(connector.dockerHost());
         this.volumesRoot = storageBase.toAbsolutePath().normalize().resolve("volumes");
         this.networkMode = networkMode == null ? DEFAULT_NETWORK_MODE : networkMode;
         this.ownsBlocking = blocking == null;
@@ -375,7 +378,7 @@ public final class DockerRuntime implements ContainerRuntime {
                     return null;
                 })
                 .thenCompose(v -> engine())
-                .thenCompose(client -> AttachStream.open(connector, client, name, id, false,
+                .thenCompose(client -> AttachStream.open(connector, client, name, id, false, true,
                         connector.loopOf(loop), UPGRADE_TIMEOUT, sink))
                 .thenCompose(stream -> call(null, docker -> {
                     docker.startContainerCmd(name).exec();
@@ -416,7 +419,7 @@ public final class DockerRuntime implements ContainerRuntime {
                             : start(spec, loop, listener));
         }
         ContainerRun run = new ContainerRun(id, EngineContainers.containerName(id), loop, connector.loopOf(loop),
-                listener, this);
+                spec.tty(), listener, this);
         if (runs.putIfAbsent(id, run) != null) {
             return CompletableFuture.failedFuture(new IllegalStateException(id + " is already running"));
         }
@@ -428,11 +431,15 @@ public final class DockerRuntime implements ContainerRuntime {
                     return call(id, docker -> {
                         try {
                             docker.startContainerCmd(run.containerName).exec();
+                            return true;
                         } catch (NotModifiedException alreadyRunning) {
                             run.markStarted();
+                            return false;
                         }
-                        return null;
-                    });
+                    }).thenCompose(startedNow -> startedNow && run.tty
+                            ? openTerminalGate(run, stream, false)
+                            : CompletableFuture.completedFuture(null))
+                            .thenRun(run::openStdin);
                 })
                 .thenRun(run::startStats);
         return translate(started, id).whenComplete((v, error) -> {
@@ -461,7 +468,7 @@ public final class DockerRuntime implements ContainerRuntime {
                         return CompletableFuture.completedFuture(false);
                     }
                     ContainerRun run = new ContainerRun(id, EngineContainers.containerName(id), loop,
-                            connector.loopOf(loop), listener, this);
+                            connector.loopOf(loop), state.tty(), listener, this);
                     if (runs.putIfAbsent(id, run) != null) {
                         return CompletableFuture.failedFuture(new IllegalStateException(id + " is already attached"));
                     }
@@ -473,23 +480,62 @@ public final class DockerRuntime implements ContainerRuntime {
                                     run.detach();
                                     Throwable cause = unwrap(error);
                                     if (cause instanceof ContainerNotFoundException) {
-                                        return false;
+                                        return null; // gone meanwhile: not running
                                     }
                                     throw error instanceof CompletionException ce ? ce : new CompletionException(error);
                                 }
                                 run.attached(stream);
                                 run.startStats();
                                 log.info("{}: re-attached to the running container", id);
+                                return stream;
+                            })
+                            // a TTY container still at its gate (the daemon stopped right after
+                            // starting it) gets its modes and its gate opened now
+                            .thenCompose(stream -> stream != null && state.tty()
+                                    ? openTerminalGate(run, stream, true).thenApply(v -> stream)
+                                    : CompletableFuture.completedFuture(stream))
+                            .thenApply(stream -> {
+                                if (stream == null) {
+                                    return false;
+                                }
+                                run.openStdin();
                                 return true;
                             });
                 });
         return translate(attached, id);
     }
 
-    /** Opens the raw attach stream of a run, registered on the run's loop when it is one of ours. */
+    /**
+     * Sets the terminal modes of a run's container from the host ({@link TerminalGate}) and opens its
+     * gate ({@link Terminal#GATE_OPEN} on {@code stream}), so its startup command starts; when
+     * {@code onlyIfWaiting}, only a container still waiting at the gate is touched (a re-attach). Modes
+     * that cannot be set are logged, and the gate is opened anyway. Completes when the gate was opened
+     * (or needed no opening); never fails.
+     */
+    private CompletableFuture<Void> openTerminalGate(ContainerRun run, AttachStream stream, boolean onlyIfWaiting) {
+        return call(run.internalId, docker -> {
+            Long pid = docker.inspectContainerCmd(run.containerName).exec().getState().getPidLong();
+            long hostPid = pid == null ? 0 : pid;
+            if (onlyIfWaiting && !TerminalGate.waitingAtGate(hostPid)) {
+                return false;
+            }
+            String problem = terminalGate.setModes(hostPid);
+            if (problem != null) {
+                log.warn("{}: cannot set the terminal's modes ({}); its console will show a \\r before each "
+                        + "\\n and echo commands", run.internalId, problem);
+            }
+            return true;
+        }).thenCompose(open -> open ? stream.write(Terminal.GATE_OPEN) : CompletableFuture.<Void>completedFuture(null))
+                .exceptionally(error -> {
+                    log.warn("{}: cannot open the terminal gate: {}", run.internalId, messageOf(error));
+                    return null;
+                });
+    }
+
+    /** Opens the attach stream of a run (raw with a TTY, multiplexed without), registered on the run's loop when it is one of ours. */
     CompletableFuture<AttachStream> openAttach(ContainerRun run, boolean translated) {
         CompletableFuture<AttachStream> stream = engine().thenCompose(client -> AttachStream.open(connector, client,
-                run.containerName, run.internalId, true, run.channelLoop, UPGRADE_TIMEOUT, run));
+                run.containerName, run.internalId, true, !run.tty, run.channelLoop, UPGRADE_TIMEOUT, run));
         return translated ? translate(stream, run.internalId) : stream;
     }
 
@@ -532,17 +578,21 @@ public final class DockerRuntime implements ContainerRuntime {
         runs.remove(run.internalId, run);
     }
 
-    record EngineState(boolean running, int exitCode, boolean oomKilled) {
+    /** What the engine says of a container: running, its last exit code, whether that was an OOM kill, and whether it has a TTY. */
+    record EngineState(boolean running, int exitCode, boolean oomKilled, boolean tty) {
     }
 
-    /** Running or not, the last exit code and whether it was an OOM kill; fails with {@link ContainerNotFoundException}. */
+    /** Running or not, the last exit code, the OOM kill and the TTY; fails with {@link ContainerNotFoundException}. */
     CompletableFuture<EngineState> inspectState(String internalId) {
         return translate(call(internalId, docker -> {
-            InspectContainerResponse.ContainerState state =
-                    docker.inspectContainerCmd(EngineContainers.containerName(internalId)).exec().getState();
+            InspectContainerResponse inspected =
+                    docker.inspectContainerCmd(EngineContainers.containerName(internalId)).exec();
+            InspectContainerResponse.ContainerState state = inspected.getState();
             boolean running = Boolean.TRUE.equals(state.getRunning());
             Long exit = state.getExitCodeLong();
-            return new EngineState(running, exit == null ? -1 : exit.intValue(), Boolean.TRUE.equals(state.getOOMKilled()));
+            boolean tty = inspected.getConfig() != null && Boolean.TRUE.equals(inspected.getConfig().getTty());
+            return new EngineState(running, exit == null ? -1 : exit.intValue(),
+                    Boolean.TRUE.equals(state.getOOMKilled()), tty);
         }), internalId);
     }
 
@@ -590,7 +640,7 @@ public final class DockerRuntime implements ContainerRuntime {
     @Override
     public CompletableFuture<Void> stop(String internalId, String stopCommand, Duration timeout) {
         ContainerRun run = runs.get(internalId);
-        AttachStream stream = run == null ? null : run.attachStream();
+        AttachStream stream = run == null ? null : run.stdinStream();
         CompletableFuture<Boolean> exitedGracefully;
         // The whole stop fits in the timeout: with a stop command, half of it for the command and the
         // rest for the engine's stop (SIGTERM through the init, then SIGKILL).
@@ -661,9 +711,10 @@ public final class DockerRuntime implements ContainerRuntime {
     @Override
     public CompletableFuture<Void> writeStdin(String internalId, byte[] data) {
         ContainerRun run = runs.get(internalId);
-        AttachStream stream = run == null ? null : run.attachStream();
+        AttachStream stream = run == null ? null : run.stdinStream();
         if (stream == null) {
-            return CompletableFuture.failedFuture(new IllegalStateException(internalId + " is not running"));
+            return CompletableFuture.failedFuture(new IllegalStateException(internalId
+                    + (run != null && run.attachStream() != null ? " is still starting" : " is not running")));
         }
         return stream.write(data);
     }
@@ -690,6 +741,16 @@ public final class DockerRuntime implements ContainerRuntime {
             return CompletableFuture.completedFuture(new byte[0]);
         }
         int lines = (int) Math.min(MAX_LOG_TAIL_LINES, Math.max(100, maxBytes / 16L));
+        // a container with a TTY has a raw log, which lightd reads itself (see RawLogTail)
+        return inspectState(internalId).thenCompose(state -> state.tty()
+                ? translate(withTimeout(engine().thenCompose(client -> RawLogTail.read(connector, client,
+                        EngineContainers.containerName(internalId), internalId, lines, maxBytes)),
+                        CALL_TIMEOUT, "logs of " + internalId), internalId)
+                : multiplexedLogTail(internalId, lines, maxBytes));
+    }
+
+    /** The log tail of a container without a TTY, through docker-java. */
+    private CompletableFuture<byte[]> multiplexedLogTail(String internalId, int lines, int maxBytes) {
         LogTailBuffer tail = new LogTailBuffer(maxBytes);
         CompletableFuture<byte[]> done = new CompletableFuture<>();
         StreamCallback<Frame> callback = new StreamCallback<>() {

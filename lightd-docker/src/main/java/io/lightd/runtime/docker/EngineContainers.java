@@ -9,6 +9,7 @@ import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Volume;
 import io.lightd.runtime.ContainerSpec;
+import io.lightd.runtime.Terminal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +25,14 @@ import java.util.Map;
  *       labelled {@code lightd.managed=install} and {@code lightd.install_for=X}, so the events
  *       stream and {@code listRunning} (both filtered to {@code lightd.managed=true}) never see it.</li>
  *   <li>Both run {@code /bin/sh -c ...} in {@code /home/container}, the bind-mounted volume, with the
- *       spec's environment, memory limit (swap limited to the same value) and CPU limit, without a
- *       TTY (so output is multiplexed), on the configured network mode. The server's container keeps
- *       stdin open ({@code OpenStdin}, not {@code StdinOnce}); the install container has no stdin.</li>
+ *       spec's environment, memory limit (swap limited to the same value) and CPU limit, on the
+ *       configured network mode. The server's container keeps stdin open ({@code OpenStdin}, not
+ *       {@code StdinOnce}); the install container has no stdin.</li>
+ *   <li>The install container never has a TTY (its output is multiplexed). The server's container
+ *       has one when the spec asks for it ({@link ContainerSpec#tty()}): its output is then raw, its
+ *       environment gets {@code TERM} ({@link Terminal#environment}), and its command waits at
+ *       {@link Terminal#GATE_SCRIPT} (with the startup command as {@code $0}) until lightd has set the
+ *       terminal's modes and opened the gate. Without one, it runs {@code /bin/sh -c <startup command>}.</li>
  *   <li>Both run under the engine's init ({@code HostConfig.Init}: {@code docker-init}, which is tini)
  *       with {@code TINI_KILL_PROCESS_GROUP=1}: the init is PID 1 and forwards every signal it gets
  *       (the stop signal, {@code docker stop}'s SIGTERM) to the process group of {@code /bin/sh}, so
@@ -58,7 +64,10 @@ final class EngineContainers {
 
     /** The create request of the container that runs {@code spec.startupCommand()}. */
     static CreateContainerCmd serverContainer(DockerClient docker, ContainerSpec spec, Path volume, String networkMode) {
-        return common(docker, spec, volume, networkMode, spec.startupCommand())
+        List<String> command = spec.tty()
+                ? List.of("/bin/sh", "-c", Terminal.GATE_SCRIPT, spec.startupCommand())
+                : List.of("/bin/sh", "-c", spec.startupCommand());
+        return common(docker, spec, volume, networkMode, command, spec.tty())
                 .withName(containerName(spec.internalId()))
                 .withLabels(Map.of(LABEL_MANAGED, "true", LABEL_INTERNAL_ID, spec.internalId()))
                 .withStdinOpen(true)
@@ -68,7 +77,7 @@ final class EngineContainers {
 
     /** The create request of the throw-away container that runs {@code spec.installScript()}. */
     static CreateContainerCmd installContainer(DockerClient docker, ContainerSpec spec, Path volume, String networkMode) {
-        return common(docker, spec, volume, networkMode, spec.installScript())
+        return common(docker, spec, volume, networkMode, List.of("/bin/sh", "-c", spec.installScript()), false)
                 .withName(installContainerName(spec.internalId()))
                 .withLabels(Map.of(LABEL_MANAGED, "install", LABEL_INSTALL_FOR, spec.internalId()))
                 .withStdinOpen(false)
@@ -76,9 +85,9 @@ final class EngineContainers {
     }
 
     private static CreateContainerCmd common(DockerClient docker, ContainerSpec spec, Path volume, String networkMode,
-                                             String script) {
+                                             List<String> command, boolean tty) {
         List<String> env = new ArrayList<>();
-        spec.env().forEach((key, value) -> env.add(key + "=" + value));
+        (tty ? Terminal.environment(spec.env()) : spec.env()).forEach((key, value) -> env.add(key + "=" + value));
         env.add(INIT_GROUP_SIGNALS);
         HostConfig host = HostConfig.newHostConfig()
                 .withBinds(new Bind(volume.toString(), new Volume(VOLUME_TARGET)))
@@ -101,10 +110,10 @@ final class EngineContainers {
             host.withPortBindings(bindings);
         }
         CreateContainerCmd create = docker.createContainerCmd(spec.image())
-                .withCmd("/bin/sh", "-c", script)
+                .withCmd(command)
                 .withEnv(env)
                 .withWorkingDir(VOLUME_TARGET)
-                .withTty(false)
+                .withTty(tty)
                 .withAttachStdout(true)
                 .withAttachStderr(true)
                 .withHostConfig(host);

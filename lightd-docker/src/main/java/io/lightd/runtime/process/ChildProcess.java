@@ -78,16 +78,22 @@ abstract class ChildProcess {
 
     /**
      * Starts {@code command} in {@code workDir} with exactly {@code env}, stderr merged into stdout, and
-     * a pump thread named {@code pumpThreadName}. Blocking; on the runtime's executor. When it throws,
-     * no process of it is left running, and the caller {@linkplain #fail fails} the child.
+     * a pump thread named {@code pumpThreadName}: on pipes, or on a new terminal when {@code terminal}
+     * ({@link TerminalProcess}). Blocking; on the runtime's executor. When it throws, no process of it
+     * is left running, and the caller {@linkplain #fail fails} the child.
      */
     final void launch(List<String> command, Path workDir, Map<String, String> env, OutputLog log,
-                      ByteBufAllocator allocator, String pumpThreadName) throws IOException {
+                      ByteBufAllocator allocator, String pumpThreadName, boolean terminal) throws IOException {
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
-            builder.environment().clear();
-            builder.environment().putAll(env);
-            Process started = builder.start();
+            Process started;
+            if (terminal) {
+                started = TerminalProcess.start(command, workDir, env);
+            } else {
+                ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
+                builder.environment().clear();
+                builder.environment().putAll(env);
+                started = builder.start();
+            }
             process = started;
             started.onExit().thenRunAsync(this::killLeftovers, blocking);
             afterStart(started);

@@ -4,6 +4,7 @@ import io.lightd.runtime.ContainerRuntime;
 import io.lightd.runtime.ContainerSpec;
 import io.lightd.runtime.InstallListener;
 import io.lightd.runtime.RuntimeListener;
+import io.lightd.runtime.Terminal;
 import io.lightd.runtime.process.ProcessGroups.Signal;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.concurrent.EventExecutor;
@@ -39,7 +40,10 @@ import org.slf4j.LoggerFactory;
  * installs and runs that seeds the console history. Both stay when a container is removed.
  *
  * <p>A run is {@code setsid /bin/sh -c <startup command>}: the shell leads a process group of its own,
- * so stop and kill reach everything it started. Its environment is {@code PATH} (the daemon's),
+ * so stop and kill reach everything it started. A run whose spec asks for a terminal
+ * ({@link ContainerSpec#tty()}) gets one instead of pipes ({@link TerminalProcess}, which makes the
+ * shell a session and group leader as {@code setsid} does), with {@code TERM} set; the shell waits at
+ * {@link Terminal#GATE_SCRIPT} until the terminal's modes are set ({@link ServerProcess}). Its environment is {@code PATH} (the daemon's),
  * {@code HOME} and the container's {@code env}, nothing else of the daemon's. The run ends when the
  * shell exits; what is left of its group is then killed, as Docker does with a container whose main
  * process exits. A server that should shut down gracefully on SIGTERM is best started with
@@ -79,6 +83,8 @@ public final class ProcessRuntime implements ContainerRuntime {
     private final ByteBufAllocator allocator;
     private final long logFileLimit;
     private final String setsid;
+    /** The host's {@code stty}, for servers on a terminal; null when the PATH has none. */
+    private final String stty;
     private final String childPath;
     private final HostFacts host;
     private final BlockingExecutor blocking;
@@ -115,6 +121,7 @@ public final class ProcessRuntime implements ContainerRuntime {
         String daemonPath = System.getenv("PATH");
         this.childPath = daemonPath == null || daemonPath.isBlank() ? DEFAULT_PATH : daemonPath;
         this.setsid = findExecutable("setsid", childPath);
+        this.stty = Terminal.findStty(childPath);
         this.host = HostFacts.read();
         this.blocking = new BlockingExecutor("lightd-process-", BLOCKING_THREADS, BLOCKING_QUEUE_SIZE);
         logger.warn("process runtime: servers run as unisolated host processes under {}, with the daemon's "
@@ -150,7 +157,7 @@ public final class ProcessRuntime implements ContainerRuntime {
             install.script(script);
             Files.writeString(script, spec.installScript());
             launchUnlessClosed(install, List.of(setsid, SHELL, script.toString()), volume, environment(spec, volume),
-                    "lightd-process-install-" + id);
+                    "lightd-process-install-" + id, false);
         }).whenComplete((ok, failed) -> {
             if (failed != null) {
                 install.deleteScript();
@@ -165,7 +172,7 @@ public final class ProcessRuntime implements ContainerRuntime {
         String id = spec.internalId();
         long memoryLimit = spec.memoryLimit() > 0 ? spec.memoryLimit() : host.memoryBytes();
         ServerProcess run = new ServerProcess(id, loop, listener, blocking, children, memoryLimit,
-                spec.memoryLimit(), host.clockTicksPerSecond());
+                spec.memoryLimit(), host.clockTicksPerSecond(), spec.tty() ? stty : null);
         IllegalStateException refused = admit(run);
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
@@ -173,8 +180,16 @@ public final class ProcessRuntime implements ContainerRuntime {
         blocking.run(() -> {
             Path volume = volume(id);
             Files.createDirectories(volume);
-            launchUnlessClosed(run, List.of(setsid, SHELL, "-c", spec.startupCommand()), volume,
-                    environment(spec, volume), "lightd-process-out-" + id);
+            if (spec.tty()) {
+                if (stty == null) {
+                    throw new IllegalStateException("a server on a terminal needs stty (coreutils) on the PATH");
+                }
+                launchUnlessClosed(run, List.of(SHELL, "-c", Terminal.GATE_SCRIPT, spec.startupCommand()),
+                        volume, Terminal.environment(environment(spec, volume)), "lightd-process-out-" + id, true);
+            } else {
+                launchUnlessClosed(run, List.of(setsid, SHELL, "-c", spec.startupCommand()), volume,
+                        environment(spec, volume), "lightd-process-out-" + id, false);
+            }
         }).whenComplete((ok, failed) -> {
             if (failed != null) {
                 run.fail(failed);
@@ -309,12 +324,12 @@ public final class ProcessRuntime implements ContainerRuntime {
     }
 
     private void launchUnlessClosed(ChildProcess child, List<String> command, Path volume, Map<String, String> env,
-                                    String pumpThreadName) throws IOException {
+                                    String pumpThreadName, boolean terminal) throws IOException {
         synchronized (launchLock) {
             if (closed) {
                 throw new IllegalStateException("the process runtime is closed");
             }
-            child.launch(command, volume, env, outputLog(child.id), allocator, pumpThreadName);
+            child.launch(command, volume, env, outputLog(child.id), allocator, pumpThreadName, terminal);
         }
     }
 

@@ -2,9 +2,12 @@ package io.lightd.runtime.process;
 
 import io.lightd.protocol.Stats;
 import io.lightd.runtime.RuntimeListener;
+import io.lightd.runtime.Terminal;
 import io.lightd.runtime.process.ProcessGroups.Signal;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -34,6 +37,8 @@ final class ServerProcess extends ChildProcess {
     private final long memoryLimit;
     private final long enforcedMemoryLimit;
     private final long clockTicksPerSecond;
+    /** The host's {@code stty} when the process runs on a terminal, else null. */
+    private final String stty;
 
     // Written by the launching thread before launched completes.
     private volatile StdinWriter stdin;
@@ -52,15 +57,18 @@ final class ServerProcess extends ChildProcess {
      * @param enforcedMemoryLimit bytes (0 = none): a sample whose resident memory is above it kills the
      *                            group and marks the exit as out of memory. Host processes have no
      *                            cgroup of their own here, so this is as close as the sampling gets.
+     * @param stty                the host's {@code stty} when the process is started on a terminal at
+     *                            {@link Terminal#GATE_SCRIPT}, else null
      */
     ServerProcess(String id, EventExecutor loop, RuntimeListener listener, BlockingExecutor blocking,
                   ConcurrentMap<String, ChildProcess> table, long memoryLimit, long enforcedMemoryLimit,
-                  long clockTicksPerSecond) {
+                  long clockTicksPerSecond, String stty) {
         super(id, loop, listener, blocking, table);
         this.listener = listener;
         this.memoryLimit = memoryLimit;
         this.enforcedMemoryLimit = enforcedMemoryLimit;
         this.clockTicksPerSecond = clockTicksPerSecond;
+        this.stty = stty;
     }
 
     @Override
@@ -70,10 +78,34 @@ final class ServerProcess extends ChildProcess {
 
     @Override
     void afterStart(Process started) {
+        if (stty != null) {
+            openTerminalGate(started);
+        }
         stdin = new StdinWriter(id, started.getOutputStream());
         sampler = new GroupStatsSampler(started.pid(), memoryLimit, clockTicksPerSecond, System.nanoTime());
         // Queued before the pump starts, so it runs on the loop before any output or the exit.
         loop.execute(this::startStats);
+    }
+
+    /**
+     * Sets the terminal's modes from the host on its slave device and opens the gate, before any
+     * command can be written (commands wait for {@link #stdin}). Modes that cannot be set are logged
+     * and the gate is opened anyway: the server runs, with what a default terminal adds.
+     */
+    private void openTerminalGate(Process started) {
+        try {
+            Terminal.applyModes(stty, TerminalProcess.terminalDevice(started));
+        } catch (IOException e) {
+            logger.warn("container {}: cannot set the terminal's modes ({}); its console will show a \\r "
+                    + "before each \\n and echo commands", id, e.getMessage());
+        }
+        try {
+            OutputStream toTerminal = started.getOutputStream();
+            toTerminal.write(Terminal.GATE_OPEN);
+            toTerminal.flush();
+        } catch (IOException e) {
+            logger.warn("container {}: cannot open the terminal gate: {}", id, e.toString());
+        }
     }
 
     @Override

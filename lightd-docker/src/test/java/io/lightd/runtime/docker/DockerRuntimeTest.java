@@ -92,14 +92,19 @@ class DockerRuntimeTest {
 
     // ---- helpers
 
-    private static ContainerSpec spec(String name, String startup) {
+    /** Whether this class's servers run with a TTY ({@link DockerRuntimeTerminalTest}) or without. */
+    boolean tty() {
+        return false;
+    }
+
+    private ContainerSpec spec(String name, String startup) {
         return spec(name, startup, null, null, 0);
     }
 
-    private static ContainerSpec spec(String name, String startup, String stopCommand, String installScript,
-                                      long memory) {
+    private ContainerSpec spec(String name, String startup, String stopCommand, String installScript,
+                               long memory) {
         return new ContainerSpec(PREFIX + name, IMAGE, startup, stopCommand, installScript,
-                Map.of("LIGHTD_TEST", "yes"), memory, 0, List.of());
+                Map.of("LIGHTD_TEST", "yes"), memory, 0, List.of(), tty());
     }
 
     private RecordingListener listener(EventExecutor loop) {

@@ -53,6 +53,11 @@ class ProcessRuntimeTest {
     private final List<RecordingListener> listeners = new ArrayList<>();
     private final List<RecordingListener> started = new ArrayList<>();
 
+    /** Whether the servers of this class's tests run on a terminal ({@link ProcessRuntimeTerminalTest}) or on pipes. */
+    boolean tty() {
+        return false;
+    }
+
     @BeforeEach
     void setUp() {
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -134,7 +139,7 @@ class ProcessRuntimeTest {
         RecordingListener listener = listener();
         ContainerSpec spec = new ContainerSpec("delta", "ignored",
                 "pwd -P; env | cut -d= -f1 | sort | tr '\\n' ' '; echo; echo \"foo=$FOO home=$HOME\"",
-                null, null, Map.of("FOO", "bar baz"), 0, 0, List.of());
+                null, null, Map.of("FOO", "bar baz"), 0, 0, List.of(), tty());
 
         start(spec, listener);
 
@@ -142,9 +147,12 @@ class ProcessRuntimeTest {
         String[] lines = listener.text().split("\n");
         assertThat(lines).hasSize(3);
         assertThat(lines[0]).isEqualTo(volume("delta").toRealPath().toString());
-        // Nothing of the daemon's environment: the shell adds only variables of its own.
-        assertThat(lines[1].split(" ")).contains("FOO", "HOME", "PATH")
-                .isSubsetOf("FOO", "HOME", "PATH", "PWD", "OLDPWD", "SHLVL", "_");
+        // Nothing of the daemon's environment: the shell adds only variables of its own (and a
+        // terminal its TERM).
+        List<String> names = List.of(lines[1].split(" "));
+        assertThat(names).contains("FOO", "HOME", "PATH")
+                .isSubsetOf("FOO", "HOME", "PATH", "PWD", "OLDPWD", "SHLVL", "_", "TERM");
+        assertThat(names.contains("TERM")).as("TERM set").isEqualTo(tty());
         assertThat(lines[2]).isEqualTo("foo=bar baz home=" + volume("delta"));
     }
 
@@ -243,7 +251,8 @@ class ProcessRuntimeTest {
         assertThat(pids.matches()).isTrue();
         long shell = Long.parseLong(pids.group(1));
         long child = Long.parseLong(pids.group(2));
-        // setsid made the shell the leader of a group of its own, and its child a member.
+        // setsid (or, on a terminal, the new session) made the shell the leader of a group of its own,
+        // and its child a member.
         assertThat(procStat(shell).processGroup()).isEqualTo(shell);
         assertThat(procStat(child).processGroup()).isEqualTo(shell);
 
@@ -282,7 +291,7 @@ class ProcessRuntimeTest {
         RecordingListener listener = listener();
         long limit = 256L * 1024 * 1024;
         ContainerSpec spec = new ContainerSpec("nu", "ignored", "while :; do :; done", null, null, Map.of(),
-                limit, 0, List.of());
+                limit, 0, List.of(), tty());
         start(spec, listener);
 
         Stats busy = null;
@@ -401,8 +410,8 @@ class ProcessRuntimeTest {
         return listener;
     }
 
-    private static ContainerSpec spec(String id, String startupCommand) {
-        return new ContainerSpec(id, "ignored", startupCommand, null, null, Map.of(), 0, 0, List.of());
+    private ContainerSpec spec(String id, String startupCommand) {
+        return new ContainerSpec(id, "ignored", startupCommand, null, null, Map.of(), 0, 0, List.of(), tty());
     }
 
     private Path volume(String id) {

@@ -19,11 +19,15 @@ import java.util.regex.PatternSyntaxException;
 /**
  * One container as the registry stores it and REST shows it: the create fields, the runtime's
  * container name, install state and state, and timestamps. Immutable; changes make a new record.
+ *
+ * <p>{@code tty} (create body {@code tty}, default {@code true}): the server runs on a terminal. A
+ * record stored before the field existed reads as {@code false}, which is what its runtime container
+ * was created with.
  */
 public record ContainerRecord(String internalId, String image, String startupCommand, String startPattern,
                               String stopCommand, String installScript, Map<String, String> env,
                               long memoryLimit, double cpuLimit, List<ContainerSpec.PortBinding> ports,
-                              String containerId, InstallState installState, ContainerState state,
+                              boolean tty, String containerId, InstallState installState, ContainerState state,
                               Instant createdAt, Instant updatedAt, LifecycleSettings lifecycle,
                               ExitHistory exits) {
 
@@ -37,13 +41,13 @@ public record ContainerRecord(String internalId, String image, String startupCom
     /** This record with another exit history (an exit, a crash counted, a restart due or done). */
     public ContainerRecord withExits(ExitHistory newExits, Instant now) {
         return new ContainerRecord(internalId, image, startupCommand, startPattern, stopCommand, installScript, env,
-                memoryLimit, cpuLimit, ports, containerId, installState, state, createdAt, seconds(now), lifecycle,
+                memoryLimit, cpuLimit, ports, tty, containerId, installState, state, createdAt, seconds(now), lifecycle,
                 newExits);
     }
 
     public ContainerSpec toSpec() {
         return new ContainerSpec(internalId, image, startupCommand, stopCommand, installScript, env, memoryLimit,
-                cpuLimit, ports);
+                cpuLimit, ports, tty);
     }
 
     public Pattern compiledStartPattern() {
@@ -52,13 +56,14 @@ public record ContainerRecord(String internalId, String image, String startupCom
 
     public ContainerRecord withStates(InstallState install, ContainerState newState, Instant now) {
         return new ContainerRecord(internalId, image, startupCommand, startPattern, stopCommand, installScript, env,
-                memoryLimit, cpuLimit, ports, containerId, install, newState, createdAt, seconds(now), lifecycle, exits);
+                memoryLimit, cpuLimit, ports, tty, containerId, install, newState, createdAt, seconds(now), lifecycle,
+                exits);
     }
 
     public ContainerRecord withInstallInputs(String newImage, String newInstallScript, Instant now) {
         return new ContainerRecord(internalId, newImage, startupCommand, startPattern, stopCommand, newInstallScript,
-                env, memoryLimit, cpuLimit, ports, containerId, installState, state, createdAt, seconds(now), lifecycle,
-                exits);
+                env, memoryLimit, cpuLimit, ports, tty, containerId, installState, state, createdAt, seconds(now),
+                lifecycle, exits);
     }
 
     private static Instant seconds(Instant t) {
@@ -140,8 +145,9 @@ public record ContainerRecord(String internalId, String image, String startupCom
             }
         }
         LifecycleSettings lifecycle = LifecycleSettings.fromCreateBody(body);
+        boolean tty = optionalBoolean(body, "tty", true);
         Instant t = seconds(now);
-        return new ContainerRecord(id, image, startup, pattern, stop, install, env, memory, cpu, ports,
+        return new ContainerRecord(id, image, startup, pattern, stop, install, env, memory, cpu, ports, tty,
                 "lightd-" + id, InstallState.INSTALLING, ContainerState.INSTALLING, t, t, lifecycle, ExitHistory.NONE);
     }
 
@@ -170,6 +176,7 @@ public record ContainerRecord(String internalId, String image, String startupCom
             portsJson.add(po);
         }
         o.add("ports", portsJson);
+        o.addProperty("tty", tty);
         o.addProperty("container_id", containerId);
         o.addProperty("install_state", installState.wireName());
         o.addProperty("state", state.wireName());
@@ -197,8 +204,10 @@ public record ContainerRecord(String internalId, String image, String startupCom
         InstallState install = InstallState.fromWireName(o.get("install_state").getAsString())
                 .orElse(InstallState.FAILED);
         ContainerState state = ContainerState.fromWireName(o.get("state").getAsString()).orElse(ContainerState.EXIT);
+        // stored before tty existed: created on pipes
+        boolean tty = optionalBoolean(o, "tty", false);
         return new ContainerRecord(base.internalId, base.image, base.startupCommand, base.startPattern,
-                base.stopCommand, base.installScript, base.env, base.memoryLimit, base.cpuLimit, base.ports,
+                base.stopCommand, base.installScript, base.env, base.memoryLimit, base.cpuLimit, base.ports, tty,
                 o.get("container_id").getAsString(), install, state, base.createdAt,
                 Instant.parse(o.get("updated_at").getAsString()), base.lifecycle, ExitHistory.fromStoredJson(o));
     }
@@ -227,6 +236,17 @@ public record ContainerRecord(String internalId, String image, String startupCom
             throw new IllegalArgumentException(key + " must be a string");
         }
         return e.getAsString();
+    }
+
+    private static boolean optionalBoolean(JsonObject o, String key, boolean absent) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return absent;
+        }
+        if (!e.isJsonPrimitive() || !((JsonPrimitive) e).isBoolean()) {
+            throw new IllegalArgumentException(key + " must be true or false");
+        }
+        return e.getAsBoolean();
     }
 
     private static long nonNegativeLong(JsonObject o, String key) {

@@ -36,6 +36,11 @@ abstract class DaemonFixture {
         return runtime() == Daemon.Runtime.DOCKER ? DockerEngineExtension.TEST_IMAGE : "local";
     }
 
+    /** The create body's {@code tty} for this class's containers unless a test sets it; null leaves the daemon's default. */
+    Boolean tty() {
+        return null;
+    }
+
     /** Limits that differ from the defaults for this class's daemon. */
     JsonObject limits() {
         return new JsonObject();
@@ -95,6 +100,9 @@ abstract class DaemonFixture {
         }
         if (extraJson != null) {
             JsonParser.parseString(extraJson).getAsJsonObject().entrySet().forEach(e -> body.add(e.getKey(), e.getValue()));
+        }
+        if (tty() != null && !body.has("tty")) {
+            body.addProperty("tty", tty());
         }
         Daemon.Reply r = daemon.request("POST", "/containers", body.toString());
         assertThat(r.status()).as(r.body().toString()).isEqualTo(202);

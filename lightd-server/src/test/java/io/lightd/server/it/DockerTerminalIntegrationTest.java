@@ -1,0 +1,72 @@
+package io.lightd.server.it;
+
+import static io.lightd.server.it.WsClient.state;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import io.lightd.runtime.docker.DockerEngineExtension;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@link TerminalScenarios} on a real Docker engine with the busybox test image (the terminal's modes
+ * are set from the host, so the image's own {@code stty} plays no part), with the issue's sed pipeline.
+ */
+@ExtendWith(DockerEngineExtension.class)
+class DockerTerminalIntegrationTest extends TerminalScenarios {
+
+    @Override
+    Daemon.Runtime runtime() {
+        return Daemon.Runtime.DOCKER;
+    }
+
+    @Override
+    String bufferingProgram() {
+        return "(echo a; sleep 1; echo b; sleep 1; echo c; sleep 1; echo d; sleep 1) | busybox sed 's/^/x /'";
+    }
+
+    @Override
+    List<String> bufferingProgramLines() {
+        return List.of("x a\n", "x b\n", "x c\n", "x d\n");
+    }
+
+    @Test
+    void aServerRunningOnATerminalIsReattachedAfterADaemonRestart() throws Exception {
+        String id = id("reattach-1");
+        WsClient c = ws(id);
+        create(id, "echo ready; while read l; do echo \"got: $l\"; done", "ready", null);
+        c.await(state("installed"));
+        c.send("{\"event\":\"power\",\"action\":\"start\"}");
+        c.await(state("running"));
+        daemon.close();
+        daemon.start();
+
+        WsClient again = ws(id);
+        again.await(state("running"));
+        again.send("{\"event\":\"send_command\",\"command\":\"again\\r\\n\"}");
+        JsonObject console = again.await(m -> m.get("event").getAsString().equals("console"));
+        assertThat(console.get("data").getAsString()).as("raw stream, no echo, \\r kept as sent")
+                .isEqualTo("got: again\r\n");
+        again.send("{\"event\":\"power\",\"action\":\"kill\"}");
+        again.await(WsClient.daemon("Container stopped"));
+    }
+
+    @Test
+    void historyAfterADaemonRestartIsTheTerminalsOutputExactly() throws Exception {
+        // a first line shorter than a multiplexed frame header: the raw log must be read as it is
+        String id = id("history-1");
+        WsClient c = ws(id);
+        create(id, "printf 'ab\\ncdefghij\\r\\nk\\n'", null, null);
+        c.await(state("installed"));
+        c.send("{\"event\":\"power\",\"action\":\"start\"}");
+        c.await(WsClient.daemon("Container stopped"));
+        daemon.close();
+        daemon.start();
+
+        WsClient again = ws(id);
+        again.send("{\"event\":\"request_logs\"}");
+        assertThat(again.await(m -> m.get("event").getAsString().equals("logs")).get("data").getAsString())
+                .isEqualTo("ab\ncdefghij\r\nk\n");
+    }
+}
