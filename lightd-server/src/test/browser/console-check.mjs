@@ -52,40 +52,7 @@ async function newPage() {
       foreign.push(r.url());
     }
   });
-  p.on('websocket', (ws) => {
-    p.lastSocket = ws;
-  });
   return p;
-}
-
-// Resolves once the page's latest WebSocket has received `n` more frames of `event` (a stats
-// sample comes once a second); the bound is only a failure deadline.
-function frames(p, event, n, bound = 3 * WAIT) {
-  const ws = p.lastSocket;
-  return new Promise((resolve, reject) => {
-    let seen = 0;
-    const onFrame = (f) => {
-      let m = null;
-      try {
-        m = JSON.parse(f.payload);
-      } catch (e) {
-        return;
-      }
-      if (m.event === event && ++seen === n) {
-        done();
-        resolve();
-      }
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`${seen} of ${n} "${event}" frames within ${bound} ms`));
-    }, bound);
-    function done() {
-      clearTimeout(timer);
-      ws.off('framereceived', onFrame);
-    }
-    ws.on('framereceived', onFrame);
-  });
 }
 
 const page = await newPage();
@@ -174,8 +141,17 @@ try {
       limit: await page.locator('#memory-limit').innerText(),
     };
     expect(/^limit [\d.]+ (KiB|MiB|GiB|TiB)$/.test(detail.limit), `limit shows ${detail.limit}`);
-    // A few more samples, so the charts in the screenshot have a line.
-    await frames(page, 'stats', 3);
+    // Three more samples drawn (the page adds one a second, repeating the latest stats when nothing
+    // changed), so the charts in the screenshot have a line.
+    await page.waitForFunction(() => {
+      const now = document.getElementById('cpu-chart').toDataURL();
+      const seen = (window.chartSeen ??= { last: now, changes: 0 });
+      if (now !== seen.last) {
+        seen.last = now;
+        seen.changes++;
+      }
+      return seen.changes >= 3;
+    }, null, { timeout: 3 * WAIT, polling: 100 });
     await page.screenshot({ path: join(cfg.out, 'console.png') });
     return detail;
   });
