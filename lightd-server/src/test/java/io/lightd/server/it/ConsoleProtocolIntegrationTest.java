@@ -29,11 +29,8 @@ class ConsoleProtocolIntegrationTest extends ConsoleScenarios {
         // is counted, both have been answered (or not) and any reply is queued for this session.
         c.send("{\"event\":\"request_logs\"}");
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
-        long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
-        while (metrics.powerActions(PowerAction.START, Metrics.PowerResult.NOT_FOUND) == refusedBefore) {
-            assertThat(System.nanoTime()).as("the power action was answered in time").isLessThan(deadline);
-            Thread.sleep(10);
-        }
+        Await.until("the power action answered",
+                () -> metrics.powerActions(PowerAction.START, Metrics.PowerResult.NOT_FOUND) > refusedBefore);
         c.send("not json");
         assertThat(WsClient.describe(c.next())).as("the first thing the client hears")
                 .isEqualTo("daemon_message:Error: invalid JSON");

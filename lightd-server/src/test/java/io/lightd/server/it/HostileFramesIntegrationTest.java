@@ -18,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -437,10 +438,10 @@ class HostileFramesIntegrationTest {
             long answeredBefore = pings("answered");
             long supersededBefore = pings("superseded");
             assertThat(daemon.request("POST", "/containers/" + fill + "/start", null).status()).isEqualTo(202);
-            awaitMetric("console frames dropped for the client that reads nothing",
+            Await.until("console frames dropped for the client that reads nothing", Duration.ofSeconds(60),
                     () -> metric("lightd_frames_dropped_total") > droppedBefore);
             c.write(pingFrames(0, pings));
-            awaitMetric("every ping but the latest answered or superseded",
+            Await.until("every ping but the latest answered or superseded", Duration.ofSeconds(60),
                     () -> pings("answered") - answeredBefore + pings("superseded") - supersededBefore >= pings - 1);
             int read = 0;
             int last = -1;
@@ -473,23 +474,6 @@ class HostileFramesIntegrationTest {
                 }
             }
         }
-    }
-
-    /**
-     * Scrapes the daemon's metrics until {@code condition} holds; the 60 s are only a failure
-     * deadline, and the 20 ms between scrapes only spare a busy machine.
-     */
-    private static void awaitMetric(String what, MetricCondition condition) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.holds()) {
-            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-            Thread.sleep(20);
-        }
-    }
-
-    @FunctionalInterface
-    private interface MetricCondition {
-        boolean holds() throws Exception;
     }
 
     private static void awaitState(String id, String state) throws Exception {
