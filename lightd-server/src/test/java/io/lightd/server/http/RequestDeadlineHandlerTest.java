@@ -22,14 +22,22 @@ import org.junit.jupiter.api.Test;
 /** The deadline is absolute from the opening or the last answer, pauses while a request is answered, and ends with an upgrade. */
 class RequestDeadlineHandlerTest {
 
-    private final EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(),
-            new RequestDeadlineHandler(1, TimeUnit.SECONDS), new HttpObjectAggregator(1024),
-            new ChannelInboundHandlerAdapter() {
-                @Override
-                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                    // as the router does: the aggregator reports the cut-off request; the connection is already closing
-                }
-            });
+    private final EmbeddedChannel ch = channel();
+
+    /** The handler on a channel whose clock moves only when a test advances it, never with the machine's. */
+    private static EmbeddedChannel channel() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(new HttpServerCodec(),
+                new RequestDeadlineHandler(1, TimeUnit.SECONDS), new HttpObjectAggregator(1024),
+                new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        // as the router does: the aggregator reports the cut-off request; the connection is already closing
+                    }
+                });
+        return ch;
+    }
 
     @AfterEach
     void tearDown() {

@@ -53,6 +53,7 @@ class ConsoleSessionHandlerTest {
         ConsoleSessionHandler handler = new ConsoleSessionHandler("c-1", grant, manager, new LiveSessions(),
                 Clock.fixed(NOW, ZoneOffset.UTC), new InboundRateLimiter(1, 2, nanos::get), 20, 60, 30);
         EmbeddedChannel ch = new EmbeddedChannel(new EventFrameCodec(4096), handler);
+        ch.freezeTime(); // timers (token expiry) move only when a test advances the clock
         ch.pipeline().fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete("/ws/c-1",
                 EmptyHttpHeaders.INSTANCE, null));
         return ch;
