@@ -6,14 +6,18 @@
 #   scripts/lib/docker-engine.sh stop      stop the engine, but only one this script started
 #   scripts/lib/docker-engine.sh status    say whether an engine answers
 #
-# Sourced, it defines docker_engine_start, docker_engine_stop and docker_engine_status and runs
-# nothing. Every step prints one line. Running it twice does nothing the second time.
+# Sourced, it defines docker_engine_start, docker_engine_stop and docker_engine_status (and the
+# helpers of retry.sh) and runs nothing. Every step prints one line. Running it twice does nothing
+# the second time. Package downloads are retried a bounded number of times (retry.sh).
 #
 # The engine started here listens on the default socket (unix:///var/run/docker.sock) with the
 # vfs storage driver, no iptables and no default bridge (test containers use network mode none),
 # and live-restore: containers keep running while the engine is stopped or restarting.
 # Its log and pidfile live in LIGHTD_DOCKER_STATE_DIR (default: <temp dir>/lightd-docker-engine),
 # which is also how `stop` knows the engine is ours.
+
+# shellcheck source=retry.sh
+. "$(dirname "${BASH_SOURCE[0]}")/retry.sh"
 
 LIGHTD_TEST_IMAGE="${LIGHTD_TEST_IMAGE:-lightd-test:latest}"
 LIGHTD_DOCKER_STATE_DIR="${LIGHTD_DOCKER_STATE_DIR:-${TMPDIR:-/tmp}/lightd-docker-engine}"
@@ -58,8 +62,12 @@ _de_install_packages() {
         return 0
     fi
     _de_say "installing ${missing[*]} with apt-get"
-    _de_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || return 1
-    _de_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null || return 1
+    if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
+        _de_say "need root to install ${missing[*]}" >&2
+        return 1
+    fi
+    lightd_apt_get update -q >/dev/null || return 1
+    lightd_apt_get install -y -q "${missing[@]}" >/dev/null || return 1
 }
 
 _de_start_engine() {

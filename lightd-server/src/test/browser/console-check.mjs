@@ -12,6 +12,7 @@ import { join } from 'node:path';
 const cfg = JSON.parse(process.argv[2]);
 const WAIT = 10_000;
 const COMMAND = 'hello from the browser';
+const LATER = 'and a later one';
 
 function report(line) {
   process.stdout.write(JSON.stringify(line) + '\n');
@@ -111,17 +112,24 @@ try {
     await page.waitForFunction((c) => document.getElementById('output').innerText.includes(`echo: ${c}`),
       COMMAND, { timeout: WAIT });
     expect(await page.inputValue('#command') === '', 'the input was not cleared');
-    await page.waitForTimeout(500); // the 'console duplicate' of the echo has arrived by now
+    // The daemon sends each line as 'console' and then 'console duplicate'; once the echo of a later
+    // command shows, the page has handled both frames of the first echo.
+    await page.fill('#command', LATER);
+    await page.press('#command', 'Enter');
+    await page.waitForFunction((c) => document.getElementById('output').innerText.includes(`echo: ${c}`),
+      LATER, { timeout: WAIT });
     const echoes = (await output()).split(`echo: ${COMMAND}`).length - 1;
     expect(echoes === 1, `the echo is shown ${echoes} times`);
   });
 
   await check('recalls commands with the arrow keys', async () => {
-    await page.press('#command', 'ArrowUp');
-    const up = await page.inputValue('#command');
-    await page.press('#command', 'ArrowDown');
-    const down = await page.inputValue('#command');
-    expect(up === COMMAND && down === '', `up gave "${up}", down gave "${down}"`);
+    const keys = [];
+    for (const key of ['ArrowUp', 'ArrowUp', 'ArrowDown', 'ArrowDown']) {
+      await page.press('#command', key);
+      keys.push(await page.inputValue('#command'));
+    }
+    expect(JSON.stringify(keys) === JSON.stringify([LATER, COMMAND, LATER, '']),
+      `up, up, down, down gave ${JSON.stringify(keys)}`);
   });
 
   await check('shows CPU and memory', async () => {
@@ -133,8 +141,17 @@ try {
       limit: await page.locator('#memory-limit').innerText(),
     };
     expect(/^limit [\d.]+ (KiB|MiB|GiB|TiB)$/.test(detail.limit), `limit shows ${detail.limit}`);
-    // A few one-second samples, so the charts in the screenshot have a line.
-    await page.waitForTimeout(3000);
+    // Three more samples drawn (the page adds one a second, repeating the latest stats when nothing
+    // changed), so the charts in the screenshot have a line.
+    await page.waitForFunction(() => {
+      const now = document.getElementById('cpu-chart').toDataURL();
+      const seen = (window.chartSeen ??= { last: now, changes: 0 });
+      if (now !== seen.last) {
+        seen.last = now;
+        seen.changes++;
+      }
+      return seen.changes >= 3;
+    }, null, { timeout: 3 * WAIT, polling: 100 });
     await page.screenshot({ path: join(cfg.out, 'console.png') });
     return detail;
   });
@@ -160,7 +177,7 @@ try {
     expect(reason.includes('revoked'), `the dialog says: ${reason}`);
     expect(await page.evaluate(() => sessionStorage.getItem('lightd.console.token')) === null,
       'the revoked token is still stored');
-    await page.waitForTimeout(1500);
+    // A reconnect would be scheduled with the link showing "retry"; "closed" means none is.
     expect(await page.locator('#link').getAttribute('data-link') === 'closed', 'it tries to reconnect anyway');
     await page.screenshot({ path: join(cfg.out, 'console-token.png') });
   });
@@ -194,14 +211,16 @@ try {
     expect(await page.locator('#auth').isHidden(), 'it asked for a token after a plain drop');
   });
 
+  let expiredRoute = null;
   await check('an expired token (close 4001) asks for a new one instead of reconnecting', async () => {
-    const before = route;
-    before.close({ code: 4001, reason: 'token expired' });
+    expiredRoute = route;
+    expiredRoute.close({ code: 4001, reason: 'token expired' });
     await page.waitForSelector('#auth:not([hidden])', { timeout: WAIT });
     const reason = await page.locator('#auth-reason').innerText();
     expect(reason.includes('expired'), `the dialog says: ${reason}`);
-    await page.waitForTimeout(1500);
-    expect(route === before, 'it opened a new connection anyway');
+    // A reconnect would be scheduled with the link showing "retry"; "closed" means none is.
+    expect(await page.locator('#link').getAttribute('data-link') === 'closed', 'it schedules a reconnect anyway');
+    expect(route === expiredRoute, 'it opened a new connection anyway');
   });
 
   // A second page whose WebSocket Playwright answers itself, to feed it what a real server rarely
@@ -254,8 +273,12 @@ try {
       return o.scrollTop + o.clientHeight >= o.scrollHeight - 8;
     });
     expect(await atBottom(), 'it did not follow the output');
-    await mock.evaluate(() => { document.getElementById('output').scrollTop = 0; });
-    await mock.waitForTimeout(200);
+    // Resolves after the page's own scroll listener (registered first) has seen the scroll.
+    await mock.evaluate(() => new Promise((resolve) => {
+      const o = document.getElementById('output');
+      o.addEventListener('scroll', resolve, { once: true });
+      o.scrollTop = 0;
+    }));
     feed('after scrolling up\n');
     await mock.waitForFunction(() => document.getElementById('output').innerText.includes('after scrolling up'),
       null, { timeout: WAIT });
@@ -266,6 +289,7 @@ try {
   });
 
   await check('nothing external, no script or policy errors', async () => {
+    expect(route === expiredRoute, 'the page reconnected after its token expired');
     expect(foreign.length === 0, `requests elsewhere: ${foreign.join(', ')}`);
     expect(problems.length === 0, problems.join('\n'));
   });

@@ -114,6 +114,13 @@ public final class MetricsRoute {
                         m.powerActions(action, result));
             }
         }
+        t.family("lightd_websocket_pings_total", "counter",
+                "Pings from WebSocket clients, by result: answered with a pong; superseded by a newer ping while "
+                        + "the connection was unwritable (only the newest is answered, RFC 6455 5.5.3); abandoned "
+                        + "when the connection ended first.");
+        for (Metrics.PingOutcome outcome : Metrics.PingOutcome.values()) {
+            t.sample("lightd_websocket_pings_total", "result", outcome.label(), m.pings(outcome));
+        }
         t.family("lightd_runtime_available", "gauge", "1 while the container runtime answers, else 0.")
                 .sample("lightd_runtime_available", manager.runtime().available() ? 1 : 0);
         t.family("lightd_runtime_stream_reopens_total", "counter",

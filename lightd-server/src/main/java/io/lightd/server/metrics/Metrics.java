@@ -45,6 +45,19 @@ public final class Metrics {
         }
     }
 
+    /**
+     * What became of a ping a client sent (RFC 6455 5.5.2 and 5.5.3): answered with a pong, at once
+     * or once its connection drained; superseded by a newer ping while its connection was unwritable,
+     * so that only the newest is answered; or abandoned when the connection ended while it waited.
+     */
+    public enum PingOutcome {
+        ANSWERED, SUPERSEDED, ABANDONED;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     private final LongAdder consoleEvents = new LongAdder();
     private final LongAdder consoleMessages = new LongAdder();
     private final LongAdder consoleBytes = new LongAdder();
@@ -53,6 +66,7 @@ public final class Metrics {
     private final LongAdder[] decodeErrors = adders(DecodeResult.Kind.values().length);
     private final LongAdder[] refusals = adders(InboundRefusal.values().length);
     private final LongAdder[] power = adders(PowerAction.values().length * PowerResult.values().length);
+    private final LongAdder[] pings = adders(PingOutcome.values().length);
 
     /**
      * One console event broadcast to {@code subscribers} channels, its frames ({@code console} and
@@ -84,6 +98,15 @@ public final class Metrics {
 
     public void powerAction(PowerAction action, PowerResult result) {
         power[action.ordinal() * PowerResult.values().length + result.ordinal()].increment();
+    }
+
+    /** One client ping met {@code outcome}; called on the connection's event loop. */
+    public void ping(PingOutcome outcome) {
+        pings[outcome.ordinal()].increment();
+    }
+
+    public long pings(PingOutcome outcome) {
+        return pings[outcome.ordinal()].sum();
     }
 
     public long consoleEvents() {

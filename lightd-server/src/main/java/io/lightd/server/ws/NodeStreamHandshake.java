@@ -141,7 +141,7 @@ public final class NodeStreamHandshake extends SimpleChannelInboundHandler<FullH
                         .build())
                 .build();
         pipeline.addAfter(after, "idle", new IdleStateHandler(limits.pingIntervalSeconds(), 0, 0, TimeUnit.SECONDS));
-        pipeline.addAfter("idle", "ping-responder", new PingResponder());
+        pipeline.addAfter("idle", "ping-responder", new PingResponder(stream.metrics()));
         pipeline.addAfter("ping-responder", "close-reply", CloseReplyGuard.INSTANCE);
         pipeline.addAfter("close-reply", "ws-protocol", new WebSocketServerProtocolHandler(config));
         pipeline.addAfter("ws-protocol", "node-session", new NodeStreamSession(grant, stream, sessions,

@@ -161,7 +161,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
         InboundRateLimiter rateLimiter = new InboundRateLimiter(limits.inboundRatePerSecond(), limits.inboundBurst(),
                 System::nanoTime);
         pipeline.addAfter(after, "idle", new IdleStateHandler(limits.pingIntervalSeconds(), 0, 0, TimeUnit.SECONDS));
-        pipeline.addAfter("idle", "ping-responder", new PingResponder());
+        pipeline.addAfter("idle", "ping-responder", new PingResponder(manager.metrics()));
         pipeline.addAfter("ping-responder", "close-reply", CloseReplyGuard.INSTANCE);
         pipeline.addAfter("close-reply", "ws-protocol", new WebSocketServerProtocolHandler(config));
         pipeline.addAfter("ws-protocol", "ws-aggregator", new WebSocketFrameAggregator(limits.maxFrameBytes()));

@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,19 +28,21 @@ import org.junit.jupiter.api.Test;
  */
 class RequestDeadlineHandlerTest {
 
-    private final EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(),
-            new RequestDeadlineHandler(1, 3, TimeUnit.SECONDS), new HttpObjectAggregator(1024),
-            new ChannelInboundHandlerAdapter() {
-                @Override
-                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                    // as the router does: the aggregator reports the cut-off request; the connection is already closing
-                }
-            });
+    private final EmbeddedChannel ch = channel();
 
-    @BeforeEach
-    void freezeTime() {
-        // Only the time a test lets pass counts, not how long a busy machine takes to run it.
+    /** The handler on a channel whose clock moves only when a test advances it, never with the machine's. */
+    private static EmbeddedChannel channel() {
+        EmbeddedChannel ch = new EmbeddedChannel();
         ch.freezeTime();
+        ch.pipeline().addLast(new HttpServerCodec(),
+                new RequestDeadlineHandler(1, 3, TimeUnit.SECONDS), new HttpObjectAggregator(1024),
+                new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        // as the router does: the aggregator reports the cut-off request; the connection is already closing
+                    }
+                });
+        return ch;
     }
 
     @AfterEach

@@ -15,9 +15,16 @@ import org.junit.jupiter.api.Test;
 /** The assembler on an embedded loop, whose clock the test moves by hand. */
 class ConsoleAssemblerTest {
 
-    private final EmbeddedChannel clock = new EmbeddedChannel();
+    private final EmbeddedChannel clock = frozenClock();
     private final List<String> out = new ArrayList<>();
     private final ConsoleAssembler assembler = new ConsoleAssembler(clock.eventLoop(), 50, TimeUnit.MILLISECONDS, out::add);
+
+    /** A loop whose clock moves only when a test advances it, never with the machine's. */
+    private static EmbeddedChannel frozenClock() {
+        EmbeddedChannel loop = new EmbeddedChannel();
+        loop.freezeTime();
+        return loop;
+    }
 
     @AfterEach
     void close() {

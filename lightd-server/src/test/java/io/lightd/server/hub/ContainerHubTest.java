@@ -39,12 +39,19 @@ class ContainerHubTest {
 
     @TempDir
     Path dir;
-    private final EmbeddedChannel loopChannel = new EmbeddedChannel();
+    /** The hub's loop; its clock moves only when a test advances it, never with the machine's. */
+    private final EmbeddedChannel loopChannel = frozenLoop();
     private final FakeRuntime runtime = new FakeRuntime();
     private final Metrics metrics = new Metrics();
     private final List<EmbeddedChannel> clients = new ArrayList<>();
     private ContainerRegistry registry;
     private ContainerHub hub;
+
+    private static EmbeddedChannel frozenLoop() {
+        EmbeddedChannel loop = new EmbeddedChannel();
+        loop.freezeTime();
+        return loop;
+    }
 
     @BeforeEach
     void setUp() {

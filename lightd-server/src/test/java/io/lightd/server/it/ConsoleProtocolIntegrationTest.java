@@ -2,6 +2,8 @@ package io.lightd.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lightd.protocol.PowerAction;
+import io.lightd.server.metrics.Metrics;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -21,9 +23,17 @@ class ConsoleProtocolIntegrationTest extends ConsoleScenarios {
     @Test
     void unknownContainerIsSilentUntilCreated() throws Exception {
         WsClient c = ws("ghost-1");
-        c.send("{\"event\":\"power\",\"action\":\"start\"}");
+        Metrics metrics = daemon.server().containers().metrics();
+        long refusedBefore = metrics.powerActions(PowerAction.START, Metrics.PowerResult.NOT_FOUND);
+        // The history request goes first: the hub's loop answers in order, so once the power action
+        // is counted, both have been answered (or not) and any reply is queued for this session.
         c.send("{\"event\":\"request_logs\"}");
-        assertThat(c.poll(Duration.ofMillis(700))).isNull();
+        c.send("{\"event\":\"power\",\"action\":\"start\"}");
+        Await.until("the power action answered",
+                () -> metrics.powerActions(PowerAction.START, Metrics.PowerResult.NOT_FOUND) > refusedBefore);
+        c.send("not json");
+        assertThat(WsClient.describe(c.next())).as("the first thing the client hears")
+                .isEqualTo("daemon_message:Error: invalid JSON");
         create("ghost-1", "true", null, null);
         assertThat(WsClient.describe(c.next())).isEqualTo("event:installing");
     }

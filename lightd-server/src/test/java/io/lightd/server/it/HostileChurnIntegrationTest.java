@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -97,7 +98,8 @@ class HostileChurnIntegrationTest {
             }
             System.out.printf("churn: %d connections, %d upgraded, %d refused with 429%n", CONNECTIONS,
                     upgraded.get(), refused.get());
-            assertThat(upgraded.get()).as("connections that got as far as the upgrade").isGreaterThan(CONNECTIONS / 3);
+            assertThat(upgraded.get()).as("connections that got as far as the upgrade")
+                    .isEqualTo(IntStream.range(0, CONNECTIONS).filter(i -> i % 7 >= 4).count());
             assertThat(pipelineTail.list).as("errors no handler took care of (each logged with a stack trace)")
                     .extracting(ILoggingEvent::getFormattedMessage).isEmpty();
 
@@ -114,7 +116,7 @@ class HostileChurnIntegrationTest {
     }
 
     /** Opens connection {@code i} and resets it at the stage {@code i} picks. */
-    private static void dropOne(int port, int i, AtomicInteger upgraded, AtomicInteger refused) throws IOException {
+    private static void dropOne(int port, int i, AtomicInteger upgraded, AtomicInteger refused) throws Exception {
         String id = i % 7 == 5 ? "ghost-" + (i % 50) : "echo-1";
         String request = RawWsClient.upgradeRequest("/ws/" + id + "?token=" + Daemon.TOKEN,
                 Base64.getEncoder().encodeToString(RawWsClient.randomBytes(16)));
@@ -130,9 +132,18 @@ class HostileChurnIntegrationTest {
                 default -> {
                     out.write(request.getBytes(StandardCharsets.US_ASCII));
                     int status = RawWsClient.statusOf(socket);
-                    if (status == 429) {
+                    // Every place may be held by connections the daemon has not yet seen reset (how
+                    // many depends on how fast it notices): then a place frees as it does.
+                    long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
+                    while (status == 429) {
                         refused.incrementAndGet();
-                        return;
+                        assertThat(System.nanoTime()).as("a connection place freed in time").isLessThan(deadline);
+                        RawWsClient.abort(socket);
+                        Thread.sleep(10);
+                        socket = RawWsClient.connect(port);
+                        out = socket.getOutputStream();
+                        out.write(request.getBytes(StandardCharsets.US_ASCII));
+                        status = RawWsClient.statusOf(socket);
                     }
                     assertThat(status).isEqualTo(101);
                     upgraded.incrementAndGet();

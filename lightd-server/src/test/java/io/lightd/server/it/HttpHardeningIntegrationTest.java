@@ -79,7 +79,11 @@ class HttpHardeningIntegrationTest extends DaemonFixture {
         create(id, "cat", null, null);
         WsClient c = ws(id);
         c.await(state("installed"));
-        Thread.sleep(2_500);
+        // A silent connection opened after the upgrade is closed at its deadline: the WebSocket's
+        // would have passed by then, had it kept one.
+        try (RawHttp silent = raw()) {
+            assertThat(silent.closedWithin(CLOSE_WAIT)).isTrue();
+        }
         assertThat(c.isClosed()).isFalse();
         c.send("{\"event\":\"request_logs\"}");
         assertThat(c.await(m -> m.get("event").getAsString().equals("logs"))).isNotNull();

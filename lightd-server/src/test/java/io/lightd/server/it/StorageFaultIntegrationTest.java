@@ -44,7 +44,7 @@ class StorageFaultIntegrationTest {
             if ("1".equals(System.getenv("LIGHTD_REQUIRE_STORAGE_FAULTS"))) {
                 throw new AssertionError(why + ", and LIGHTD_REQUIRE_STORAGE_FAULTS=1 requires this test");
             }
-            System.err.println("*** SKIPPED: disk-full and read-only storage not tested: " + why + " ***");
+            System.err.println("*** SKIPPED *** disk-full and read-only storage not tested: " + why);
             Assumptions.abort(why);
         }
         Logger storeLog = (Logger) LoggerFactory.getLogger(JsonFileStore.class);

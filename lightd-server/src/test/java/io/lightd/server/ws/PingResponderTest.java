@@ -2,6 +2,8 @@ package io.lightd.server.ws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lightd.server.metrics.Metrics;
+import io.lightd.server.metrics.Metrics.PingOutcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.WriteBufferWaterMark;
@@ -14,13 +16,15 @@ import org.junit.jupiter.api.Test;
 
 class PingResponderTest {
 
+    private final Metrics metrics = new Metrics();
+
     private static PingWebSocketFrame ping(String payload) {
         return new PingWebSocketFrame(Unpooled.copiedBuffer(payload, StandardCharsets.UTF_8));
     }
 
     /** A channel that turns unwritable once more than 8 bytes wait unflushed. */
-    private static EmbeddedChannel channel() {
-        EmbeddedChannel ch = new EmbeddedChannel(new PingResponder());
+    private EmbeddedChannel channel() {
+        EmbeddedChannel ch = new EmbeddedChannel(new PingResponder(metrics));
         ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(4, 8));
         return ch;
     }
@@ -56,6 +60,7 @@ class PingResponderTest {
         ch.writeInbound(ping("hello"));
         assertThat(pongText(ch)).isEqualTo("hello");
         assertThat((Object) ch.readInbound()).as("the ping goes no further").isNull();
+        assertThat(metrics.pings(PingOutcome.ANSWERED)).isEqualTo(1);
         assertThat(ch.finish()).isFalse();
     }
 
@@ -69,9 +74,12 @@ class PingResponderTest {
         assertThat((Object) ch.readOutbound()).as("nothing answered while unwritable").isNull();
         assertThat(first.refCnt()).as("a superseded ping is released").isZero();
         assertThat(second.refCnt()).isZero();
+        assertThat(metrics.pings(PingOutcome.SUPERSEDED)).isEqualTo(2);
+        assertThat(metrics.pings(PingOutcome.ANSWERED)).isZero();
         drain(ch);
         assertThat(pongText(ch)).isEqualTo("3");
         assertThat((Object) ch.readOutbound()).isNull();
+        assertThat(metrics.pings(PingOutcome.ANSWERED)).isEqualTo(1);
         assertThat(ch.finish()).isFalse();
     }
 
@@ -83,6 +91,8 @@ class PingResponderTest {
         ch.writeInbound(ping);
         ch.close();
         assertThat(ping.refCnt()).isZero();
+        assertThat(metrics.pings(PingOutcome.ABANDONED)).isEqualTo(1);
+        assertThat(metrics.pings(PingOutcome.ANSWERED) + metrics.pings(PingOutcome.SUPERSEDED)).isZero();
         ch.finishAndReleaseAll();
     }
 
