@@ -14,6 +14,8 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -30,19 +32,28 @@ class NodePageTest {
         }
     }
 
-    private final EmbeddedChannel channel = new EmbeddedChannel(new SimpleChannelInboundHandler<FullHttpRequest>() {
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-            PAGE.serve(ctx, request);
-        }
-    });
+    /** One connection per request: an error answer closes its connection, as every 4xx does. */
+    private final List<EmbeddedChannel> channels = new ArrayList<>();
 
     @AfterEach
     void finish() {
-        assertThat(channel.finishAndReleaseAll()).as("no unread responses").isFalse();
+        for (EmbeddedChannel channel : channels) {
+            assertThat(channel.finishAndReleaseAll()).as("no unread responses").isFalse();
+        }
+    }
+
+    private static EmbeddedChannel connection() {
+        return new EmbeddedChannel(new SimpleChannelInboundHandler<FullHttpRequest>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+                PAGE.serve(ctx, request);
+            }
+        });
     }
 
     private Answer request(HttpMethod method, String uri, String ifNoneMatch) {
+        EmbeddedChannel channel = connection();
+        channels.add(channel);
         FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri, Unpooled.EMPTY_BUFFER);
         if (ifNoneMatch != null) {
             request.headers().set(HttpHeaderNames.IF_NONE_MATCH, ifNoneMatch);
