@@ -1,6 +1,7 @@
 package io.lightd.runtime.docker;
 
 import io.lightd.protocol.Stats;
+import io.lightd.runtime.stats.CgroupStats;
 import io.lightd.runtime.ContainerNotFoundException;
 import io.lightd.runtime.RuntimeListener;
 import io.netty.buffer.ByteBuf;
@@ -53,6 +54,9 @@ final class ContainerRun implements AttachStream.Sink {
     /** Written on the loop, read by {@link DockerRuntime#writeStdin} from any thread. */
     private volatile AttachStream attach;
     private ReopeningStream stats;
+    /** This run's cgroup stats, registered with the runtime's sampler; null when they come from {@link #stats}. */
+    private CgroupStats cgroupStats;
+    private boolean statsStarted;
     private boolean startSeen;
     private Integer dieCode;
     private boolean finished;
@@ -102,13 +106,32 @@ final class ContainerRun implements AttachStream.Sink {
         onLoop(() -> startSeen = true);
     }
 
-    /** Opens the stats stream (once the process runs). */
+    /**
+     * Starts the stats (once the process runs): from the container's cgroup when the runtime reads
+     * cgroups and this container's is found, else from an engine stats stream.
+     */
     void startStats() {
         onLoop(() -> {
-            if (!finished && stats == null) {
+            if (finished || statsStarted) {
+                return;
+            }
+            statsStarted = true;
+            runtime.openStats(this).whenComplete((opened, error) -> onLoop(() -> {
+                if (finished) {
+                    return;
+                }
+                if (opened instanceof CgroupStats source) {
+                    cgroupStats = source;
+                    runtime.registerStats(this, source);
+                    return;
+                }
+                if (error != null) {
+                    log.info("{}: cannot read its cgroup ({}); using the engine's stats stream", internalId,
+                            error instanceof CompletionException ? error.getCause() : error);
+                }
                 stats = runtime.statsStream(this);
                 stats.start();
-            }
+            }));
         });
     }
 
@@ -307,6 +330,9 @@ final class ContainerRun implements AttachStream.Sink {
         }
         if (stats != null) {
             stats.close();
+        }
+        if (cgroupStats != null) {
+            runtime.unregisterStats(this, cgroupStats);
         }
         if (attach != null) {
             attach.close();

@@ -3,6 +3,7 @@ package io.lightd.runtime.process;
 import io.lightd.protocol.Stats;
 import io.lightd.runtime.RuntimeListener;
 import io.lightd.runtime.process.ProcessGroups.Signal;
+import io.lightd.runtime.stats.StatsSampler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
@@ -21,29 +22,24 @@ import org.slf4j.LoggerFactory;
  * One run of a container's server, {@code /bin/sh -c <startup command>} in the volume: its stdin,
  * its stats sampling, its graceful stop, and the one {@code onExit} that ends it.
  *
- * <p>Threads: as {@link ChildProcess}. Stats are scheduled on {@link #loop} about once a second; each
- * sample reads {@code /proc} on the runtime's executor and is delivered back on the loop, one sample
- * in flight at a time. Fields marked loop-confined are touched only on the loop, so nothing is
+ * <p>Threads: as {@link ChildProcess}. Stats come from the runtime's batched {@link StatsSampler}, which
+ * reads {@code /proc} on the runtime's executor and delivers each sample on the loop. Fields marked loop-confined are touched only on the loop, so nothing is
  * delivered to the listener after its {@code onExit}.
  */
 final class ServerProcess extends ChildProcess {
 
     private static final Logger logger = LoggerFactory.getLogger(ServerProcess.class);
 
-    /** How often stats are sampled while the process runs. */
-    static final Duration STATS_INTERVAL = Duration.ofSeconds(1);
-
     private final RuntimeListener listener;
     private final long memoryLimit;
     private final long clockTicksPerSecond;
+    private final StatsSampler<ProcessGroups.Scan> statsSampler;
 
     // Written by the launching thread before launched completes.
     private volatile StdinWriter stdin;
     private volatile GroupStatsSampler sampler;
 
     // Loop-confined.
-    private ScheduledFuture<?> statsTicker;
-    private boolean sampleInFlight;
     private boolean exitReported;
 
     /**
@@ -51,11 +47,13 @@ final class ServerProcess extends ChildProcess {
      *                    it has none. Not enforced: host processes have no cgroup of their own here.
      */
     ServerProcess(String id, EventExecutor loop, RuntimeListener listener, BlockingExecutor blocking,
-                  ConcurrentMap<String, ChildProcess> table, long memoryLimit, long clockTicksPerSecond) {
+                  ConcurrentMap<String, ChildProcess> table, long memoryLimit, long clockTicksPerSecond,
+                  StatsSampler<ProcessGroups.Scan> statsSampler) {
         super(id, loop, listener, blocking, table);
         this.listener = listener;
         this.memoryLimit = memoryLimit;
         this.clockTicksPerSecond = clockTicksPerSecond;
+        this.statsSampler = statsSampler;
     }
 
     @Override
@@ -82,8 +80,9 @@ final class ServerProcess extends ChildProcess {
     @Override
     void onEnded(int exitCode) {
         exitReported = true;
-        if (statsTicker != null) {
-            statsTicker.cancel(false);
+        GroupStatsSampler groupSampler = sampler;
+        if (groupSampler != null) {
+            statsSampler.unregister(id, groupSampler);
         }
         listener.onExit(exitCode);
     }
@@ -137,31 +136,13 @@ final class ServerProcess extends ChildProcess {
 
     private void startStats() {
         if (!exitReported) {
-            long interval = STATS_INTERVAL.toNanos();
-            statsTicker = loop.scheduleAtFixedRate(this::requestSample, interval, interval, TimeUnit.NANOSECONDS);
+            statsSampler.register(id, sampler, loop, this::deliverSample);
         }
     }
 
-    private void requestSample() {
-        if (exitReported || sampleInFlight) {
-            return;
-        }
-        sampleInFlight = true;
-        GroupStatsSampler groupSampler = sampler;
-        blocking.submit(groupSampler::sample).whenComplete((stats, failed) -> {
-            try {
-                loop.execute(() -> deliverSample(stats, failed));
-            } catch (RejectedExecutionException e) {
-                // The loop is gone: so is whoever wanted the sample.
-            }
-        });
-    }
-
-    private void deliverSample(Stats stats, Throwable failed) {
-        sampleInFlight = false;
-        if (failed != null) {
-            logger.debug("container {}: stats sample failed: {}", id, failed.toString());
-        } else if (!exitReported) {
+    /** On the loop. */
+    private void deliverSample(Stats stats) {
+        if (!exitReported) {
             try {
                 listener.onStats(stats);
             } catch (Throwable t) {
