@@ -170,9 +170,9 @@ public final class DockerRuntime implements ContainerRuntime {
         } else {
             this.statsSampler = null;
             log.info("stats: one engine stats stream per running container ({})",
-                    connector.dockerHost().startsWith("unix://") ? "no cgroup v1 or v2 mount found"
-                            : readCgroups ? "the engine is remote, its cgroups are not on this host"
-                            : "cgroup reading turned off");
+                    !readCgroups ? "cgroup reading turned off"
+                            : connector.dockerHost().startsWith("unix://") ? "no cgroup v1 or v2 mount found"
+                            : "the engine is remote, its cgroups are not on this host");
         }
     }
 

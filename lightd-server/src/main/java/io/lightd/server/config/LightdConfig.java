@@ -22,7 +22,8 @@ public record LightdConfig(
         Limits limits,
         Tls tls,
         MetricsSettings metrics,
-        LoggingSettings logging) {
+        LoggingSettings logging,
+        StatsSettings stats) {
 
     public LightdConfig {
         allowedOrigins = List.copyOf(allowedOrigins);
@@ -41,6 +42,17 @@ public record LightdConfig(
 
     /** {@code logging.*}: the log line format. */
     public record LoggingSettings(LogFormat format) {
+    }
+
+    /**
+     * {@code stats.*}: how often the stats of a running container nobody watches are sampled (in ms;
+     * a watched one is sampled every second, and at once when someone starts watching).
+     */
+    public record StatsSettings(int idleIntervalMs) {
+
+        public Duration idleInterval() {
+            return Duration.ofMillis(idleIntervalMs);
+        }
     }
 
     /** Limits and sizes; every one has a {@code DEFAULT_*} in {@link Defaults}. */
@@ -98,12 +110,12 @@ public record LightdConfig(
 
     public LightdConfig withRuntime(RuntimeKind kind) {
         return new LightdConfig(host, port, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, kind, allowedOrigins, limits, tls, metrics, logging);
+                basePath, kind, allowedOrigins, limits, tls, metrics, logging, stats);
     }
 
     public LightdConfig withPort(int newPort) {
         return new LightdConfig(host, newPort, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, runtime, allowedOrigins, limits, tls, metrics, logging);
+                basePath, runtime, allowedOrigins, limits, tls, metrics, logging, stats);
     }
 
     /** The documented defaults. */
@@ -139,6 +151,7 @@ public record LightdConfig(
         public static final int DEFAULT_HTTP_MAX_BODY_BYTES = 64 * 1024;
         public static final boolean DEFAULT_METRICS_REQUIRE_TOKEN = true;
         public static final LogFormat DEFAULT_LOG_FORMAT = LogFormat.TEXT;
+        public static final int DEFAULT_STATS_IDLE_INTERVAL_MS = 10_000;
 
         private Defaults() {
         }
