@@ -15,12 +15,15 @@ import java.util.concurrent.TimeUnit;
  * What a full console history costs the daemon's heap: on a daemon with the process runtime,
  * creates N servers that each print L numbered lines of about B bytes of UTF-8 (ASCII, Cyrillic or
  * CJK text) and then sleep, waits until every server's output log holds all of it, and prints the
- * daemon's heap after a full GC ({@code jcmd GC.run}) before and after, per server, next to the
- * history's UTF-8 bytes (the last {@code limits.history_lines} lines). Removes its servers at the end.
+ * daemon's heap after a full GC ({@code jcmd GC.run}, then {@code GC.heap_info}) and its live objects
+ * (the total of {@code GC.class_histogram}) before and after, per server, next to the
+ * history's UTF-8 bytes (the last {@code limits.history_lines} lines). Leaves its servers running: it
+ * is meant for a daemon started for the run, whose shutdown ends them (scripts/history-heap).
  *
  * <pre>
  * java -cp benchmarks.jar io.lightd.benchmarks.HistoryHeap --url URL --token TOKEN --pid PID --logs DIR
  *      [--servers 200] [--lines 3000] [--line-bytes 200] [--text ascii|cyrillic|cjk] [--history-lines 1000]
+ *      [--histogram ROWS]   (also print the live classes taking most heap)
  * </pre>
  */
 public final class HistoryHeap {
@@ -57,8 +60,9 @@ public final class HistoryHeap {
         String prefix = "hist-" + UUID.randomUUID().toString().substring(0, 6) + "-";
 
         long before = daemon.heapUsedAfterFullGc();
+        long liveBefore = daemon.liveBytes();
         List<String> ids = new ArrayList<>();
-        try {
+        {
             for (int i = 0; i < servers; i++) {
                 String id = prefix + i;
                 rest.create(id, "none", command);
@@ -76,24 +80,27 @@ public final class HistoryHeap {
                 awaitState(rest, id, "installed/running");
             }
             long after = daemon.heapUsedAfterFullGc();
+            long liveAfter = daemon.liveBytes();
             long history = (long) Math.min(lines, historyLines) * bytesPerLine;
             double perServer = (after - before) / (double) servers;
             System.out.printf("text %s, %d servers, %d lines of %d bytes each printed, history %d lines = %d bytes of UTF-8%n",
                     text, servers, lines, bytesPerLine, Math.min(lines, historyLines), history);
             System.out.printf("  heap after full GC: %.1f MB before, %.1f MB after; per server %.0f KB = %.2f x the history's bytes%n",
                     before / 1e6, after / 1e6, perServer / 1e3, perServer / history);
-        } finally {
-            for (String id : ids) {
-                try {
-                    rest.delete(id);
-                } catch (IOException e) {
-                    System.err.println("could not delete " + id + ": " + e.getMessage());
-                }
+            double livePerServer = (liveAfter - liveBefore) / (double) servers;
+            System.out.printf("  live objects (class histogram total): %.1f MB before, %.1f MB after; per server %.0f KB = %.2f x%n",
+                    liveBefore / 1e6, liveAfter / 1e6, livePerServer / 1e3, livePerServer / history);
+            if (o.containsKey("histogram")) {
+                System.out.println(daemon.classHistogram(Integer.parseInt(o.get("histogram"))));
+                System.out.printf("  heap in use after that: %.1f MB%n", daemon.heapUsedBytes() / 1e6);
             }
         }
     }
 
     private static void awaitLog(Path log, long bytes) throws Exception {
+        if (bytes == 0) {
+            return;
+        }
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         while (System.nanoTime() < deadline) {
             if (Files.exists(log) && Files.size(log) >= bytes) {
