@@ -565,9 +565,10 @@ public final class DockerRuntime implements ContainerRuntime {
         statsSampler.register(run.internalId, source, run.loop, run::onStats);
     }
 
-    /** Stops sampling {@code source}. */
+    /** Stops sampling {@code source} and closes its files. */
     void unregisterStats(ContainerRun run, CgroupStats source) {
         statsSampler.unregister(run.internalId, source);
+        source.close();
     }
 
     /** True when stats come from the cgroups (for tests). */

@@ -2,10 +2,11 @@ package io.lightd.runtime.stats;
 
 import io.lightd.protocol.Stats;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The stats of one container read straight from the kernel: its cgroup (v1 or v2) and the network
@@ -30,7 +31,7 @@ import java.nio.file.Path;
  * </ul>
  * Sampled by one thread at a time (see {@link StatsSource}); blocking.
  */
-public final class CgroupStats implements StatsSource<Void> {
+public final class CgroupStats implements StatsSource<Void>, AutoCloseable {
 
     /** A container's cgroup folders: one per v1 controller, or the same v2 folder three times. */
     public record Paths(int version, Path cpu, Path memory, Path blkio) {
@@ -45,8 +46,14 @@ public final class CgroupStats implements StatsSource<Void> {
         "blkio.throttle.io_service_bytes_recursive"};
 
     private final Paths paths;
-    private final Path netDev;
+    private final KernelFile netDev;
     private final long hostMemory;
+    private final KernelFile cpu;
+    private final KernelFile memoryUsage;
+    private final KernelFile memoryStat;
+    private final KernelFile memoryLimit;
+    /** The block I/O files this kernel has, in the order they are tried. */
+    private final KernelFile[] blkio;
     private long previousCpuNanos;
     private long previousNanos;
 
@@ -60,10 +67,41 @@ public final class CgroupStats implements StatsSource<Void> {
      */
     public CgroupStats(Paths paths, Path netDev, long hostMemory) throws IOException {
         this.paths = paths;
-        this.netDev = netDev;
+        this.netDev = netDev == null ? null : new KernelFile(netDev);
         this.hostMemory = hostMemory;
+        boolean v1 = paths.version() == 1;
+        this.cpu = new KernelFile(paths.cpu().resolve(v1 ? "cpuacct.usage" : "cpu.stat"));
+        this.memoryUsage = new KernelFile(paths.memory().resolve(v1 ? "memory.usage_in_bytes" : "memory.current"));
+        this.memoryStat = new KernelFile(paths.memory().resolve("memory.stat"));
+        this.memoryLimit = new KernelFile(paths.memory().resolve(v1 ? "memory.limit_in_bytes" : "memory.max"));
+        List<KernelFile> present = new ArrayList<>();
+        for (String name : v1 ? V1_BLKIO_FILES : new String[] {"io.stat"}) {
+            Path file = paths.blkio().resolve(name);
+            if (Files.exists(file)) {
+                present.add(new KernelFile(file));
+            }
+        }
+        this.blkio = present.toArray(new KernelFile[0]);
         this.previousNanos = System.nanoTime();
-        this.previousCpuNanos = cpuNanos();
+        try {
+            this.previousCpuNanos = cpuNanos();
+        } catch (IOException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Closes the files kept open; a sample afterwards fails. */
+    @Override
+    public void close() {
+        for (KernelFile file : new KernelFile[] {cpu, memoryUsage, memoryStat, memoryLimit, netDev}) {
+            if (file != null) {
+                file.close();
+            }
+        }
+        for (KernelFile file : blkio) {
+            file.close();
+        }
     }
 
     /** Null when the cgroup is gone (the container has just ended). */
@@ -80,39 +118,35 @@ public final class CgroupStats implements StatsSource<Void> {
         previousCpuNanos = cpu;
         previousNanos = nowNanos;
         long[] block = blockBytes();
-        long[] network = netDev == null ? new long[2] : netDevBytes(readOrNull(netDev));
+        long[] network = netDev == null ? new long[2] : netDevBytes(netDev.readOrNull());
         return new Stats(cpuPercent, memoryUsage(), memoryLimit(), network[0], network[1], block[0], block[1]).rounded();
     }
 
     private long cpuNanos() throws IOException {
         if (paths.version() == 1) {
-            return parseLong(read(paths.cpu().resolve("cpuacct.usage")));
+            return parseLong(cpu.read());
         }
-        return keyedValue(read(paths.cpu().resolve("cpu.stat")), "usage_usec") * 1000;
+        return keyedValue(cpu.read(), "usage_usec") * 1000;
     }
 
     private long memoryUsage() throws IOException {
-        if (paths.version() == 1) {
-            long usage = parseLong(read(paths.memory().resolve("memory.usage_in_bytes")));
-            return withoutInactiveFile(usage, read(paths.memory().resolve("memory.stat")), "total_inactive_file");
-        }
-        long usage = parseLong(read(paths.memory().resolve("memory.current")));
-        return withoutInactiveFile(usage, read(paths.memory().resolve("memory.stat")), "inactive_file");
+        long usage = parseLong(memoryUsage.read());
+        return withoutInactiveFile(usage, memoryStat.read(),
+                paths.version() == 1 ? "total_inactive_file" : "inactive_file");
     }
 
     private long memoryLimit() throws IOException {
-        String file = paths.version() == 1 ? "memory.limit_in_bytes" : "memory.max";
-        String text = read(paths.memory().resolve(file)).trim();
+        String text = memoryLimit.read().trim();
         long limit = text.equals("max") ? Long.MAX_VALUE : parseLong(text);
         return hostMemory > 0 && limit > hostMemory ? hostMemory : limit;
     }
 
-    private long[] blockBytes() throws IOException {
+    private long[] blockBytes() {
         if (paths.version() == 2) {
-            return ioStatBytes(readOrNull(paths.blkio().resolve("io.stat")));
+            return blkio.length == 0 ? new long[2] : ioStatBytes(blkio[0].readOrNull());
         }
-        for (String file : V1_BLKIO_FILES) {
-            String text = readOrNull(paths.blkio().resolve(file));
+        for (KernelFile file : blkio) {
+            String text = file.readOrNull();
             if (text != null && hasDeviceLine(text)) {
                 return blkioBytes(text);
             }
@@ -219,18 +253,6 @@ public final class CgroupStats implements StatsSource<Void> {
             return t.isEmpty() ? 0 : Long.parseLong(t);
         } catch (NumberFormatException e) {
             return 0;
-        }
-    }
-
-    private static String read(Path file) throws IOException {
-        return Files.readString(file, StandardCharsets.US_ASCII);
-    }
-
-    private static String readOrNull(Path file) {
-        try {
-            return read(file);
-        } catch (IOException | SecurityException e) {
-            return null;
         }
     }
 }
