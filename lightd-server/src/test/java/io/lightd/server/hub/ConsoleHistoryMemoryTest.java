@@ -15,8 +15,10 @@ import io.netty.buffer.Unpooled;
 /**
  * What a full history costs on the heap, measured with JOL over everything a history (and the
  * assembler that feeds it) references: at most 1.1 times its UTF-8 bytes plus 16 KiB, for ASCII,
- * Cyrillic and CJK text alike. The old history of one {@code String} per line cost 1.2 to 2.2 times
- * (see benchmarks/RESULTS.md), so this fails without the byte ring.
+ * Cyrillic and CJK text alike. The former history of one {@code String} per line held about 1.2 to
+ * 1.25 times for the ASCII and Cyrillic lines here (a 24-byte {@code String} and a 16-byte array
+ * header per line, two bytes a character for Cyrillic), so those cases fail without the byte ring;
+ * for CJK it held less than the UTF-8 bytes (UTF-16 is the smaller encoding there).
  */
 class ConsoleHistoryMemoryTest {
 
