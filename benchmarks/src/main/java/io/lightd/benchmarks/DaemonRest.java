@@ -32,9 +32,14 @@ final class DaemonRest {
     }
 
     void create(String id, String startupCommand) throws IOException, InterruptedException {
+        create(id, "debian:12", startupCommand);
+    }
+
+    /** Creates a container of {@code image} (the process runtime ignores the image). */
+    void create(String id, String image, String startupCommand) throws IOException, InterruptedException {
         JsonObject body = new JsonObject();
         body.addProperty("internal_id", id);
-        body.addProperty("image", "debian:12");
+        body.addProperty("image", image);
         body.addProperty("startup_command", startupCommand);
         call("POST", "/containers", body.toString(), 202);
     }

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 final class ProcessFigures {
 
     private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+    private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("Total\\s+\\d+\\s+(\\d+)");
 
     private final long pid;
     private final long ticksPerSecond;
@@ -76,6 +77,32 @@ final class ProcessFigures {
         }
         jcmd("GC.run");
         return heapUsedBytes();
+    }
+
+    /**
+     * The first {@code rows} classes of {@code jcmd GC.class_histogram} (live objects, after a full GC)
+     * and its total line.
+     */
+    String classHistogram(int rows) {
+        if (!isJvm()) {
+            return "";
+        }
+        String[] lines = jcmd("GC.class_histogram").split("\n");
+        return String.join("\n", java.util.Arrays.copyOfRange(lines, 0, Math.min(lines.length, rows + 3)))
+                + "\n" + lines[lines.length - 1];
+    }
+
+    /**
+     * Bytes of live objects: the total of {@code jcmd GC.class_histogram}, which runs a full GC first.
+     * Unlike {@link #heapUsedAfterFullGc}, it does not count what the daemon allocated between the
+     * collection and the reading. -1 when it cannot be had.
+     */
+    long liveBytes() {
+        if (!isJvm()) {
+            return -1;
+        }
+        Matcher m = HISTOGRAM_TOTAL.matcher(jcmd("GC.class_histogram"));
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     private long statusField(String name) {

@@ -40,6 +40,15 @@ public interface ContainerRuntime extends AutoCloseable {
     }
 
     /**
+     * Whether someone watches the container's stats now (its console has at least one subscriber).
+     * A watched container is sampled about every second, and at once when it becomes watched; one
+     * nobody watches less often. Any thread; may come before the container runs. Runtimes whose
+     * stats do not depend on demand (the engine's stats streams) ignore it.
+     */
+    default void statsDemand(String internalId, boolean watched) {
+    }
+
+    /**
      * Prepares the container: its volume folder and whatever the runtime needs (for Docker the image,
      * pulled when absent, and the engine container), replacing any earlier one of the same id
      * (reinstall). Then runs {@code spec.installScript()}, if any, in the volume, streaming its output

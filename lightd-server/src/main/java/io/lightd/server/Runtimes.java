@@ -4,6 +4,7 @@ import io.lightd.runtime.ContainerRuntime;
 import io.lightd.runtime.docker.DockerRuntime;
 import io.lightd.runtime.process.ProcessRuntime;
 import io.lightd.server.config.LightdConfig;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 
 /** Makes the runtime the configuration names; the Docker client shares the server's event loops. */
@@ -14,9 +15,10 @@ final class Runtimes {
 
     static ContainerRuntime create(LightdConfig config, EventLoopGroup group) {
         return switch (config.runtime()) {
-            case PROCESS -> new ProcessRuntime(config.basePath());
+            case PROCESS -> new ProcessRuntime(config.basePath(), ByteBufAllocator.DEFAULT,
+                    ProcessRuntime.DEFAULT_LOG_FILE_LIMIT, config.stats().idleInterval());
             case DOCKER -> new DockerRuntime(group, dockerHost(config.dockerSocketPath()), config.basePath(),
-                    config.dockerNetworkMode());
+                    config.dockerNetworkMode(), null, config.stats().idleInterval(), true);
         };
     }
 

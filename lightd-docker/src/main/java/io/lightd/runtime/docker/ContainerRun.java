@@ -1,6 +1,7 @@
 package io.lightd.runtime.docker;
 
 import io.lightd.protocol.Stats;
+import io.lightd.runtime.stats.CgroupStats;
 import io.lightd.runtime.ContainerNotFoundException;
 import io.lightd.runtime.RuntimeListener;
 import io.netty.buffer.ByteBuf;
@@ -57,6 +58,9 @@ final class ContainerRun implements AttachStream.Sink {
     /** False while a container with a TTY waits at its gate, whose line stdin must not take. Any thread. */
     private volatile boolean stdinOpen;
     private ReopeningStream stats;
+    /** This run's cgroup stats, registered with the runtime's sampler; null when they come from {@link #stats}. */
+    private CgroupStats cgroupStats;
+    private boolean statsStarted;
     private boolean startSeen;
     private Integer dieCode;
     /** The engine reported an OOM kill in this run ({@code oom} event, or {@code OOMKilled} on inspection). */
@@ -120,13 +124,32 @@ final class ContainerRun implements AttachStream.Sink {
         onLoop(() -> startSeen = true);
     }
 
-    /** Opens the stats stream (once the process runs). */
+    /**
+     * Starts the stats (once the process runs): from the container's cgroup when the runtime reads
+     * cgroups and this container's is found, else from an engine stats stream.
+     */
     void startStats() {
         onLoop(() -> {
-            if (!finished && stats == null) {
+            if (finished || statsStarted) {
+                return;
+            }
+            statsStarted = true;
+            runtime.openStats(this).whenComplete((opened, error) -> onLoop(() -> {
+                if (finished) {
+                    return;
+                }
+                if (opened instanceof CgroupStats source) {
+                    cgroupStats = source;
+                    runtime.registerStats(this, source);
+                    return;
+                }
+                if (error != null) {
+                    log.info("{}: cannot read its cgroup ({}); using the engine's stats stream", internalId,
+                            error instanceof CompletionException ? error.getCause() : error);
+                }
                 stats = runtime.statsStream(this);
                 stats.start();
-            }
+            }));
         });
     }
 
@@ -329,6 +352,9 @@ final class ContainerRun implements AttachStream.Sink {
         }
         if (stats != null) {
             stats.close();
+        }
+        if (cgroupStats != null) {
+            runtime.unregisterStats(this, cgroupStats);
         }
         if (attach != null) {
             attach.close();

@@ -3,6 +3,9 @@ package io.lightd.runtime.docker;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import io.lightd.runtime.stats.CgroupLayout;
+import io.lightd.runtime.stats.CgroupStats;
+import io.lightd.runtime.stats.StatsSampler;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotModifiedException;
@@ -27,6 +30,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,8 +66,11 @@ import org.slf4j.LoggerFactory;
  *       futures. The API version is negotiated with the engine on first use.</li>
  *   <li>Console attach is spoken directly ({@link AttachStream}): one channel per running
  *       container and no thread, registered on the loop given for the run.</li>
- *   <li>Stats: one docker-java stats stream per running container ({@link ReopeningStream}),
- *       mapped by {@link StatsMapper}. Exits: one engine-wide events stream filtered to
+ *   <li>Stats: read from each container's cgroup and {@code /proc/<pid>/net/dev} by one batched
+ *       {@link StatsSampler} (a watched container every second, others every idle interval) when
+ *       the engine is local and the host's cgroup layout is found, chosen once at start and logged;
+ *       else (a remote engine, another layout) one docker-java stats stream per running container
+ *       ({@link ReopeningStream}), mapped by {@link StatsMapper}. Exits: one engine-wide events stream filtered to
  *       {@code lightd.managed=true}; {@link ContainerRun} orders the exit after the last output.</li>
  *   <li>A call that cannot reach the engine fails with {@link RuntimeUnavailableException}; one
  *       that names a container the engine does not have fails with {@link ContainerNotFoundException}.</li>
@@ -114,6 +121,11 @@ public final class DockerRuntime implements ContainerRuntime {
      */
     private final Map<String, Object> installs = new ConcurrentHashMap<>();
     private final ReopeningStream events;
+    /** Where the kernel keeps the containers' cgroups, or null: stats then come from the engine's streams. */
+    private final CgroupLayout cgroups;
+    /** Samples every running container from its cgroup in batches; null when {@link #cgroups} is. */
+    private final StatsSampler<Void> statsSampler;
+    private final long hostMemory;
     /** Re-opens of the events and stats streams after a loss, for metrics. */
     private final LongAdder streamReopens = new LongAdder();
     /** False from a failed open of the events stream until it opens again. */
@@ -135,6 +147,17 @@ public final class DockerRuntime implements ContainerRuntime {
      */
     public DockerRuntime(EventLoopGroup group, String dockerHost, Path storageBase, String networkMode,
                          ExecutorService blocking) {
+        this(group, dockerHost, storageBase, networkMode, blocking, StatsSampler.DEFAULT_IDLE_INTERVAL, true);
+    }
+
+    /**
+     * As {@link #DockerRuntime(EventLoopGroup, String, Path, String, ExecutorService)}, with the
+     * sampling interval of containers nobody watches ({@code idleStatsInterval}, when stats come from
+     * the cgroups) and whether cgroups may be read at all ({@code readCgroups} false: the engine's
+     * stats streams, as for a remote engine).
+     */
+    public DockerRuntime(EventLoopGroup group, String dockerHost, Path storageBase, String networkMode,
+                         ExecutorService blocking, Duration idleStatsInterval, boolean readCgroups) {
         this.connector = new EngineConnector(group, dockerHost, CONNECT_TIMEOUT);
         this.terminalGate = new TerminalGate(connector.dockerHost());
         this.volumesRoot = storageBase.toAbsolutePath().normalize().resolve("volumes");
@@ -146,6 +169,21 @@ public final class DockerRuntime implements ContainerRuntime {
                 client -> openEvents(client, eventsLoop), null, EVENTS_MAX_BACKOFF, new EngineWatcher(),
                 streamReopens);
         this.events.start();
+        this.hostMemory = CgroupLayout.hostMemoryBytes();
+        this.cgroups = readCgroups && connector.dockerHost().startsWith("unix://") ? CgroupLayout.detect() : null;
+        if (cgroups != null) {
+            this.statsSampler = new StatsSampler<>(group.next(), this.blocking, StatsSampler.DEFAULT_WATCHED_INTERVAL,
+                    idleStatsInterval, () -> null);
+            log.info("stats: read from the containers' cgroups ({}), batched: watched containers every {} ms, "
+                    + "others every {} ms", cgroups, StatsSampler.DEFAULT_WATCHED_INTERVAL.toMillis(),
+                    idleStatsInterval.toMillis());
+        } else {
+            this.statsSampler = null;
+            log.info("stats: one engine stats stream per running container ({})",
+                    !readCgroups ? "cgroup reading turned off"
+                            : connector.dockerHost().startsWith("unix://") ? "no cgroup v1 or v2 mount found"
+                            : "the engine is remote, its cgroups are not on this host");
+        }
     }
 
     /** With its own blocking executor. */
@@ -558,6 +596,59 @@ public final class DockerRuntime implements ContainerRuntime {
         return stream;
     }
 
+    /**
+     * Starts the stats of a run that runs: from its cgroup when this node reads cgroups and the
+     * container's can be found (its process's {@code /proc/<pid>/cgroup}), else from an engine stats
+     * stream. Completes on any thread with what was opened: a {@link CgroupStats} registered with the
+     * sampler, or a started {@link ReopeningStream}.
+     */
+    CompletableFuture<Object> openStats(ContainerRun run) {
+        if (statsSampler == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return call(run.internalId, docker -> {
+            InspectContainerResponse inspected = docker.inspectContainerCmd(run.containerName).exec();
+            Long pid = inspected.getState().getPidLong();
+            if (pid == null || pid <= 0) {
+                throw new IllegalStateException("the container has no process");
+            }
+            try {
+                return (Object) new CgroupStats(cgroups.of(pid), Path.of("/proc", pid.toString(), "net", "dev"),
+                        hostMemory);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** Samples {@code source} for {@code run} with the batched sampler. */
+    void registerStats(ContainerRun run, CgroupStats source) {
+        statsSampler.register(run.internalId, source, run.loop, run::onStats);
+    }
+
+    /** Stops sampling {@code source} and closes its files. */
+    void unregisterStats(ContainerRun run, CgroupStats source) {
+        statsSampler.unregister(run.internalId, source);
+        source.close();
+    }
+
+    /** True when stats come from the cgroups (for tests). */
+    boolean readsCgroups() {
+        return statsSampler != null;
+    }
+
+    /** Batches the cgroup sampler ran (for tests): 0 when stats come from engine streams. */
+    public long statsBatches() {
+        return statsSampler == null ? 0 : statsSampler.batches();
+    }
+
+    @Override
+    public void statsDemand(String internalId, boolean watched) {
+        if (statsSampler != null) {
+            statsSampler.setWatched(internalId, watched);
+        }
+    }
+
     /** How many engine connections are open (for tests). */
     int openEngineChannels() {
         return connector.openChannels();
@@ -942,6 +1033,9 @@ public final class DockerRuntime implements ContainerRuntime {
         }
         closed = true;
         events.close();
+        if (statsSampler != null) {
+            statsSampler.close();
+        }
         for (ContainerRun run : runs.values()) {
             run.detach();
         }

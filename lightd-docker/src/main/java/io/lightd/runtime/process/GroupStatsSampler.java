@@ -1,6 +1,7 @@
 package io.lightd.runtime.process;
 
 import io.lightd.protocol.Stats;
+import io.lightd.runtime.stats.StatsSource;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -11,16 +12,16 @@ import java.util.Map;
  * summed over every live member of the group. Network counters are 0: host processes share the
  * host's interfaces, so there is nothing per container to count.
  *
- * <p>Each sample scans every pid in {@code /proc} for live members of the group, which is cheap for the
- * few servers of a development host. Members are told apart by pid and start time, so a reused pid
+ * <p>Sampled by the runtime's {@link io.lightd.runtime.stats.StatsSampler} in batches: one scan of
+ * {@code /proc} per batch ({@link ProcessGroups.Scan}) finds the members of every group sampled in
+ * it, so the scan is paid once per tick, not once per server. Members are told apart by pid and start time, so a reused pid
  * is not mistaken for an old member. I/O of members that have exited is kept, so the block counters
  * never go back; their CPU time in the interval they exited in is lost, as the kernel credits it to
  * the parent only as a waited-for child.
  *
- * <p>Not thread-safe: the owning run takes one sample at a time and hands each to the next through
- * its event loop, which orders their memory effects.
+ * <p>Sampled by one thread at a time (the sampler never puts a source in two batches at once).
  */
-final class GroupStatsSampler {
+final class GroupStatsSampler implements StatsSource<ProcessGroups.Scan> {
 
     private final long processGroup;
     private final long memoryLimit;
@@ -45,10 +46,15 @@ final class GroupStatsSampler {
         this.previousNanos = startNanos;
     }
 
-    /** Takes a sample; blocking (reads {@code /proc}). */
+    /** Takes a sample with a scan of its own; blocking (reads {@code /proc}). */
     Stats sample() {
-        long now = System.nanoTime();
-        Map<Member, Usage> current = scan();
+        return sample(null, System.nanoTime());
+    }
+
+    /** Takes a sample from the members {@code scan} found (scans itself when null); blocking. */
+    @Override
+    public synchronized Stats sample(ProcessGroups.Scan scan, long now) {
+        Map<Member, Usage> current = scan(scan);
 
         for (Map.Entry<Member, Usage> gone : previous.entrySet()) {
             if (!current.containsKey(gone.getKey())) {
@@ -76,12 +82,17 @@ final class GroupStatsSampler {
         return new Stats(cpuPercent, residentBytes, memoryLimit, 0, 0, readBytes, writeBytes);
     }
 
-    private Map<Member, Usage> scan() {
+    private Map<Member, Usage> scan(ProcessGroups.Scan scan) {
         Map<Member, Usage> members = new HashMap<>();
-        ProcessGroups.forEachLiveMember(processGroup, (pid, procDir, stat) -> {
+        ProcessGroups.MemberVisitor visitor = (pid, procDir, stat) -> {
             long[] io = readIoBytes(procDir);
             members.put(new Member(pid, stat.startTicks()), new Usage(stat.cpuTicks(), readResidentBytes(procDir), io[0], io[1]));
-        });
+        };
+        if (scan == null) {
+            ProcessGroups.forEachLiveMember(processGroup, visitor);
+        } else {
+            scan.forEachLiveMember(processGroup, visitor);
+        }
         return members;
     }
 

@@ -5,7 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -81,6 +85,45 @@ final class ProcessGroups {
             }
         } catch (IOException e) {
             // /proc cannot be listed: no member can be seen.
+        }
+    }
+
+    /**
+     * One pass over {@code /proc}: the live processes of every group at one moment, so that a batch of
+     * stats samples reads the process table once rather than once per group. Immutable.
+     */
+    static final class Scan {
+        private final Map<Long, List<Member>> byGroup;
+
+        private record Member(long pid, Path procDir, ProcStat stat) {
+        }
+
+        private Scan(Map<Long, List<Member>> byGroup) {
+            this.byGroup = byGroup;
+        }
+
+        /** Scans {@code /proc} now; blocking. */
+        static Scan take() {
+            Map<Long, List<Member>> byGroup = new HashMap<>();
+            try (DirectoryStream<Path> pids = Files.newDirectoryStream(PROC, ProcessGroups::isPidDir)) {
+                for (Path procDir : pids) {
+                    ProcStat stat = ProcStat.parse(readOrNull(procDir.resolve("stat")));
+                    if (stat != null && !stat.zombie()) {
+                        byGroup.computeIfAbsent(stat.processGroup(), g -> new ArrayList<>())
+                                .add(new Member(Long.parseLong(procDir.getFileName().toString()), procDir, stat));
+                    }
+                }
+            } catch (IOException e) {
+                // /proc cannot be listed: no member can be seen.
+            }
+            return new Scan(byGroup);
+        }
+
+        /** Calls {@code visitor} for every live member the scan found in {@code processGroup}. */
+        void forEachLiveMember(long processGroup, MemberVisitor visitor) {
+            for (Member member : byGroup.getOrDefault(processGroup, List.of())) {
+                visitor.visit(member.pid(), member.procDir(), member.stat());
+            }
         }
     }
 

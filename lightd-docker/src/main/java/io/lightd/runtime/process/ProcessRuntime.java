@@ -6,6 +6,7 @@ import io.lightd.runtime.InstallListener;
 import io.lightd.runtime.RuntimeListener;
 import io.lightd.runtime.Terminal;
 import io.lightd.runtime.process.ProcessGroups.Signal;
+import io.lightd.runtime.stats.StatsSampler;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.File;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -88,6 +90,11 @@ public final class ProcessRuntime implements ContainerRuntime {
     private final String childPath;
     private final HostFacts host;
     private final BlockingExecutor blocking;
+    private final Duration idleStatsInterval;
+    /** Made with the first start, on that start's loop (the runtime is given no loop of its own). */
+    private StatsSampler<ProcessGroups.Scan> statsSampler;
+    /** Containers watched before the sampler was made; guarded by this. */
+    private final Set<String> watchedBeforeSampler = new HashSet<>();
 
     /** What runs per container: an install or a server, from before its launch until its end was reported. */
     private final ConcurrentMap<String, ChildProcess> children = new ConcurrentHashMap<>();
@@ -110,6 +117,15 @@ public final class ProcessRuntime implements ContainerRuntime {
      * @throws IllegalStateException when {@code setsid} (util-linux) is not on the daemon's PATH
      */
     public ProcessRuntime(Path baseDir, ByteBufAllocator allocator, long logFileLimit) {
+        this(baseDir, allocator, logFileLimit, StatsSampler.DEFAULT_IDLE_INTERVAL);
+    }
+
+    /**
+     * As {@link #ProcessRuntime(Path, ByteBufAllocator, long)}, sampling the stats of a server nobody
+     * watches every {@code idleStatsInterval} (a watched one every second).
+     */
+    public ProcessRuntime(Path baseDir, ByteBufAllocator allocator, long logFileLimit, Duration idleStatsInterval) {
+        this.idleStatsInterval = Objects.requireNonNull(idleStatsInterval, "idleStatsInterval");
         Path base = baseDir.toAbsolutePath().normalize();
         this.volumes = base.resolve("volumes");
         this.logs = base.resolve("logs");
@@ -172,7 +188,7 @@ public final class ProcessRuntime implements ContainerRuntime {
         String id = spec.internalId();
         long memoryLimit = spec.memoryLimit() > 0 ? spec.memoryLimit() : host.memoryBytes();
         ServerProcess run = new ServerProcess(id, loop, listener, blocking, children, memoryLimit,
-                spec.memoryLimit(), host.clockTicksPerSecond(), spec.tty() ? stty : null);
+                spec.memoryLimit(), host.clockTicksPerSecond(), spec.tty() ? stty : null, statsSampler(loop));
         IllegalStateException refused = admit(run);
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
@@ -307,7 +323,41 @@ public final class ProcessRuntime implements ContainerRuntime {
             launched.forEach(ChildProcess::destroyLeader);
             ProcessGroups.signal(launched.stream().map(ChildProcess::processGroup).toList(), Signal.KILL);
         }
+        synchronized (this) {
+            if (statsSampler != null) {
+                statsSampler.close();
+            }
+        }
         blocking.shutdown();
+    }
+
+    /** The batched stats sampler of every server, made on first use with {@code loop} as its timer's loop. */
+    private synchronized StatsSampler<ProcessGroups.Scan> statsSampler(EventExecutor loop) {
+        if (statsSampler == null) {
+            statsSampler = new StatsSampler<>(loop, blocking, StatsSampler.DEFAULT_WATCHED_INTERVAL, idleStatsInterval,
+                    ProcessGroups.Scan::take);
+            logger.info("process runtime: stats from /proc, batched: watched servers every {} ms, others every {} ms",
+                    StatsSampler.DEFAULT_WATCHED_INTERVAL.toMillis(), idleStatsInterval.toMillis());
+            watchedBeforeSampler.forEach(id -> statsSampler.setWatched(id, true));
+            watchedBeforeSampler.clear();
+        }
+        return statsSampler;
+    }
+
+    /** Batches of stats samples taken so far (for tests and metrics). */
+    public synchronized long statsBatches() {
+        return statsSampler == null ? 0 : statsSampler.batches();
+    }
+
+    @Override
+    public synchronized void statsDemand(String internalId, boolean watched) {
+        if (statsSampler != null) {
+            statsSampler.setWatched(internalId, watched);
+        } else if (watched) {
+            watchedBeforeSampler.add(internalId);
+        } else {
+            watchedBeforeSampler.remove(internalId);
+        }
     }
 
     /** Gives {@code child} its container's place: null when it got it, else why not. */

@@ -4,6 +4,7 @@ import io.lightd.protocol.Stats;
 import io.lightd.runtime.RuntimeListener;
 import io.lightd.runtime.Terminal;
 import io.lightd.runtime.process.ProcessGroups.Signal;
+import io.lightd.runtime.stats.StatsSampler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -21,17 +22,13 @@ import org.slf4j.LoggerFactory;
  * One run of a container's server, {@code /bin/sh -c <startup command>} in the volume: its stdin,
  * its stats sampling, its graceful stop, and the one {@code onExit} that ends it.
  *
- * <p>Threads: as {@link ChildProcess}. Stats are scheduled on {@link #loop} about once a second; each
- * sample reads {@code /proc} on the runtime's executor and is delivered back on the loop, one sample
- * in flight at a time. Fields marked loop-confined are touched only on the loop, so nothing is
+ * <p>Threads: as {@link ChildProcess}. Stats come from the runtime's batched {@link StatsSampler}, which
+ * reads {@code /proc} on the runtime's executor and delivers each sample on the loop. Fields marked loop-confined are touched only on the loop, so nothing is
  * delivered to the listener after its {@code onExit}.
  */
 final class ServerProcess extends ChildProcess {
 
     private static final Logger logger = LoggerFactory.getLogger(ServerProcess.class);
-
-    /** How often stats are sampled while the process runs. */
-    static final Duration STATS_INTERVAL = Duration.ofSeconds(1);
 
     private final RuntimeListener listener;
     private final long memoryLimit;
@@ -39,14 +36,13 @@ final class ServerProcess extends ChildProcess {
     private final long clockTicksPerSecond;
     /** The host's {@code stty} when the process runs on a terminal, else null. */
     private final String stty;
+    private final StatsSampler<ProcessGroups.Scan> statsSampler;
 
     // Written by the launching thread before launched completes.
     private volatile StdinWriter stdin;
     private volatile GroupStatsSampler sampler;
 
     // Loop-confined.
-    private ScheduledFuture<?> statsTicker;
-    private boolean sampleInFlight;
     private boolean exitReported;
     /** The run was killed for holding more memory than {@link #enforcedMemoryLimit}; loop-confined. */
     private boolean outOfMemory;
@@ -62,13 +58,14 @@ final class ServerProcess extends ChildProcess {
      */
     ServerProcess(String id, EventExecutor loop, RuntimeListener listener, BlockingExecutor blocking,
                   ConcurrentMap<String, ChildProcess> table, long memoryLimit, long enforcedMemoryLimit,
-                  long clockTicksPerSecond, String stty) {
+                  long clockTicksPerSecond, String stty, StatsSampler<ProcessGroups.Scan> statsSampler) {
         super(id, loop, listener, blocking, table);
         this.listener = listener;
         this.memoryLimit = memoryLimit;
         this.enforcedMemoryLimit = enforcedMemoryLimit;
         this.clockTicksPerSecond = clockTicksPerSecond;
         this.stty = stty;
+        this.statsSampler = statsSampler;
     }
 
     @Override
@@ -119,8 +116,9 @@ final class ServerProcess extends ChildProcess {
     @Override
     void onEnded(int exitCode) {
         exitReported = true;
-        if (statsTicker != null) {
-            statsTicker.cancel(false);
+        GroupStatsSampler groupSampler = sampler;
+        if (groupSampler != null) {
+            statsSampler.unregister(id, groupSampler);
         }
         listener.onExit(exitCode, outOfMemory);
     }
@@ -179,31 +177,13 @@ final class ServerProcess extends ChildProcess {
 
     private void startStats() {
         if (!exitReported) {
-            long interval = STATS_INTERVAL.toNanos();
-            statsTicker = loop.scheduleAtFixedRate(this::requestSample, interval, interval, TimeUnit.NANOSECONDS);
+            statsSampler.register(id, sampler, loop, this::deliverSample);
         }
     }
 
-    private void requestSample() {
-        if (exitReported || sampleInFlight) {
-            return;
-        }
-        sampleInFlight = true;
-        GroupStatsSampler groupSampler = sampler;
-        blocking.submit(groupSampler::sample).whenComplete((stats, failed) -> {
-            try {
-                loop.execute(() -> deliverSample(stats, failed));
-            } catch (RejectedExecutionException e) {
-                // The loop is gone: so is whoever wanted the sample.
-            }
-        });
-    }
-
-    private void deliverSample(Stats stats, Throwable failed) {
-        sampleInFlight = false;
-        if (failed != null) {
-            logger.debug("container {}: stats sample failed: {}", id, failed.toString());
-        } else if (!exitReported) {
+    /** On the loop. */
+    private void deliverSample(Stats stats) {
+        if (!exitReported) {
             if (enforcedMemoryLimit > 0 && stats.memoryUsage() > enforcedMemoryLimit && !outOfMemory) {
                 logger.info("container {}: {} bytes resident, over its limit of {}; killing it", id,
                         stats.memoryUsage(), enforcedMemoryLimit);

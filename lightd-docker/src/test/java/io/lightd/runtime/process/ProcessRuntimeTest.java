@@ -325,6 +325,42 @@ class ProcessRuntimeTest {
         assertThat(sample.memoryLimit()).isEqualTo(hostMemoryBytes()).isPositive();
     }
 
+    /**
+     * One batched sampler for every server: watched servers are sampled each tick in one batch, a
+     * server nobody watches only at its first tick (the idle interval here is far longer than the
+     * test), and a server that becomes watched at once.
+     */
+    @Test
+    void statsFollowDemandAndComeInBatches() throws Exception {
+        runtime.close();
+        runtime = new ProcessRuntime(base, io.netty.buffer.ByteBufAllocator.DEFAULT, ProcessRuntime.DEFAULT_LOG_FILE_LIMIT,
+                Duration.ofMinutes(10));
+        List<RecordingListener> watched = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            runtime.statsDemand("w" + i, true);
+            RecordingListener listener = listener();
+            start(spec("w" + i, "exec sleep 1000"), listener);
+            watched.add(listener);
+        }
+        RecordingListener idle = listener();
+        start(spec("idle", "exec sleep 1000"), idle);
+
+        assertThat(RecordingListener.await(() -> watched.stream().allMatch(l -> l.stats.size() >= 3)
+                && !idle.stats.isEmpty(), WAIT)).isTrue();
+        int idleSamples = idle.stats.size();
+        int before = watched.get(0).stats.size();
+        assertThat(RecordingListener.await(() -> watched.get(0).stats.size() >= before + 3, WAIT)).isTrue();
+        // Ticks went by: the idle server was not sampled again.
+        assertThat(idle.stats.size()).isEqualTo(idleSamples);
+        // Four watched servers per tick, in one batch each tick (plus the few batches of one for demand).
+        int samples = watched.stream().mapToInt(l -> l.stats.size()).sum() + idle.stats.size();
+        assertThat(runtime.statsBatches()).isLessThanOrEqualTo(samples / 4 + 6);
+
+        // Someone opens the idle server's console: a fresh sample at once, not in 10 minutes.
+        runtime.statsDemand("idle", true);
+        assertThat(RecordingListener.await(() -> idle.stats.size() > idleSamples, WAIT)).isTrue();
+    }
+
     @Test
     void logTailReturnsTheEndOfTheOutput() throws Exception {
         RecordingListener listener = listener();

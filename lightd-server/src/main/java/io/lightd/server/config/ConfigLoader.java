@@ -130,6 +130,9 @@ public final class ConfigLoader {
         JsonObject logging = new JsonObject();
         logging.addProperty("format", Defaults.DEFAULT_LOG_FORMAT.name().toLowerCase(Locale.ROOT));
         root.add("logging", logging);
+        JsonObject stats = new JsonObject();
+        stats.addProperty("idle_interval_ms", Defaults.DEFAULT_STATS_IDLE_INTERVAL_MS);
+        root.add("stats", stats);
         return root;
     }
 
@@ -194,9 +197,11 @@ public final class ConfigLoader {
                 r.bool("metrics.require_token", Defaults.DEFAULT_METRICS_REQUIRE_TOKEN));
         LightdConfig.LoggingSettings logging = new LightdConfig.LoggingSettings(
                 r.choice("logging.format", LightdConfig.LogFormat.class, Defaults.DEFAULT_LOG_FORMAT));
+        LightdConfig.StatsSettings stats = new LightdConfig.StatsSettings(
+                r.integer("stats.idle_interval_ms", Defaults.DEFAULT_STATS_IDLE_INTERVAL_MS, 1000, 3_600_000));
         LightdConfig.Tls tls = tls(r, baseDir);
         return new LightdConfig(host, port, threads, transport, token, socket, network, base, runtime, origins, limits,
-                tls, metrics, logging, jwt(r));
+                tls, metrics, logging, jwt(r), stats);
     }
 
     /** {@code authorization.jwt}: keys need an audience, so a token for another node never opens this one. */

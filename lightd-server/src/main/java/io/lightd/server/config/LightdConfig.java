@@ -24,7 +24,8 @@ public record LightdConfig(
         Tls tls,
         MetricsSettings metrics,
         LoggingSettings logging,
-        Jwt jwt) {
+        Jwt jwt,
+        StatsSettings stats) {
 
     public LightdConfig {
         allowedOrigins = List.copyOf(allowedOrigins);
@@ -65,6 +66,17 @@ public record LightdConfig(
 
         public Duration maxLifetime() {
             return Duration.ofSeconds(maxLifetimeSeconds);
+        }
+    }
+
+    /**
+     * {@code stats.*}: how often the stats of a running container nobody watches are sampled (in ms;
+     * a watched one is sampled every second, and at once when someone starts watching).
+     */
+    public record StatsSettings(int idleIntervalMs) {
+
+        public Duration idleInterval() {
+            return Duration.ofMillis(idleIntervalMs);
         }
     }
 
@@ -127,12 +139,12 @@ public record LightdConfig(
 
     public LightdConfig withRuntime(RuntimeKind kind) {
         return new LightdConfig(host, port, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, kind, allowedOrigins, limits, tls, metrics, logging, jwt);
+                basePath, kind, allowedOrigins, limits, tls, metrics, logging, jwt, stats);
     }
 
     public LightdConfig withPort(int newPort) {
         return new LightdConfig(host, newPort, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, runtime, allowedOrigins, limits, tls, metrics, logging, jwt);
+                basePath, runtime, allowedOrigins, limits, tls, metrics, logging, jwt, stats);
     }
 
     /** The documented defaults. */
@@ -175,6 +187,7 @@ public record LightdConfig(
         public static final String DEFAULT_JWT_AUDIENCE = "";
         public static final int DEFAULT_JWT_CLOCK_SKEW_SECONDS = 30;
         public static final int DEFAULT_JWT_MAX_LIFETIME_SECONDS = 86_400;
+        public static final int DEFAULT_STATS_IDLE_INTERVAL_MS = 10_000;
 
         private Defaults() {
         }

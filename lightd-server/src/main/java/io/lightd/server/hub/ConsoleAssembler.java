@@ -18,6 +18,13 @@ public final class ConsoleAssembler {
     /** A partial line longer than this goes out at once rather than waiting for the timer. */
     static final int MAX_PENDING_CHARS = 32 * 1024;
 
+    /**
+     * Pending text capacity kept between chunks; a burst that grew the buffer beyond this gives the
+     * room back once its lines are handed on, so an idle server holds no burst-sized buffer (two
+     * bytes a character once any text outside Latin-1 passed through it).
+     */
+    static final int KEPT_PENDING_CHARS = 1024;
+
     private final EventExecutor loop;
     private final long flushDelayNanos;
     private final Consumer<String> sink;
@@ -55,8 +62,17 @@ public final class ConsoleAssembler {
         }
         if (pending.length() >= MAX_PENDING_CHARS) {
             flush();
-        } else if (pending.length() > 0 && flushTimer == null) {
+        } else {
+            trimPending();
+        }
+        if (pending.length() > 0 && flushTimer == null) {
             flushTimer = loop.schedule(this::onFlushTimer, flushDelayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void trimPending() {
+        if (pending.capacity() > KEPT_PENDING_CHARS && pending.length() <= KEPT_PENDING_CHARS / 2) {
+            pending.trimToSize();
         }
     }
 
@@ -86,6 +102,7 @@ public final class ConsoleAssembler {
         if (pending.length() > 0) {
             String text = pending.toString();
             pending.setLength(0);
+            trimPending();
             sink.accept(text);
         }
     }

@@ -1,79 +1,164 @@
 package io.lightd.server.hub;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.Iterator;
 
 /**
- * The recent console text of one container, as lines, bounded by a line count and a byte count
- * (UTF-8); the oldest lines go first. The newest entry may be an unfinished line that later text
- * continues. Confined to the container's event loop.
+ * The recent console text of one container, kept as UTF-8 bytes in one ring buffer, bounded by a
+ * line count and a byte count; the oldest lines go first. The newest line may be unfinished (no
+ * newline yet); later text continues it.
+ *
+ * <p>Memory: the buffer grows with the text, in steps of at most 1/16 of its size (and at least
+ * {@link #MIN_GROWTH_BYTES}), up to {@code maxBytes}, so a history costs about its bytes rather than
+ * a {@code String} object and array per line (and two bytes per character for text outside
+ * Latin-1). No line index is kept: the line limit is enforced by counting newlines as text comes
+ * and goes, and {@link #tail} finds its lines by scanning back from the end, which only the rare
+ * {@code request_logs} pays for.
+ *
+ * <p>A single line longer than {@code maxBytes} keeps only its last {@code maxBytes} bytes (from a
+ * character boundary); every other line is kept whole or dropped whole.
+ *
+ * <p>Confined to the container's event loop.
  */
 public final class ConsoleHistory {
 
+    /** The smallest step the buffer grows by, and its first size. */
+    static final int MIN_GROWTH_BYTES = 4096;
+
+    private static final byte[] EMPTY = new byte[0];
+    private static final byte NEWLINE = '\n';
+
     private final int maxLines;
-    private final long maxBytes;
-    private final ArrayDeque<String> lines = new ArrayDeque<>();
-    private long bytes;
-    private boolean lastComplete = true;
+    private final int maxBytes;
+    /** The ring; its length is the capacity, at most {@link #maxBytes}. */
+    private byte[] ring = EMPTY;
+    /** Index in {@link #ring} of the oldest byte. */
+    private int start;
+    /** Bytes held. */
+    private int size;
+    /** Newline bytes held: complete lines. */
+    private int newlines;
 
+    /**
+     * @param maxLines at most this many lines (an unfinished last line counts as one), at least 1
+     * @param maxBytes at most this many bytes of UTF-8, at least 4 (one character)
+     */
     public ConsoleHistory(int maxLines, long maxBytes) {
+        if (maxLines < 1) {
+            throw new IllegalArgumentException("maxLines: " + maxLines + " (expected >= 1)");
+        }
+        if (maxBytes < 4 || maxBytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("maxBytes: " + maxBytes + " (expected 4 to 2^31 - 9)");
+        }
         this.maxLines = maxLines;
-        this.maxBytes = maxBytes;
+        this.maxBytes = (int) maxBytes;
     }
 
+    /** Appends console text; the oldest lines go when a limit is passed. */
     public void append(String text) {
-        int start = 0;
-        while (start < text.length()) {
-            int newline = text.indexOf('\n', start);
-            int end = newline < 0 ? text.length() : newline + 1;
-            String piece = text.substring(start, end);
-            if (!lastComplete) {
-                String last = lines.pollLast();
-                bytes -= utf8Length(last);
-                piece = last + piece;
-            }
-            lines.addLast(piece);
-            bytes += utf8Length(piece);
-            lastComplete = newline >= 0;
-            start = end;
+        if (text.isEmpty()) {
+            return;
         }
-        while (lines.size() > maxLines || (bytes > maxBytes && lines.size() > 1)) {
-            bytes -= utf8Length(lines.pollFirst());
+        append(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void append(byte[] utf8) {
+        int offset = 0;
+        int length = utf8.length;
+        if (length > maxBytes) {
+            // Only the end can stay, from its first whole line when it holds one; everything held goes.
+            clear();
+            offset = wholeLinesStart(utf8, length - maxBytes);
+            length -= offset;
+        }
+        ensureRoom(length);
+        while (size + length > maxBytes) {
+            if (newlines == 0 && size > 0) {
+                int firstNewline = indexOf(utf8, NEWLINE, offset, offset + length - 1);
+                if (firstNewline >= 0) {
+                    // The unfinished line ends within the text and other lines follow: that line goes whole.
+                    discard(size);
+                    length -= firstNewline + 1 - offset;
+                    offset = firstNewline + 1;
+                    continue;
+                }
+            }
+            dropOldestLine(size + length - maxBytes);
+        }
+        int end = index(size);
+        int first = Math.min(length, ring.length - end);
+        System.arraycopy(utf8, offset, ring, end, first);
+        System.arraycopy(utf8, offset + first, ring, 0, length - first);
+        size += length;
+        for (int i = offset; i < offset + length; i++) {
+            if (utf8[i] == NEWLINE) {
+                newlines++;
+            }
+        }
+        while (lineCount() > maxLines) {
+            dropOldestLine(0);
         }
     }
 
-    /** The last {@code count} lines (all when count is larger), oldest first, ending with a newline when non-empty. */
+    /**
+     * The last {@code count} lines (all when count is larger), oldest first, ending with a newline
+     * when non-empty; empty for {@code count <= 0}.
+     */
     public String tail(int count) {
-        int skip = Math.max(0, lines.size() - count);
-        StringBuilder out = new StringBuilder();
-        Iterator<String> it = lines.iterator();
-        for (int i = 0; it.hasNext(); i++) {
-            String line = it.next();
-            if (i >= skip) {
-                out.append(line);
+        if (count <= 0 || size == 0) {
+            return "";
+        }
+        int from = 0;
+        int found = 0;
+        // The last byte ends the last line (or belongs to the unfinished one): scan before it.
+        for (int i = size - 2; i >= 0; i--) {
+            if (ring[index(i)] == NEWLINE && ++found == count) {
+                from = i + 1;
+                break;
             }
         }
-        if (out.length() > 0 && out.charAt(out.length() - 1) != '\n') {
-            out.append('\n');
+        boolean finished = ring[index(size - 1)] == NEWLINE;
+        byte[] out = new byte[size - from + (finished ? 0 : 1)];
+        copyOut(from, out, size - from);
+        if (!finished) {
+            out[out.length - 1] = NEWLINE;
         }
-        return out.toString();
+        return new String(out, StandardCharsets.UTF_8);
     }
 
+    /** Lines held; an unfinished last line counts as one. */
     public int lineCount() {
-        return lines.size();
+        return size == 0 ? 0 : newlines + (ring[index(size - 1)] == NEWLINE ? 0 : 1);
     }
 
+    /** UTF-8 bytes held. */
     public long byteCount() {
-        return bytes;
+        return size;
     }
 
+    /** The buffer's size in bytes: what the history costs beyond a few fields. */
+    public int capacity() {
+        return ring.length;
+    }
+
+    /** Forgets everything and gives the buffer back. */
     public void clear() {
-        lines.clear();
-        bytes = 0;
-        lastComplete = true;
+        ring = EMPTY;
+        start = 0;
+        size = 0;
+        newlines = 0;
     }
 
+    /** Seeds the history from a runtime's log tail, which may begin in the middle of a line or character. */
+    public void seed(byte[] logTail, boolean startsMidLine) {
+        String text = new String(logTail, StandardCharsets.UTF_8);
+        if (startsMidLine) {
+            int firstNewline = text.indexOf('\n');
+            text = firstNewline < 0 ? "" : text.substring(firstNewline + 1);
+        }
+        append(text);
+    }
+
+    /** UTF-8 length of {@code s}, as {@link String#getBytes} would encode it (a lone surrogate as 1 byte). */
     static long utf8Length(String s) {
         long n = 0;
         for (int i = 0; i < s.length(); i++) {
@@ -92,13 +177,102 @@ public final class ConsoleHistory {
         return n;
     }
 
-    /** Seeds the history from a runtime's log tail, which may begin in the middle of a line or character. */
-    public void seed(byte[] logTail, boolean startsMidLine) {
-        String text = new String(logTail, StandardCharsets.UTF_8);
-        if (startsMidLine) {
-            int firstNewline = text.indexOf('\n');
-            text = firstNewline < 0 ? "" : text.substring(firstNewline + 1);
+    // ---- ring ---------------------------------------------------------------------------------
+
+    private int index(int position) {
+        int i = start + position;
+        return i >= ring.length ? i - ring.length : i;
+    }
+
+    /** Grows the ring, straightened, so that {@code more} bytes fit beside what it holds (up to maxBytes). */
+    private void ensureRoom(int more) {
+        int needed = Math.min(maxBytes, size + more);
+        if (needed <= ring.length) {
+            return;
         }
-        append(text);
+        long step = Math.max(MIN_GROWTH_BYTES, ring.length / 16);
+        int capacity = (int) Math.min(maxBytes, Math.max(needed, ring.length + step));
+        byte[] grown = new byte[capacity];
+        copyOut(0, grown, size);
+        ring = grown;
+        start = 0;
+    }
+
+    private void copyOut(int from, byte[] into, int length) {
+        int at = index(from);
+        int first = Math.min(length, ring.length - at);
+        System.arraycopy(ring, at, into, 0, first);
+        System.arraycopy(ring, 0, into, first, length - first);
+    }
+
+    /**
+     * Drops the oldest line; when it is the only line (unfinished) it is cut instead, by at least
+     * {@code atLeast} bytes, from a character boundary.
+     */
+    private void dropOldestLine(int atLeast) {
+        for (int i = 0; i < size; i++) {
+            if (ring[index(i)] == NEWLINE) {
+                discard(i + 1);
+                newlines--;
+                return;
+            }
+        }
+        // No newline: one unfinished line, longer than the room left.
+        int cut = atLeast;
+        while (cut < size && (ring[index(cut)] & 0xc0) == 0x80) {
+            cut++;
+        }
+        discard(Math.min(cut, size));
+    }
+
+    private void discard(int bytes) {
+        start = index(bytes);
+        size -= bytes;
+        if (size == 0) {
+            start = 0;
+        }
+    }
+
+    /**
+     * Where the kept end of an over-long text starts: after the first newline at or after {@code from}
+     * when one ends a line before the text's end, else at the first character boundary from there.
+     */
+    private static int wholeLinesStart(byte[] utf8, int from) {
+        if (utf8[from - 1] == NEWLINE) {
+            return from;
+        }
+        for (int i = from; i < utf8.length - 1; i++) {
+            if (utf8[i] == NEWLINE) {
+                return i + 1;
+            }
+        }
+        int i = from;
+        while (i < utf8.length && (utf8[i] & 0xc0) == 0x80) {
+            i++;
+        }
+        return i;
+    }
+
+    /** The index of the first {@code b} in {@code bytes[from, to)}, or -1. */
+    private static int indexOf(byte[] bytes, byte b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (bytes[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** For tests: the ring's bytes in order. */
+    byte[] bytes() {
+        byte[] out = new byte[size];
+        copyOut(0, out, size);
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "ConsoleHistory[" + lineCount() + " lines, " + size + " of " + maxBytes + " bytes, capacity "
+                + ring.length + "]";
     }
 }

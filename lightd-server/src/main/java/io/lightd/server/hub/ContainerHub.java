@@ -28,6 +28,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -58,6 +60,12 @@ public final class ContainerHub {
 
     private static final Logger LOG = LoggerFactory.getLogger(ContainerHub.class);
     static final long PARTIAL_LINE_FLUSH_MILLIS = 50;
+
+    /**
+     * A stats sample older than this is not sent to a new subscriber: it waits for the fresh one the
+     * runtime takes when a container becomes watched (an unwatched one is sampled only every 10 s).
+     */
+    static final long STATS_FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(2_000);
     private static final int MAX_PATTERN_LINE_CHARS = 16 * 1024;
     /** How long after a completed stop or kill the exit report may take before the runtime is asked. */
     static final long EXIT_CONFIRM_MILLIS = 10_000;
@@ -100,6 +108,10 @@ public final class ContainerHub {
     private Run run;
     private Install install;
     private byte[] lastStats;
+    /** When the runtime's last stats sample came (changed or not), on the loop's ticker. */
+    private long lastSampleNanos;
+    /** New subscribers waiting for a fresh sample rather than a stale {@link #lastStats}. */
+    private List<Channel> awaitingStats;
     private boolean exitRequested;
     private boolean restartPending;
     /** The volume of this container, or null when disk usage is not measured (hub tests). */
@@ -183,10 +195,20 @@ public final class ContainerHub {
             }
             publish();
             channel.closeFuture().addListener(f -> unsubscribe(channel));
+            if (subscribers.size() == 1) {
+                runtime.statsDemand(id, true);
+            }
             if (record != null) {
                 channel.write(frame(OutboundEvents.state(state)));
                 if (state == ContainerState.RUNNING && lastStats != null) {
-                    channel.write(frame(lastStats));
+                    if (loop.ticker().nanoTime() - lastSampleNanos <= STATS_FRESH_NANOS) {
+                        channel.write(frame(lastStats));
+                    } else {
+                        if (awaitingStats == null) {
+                            awaitingStats = new ArrayList<>(1);
+                        }
+                        awaitingStats.add(channel);
+                    }
                 }
                 channel.flush();
             }
@@ -198,6 +220,12 @@ public final class ContainerHub {
             onLoop(() -> {
                 if (subscribers.remove(channel)) {
                     publish();
+                    if (awaitingStats != null) {
+                        awaitingStats.remove(channel);
+                    }
+                    if (subscribers.isEmpty()) {
+                        runtime.statsDemand(id, false);
+                    }
                 }
             });
         } catch (RejectedExecutionException shuttingDown) {
@@ -957,8 +985,19 @@ public final class ContainerHub {
     }
 
     private void onStats(Stats sample) {
+        lastSampleNanos = loop.ticker().nanoTime();
+        List<Channel> awaiting = awaitingStats;
+        awaitingStats = null;
         Stats toSend = statsDetector.offer(sample);
         if (toSend == null) {
+            // Unchanged: those waiting for a fresh sample get the last one sent, now known current.
+            if (awaiting != null && lastStats != null) {
+                for (Channel channel : awaiting) {
+                    if (channel.isActive()) {
+                        channel.writeAndFlush(frame(lastStats));
+                    }
+                }
+            }
             return;
         }
         lastStats = OutboundEvents.stats(toSend);

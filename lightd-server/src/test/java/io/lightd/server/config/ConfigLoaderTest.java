@@ -109,6 +109,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void statsIdleIntervalIsReadAndRangeChecked() throws Exception {
+        JsonObject json = ConfigLoader.defaultsJson("lightd_0123456789abcdefghij");
+        assertThat(ConfigLoader.parse(json, dir).stats().idleInterval()).isEqualTo(java.time.Duration.ofSeconds(10));
+        json.getAsJsonObject("stats").addProperty("idle_interval_ms", 30_000);
+        assertThat(ConfigLoader.parse(json, dir).stats().idleIntervalMs()).isEqualTo(30_000);
+        assertRefused(j -> j.getAsJsonObject("stats").addProperty("idle_interval_ms", 999), "stats.idle_interval_ms");
+        assertRefused(j -> j.getAsJsonObject("stats").addProperty("idle_interval_ms", 3_600_001), "stats.idle_interval_ms");
+    }
+
+    @Test
     void tlsIsOffByDefaultAndReadsPemFilesRelativeToTheConfig() throws Exception {
         JsonObject json = ConfigLoader.defaultsJson("lightd_0123456789abcdefghij");
         assertThat(ConfigLoader.parse(json, dir).tls().enabled()).isFalse();

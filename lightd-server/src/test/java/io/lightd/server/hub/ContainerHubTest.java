@@ -157,6 +157,47 @@ class ContainerHubTest {
     }
 
     @Test
+    void theFirstSubscriberAsksForStatsAndTheLastOneLeavingStopsAsking() {
+        create(null);
+        EmbeddedChannel first = client();
+        EmbeddedChannel second = client();
+        settle();
+        assertThat(runtime.statsDemands).containsExactly(ID + ":true");
+        first.close();
+        settle();
+        assertThat(runtime.statsDemands).containsExactly(ID + ":true");
+        second.close();
+        settle();
+        assertThat(runtime.statsDemands).containsExactly(ID + ":true", ID + ":false");
+    }
+
+    @Test
+    void aNewSubscriberGetsAFreshSampleNotAStaleOne() {
+        create(null);
+        power(PowerAction.START);
+        runtime.stats(ID, new Stats(1, 10, 20, 0, 0, 0, 0));
+        settle();
+        // Nobody watched for a while: the last sample is an idle one, 9 s old.
+        loopChannel.advanceTimeBy(9, TimeUnit.SECONDS);
+        EmbeddedChannel late = client();
+        assertThat(frames(late)).containsExactly(event("running"));
+        // The runtime's prompt sample (unchanged figures): now the subscriber gets them.
+        runtime.stats(ID, new Stats(1, 10, 20, 0, 0, 0, 0));
+        List<String> got = frames(late);
+        assertThat(got).hasSize(1);
+        assertThat(JsonParser.parseString(got.get(0)).getAsJsonObject().get("memory_usage").getAsLong()).isEqualTo(10);
+
+        // A fresh sample with new figures reaches a waiting subscriber once, as the broadcast.
+        loopChannel.advanceTimeBy(9, TimeUnit.SECONDS);
+        EmbeddedChannel later = client();
+        assertThat(frames(later)).containsExactly(event("running"));
+        runtime.stats(ID, new Stats(1, 11, 20, 0, 0, 0, 0));
+        got = frames(later);
+        assertThat(got).hasSize(1);
+        assertThat(JsonParser.parseString(got.get(0)).getAsJsonObject().get("memory_usage").getAsLong()).isEqualTo(11);
+    }
+
+    @Test
     void startWithoutPatternIsRunningAtOnce() {
         create(null);
         EmbeddedChannel c = client();

@@ -38,9 +38,17 @@ final class FakeRuntime implements ContainerRuntime {
     /** What {@link #listRunning} reports: started and not yet exited. */
     final Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    /** {@link #statsDemand} calls, as {@code "id:true"} / {@code "id:false"}, in order. */
+    final List<String> statsDemands = new ArrayList<>();
+
     @Override
     public String name() {
         return "fake";
+    }
+
+    @Override
+    public void statsDemand(String internalId, boolean watched) {
+        statsDemands.add(internalId + ":" + watched);
     }
 
     @Override

@@ -1,0 +1,193 @@
+package io.lightd.runtime.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Statistics;
+import io.lightd.protocol.Stats;
+import io.lightd.runtime.ContainerSpec;
+import io.lightd.runtime.RecordingListener;
+import io.lightd.runtime.stats.CgroupLayout;
+import io.lightd.runtime.stats.CgroupStats;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Stats read from the cgroup (v1 on this host, for real) against the engine's own stats of the same
+ * container, and the engine's stats streams as the fallback. Differences, and why:
+ * <ul>
+ *   <li>memory limit, block I/O and network: read from the same kernel counters, equal;</li>
+ *   <li>memory usage: the same counters read a moment apart, equal for an idle container up to what
+ *       the process allocates meanwhile (checked within 256 KiB);</li>
+ *   <li>CPU: the same cgroup CPU time, but over a different window (the engine's last second against
+ *       ours) and the engine divides by host CPU time in ticks: equal for a busy loop up to the
+ *       machine's noise (checked within 30 points of one core, both printed).</li>
+ * </ul>
+ */
+@ExtendWith(DockerEngineExtension.class)
+class CgroupStatsEngineTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String PREFIX = "cg" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    private static final long MIB = 1024 * 1024;
+
+    @TempDir
+    static Path storage;
+
+    static MultiThreadIoEventLoopGroup group;
+    static DockerRuntime cgroupRuntime;
+    static DockerRuntime streamRuntime;
+
+    @BeforeAll
+    static void start() {
+        Assumptions.assumeTrue(DockerEngineExtension.dockerHost().startsWith("unix://"), "a local engine");
+        IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        group = new MultiThreadIoEventLoopGroup(2, io);
+        cgroupRuntime = new DockerRuntime(group, DockerEngineExtension.dockerHost(), storage, "none");
+        streamRuntime = new DockerRuntime(group, DockerEngineExtension.dockerHost(), storage, "none", null,
+                Duration.ofSeconds(10), false);
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        if (group == null) {
+            return;
+        }
+        cgroupRuntime.close();
+        streamRuntime.close();
+        try (EngineClient client = EngineClient.negotiate(
+                new EngineConnector(group, DockerEngineExtension.dockerHost(), Duration.ofSeconds(5)), Duration.ofSeconds(5))) {
+            for (Container container : client.docker().listContainersCmd().withShowAll(true)
+                    .withLabelFilter(List.of(EngineContainers.LABEL_MANAGED)).exec()) {
+                Map<String, String> labels = container.getLabels();
+                String id = labels.getOrDefault(EngineContainers.LABEL_INTERNAL_ID,
+                        labels.getOrDefault(EngineContainers.LABEL_INSTALL_FOR, ""));
+                if (id.startsWith(PREFIX)) {
+                    client.docker().removeContainerCmd(container.getId()).withForce(true).exec();
+                }
+            }
+        }
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static ContainerSpec spec(String name, String startup, long memory) {
+        return new ContainerSpec(PREFIX + name, DockerEngineExtension.TEST_IMAGE, startup, null, null, Map.of(),
+                memory, 0, List.of());
+    }
+
+    private static RecordingListener installAndStart(DockerRuntime runtime, ContainerSpec spec) throws Exception {
+        EventLoop loop = group.next();
+        assertThat(runtime.install(spec, loop, new RecordingListener(loop)).get(WAIT.toSeconds(), TimeUnit.SECONDS)).isZero();
+        RecordingListener run = new RecordingListener(loop);
+        runtime.start(spec, loop, run).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        return run;
+    }
+
+    @Test
+    void cgroupFiguresMatchTheEnginesForTheSameContainer() throws Exception {
+        ContainerSpec spec = spec("busy", "while :; do :; done", 64 * MIB);
+        RecordingListener run = installAndStart(cgroupRuntime, spec);
+        assertThat(cgroupRuntime.readsCgroups()).isTrue();
+        assertThat(RecordingListener.await(() -> !run.stats.isEmpty(), WAIT)).isTrue();
+        assertThat(cgroupRuntime.statsBatches()).isPositive();
+
+        String name = EngineContainers.containerName(spec.internalId());
+        Map<?, ?> inspected = new ObjectMapper().readValue(engineGet("/containers/" + name + "/json"), Map.class);
+        long pid = ((Number) ((Map<?, ?>) inspected.get("State")).get("Pid")).longValue();
+        CgroupStats ours = new CgroupStats(CgroupLayout.detect().of(pid), Path.of("/proc/" + pid + "/net/dev"),
+                CgroupLayout.hostMemoryBytes());
+        // The engine's one-shot stats take about a second (it waits for a second sample for the CPU share).
+        Stats engine = StatsMapper.map(new ObjectMapper()
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                .readValue(engineGet("/containers/" + name + "/stats?stream=false"), Statistics.class));
+        Stats cgroup = ours.sample(null, System.nanoTime());
+        System.out.printf("engine: %s%ncgroup: %s%n", engine, cgroup);
+
+        assertThat(cgroup.memoryLimit()).isEqualTo(engine.memoryLimit()).isEqualTo(64 * MIB);
+        assertThat(cgroup.memoryUsage()).isCloseTo(engine.memoryUsage(), org.assertj.core.data.Offset.offset(256 * 1024L));
+        assertThat(cgroup.blockRead()).isEqualTo(engine.blockRead());
+        assertThat(cgroup.blockWrite()).isEqualTo(engine.blockWrite());
+        assertThat(cgroup.networkRx()).isEqualTo(engine.networkRx());
+        assertThat(cgroup.networkTx()).isEqualTo(engine.networkTx());
+        assertThat(engine.cpuUsage()).isGreaterThan(10);
+        assertThat(cgroup.cpuUsage()).isCloseTo(engine.cpuUsage(), org.assertj.core.data.Offset.offset(30.0));
+        cgroupRuntime.kill(spec.internalId()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(run.exit.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(137);
+    }
+
+    @Test
+    void idleContainersOpenNoStatsStreamAndShareBatches() throws Exception {
+        int before = cgroupRuntime.openEngineChannels();
+        List<RecordingListener> runs = new ArrayList<>();
+        List<ContainerSpec> specs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ContainerSpec spec = spec("idle-" + i, "sleep 1000", 0);
+            specs.add(spec);
+            runs.add(installAndStart(cgroupRuntime, spec));
+        }
+        assertThat(RecordingListener.await(() -> runs.stream().allMatch(r -> !r.stats.isEmpty()), WAIT)).isTrue();
+        // One attach stream per container; no stats stream.
+        assertThat(cgroupRuntime.openEngineChannels() - before).isLessThanOrEqualTo(specs.size());
+        for (int i = 0; i < runs.size(); i++) {
+            Stats first = runs.get(i).stats.peek();
+            assertThat(first.memoryLimit()).isEqualTo(CgroupLayout.hostMemoryBytes());
+            assertThat(first.memoryUsage()).isPositive();
+            cgroupRuntime.kill(specs.get(i).internalId()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void withoutCgroupsTheEnginesStatsStreamStillFeedsStats() throws Exception {
+        ContainerSpec spec = spec("stream", "sleep 1000", 32 * MIB);
+        RecordingListener run = installAndStart(streamRuntime, spec);
+        assertThat(streamRuntime.readsCgroups()).isFalse();
+        assertThat(RecordingListener.await(() -> !run.stats.isEmpty(), WAIT)).isTrue();
+        assertThat(run.stats.peek().memoryLimit()).isEqualTo(32 * MIB);
+        assertThat(streamRuntime.statsBatches()).isZero();
+        streamRuntime.kill(spec.internalId()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    /** One GET to the local engine's API (HTTP/1.0, so the body is plain until the connection ends). */
+    private static String engineGet(String path) throws IOException {
+        String socket = DockerEngineExtension.dockerHost().substring("unix://".length());
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            channel.write(ByteBuffer.wrap(("GET " + path + " HTTP/1.0\r\nHost: engine\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteBuffer buffer = ByteBuffer.allocate(8192);
+            while (channel.read(buffer) >= 0) {
+                out.write(buffer.array(), 0, buffer.position());
+                buffer.clear();
+            }
+            String response = out.toString(StandardCharsets.UTF_8);
+            assertThat(response).startsWith("HTTP/1.0 200");
+            return response.substring(response.indexOf("\r\n\r\n") + 4);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.lightd.runtime.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lightd.protocol.Stats;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Parsing of the kernel's files. This host has cgroup v1 (cgroupfs), which the Docker comparison test
+ * reads for real; v2 is tested here against files laid out as Documentation/admin-guide/cgroup-v2.rst
+ * documents them ({@code cpu.stat}, {@code memory.current}, {@code memory.stat}, {@code memory.max},
+ * {@code io.stat}).
+ */
+class CgroupStatsTest {
+
+    private static final long GIB = 1L << 30;
+
+    @Test
+    void readsAV2CgroupAsTheKernelDocumentsIt(@TempDir Path cgroup) throws IOException {
+        Files.writeString(cgroup.resolve("cpu.stat"), "usage_usec 1000000\nuser_usec 600000\nsystem_usec 400000\n"
+                + "nr_periods 0\nnr_throttled 0\nthrottled_usec 0\n");
+        Files.writeString(cgroup.resolve("memory.current"), "104857600\n");
+        Files.writeString(cgroup.resolve("memory.stat"), "anon 52428800\nfile 52428800\nkernel_stack 16384\n"
+                + "active_file 31457280\ninactive_file 20971520\nactive_anon 0\ninactive_anon 52428800\n");
+        Files.writeString(cgroup.resolve("memory.max"), "536870912\n");
+        Files.writeString(cgroup.resolve("io.stat"), "8:16 rbytes=1459200 wbytes=314773504 rios=192 wios=353 dbytes=0 dios=0\n"
+                + "8:0 rbytes=90430464 wbytes=299008000 rios=8950 wios=1252 dbytes=50331648 dios=3021\n");
+        Path netDev = cgroup.resolve("net-dev");
+        Files.writeString(netDev, "Inter-|   Receive                                                |  Transmit\n"
+                + " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n"
+                + "    lo:    5000      10    0    0    0     0          0         0     5000      10    0    0    0     0       0          0\n"
+                + "  eth0:    1024       8    0    0    0     0          0         0     2048      16    0    0    0     0       0          0\n");
+
+        CgroupStats source = new CgroupStats(CgroupStats.Paths.v2(cgroup), netDev, 16 * GIB);
+        long base = System.nanoTime();
+        Files.writeString(cgroup.resolve("cpu.stat"), "usage_usec 1500000\nuser_usec 900000\nsystem_usec 600000\n");
+        Stats stats = source.sample(null, nextSecond(source, base));
+
+        assertThat(stats.memoryUsage()).isEqualTo(104857600L - 20971520L);
+        assertThat(stats.memoryLimit()).isEqualTo(536870912L);
+        assertThat(stats.blockRead()).isEqualTo(1459200L + 90430464L);
+        assertThat(stats.blockWrite()).isEqualTo(314773504L + 299008000L);
+        assertThat(stats.networkRx()).isEqualTo(1024);
+        assertThat(stats.networkTx()).isEqualTo(2048);
+        assertThat(stats.cpuUsage()).isPositive();
+    }
+
+    @Test
+    void anUnlimitedV2CgroupReportsTheHostsMemory(@TempDir Path cgroup) throws IOException {
+        Files.writeString(cgroup.resolve("cpu.stat"), "usage_usec 0\n");
+        Files.writeString(cgroup.resolve("memory.current"), "4096\n");
+        Files.writeString(cgroup.resolve("memory.stat"), "inactive_file 8192\n");
+        Files.writeString(cgroup.resolve("memory.max"), "max\n");
+        CgroupStats source = new CgroupStats(CgroupStats.Paths.v2(cgroup), null, 16 * GIB);
+        Stats stats = source.sample(null, System.nanoTime());
+        assertThat(stats.memoryLimit()).isEqualTo(16 * GIB);
+        // inactive_file larger than usage (racy counters): usage is kept, as docker stats does.
+        assertThat(stats.memoryUsage()).isEqualTo(4096);
+        assertThat(stats.blockRead()).isZero();
+        assertThat(stats.networkRx()).isZero();
+    }
+
+    @Test
+    void cpuShareIsCgroupTimeOverWallTime(@TempDir Path cgroup) throws IOException {
+        Files.writeString(cgroup.resolve("cpu.stat"), "usage_usec 0\n");
+        Files.writeString(cgroup.resolve("memory.current"), "0\n");
+        Files.writeString(cgroup.resolve("memory.stat"), "");
+        Files.writeString(cgroup.resolve("memory.max"), "max\n");
+        CgroupStats source = new CgroupStats(CgroupStats.Paths.v2(cgroup), null, GIB);
+        long t0 = System.nanoTime();
+        source.sample(null, t0);
+        // 1.5 s of CPU time over 2 s of wall time: 75 % of one core.
+        Files.writeString(cgroup.resolve("cpu.stat"), "usage_usec 1500000\n");
+        assertThat(source.sample(null, t0 + 2_000_000_000L).cpuUsage()).isEqualTo(75.0);
+    }
+
+    @Test
+    void readsAV1CgroupOfTheCgroupfsDriver(@TempDir Path root) throws IOException {
+        Path cpu = Files.createDirectories(root.resolve("cpuacct/docker/abc"));
+        Path memory = Files.createDirectories(root.resolve("memory/docker/abc"));
+        Path blkio = Files.createDirectories(root.resolve("blkio/docker/abc"));
+        Files.writeString(cpu.resolve("cpuacct.usage"), "26299053\n");
+        Files.writeString(memory.resolve("memory.usage_in_bytes"), "598016\n");
+        Files.writeString(memory.resolve("memory.limit_in_bytes"), "9223372036854771712\n");
+        Files.writeString(memory.resolve("memory.stat"), "cache 0\ninactive_file 4096\ntotal_cache 0\ntotal_inactive_file 8192\n");
+        Files.writeString(blkio.resolve("blkio.io_service_bytes_recursive"), "Total 0\n");
+        Files.writeString(blkio.resolve("blkio.throttle.io_service_bytes_recursive"),
+                "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 0\n8:0 Async 12288\n8:0 Discard 0\n8:0 Total 12288\nTotal 12288\n");
+        CgroupStats source = new CgroupStats(new CgroupStats.Paths(1, cpu, memory, blkio), null, 16 * GIB);
+        Stats stats = source.sample(null, System.nanoTime());
+        assertThat(stats.memoryUsage()).isEqualTo(598016 - 8192);
+        assertThat(stats.memoryLimit()).isEqualTo(16 * GIB);
+        assertThat(stats.blockRead()).isEqualTo(4096);
+        assertThat(stats.blockWrite()).isEqualTo(8192);
+    }
+
+    @Test
+    void aMissingCgroupIsNotALayoutThatWorks(@TempDir Path root) {
+        assertThatThrownBy(() -> new CgroupStats(CgroupStats.Paths.v2(root.resolve("gone")), null, GIB))
+                .isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void findsV1HierarchiesInMountinfoAndAProcessFolders() throws IOException {
+        String mountinfo = "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+                + "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime shared:9 - cgroup cgroup rw,cpu,cpuacct\n"
+                + "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+                + "38 31 0:35 / /sys/fs/cgroup/blkio rw,relatime - cgroup cgroup rw,blkio\n"
+                + "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+        CgroupLayout layout = CgroupLayout.parse(mountinfo);
+        assertThat(layout.version()).isEqualTo(1);
+        CgroupStats.Paths paths = layout.paths("9:name=systemd:/docker/abc\n7:blkio:/docker/abc\n"
+                + "4:memory:/docker/abc\n2:cpu,cpuacct:/docker/abc\n0::/docker/abc\n");
+        assertThat(paths.cpu()).isEqualTo(Path.of("/sys/fs/cgroup/cpu,cpuacct/docker/abc"));
+        assertThat(paths.memory()).isEqualTo(Path.of("/sys/fs/cgroup/memory/docker/abc"));
+        assertThat(paths.blkio()).isEqualTo(Path.of("/sys/fs/cgroup/blkio/docker/abc"));
+    }
+
+    @Test
+    void findsTheV2HierarchyOfTheSystemdDriver() throws IOException {
+        CgroupLayout layout = CgroupLayout.parse(
+                "25 20 0:22 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate\n");
+        assertThat(layout.version()).isEqualTo(2);
+        CgroupStats.Paths paths = layout.paths("0::/system.slice/docker-abc.scope\n");
+        assertThat(paths.memory()).isEqualTo(Path.of("/sys/fs/cgroup/system.slice/docker-abc.scope"));
+        assertThat(CgroupLayout.parse("31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n")).isNull();
+    }
+
+    @Test
+    void aHostWithV1ControllersIsReadAsV1() {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of("/sys/fs/cgroup/memory")), "a host with cgroup v1 controllers");
+        CgroupLayout layout = CgroupLayout.detect();
+        assertThat(layout).as("this host's cgroup layout").isNotNull();
+        assertThat(layout.version()).isEqualTo(1);
+    }
+
+    private static long nextSecond(CgroupStats source, long base) {
+        return base + 1_000_000_000L;
+    }
+}
