@@ -63,6 +63,9 @@ public final class LoadClient {
               --duration S          measuring time in seconds, fanout (default 30, at most 3600)
               --warmup S            seconds before measuring, fanout (default 5)
               --probes N            echo probes per second over all connections, fanout (default 5)
+              --source PATH         fanout: the console source program (benchmarks/go-ws/source: one
+                                    line per write at a fixed pace, echoing stdin); default: a shell
+                                    loop printing a tenth of a second's lines at once
               --stalled K           fanout: K of the connections stop reading once connected (default 0;
                                     given, even as 0, it adds the slow-subscriber report and heap
                                     readings after forced GCs, which pause the daemon)
@@ -174,7 +177,9 @@ public final class LoadClient {
         int duration = bounded("duration", 30, 1, 3600);
         int warmup = bounded("warmup", 5, 0, 600);
         int probes = bounded("probes", 5, 0, 1000);
-        String command = consoleSource(rate, lineBytes);
+        String command = options.containsKey("source")
+                ? "exec " + options.get("source") + " -rate " + rate + " -bytes " + lineBytes
+                : consoleSource(rate, lineBytes);
         log("creating %d containers (%d lines/s each, %d-byte lines)", containers, rate, lineBytes);
         createContainers(prefix, containers, command);
         awaitStates("installed/installed", 120);

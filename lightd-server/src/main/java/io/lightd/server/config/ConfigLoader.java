@@ -121,6 +121,9 @@ public final class ConfigLoader {
         JsonObject logging = new JsonObject();
         logging.addProperty("format", Defaults.DEFAULT_LOG_FORMAT.name().toLowerCase(Locale.ROOT));
         root.add("logging", logging);
+        JsonObject console = new JsonObject();
+        console.addProperty("coalesce_ms", Defaults.DEFAULT_CONSOLE_COALESCE_MS);
+        root.add("console", console);
         return root;
     }
 
@@ -183,9 +186,11 @@ public final class ConfigLoader {
                 r.bool("metrics.require_token", Defaults.DEFAULT_METRICS_REQUIRE_TOKEN));
         LightdConfig.LoggingSettings logging = new LightdConfig.LoggingSettings(
                 r.choice("logging.format", LightdConfig.LogFormat.class, Defaults.DEFAULT_LOG_FORMAT));
+        LightdConfig.ConsoleSettings console = new LightdConfig.ConsoleSettings(
+                r.integer("console.coalesce_ms", Defaults.DEFAULT_CONSOLE_COALESCE_MS, 0, 1000));
         LightdConfig.Tls tls = tls(r, baseDir);
         return new LightdConfig(host, port, threads, transport, token, socket, network, base, runtime, origins, limits,
-                tls, metrics, logging);
+                tls, metrics, logging, console);
     }
 
     /** {@code server.ssl}: when enabled, both PEM files must be readable and valid, and the key must fit the certificate. */

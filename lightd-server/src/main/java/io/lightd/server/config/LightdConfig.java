@@ -22,7 +22,8 @@ public record LightdConfig(
         Limits limits,
         Tls tls,
         MetricsSettings metrics,
-        LoggingSettings logging) {
+        LoggingSettings logging,
+        ConsoleSettings console) {
 
     public LightdConfig {
         allowedOrigins = List.copyOf(allowedOrigins);
@@ -41,6 +42,14 @@ public record LightdConfig(
 
     /** {@code logging.*}: the log line format. */
     public record LoggingSettings(LogFormat format) {
+    }
+
+    /**
+     * {@code console.*}: the console frame budget. Console output arriving less than
+     * {@code coalesceMillis} after the previous console event of that container is gathered into the
+     * next event (whole lines, order and bytes kept); 0 sends every piece as it comes.
+     */
+    public record ConsoleSettings(int coalesceMillis) {
     }
 
     /** Limits and sizes; every one has a {@code DEFAULT_*} in {@link Defaults}. */
@@ -98,12 +107,12 @@ public record LightdConfig(
 
     public LightdConfig withRuntime(RuntimeKind kind) {
         return new LightdConfig(host, port, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, kind, allowedOrigins, limits, tls, metrics, logging);
+                basePath, kind, allowedOrigins, limits, tls, metrics, logging, console);
     }
 
     public LightdConfig withPort(int newPort) {
         return new LightdConfig(host, newPort, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, runtime, allowedOrigins, limits, tls, metrics, logging);
+                basePath, runtime, allowedOrigins, limits, tls, metrics, logging, console);
     }
 
     /** The documented defaults. */
@@ -139,6 +148,8 @@ public record LightdConfig(
         public static final int DEFAULT_HTTP_MAX_BODY_BYTES = 64 * 1024;
         public static final boolean DEFAULT_METRICS_REQUIRE_TOKEN = true;
         public static final LogFormat DEFAULT_LOG_FORMAT = LogFormat.TEXT;
+        /** About one screen refresh: the longest a line of a fast console waits to share an event. */
+        public static final int DEFAULT_CONSOLE_COALESCE_MS = 16;
 
         private Defaults() {
         }

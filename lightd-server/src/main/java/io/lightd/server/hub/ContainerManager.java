@@ -53,10 +53,24 @@ public final class ContainerManager {
     private final Path volumes;
     private final Executor blocking;
     private final Metrics metrics;
+    private final int coalesceMillis;
 
+    /** A manager whose hubs have the default console frame budget. */
     public ContainerManager(EventLoopGroup group, ContainerRuntime runtime, ContainerRegistry registry,
                             LightdConfig.Limits limits, Clock clock, Path volumes, Executor blocking,
                             Metrics metrics) {
+        this(group, runtime, registry, limits, clock, volumes, blocking, metrics,
+                LightdConfig.Defaults.DEFAULT_CONSOLE_COALESCE_MS);
+    }
+
+    /**
+     * @param coalesceMillis each hub's console frame budget in milliseconds ({@code console.coalesce_ms},
+     *                       0 = off)
+     */
+    public ContainerManager(EventLoopGroup group, ContainerRuntime runtime, ContainerRegistry registry,
+                            LightdConfig.Limits limits, Clock clock, Path volumes, Executor blocking,
+                            Metrics metrics, int coalesceMillis) {
+        this.coalesceMillis = coalesceMillis;
         this.group = group;
         this.metrics = metrics;
         this.volumes = volumes;
@@ -218,7 +232,7 @@ public final class ContainerManager {
     private ContainerHub acquire(String id) {
         return hubs.compute(id, (key, hub) -> {
             ContainerHub h = hub != null ? hub : new ContainerHub(key, group.next(), runtime, registry, clock,
-                    limits, metrics);
+                    limits, metrics, coalesceMillis);
             h.references++;
             return h;
         });
