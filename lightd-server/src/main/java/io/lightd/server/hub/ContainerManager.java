@@ -221,6 +221,16 @@ public final class ContainerManager {
     }
 
     /** Hubs alive now: containers that exist plus ids someone watches. */
+    /**
+     * The id string the container's hub already holds when there is a hub for {@code id}, else
+     * {@code id} itself: sessions keep this one, so a thousand consoles of one container share one
+     * string. Any thread.
+     */
+    public String canonicalId(String id) {
+        ContainerHub hub = hubs.get(id);
+        return hub == null ? id : hub.id();
+    }
+
     public int hubCount() {
         return hubs.size();
     }

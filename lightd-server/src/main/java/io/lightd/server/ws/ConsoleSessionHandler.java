@@ -44,7 +44,6 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleSessionHandler.class);
 
     private final String containerId;
-    private final ContainerLog log;
     private final TokenStore.Grant grant;
     private final ContainerManager manager;
     private final LiveSessions sessions;
@@ -66,7 +65,6 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
                                  LiveSessions sessions, Clock clock, InboundRateLimiter rateLimiter,
                                  int pingIntervalSeconds, int pongTimeoutSeconds, int slowClientCloseSeconds) {
         this.containerId = containerId;
-        this.log = new ContainerLog(LOG, containerId);
         this.grant = grant;
         this.manager = manager;
         this.sessions = sessions;
@@ -97,12 +95,12 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
         if (!grant.isMaster()) {
             long delayMillis = Duration.between(clock.instant(), grant.expiresAt()).toMillis();
             expiry = ctx.executor().schedule(() -> {
-                log.info("ws {} token expired, closing", remote(channel));
+                log().info("ws {} token expired, closing", remote(channel));
                 LiveSessions.close(channel, LiveSessions.CLOSE_TOKEN_EXPIRED, "token expired");
             }, Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
         }
         hub = manager.subscribe(containerId, channel);
-        log.info("ws {} connected ({} token)", remote(channel),
+        log().info("ws {} connected ({} token)", remote(channel),
                 grant.isMaster() ? "master" : "issued");
     }
 
@@ -189,7 +187,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
         idleEvents = idle.isFirst() ? 1 : idleEvents + 1;
         long idleSeconds = (long) idleEvents * pingIntervalSeconds;
         if (idleSeconds >= pongTimeoutSeconds) {
-            log.info("ws {} no pong for {} s, closing", remote(ctx.channel()), idleSeconds);
+            log().info("ws {} no pong for {} s, closing", remote(ctx.channel()), idleSeconds);
             LiveSessions.close(ctx.channel(), WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), "ping timeout");
             return;
         }
@@ -212,7 +210,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
             answerWaitingLogs(channel);
         } else if (slowClose == null) {
             slowClose = ctx.executor().schedule(() -> {
-                log.info("ws {} unwritable for {} ms, closing", remote(channel),
+                log().info("ws {} unwritable for {} ms, closing", remote(channel),
                         slowCloseMillis);
                 // The close frame queues behind what the client has not read; if it cannot get
                 // through either, the connection is dropped (LiveSessions.FORCED_CLOSE_SECONDS).
@@ -249,7 +247,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
             slowClose.cancel(false);
         }
         leaveHub(ctx.channel());
-        log.info("ws {} disconnected", remote(ctx.channel()));
+        log().info("ws {} disconnected", remote(ctx.channel()));
         super.channelInactive(ctx);
     }
 
@@ -263,7 +261,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (closing) {
-            log.debug("ws {} error while closing: {}", remote(ctx.channel()), cause.toString());
+            log().debug("ws {} error while closing: {}", remote(ctx.channel()), cause.toString());
             return;
         }
         if (cause instanceof TooLongFrameException) {
@@ -271,11 +269,16 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
             LiveSessions.close(ctx.channel(), WebSocketCloseStatus.MESSAGE_TOO_BIG.code(), "message too big");
             return;
         }
-        log.debug("ws {} closing after error: {}", remote(ctx.channel()), cause.toString());
+        log().debug("ws {} closing after error: {}", remote(ctx.channel()), cause.toString());
         ctx.close();
     }
 
     private static SocketAddress remote(Channel channel) {
         return channel.remoteAddress();
+    }
+
+    /** A log marked with the container; made per use (sessions log rarely), so an idle session carries none. */
+    private ContainerLog log() {
+        return new ContainerLog(LOG, containerId);
     }
 }
