@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     public static final String WS_PREFIX = "/ws/";
+    /** The pipeline name of {@link io.lightd.server.http.BadRequestHandler}, which the upgrade removes. */
+    static final String BAD_REQUEST_NAME = "bad-request";
     private static final Logger log = LoggerFactory.getLogger(TokenHandshakeHandler.class);
 
     private final TokenStore tokens;
@@ -133,6 +135,11 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
     }
 
     private void installWebSocket(ChannelPipeline pipeline, String after, String id, TokenStore.Grant grant) {
+        // What the HTTP decoder could not read is answered before an upgrade; after it, WebSocket
+        // frames would only pass through, and every idle console would carry its context.
+        if (pipeline.get(BAD_REQUEST_NAME) != null) {
+            pipeline.remove(BAD_REQUEST_NAME);
+        }
         InboundRateLimiter rateLimiter = new InboundRateLimiter(limits.inboundRatePerSecond(), limits.inboundBurst(),
                 System::nanoTime);
         pipeline.addAfter(after, "idle", new IdleStateHandler(limits.pingIntervalSeconds(), 0, 0, TimeUnit.SECONDS));
