@@ -55,7 +55,7 @@ public final class LoadClient {
               --url URL             daemon base URL, loopback only (default http://127.0.0.1:8070)
               --token TOKEN         the daemon's master token
               --pid PID             the daemon's process id, for CPU, heap and thread figures
-              --mode MODE           fanout (default) or density
+              --mode MODE           fanout (default), density, or hold (one share of a density run)
               --connections N       WebSocket connections (default 100, at most 20000)
               --containers N        containers the connections spread over (default 1)
               --rate N              console lines per second per container, fanout (default 10)
@@ -63,6 +63,9 @@ public final class LoadClient {
               --duration S          measuring time in seconds, fanout (default 30, at most 3600)
               --warmup S            seconds before measuring, fanout (default 5)
               --probes N            echo probes per second over all connections, fanout (default 5)
+              --source PATH         fanout: the console source program (benchmarks/go-ws/source: one
+                                    line per write at a fixed pace, echoing stdin); default: a shell
+                                    loop printing a tenth of a second's lines at once
               --stalled K           fanout: K of the connections stop reading once connected (default 0;
                                     given, even as 0, it adds the slow-subscriber report and heap
                                     readings after forced GCs, which pause the daemon)
@@ -72,6 +75,9 @@ public final class LoadClient {
               --drain S             fanout: at most this long to wait, after resuming, for stalled
                                     connections to be closed or go quiet for 3 s (default 30)
               --client-threads N    client event loops (default 1)
+              --client-processes K  density: split the connections over K child clients, each bound
+                                    to its own source address 127.0.0.2, 127.0.0.3, ... (default 1)
+              --bind ADDRESS        the local address connections come from (default: any)
               --prefix TEXT         container id prefix (default load-<random>)
               --keep                leave the containers in place at the end
               --label TEXT          name of the server in the report heading (default lightd)
@@ -156,8 +162,9 @@ public final class LoadClient {
             return switch (mode) {
                 case "fanout" -> fanout(n, containers, prefix);
                 case "density" -> density(n, containers, prefix);
+                case "hold" -> hold(n, containers, prefix);
                 default -> {
-                    System.err.println("LoadClient: --mode must be fanout or density (got " + mode + ")");
+                    System.err.println("LoadClient: --mode must be fanout, density or hold (got " + mode + ")");
                     yield 2;
                 }
             };
@@ -174,7 +181,9 @@ public final class LoadClient {
         int duration = bounded("duration", 30, 1, 3600);
         int warmup = bounded("warmup", 5, 0, 600);
         int probes = bounded("probes", 5, 0, 1000);
-        String command = consoleSource(rate, lineBytes);
+        String command = options.containsKey("source")
+                ? "exec " + options.get("source") + " -rate " + rate + " -bytes " + lineBytes
+                : consoleSource(rate, lineBytes);
         log("creating %d containers (%d lines/s each, %d-byte lines)", containers, rate, lineBytes);
         createContainers(prefix, containers, command);
         awaitStates("installed/installed", 120);
@@ -209,13 +218,9 @@ public final class LoadClient {
                 stalledOnes.forEach(c -> c.resume(target));
             }, delay, TimeUnit.NANOSECONDS);
         }
-        ScheduledFuture<?> prober = null;
+        Thread prober = null;
         if (probes > 0) {
-            long periodNanos = TimeUnit.SECONDS.toNanos(1) / probes;
-            int[] next = {0};
-            prober = group.next().scheduleAtFixedRate(() -> {
-                readers.get(next[0]++ % readers.size()).probe();
-            }, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+            prober = prober(readers, TimeUnit.SECONDS.toNanos(1) / probes);
         }
         Thread.sleep(TimeUnit.SECONDS.toMillis(warmup));
         counters.reset();
@@ -248,12 +253,16 @@ public final class LoadClient {
         double cpu1 = daemon == null ? -1 : daemon.cpuSeconds();
         double clientCpu = self.cpuSeconds() - clientCpu0;
         if (prober != null) {
-            prober.cancel(false);
+            prober.interrupt();
+            prober.join();
         }
+        List<LoadCounters.Probe> sentProbes = awaitProbes(readers.size(), 10);
         HeapReading heapEnd = slowReport ? heapReading() : null;
         long events = counters.consoleEvents.sum();
         long lines = counters.lines.sum();
+        long bytes = counters.bytes.sum();
         double[] latency = counters.latencyMillis();
+        long fullyEchoed = sentProbes.stream().filter(p -> p.receptions.sum() >= readers.size()).count();
         System.out.println();
         System.out.println("== " + options.getOrDefault("label", "lightd") + " fanout load ==");
         if (slowReport) {
@@ -265,23 +274,36 @@ public final class LoadClient {
         }
         figure("source", "%d lines/s per container, %d-byte lines, %.1f s measured",
                 rate, lineBytes, seconds);
-        figure("console events/s", "%.0f delivered (%s), %.0f lines/s",
-                events / seconds, slowReport ? "reading connections" : "all connections", lines / seconds);
+        figure("delivered", "%.0f lines/s, %.0f console events/s (%.2f lines each), %.2f MB/s of console payload (%s)",
+                lines / seconds, events / seconds, events == 0 ? Double.NaN : lines / (double) events,
+                bytes / seconds / 1e6, slowReport ? "reading connections" : "all connections");
         figure("lines lost", "%d (gaps in sequence numbers); reported skipped by the daemon: %d",
                 counters.lost.sum(), counters.reportedSkipped.sum());
-        figure("probes", "%d sent, %d echoed; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms",
-                counters.probesSent.sum(), counters.probesAnswered.sum(), latency[0], latency[1], latency[2]);
+        figure("probes", "%d sent, %d seen by all %d reading clients; latency at every client p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+                sentProbes.size(), fullyEchoed, readers.size(), latency[0], latency[1], latency[2]);
+        figure("worst per probe", "%s ms", sentProbes.stream()
+                .map(p -> String.format(Locale.ROOT, "%.0f", p.worstNanos.get() / 1e6))
+                .collect(java.util.stream.Collectors.joining(" ")));
         figure("load client CPU", "%.2f s (%.0f%% of one core; it shares the machine)",
                 clientCpu, 100 * clientCpu / seconds);
         if (daemon != null) {
             double cpu = cpu1 - cpu0;
-            figure("daemon CPU", "%.2f s in %.1f s (%.0f%% of a core); %.2f us per delivered console event",
-                    cpu, seconds, 100 * cpu / seconds, events == 0 ? Double.NaN : cpu * 1e6 / events);
+            figure("daemon CPU", "%.2f s in %.1f s (%.0f%% of a core); %.2f us per delivered line, %.2f us per console event",
+                    cpu, seconds, 100 * cpu / seconds, lines == 0 ? Double.NaN : cpu * 1e6 / lines,
+                    events == 0 ? Double.NaN : cpu * 1e6 / events);
             long heap = daemon.heapUsedBytes();
             figure("daemon heap used", "%s (no forced GC); RSS %.1f MiB; threads %d",
                     heap < 0 ? "n/a (not a JVM)" : String.format(Locale.ROOT, "%.1f MiB", heap / 1048576.0),
                     daemon.rssBytes() / 1048576.0, daemon.threads());
         }
+        double serverCpu = daemon == null ? Double.NaN : cpu1 - cpu0;
+        System.out.println(String.format(Locale.ROOT, "result: label=%s connections=%d rate=%d held=%d "
+                        + "lines_per_s=%.0f events_per_s=%.0f bytes_per_s=%.0f cpu_s=%.3f cpu_us_per_line=%.3f "
+                        + "p50_ms=%.2f p99_ms=%.2f max_ms=%.2f probes=%d probes_everywhere=%d lost=%d skipped=%d",
+                options.getOrDefault("label", "lightd"), n, rate, counters.held.get(), lines / seconds,
+                events / seconds, bytes / seconds, serverCpu, lines == 0 ? Double.NaN : serverCpu * 1e6 / lines,
+                latency[0], latency[1], latency[2], sentProbes.size(), fullyEchoed, counters.lost.sum(),
+                counters.reportedSkipped.sum()));
         if (!slowReport) {
             return counters.held.get() == n ? 0 : 1;
         }
@@ -310,6 +332,43 @@ public final class LoadClient {
                 ? String.format(Locale.ROOT, "for %d s from the containers' start", stallFor)
                 : "until the end of the measuring window");
         return counters.held.get() == n - stalled && stalledOnes.size() == stalled ? 0 : 1;
+    }
+
+    /**
+     * Sends one probe every {@code periodNanos} from a thread of its own, round-robin over the
+     * connections, on an absolute schedule, until interrupted.
+     */
+    private static Thread prober(List<LoadConnection> readers, long periodNanos) {
+        Thread t = new Thread(() -> {
+            long next = System.nanoTime() + periodNanos;
+            for (int i = 0; !Thread.currentThread().isInterrupted(); i++) {
+                long wait;
+                while ((wait = next - System.nanoTime()) > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    if (Thread.currentThread().isInterrupted()) {
+                        return;
+                    }
+                }
+                readers.get(i % readers.size()).probe();
+                next += periodNanos;
+            }
+        }, "load-prober");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /**
+     * The probes of the window, once each has been seen by every reading connection, or after
+     * {@code seconds} (then the report shows which were not).
+     */
+    private List<LoadCounters.Probe> awaitProbes(int readers, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline
+                && counters.probes().stream().anyMatch(p -> p.receptions.sum() < readers)) {
+            Thread.sleep(20);
+        }
+        return counters.probes();
     }
 
     /**
@@ -429,6 +488,7 @@ public final class LoadClient {
             System.err.println("LoadClient: density reads heap with jcmd and needs a JVM daemon's --pid");
             return 2;
         }
+        int processes = bounded("client-processes", 1, 1, 64);
         log("creating %d containers (installed, not started)", containers);
         createContainers(prefix, containers, "exec cat");
         awaitStates("installed/installed", 300);
@@ -436,10 +496,32 @@ public final class LoadClient {
         long threadsBefore = daemon.threads();
         long rssBefore = daemon.rssBytes();
         log("heap after full GC before connecting: %.1f MiB", before / 1048576.0);
-        connect(n, 0);
-        Thread.sleep(3000);
+        List<Process> holders = new ArrayList<>();
+        int held;
+        try {
+            if (processes == 1) {
+                connect(n, 0);
+                held = counters.held.get();
+            } else {
+                held = connectFromProcesses(n, containers, prefix, processes, holders);
+            }
+            // Let the daemon finish what accepting left behind (handshake timers, buffers) before the reading.
+            Thread.sleep(3000);
+            return densityReport(n, containers, held, before, threadsBefore, rssBefore);
+        } finally {
+            for (Process p : holders) {
+                p.getOutputStream().close();
+            }
+            for (Process p : holders) {
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroy();
+                }
+            }
+        }
+    }
+
+    private int densityReport(int n, int containers, int held, long before, long threadsBefore, long rssBefore) {
         long after = daemon.heapUsedAfterFullGc();
-        int held = counters.held.get();
         System.out.println();
         System.out.println("== " + options.getOrDefault("label", "lightd") + " idle density ==");
         figure("connections held", "%d of %d, over %d containers", held, n, containers);
@@ -451,7 +533,93 @@ public final class LoadClient {
                 threadsBefore, daemon.threads());
         figure("daemon RSS", "%.1f MiB before, %.1f MiB with the connections",
                 rssBefore / 1048576.0, daemon.rssBytes() / 1048576.0);
+        System.out.println(String.format(Locale.ROOT, "result: label=%s mode=density connections=%d held=%d "
+                        + "heap_per_connection_bytes=%.0f threads=%d rss_mib=%.1f",
+                options.getOrDefault("label", "lightd"), n, held,
+                held == 0 ? Double.NaN : (after - before) / (double) held, daemon.threads(), daemon.rssBytes() / 1048576.0));
         return held == n ? 0 : 1;
+    }
+
+    /**
+     * Splits the connections over {@code processes} child load clients ({@code --mode hold}), each
+     * bound to its own loopback source address (127.0.0.2, 127.0.0.3, ...), so no one process needs
+     * more descriptors than its share and no one source address more ports. Returns the connections
+     * held once every child has reported; prints how long accepting them all took, from the first
+     * child's first attempt to the last child's last upgrade.
+     */
+    private int connectFromProcesses(int n, int containers, String prefix, int processes, List<Process> holders)
+            throws Exception {
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        String classpath = System.getProperty("java.class.path");
+        int offset = 0;
+        for (int k = 0; k < processes; k++) {
+            int share = n / processes + (k < n % processes ? 1 : 0);
+            List<String> command = List.of(javaCommand, "-Xss256k", "-cp", classpath, LoadClient.class.getName(),
+                    "--mode", "hold", "--url", base.toString(), "--token", token,
+                    "--connections", Integer.toString(share), "--containers", Integer.toString(containers),
+                    "--prefix", prefix, "--offset", Integer.toString(offset), "--bind", "127.0.0." + (2 + k),
+                    "--client-threads", options.getOrDefault("client-threads", "1"));
+            holders.add(new ProcessBuilder(command).redirectErrorStream(true).start());
+            offset += share;
+        }
+        int held = 0;
+        long firstStart = Long.MAX_VALUE;
+        long lastEnd = 0;
+        for (Process p : holders) {
+            java.io.BufferedReader out = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            String line;
+            boolean reported = false;
+            while (!reported && (line = out.readLine()) != null) {
+                System.out.println("  " + line);
+                if (line.startsWith("hold: ")) {
+                    Map<String, String> kv = new HashMap<>();
+                    for (String part : line.substring(6).split(" ")) {
+                        int eq = part.indexOf('=');
+                        if (eq > 0) {
+                            kv.put(part.substring(0, eq), part.substring(eq + 1));
+                        }
+                    }
+                    held += Integer.parseInt(kv.get("held"));
+                    firstStart = Math.min(firstStart, Long.parseLong(kv.get("start_ms")));
+                    lastEnd = Math.max(lastEnd, Long.parseLong(kv.get("end_ms")));
+                    reported = true;
+                }
+            }
+            Thread drain = new Thread(() -> {
+                try {
+                    p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                } catch (java.io.IOException ignored) {
+                    // the child ended
+                }
+            });
+            drain.setDaemon(true);
+            drain.start();
+        }
+        log("%d of %d connections held by %d processes; all accepted in %.1f s (first attempt to last upgrade)",
+                held, n, processes, (lastEnd - firstStart) / 1000.0);
+        return held;
+    }
+
+    /**
+     * One share of a density run: opens {@code n} consoles from {@code --bind}, round-robin over the
+     * containers from {@code --offset}, reports {@code hold: held=N start_ms=T0 end_ms=T1} and holds
+     * them until its stdin ends.
+     */
+    private int hold(int n, int containers, String prefix) throws Exception {
+        int offset = bounded("offset", 0, 0, Integer.MAX_VALUE);
+        for (int j = 0; j < containers; j++) {
+            ids.add(prefix + "-" + ((offset + j) % containers));
+        }
+        options.put("keep", "true");
+        long start = System.currentTimeMillis();
+        connect(n, 0);
+        long end = System.currentTimeMillis();
+        System.out.println("hold: held=" + counters.held.get() + " start_ms=" + start + " end_ms=" + end
+                + " bind=" + options.getOrDefault("bind", "any"));
+        System.out.flush();
+        System.in.transferTo(java.io.OutputStream.nullOutputStream());
+        return counters.held.get() == n ? 0 : 1;
     }
 
     // ---- common ------------------------------------------------------------------------------
@@ -536,7 +704,11 @@ public final class LoadClient {
     }
 
     private Bootstrap bootstrap(URI ws, LoadConnection connection) {
-        return new Bootstrap().group(group).channel(NioSocketChannel.class)
+        Bootstrap b = new Bootstrap();
+        if (options.containsKey("bind")) {
+            b.localAddress(new java.net.InetSocketAddress(options.get("bind"), 0));
+        }
+        return b.group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
                 .handler(new ChannelInitializer<SocketChannel>() {

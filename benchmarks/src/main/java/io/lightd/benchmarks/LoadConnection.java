@@ -13,8 +13,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One console connection of the load client. Counts console events and lines, finds gaps in the
- * {@code seq=N} numbers of the console source, and times its own echo probes ({@code probe <conn>
- * <nanoTime>}, echoed by the container). Scans the frame bytes without decoding them to strings so
+ * {@code seq=N} numbers of the console source, counts console payload bytes, and times the echo of
+ * every probe it sees ({@code probe <conn> <nanoTime>}, sent by one connection and echoed by the
+ * container to all of them), so one probe is timed at every client. Scans the frame bytes without decoding them to strings so
  * the client spends little CPU beside the daemon. Confined to the connection's event loop.
  *
  * <p>A <em>stalled</em> connection stops reading from its socket once the upgrade is done
@@ -114,8 +115,9 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         ch.eventLoop().execute(() -> {
-            String json = "{\"event\":\"send_command\",\"command\":\"probe " + index + " " + System.nanoTime() + "\\n\"}";
-            counters.probesSent.increment();
+            long sent = System.nanoTime();
+            String json = "{\"event\":\"send_command\",\"command\":\"probe " + index + " " + sent + "\\n\"}";
+            counters.probeSent(sent);
             ch.writeAndFlush(new TextWebSocketFrame(json));
         });
     }
@@ -161,6 +163,7 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
         int end = b.writerIndex();
         if (startsWith(b, start, end, CONSOLE)) {
             counters.consoleEvents.increment();
+            counters.bytes.add(end - start);
             for (int i = start + CONSOLE.length; i < end; i++) {
                 if (startsWith(b, i, end, SEQ)) {
                     i += SEQ.length;
@@ -170,10 +173,12 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
                     i += PROBE.length;
                     long conn = number(b, i, end);
                     int space = b.indexOf(i, end, (byte) ' ');
-                    if (conn == index && space > 0) {
+                    if (space > 0) {
                         long sent = number(b, space + 1, end);
-                        counters.recordLatency(System.nanoTime() - sent);
-                        counters.probesAnswered.increment();
+                        counters.probeSeen(sent, System.nanoTime());
+                        if (conn == index) {
+                            counters.probesAnswered.increment();
+                        }
                     }
                 }
             }

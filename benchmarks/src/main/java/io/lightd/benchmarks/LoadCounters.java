@@ -1,6 +1,10 @@
 package io.lightd.benchmarks;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
@@ -11,6 +15,8 @@ final class LoadCounters {
     final AtomicInteger held = new AtomicInteger();
     final LongAdder consoleEvents = new LongAdder();
     final LongAdder lines = new LongAdder();
+    /** Bytes of console data delivered (the JSON payload of {@code console} frames). */
+    final LongAdder bytes = new LongAdder();
     final LongAdder lost = new LongAdder();
     final LongAdder reportedSkipped = new LongAdder();
     final LongAdder probesSent = new LongAdder();
@@ -19,6 +25,44 @@ final class LoadCounters {
     final LongAccumulator maxSeq = new LongAccumulator(Long::max, -1);
     private long[] latencies = new long[1024];
     private int latencyCount;
+    /** The probes sent in the measuring window, by the nanoTime they were sent at. */
+    private final Map<Long, Probe> probes = new ConcurrentHashMap<>();
+
+    /** One echo probe: how many connections have seen its echo, and the slowest of them. */
+    static final class Probe {
+        final long sentNanos;
+        final LongAdder receptions = new LongAdder();
+        final LongAccumulator worstNanos = new LongAccumulator(Long::max, 0);
+
+        Probe(long sentNanos) {
+            this.sentNanos = sentNanos;
+        }
+    }
+
+    /** Registers a probe about to be sent; its echoes are timed at every connection that sees them. */
+    void probeSent(long sentNanos) {
+        probes.put(sentNanos, new Probe(sentNanos));
+        probesSent.increment();
+    }
+
+    /** A connection saw the echo of the probe sent at {@code sentNanos}; echoes of unregistered probes are ignored. */
+    void probeSeen(long sentNanos, long now) {
+        Probe p = probes.get(sentNanos);
+        if (p == null) {
+            return;
+        }
+        long latency = now - sentNanos;
+        p.receptions.increment();
+        p.worstNanos.accumulate(latency);
+        recordLatency(latency);
+    }
+
+    /** The probes registered since the last reset, oldest first. */
+    List<Probe> probes() {
+        List<Probe> list = new ArrayList<>(probes.values());
+        list.sort((a, b) -> Long.compare(a.sentNanos, b.sentNanos));
+        return list;
+    }
 
     synchronized void recordLatency(long nanos) {
         if (latencyCount == latencies.length) {
@@ -31,6 +75,8 @@ final class LoadCounters {
     synchronized void reset() {
         consoleEvents.reset();
         lines.reset();
+        bytes.reset();
+        probes.clear();
         lost.reset();
         reportedSkipped.reset();
         probesSent.reset();

@@ -127,7 +127,7 @@ public final class LightdServer implements AutoCloseable {
                         + "for development, demos and tests only", runtime.name());
             }
             this.manager = new ContainerManager(group, runtime, registry, config.limits(), clock,
-                    config.volumesPath(), blocking, new Metrics());
+                    config.volumesPath(), blocking, new Metrics(), config.console().coalesceMillis());
             try {
                 manager.restoreAll().get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (TimeoutException e) {

@@ -7,33 +7,35 @@ import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Copies the merged stdout and stderr of one process, as it comes, to the container's output log and
- * to a listener on an event loop, one buffer per read.
+ * to a listener on an event loop.
  *
  * <p>{@link #run} blocks reading the pipe, so it runs on a thread of its own: one per process, which
- * suits a development runtime of a few servers. At most {@link #MAX_CHUNKS_IN_FLIGHT} chunks wait on
- * the loop at once; when the loop falls behind, the pump stops reading and the process blocks on its
- * full pipe, as it would writing to a slow terminal, instead of the loop's queue growing without
- * bound.
+ * suits a development runtime of a few servers. What it reads is appended to one pending buffer, and
+ * one task on the loop hands the whole of it to the listener: however many reads happened while the
+ * loop was busy, the loop gets one task and the listener one chunk for them. A process that writes
+ * one line per write therefore costs the loop one hand-off per loop turn, not one per line, and the
+ * loop's queue never holds a backlog of small chunks for later output (an echoed command) to wait
+ * behind. At most {@link #MAX_PENDING_BYTES} wait for the loop; beyond that the pump stops reading
+ * and the process blocks on its full pipe, as it would writing to a slow terminal.
  *
  * <p>Threads: {@link #run} on the pump's own thread; the listener on {@code loop}. Each chunk is a
- * new buffer that the listener owns and releases; a chunk the loop refuses (it shut down) is
+ * new buffer that the listener owns and releases; pending bytes the loop refuses (it shut down) are
  * released here.
  */
 final class OutputPump {
 
     private static final Logger logger = LoggerFactory.getLogger(OutputPump.class);
 
-    /** The most bytes read, logged and handed on at once. */
+    /** The most bytes read and logged at once. */
     static final int CHUNK_SIZE = 8192;
 
-    /** Chunks handed to the loop and not yet taken by the listener. */
-    static final int MAX_CHUNKS_IN_FLIGHT = 64;
+    /** Bytes read and not yet taken by the loop, beyond which the pump waits before reading more. */
+    static final int MAX_PENDING_BYTES = 256 * 1024;
 
     private final String containerId;
     private final InputStream output;
@@ -41,11 +43,17 @@ final class OutputPump {
     private final ByteBufAllocator allocator;
     private final EventExecutor loop;
     private final OutputListener listener;
-    private final Semaphore inFlight = new Semaphore(MAX_CHUNKS_IN_FLIGHT);
+    private final Runnable handOff = this::handOff;
+
+    /** Output read and not yet handed to the listener; null when none. Guarded by {@code this}. */
+    private ByteBuf pending;
+    /** Whether a hand-off task is queued on the loop and has not yet taken {@link #pending}. Guarded by {@code this}. */
+    private boolean handOffQueued;
+    /** Set once the loop refused a task: output is only logged from then on. Guarded by {@code this}. */
+    private boolean loopGone;
 
     // Touched only by the pump's thread.
     private boolean logBroken;
-    private boolean loopGone;
 
     OutputPump(String containerId, InputStream output, OutputLog log, ByteBufAllocator allocator,
                EventExecutor loop, OutputListener listener) {
@@ -59,8 +67,9 @@ final class OutputPump {
 
     /**
      * Pumps until the end of the output: every process holding the pipe has closed it, or the runtime
-     * closed the stream. Chunks reach the loop in the order read, so a task the caller hands to the
-     * loop afterwards runs after the last chunk.
+     * closed the stream. Output reaches the loop in the order read, and the hand-off of the last bytes
+     * is queued before this returns, so a task the caller hands to the loop afterwards runs after the
+     * listener has seen all of it.
      */
     void run() {
         byte[] buffer = new byte[CHUNK_SIZE];
@@ -92,27 +101,65 @@ final class OutputPump {
         }
     }
 
+    /** Appends to the pending output, queues a hand-off unless one is queued, and waits while too much is pending. */
     private void deliver(byte[] buffer, int length) {
-        if (loopGone) {
+        boolean queue;
+        synchronized (this) {
+            if (loopGone) {
+                return;
+            }
+            while (pending != null && pending.readableBytes() >= MAX_PENDING_BYTES && !loopGone) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            if (loopGone) {
+                return;
+            }
+            if (pending == null) {
+                pending = allocator.buffer(Math.max(length, CHUNK_SIZE));
+            }
+            pending.writeBytes(buffer, 0, length);
+            queue = !handOffQueued;
+            handOffQueued = true;
+        }
+        if (queue) {
+            try {
+                loop.execute(handOff);
+            } catch (RejectedExecutionException e) {
+                synchronized (this) {
+                    loopGone = true;
+                    handOffQueued = false;
+                    if (pending != null) {
+                        pending.release();
+                        pending = null;
+                    }
+                    notifyAll();
+                }
+                logger.debug("container {}: event loop refused output, only logging it from now on", containerId);
+            }
+        }
+    }
+
+    /** On the loop: takes everything pending and hands it to the listener as one chunk. */
+    private void handOff() {
+        ByteBuf chunk;
+        synchronized (this) {
+            chunk = pending;
+            pending = null;
+            handOffQueued = false;
+            notifyAll();
+        }
+        if (chunk == null) {
             return;
         }
-        inFlight.acquireUninterruptibly();
-        ByteBuf chunk = allocator.buffer(length).writeBytes(buffer, 0, length);
         try {
-            loop.execute(() -> {
-                try {
-                    listener.onOutput(chunk);
-                } catch (Throwable t) {
-                    logger.warn("container {}: output listener failed", containerId, t);
-                } finally {
-                    inFlight.release();
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            chunk.release();
-            inFlight.release();
-            loopGone = true;
-            logger.debug("container {}: event loop refused output, only logging it from now on", containerId);
+            listener.onOutput(chunk);
+        } catch (Throwable t) {
+            logger.warn("container {}: output listener failed", containerId, t);
         }
     }
 }

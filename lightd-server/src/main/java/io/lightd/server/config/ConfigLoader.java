@@ -133,6 +133,9 @@ public final class ConfigLoader {
         JsonObject stats = new JsonObject();
         stats.addProperty("idle_interval_ms", Defaults.DEFAULT_STATS_IDLE_INTERVAL_MS);
         root.add("stats", stats);
+        JsonObject console = new JsonObject();
+        console.addProperty("coalesce_ms", Defaults.DEFAULT_CONSOLE_COALESCE_MS);
+        root.add("console", console);
         return root;
     }
 
@@ -199,9 +202,11 @@ public final class ConfigLoader {
                 r.choice("logging.format", LightdConfig.LogFormat.class, Defaults.DEFAULT_LOG_FORMAT));
         LightdConfig.StatsSettings stats = new LightdConfig.StatsSettings(
                 r.integer("stats.idle_interval_ms", Defaults.DEFAULT_STATS_IDLE_INTERVAL_MS, 1000, 3_600_000));
+        LightdConfig.ConsoleSettings console = new LightdConfig.ConsoleSettings(
+                r.integer("console.coalesce_ms", Defaults.DEFAULT_CONSOLE_COALESCE_MS, 0, 1000));
         LightdConfig.Tls tls = tls(r, baseDir);
         return new LightdConfig(host, port, threads, transport, token, socket, network, base, runtime, origins, limits,
-                tls, metrics, logging, jwt(r), stats);
+                tls, metrics, logging, jwt(r), stats, console);
     }
 
     /** {@code authorization.jwt}: keys need an audience, so a token for another node never opens this one. */

@@ -25,7 +25,8 @@ public record LightdConfig(
         MetricsSettings metrics,
         LoggingSettings logging,
         Jwt jwt,
-        StatsSettings stats) {
+        StatsSettings stats,
+        ConsoleSettings console) {
 
     public LightdConfig {
         allowedOrigins = List.copyOf(allowedOrigins);
@@ -78,6 +79,14 @@ public record LightdConfig(
         public Duration idleInterval() {
             return Duration.ofMillis(idleIntervalMs);
         }
+    }
+
+    /**
+     * {@code console.*}: the console frame budget. Console output arriving less than
+     * {@code coalesceMillis} after the previous console event of that container is gathered into the
+     * next event (whole lines, order and bytes kept); 0 sends every piece as it comes.
+     */
+    public record ConsoleSettings(int coalesceMillis) {
     }
 
     /** Limits and sizes; every one has a {@code DEFAULT_*} in {@link Defaults}. */
@@ -139,12 +148,12 @@ public record LightdConfig(
 
     public LightdConfig withRuntime(RuntimeKind kind) {
         return new LightdConfig(host, port, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, kind, allowedOrigins, limits, tls, metrics, logging, jwt, stats);
+                basePath, kind, allowedOrigins, limits, tls, metrics, logging, jwt, stats, console);
     }
 
     public LightdConfig withPort(int newPort) {
         return new LightdConfig(host, newPort, eventLoopThreads, transport, token, dockerSocketPath, dockerNetworkMode,
-                basePath, runtime, allowedOrigins, limits, tls, metrics, logging, jwt, stats);
+                basePath, runtime, allowedOrigins, limits, tls, metrics, logging, jwt, stats, console);
     }
 
     /** The documented defaults. */
@@ -188,6 +197,8 @@ public record LightdConfig(
         public static final int DEFAULT_JWT_CLOCK_SKEW_SECONDS = 30;
         public static final int DEFAULT_JWT_MAX_LIFETIME_SECONDS = 86_400;
         public static final int DEFAULT_STATS_IDLE_INTERVAL_MS = 10_000;
+        /** About one screen refresh: the longest a line of a fast console waits to share an event. */
+        public static final int DEFAULT_CONSOLE_COALESCE_MS = 16;
 
         private Defaults() {
         }

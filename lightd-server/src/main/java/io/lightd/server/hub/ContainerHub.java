@@ -83,6 +83,8 @@ public final class ContainerHub {
     private final Duration stopTimeout;
     private final Subscribers subscribers;
     private final ConsoleAssembler assembler;
+    /** The frame budget between the assembler and the fan-out ({@code console.coalesce_ms}). */
+    private final ConsoleCoalescer coalescer;
     private final ConsoleHistory history;
     private final StatsChangeDetector statsDetector = new StatsChangeDetector();
     private final ConsoleThrottle throttle;
@@ -133,9 +135,19 @@ public final class ContainerHub {
     /** The daemon is shutting down: exits are not crashes and nothing is restarted. */
     private boolean closing;
 
+    /** A hub without a frame budget: every piece of console text is its own event (tests of other behaviour). */
     ContainerHub(String id, EventExecutor loop, ContainerRuntime runtime, ContainerRegistry registry, Clock clock,
                  LightdConfig.Limits limits, Metrics metrics) {
-        this(id, loop, runtime, registry, clock, limits, metrics, null, null);
+        this(id, loop, runtime, registry, clock, limits, metrics, null, null, 0);
+    }
+
+    /**
+     * @param coalesceMillis the console frame budget in milliseconds ({@code console.coalesce_ms}); 0
+     *                       sends console text as it comes
+     */
+    ContainerHub(String id, EventExecutor loop, ContainerRuntime runtime, ContainerRegistry registry, Clock clock,
+                 LightdConfig.Limits limits, Metrics metrics, int coalesceMillis) {
+        this(id, loop, runtime, registry, clock, limits, metrics, null, null, coalesceMillis);
     }
 
     /**
@@ -144,6 +156,17 @@ public final class ContainerHub {
      */
     ContainerHub(String id, EventExecutor loop, ContainerRuntime runtime, ContainerRegistry registry, Clock clock,
                  LightdConfig.Limits limits, Metrics metrics, Path volume, Executor blocking) {
+        this(id, loop, runtime, registry, clock, limits, metrics, volume, blocking, 0);
+    }
+
+    /**
+     * @param volume         the container's volume folder, whose usage is measured (null: not measured)
+     * @param blocking       the bounded executor the measurement walks the folder on
+     * @param coalesceMillis the console frame budget in milliseconds ({@code console.coalesce_ms}); 0
+     *                       sends console text as it comes
+     */
+    ContainerHub(String id, EventExecutor loop, ContainerRuntime runtime, ContainerRegistry registry, Clock clock,
+                 LightdConfig.Limits limits, Metrics metrics, Path volume, Executor blocking, int coalesceMillis) {
         this.volume = volume;
         this.blocking = blocking;
         this.diskCheckMillis = TimeUnit.SECONDS.toMillis(limits.diskCheckSeconds());
@@ -157,6 +180,7 @@ public final class ContainerHub {
         this.stopTimeout = limits.stopTimeout();
         this.subscribers = new Subscribers(metrics);
         this.assembler = new ConsoleAssembler(loop, PARTIAL_LINE_FLUSH_MILLIS, TimeUnit.MILLISECONDS, this::onConsoleText);
+        this.coalescer = new ConsoleCoalescer(loop, coalesceMillis, this::broadcastConsole);
         this.history = new ConsoleHistory(limits.historyLines(), limits.historyBytes());
         this.throttle = new ConsoleThrottle(limits.consoleLinesPerSecond(), limits.consoleBytesPerSecond(),
                 loop.ticker());
@@ -374,6 +398,7 @@ public final class ContainerHub {
             install = null;
             restartPending = false;
             assembler.discard();
+            coalescer.discard();
             history.clear();
             statsDetector.reset();
             lastStats = null;
@@ -907,9 +932,10 @@ public final class ContainerHub {
     private void onConsoleText(String text) {
         history.append(text);
         int lines = ConsoleThrottle.lineCount(text);
-        if (throttle.admit(lines, ConsoleHistory.utf8Length(text))) {
+        long bytes = ConsoleHistory.utf8Length(text);
+        if (throttle.admit(lines, bytes)) {
             reportThrottled();
-            broadcastConsole(text);
+            coalescer.offer(text, bytes);
         } else {
             metrics.linesThrottled(lines);
             lastThrottledNanos = loop.ticker().nanoTime();
@@ -1041,8 +1067,12 @@ public final class ContainerHub {
         broadcast(OutboundEvents.daemonMessage(text));
     }
 
-    /** Sends a frame that is never dropped (state and daemon messages) to every subscriber. */
+    /**
+     * Sends a frame that is never dropped (state and daemon messages) to every subscriber, after the
+     * console text gathered before it.
+     */
     private void broadcast(byte[] json) {
+        coalescer.flush();
         if (!subscribers.isEmpty()) {
             subscribers.broadcast(SharedFrames.text(ALLOC, json), null, false, false);
         }

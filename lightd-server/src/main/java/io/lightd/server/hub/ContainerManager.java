@@ -54,10 +54,24 @@ public final class ContainerManager {
     private final Executor blocking;
     private final Metrics metrics;
     private volatile HubObserver observer = HubObserver.NONE;
+    private final int coalesceMillis;
 
+    /** A manager whose hubs have the default console frame budget. */
     public ContainerManager(EventLoopGroup group, ContainerRuntime runtime, ContainerRegistry registry,
                             LightdConfig.Limits limits, Clock clock, Path volumes, Executor blocking,
                             Metrics metrics) {
+        this(group, runtime, registry, limits, clock, volumes, blocking, metrics,
+                LightdConfig.Defaults.DEFAULT_CONSOLE_COALESCE_MS);
+    }
+
+    /**
+     * @param coalesceMillis each hub's console frame budget in milliseconds ({@code console.coalesce_ms},
+     *                       0 = off)
+     */
+    public ContainerManager(EventLoopGroup group, ContainerRuntime runtime, ContainerRegistry registry,
+                            LightdConfig.Limits limits, Clock clock, Path volumes, Executor blocking,
+                            Metrics metrics, int coalesceMillis) {
+        this.coalesceMillis = coalesceMillis;
         this.group = group;
         this.metrics = metrics;
         this.volumes = volumes;
@@ -259,6 +273,16 @@ public final class ContainerManager {
     }
 
     /** Hubs alive now: containers that exist plus ids someone watches. */
+    /**
+     * The id string the container's hub already holds when there is a hub for {@code id}, else
+     * {@code id} itself: sessions keep this one, so a thousand consoles of one container share one
+     * string. Any thread.
+     */
+    public String canonicalId(String id) {
+        ContainerHub hub = hubs.get(id);
+        return hub == null ? id : hub.id();
+    }
+
     public int hubCount() {
         return hubs.size();
     }
@@ -272,7 +296,7 @@ public final class ContainerManager {
             ContainerHub h = hub;
             if (h == null) {
                 h = new ContainerHub(key, group.next(), runtime, registry, clock, limits, metrics,
-                        volumes.resolve(key).normalize(), blocking);
+                        volumes.resolve(key).normalize(), blocking, coalesceMillis);
                 h.observer = observer;
             }
             h.references++;

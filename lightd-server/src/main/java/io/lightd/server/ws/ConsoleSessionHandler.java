@@ -48,7 +48,6 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleSessionHandler.class);
 
     private final String containerId;
-    private final ContainerLog log;
     private final TokenStore.Grant grant;
     private final ContainerManager manager;
     private final LiveSessions sessions;
@@ -70,7 +69,6 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
                                  LiveSessions sessions, Clock clock, InboundRateLimiter rateLimiter,
                                  int pingIntervalSeconds, int pongTimeoutSeconds, int slowClientCloseSeconds) {
         this.containerId = containerId;
-        this.log = new ContainerLog(LOG, containerId);
         this.grant = grant;
         this.manager = manager;
         this.sessions = sessions;
@@ -101,12 +99,12 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
         if (!grant.isMaster()) {
             long delayMillis = Duration.between(clock.instant(), grant.expiresAt()).toMillis();
             expiry = ctx.executor().schedule(() -> {
-                log.info("ws {} token expired, closing", remote(channel));
+                log().info("ws {} token expired, closing", remote(channel));
                 LiveSessions.close(channel, LiveSessions.CLOSE_TOKEN_EXPIRED, "token expired");
             }, Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
         }
         hub = manager.subscribe(containerId, channel);
-        log.info("ws {} connected ({} token)", remote(channel), grant.kind().name().toLowerCase(Locale.ROOT));
+        log().info("ws {} connected ({} token)", remote(channel), grant.kind().name().toLowerCase(Locale.ROOT));
     }
 
     @Override
@@ -153,7 +151,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
         if (grant.scope().allows(permission)) {
             return true;
         }
-        log.debug("ws {} {} refused: the token lacks it", remote(channel), permission.wireName());
+        log().debug("ws {} {} refused: the token lacks it", remote(channel), permission.wireName());
         channel.writeAndFlush(OutboundEvents.daemonMessage("Error: permission denied (" + permission.wireName() + ")"));
         return false;
     }
@@ -205,7 +203,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
         idleEvents = idle.isFirst() ? 1 : idleEvents + 1;
         long idleSeconds = (long) idleEvents * pingIntervalSeconds;
         if (idleSeconds >= pongTimeoutSeconds) {
-            log.info("ws {} no pong for {} s, closing", remote(ctx.channel()), idleSeconds);
+            log().info("ws {} no pong for {} s, closing", remote(ctx.channel()), idleSeconds);
             LiveSessions.close(ctx.channel(), WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), "ping timeout");
             return;
         }
@@ -228,7 +226,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
             answerWaitingLogs(channel);
         } else if (slowClose == null) {
             slowClose = ctx.executor().schedule(() -> {
-                log.info("ws {} unwritable for {} ms, closing", remote(channel),
+                log().info("ws {} unwritable for {} ms, closing", remote(channel),
                         slowCloseMillis);
                 // The close frame queues behind what the client has not read; if it cannot get
                 // through either, the connection is dropped (LiveSessions.FORCED_CLOSE_SECONDS).
@@ -265,7 +263,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
             slowClose.cancel(false);
         }
         leaveHub(ctx.channel());
-        log.info("ws {} disconnected", remote(ctx.channel()));
+        log().info("ws {} disconnected", remote(ctx.channel()));
         super.channelInactive(ctx);
     }
 
@@ -279,7 +277,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (closing) {
-            log.debug("ws {} error while closing: {}", remote(ctx.channel()), cause.toString());
+            log().debug("ws {} error while closing: {}", remote(ctx.channel()), cause.toString());
             return;
         }
         if (cause instanceof TooLongFrameException) {
@@ -287,11 +285,16 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
             LiveSessions.close(ctx.channel(), WebSocketCloseStatus.MESSAGE_TOO_BIG.code(), "message too big");
             return;
         }
-        log.debug("ws {} closing after error: {}", remote(ctx.channel()), cause.toString());
+        log().debug("ws {} closing after error: {}", remote(ctx.channel()), cause.toString());
         ctx.close();
     }
 
     private static SocketAddress remote(Channel channel) {
         return channel.remoteAddress();
+    }
+
+    /** A log marked with the container; made per use (sessions log rarely), so an idle session carries none. */
+    private ContainerLog log() {
+        return new ContainerLog(LOG, containerId);
     }
 }

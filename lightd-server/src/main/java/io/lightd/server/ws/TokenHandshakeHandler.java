@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
 public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     public static final String WS_PREFIX = "/ws/";
+    /** The pipeline name of {@link io.lightd.server.http.BadRequestHandler}, which the upgrade removes. */
+    static final String BAD_REQUEST_NAME = "bad-request";
     private static final Logger log = LoggerFactory.getLogger(TokenHandshakeHandler.class);
 
     private final Authenticator tokens;
@@ -52,6 +54,12 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
     private final LightdConfig.Limits limits;
     private final List<String> allowedOrigins;
     private final Clock clock;
+    /**
+     * One protocol configuration for every console: it names the path prefix ({@code /ws}, matched
+     * as a prefix) rather than each connection's own path, so an idle connection does not carry a
+     * configuration, a decoder configuration and a path string of its own.
+     */
+    private final WebSocketServerProtocolConfig protocolConfig;
 
     public TokenHandshakeHandler(Authenticator tokens, ContainerManager manager, ConnectionLimiter limiter,
                                  LiveSessions sessions, AuthFailureLimiter authFailures, LightdConfig config,
@@ -65,6 +73,18 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
         this.limits = config.limits();
         this.allowedOrigins = config.allowedOrigins();
         this.clock = clock;
+        this.protocolConfig = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(WS_PREFIX.substring(0, WS_PREFIX.length() - 1))
+                .checkStartsWith(true)
+                .handleCloseFrames(true)
+                .dropPongFrames(true)
+                .handshakeTimeoutMillis(TimeUnit.SECONDS.toMillis(limits.handshakeTimeoutSeconds()))
+                .decoderConfig(WebSocketDecoderConfig.newBuilder()
+                        .maxFramePayloadLength(limits.maxFrameBytes())
+                        .allowExtensions(false)
+                        .closeOnProtocolViolation(true)
+                        .build())
+                .build();
     }
 
     @Override
@@ -139,31 +159,23 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
             return;
         }
         ctx.channel().closeFuture().addListener(f -> limiter.release(id));
-        installWebSocket(ctx.pipeline(), ctx.name(), uri.rawPath(), id, accepted.grant());
+        installWebSocket(ctx.pipeline(), ctx.name(), manager.canonicalId(id), accepted.grant());
         ctx.pipeline().remove(this);
         ctx.fireChannelRead(request);
     }
 
-    private void installWebSocket(ChannelPipeline pipeline, String after, String path, String id,
-                                  TokenStore.Grant grant) {
-        WebSocketServerProtocolConfig config = WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath(path)
-                .checkStartsWith(true)
-                .handleCloseFrames(true)
-                .dropPongFrames(true)
-                .handshakeTimeoutMillis(TimeUnit.SECONDS.toMillis(limits.handshakeTimeoutSeconds()))
-                .decoderConfig(WebSocketDecoderConfig.newBuilder()
-                        .maxFramePayloadLength(limits.maxFrameBytes())
-                        .allowExtensions(false)
-                        .closeOnProtocolViolation(true)
-                        .build())
-                .build();
+    private void installWebSocket(ChannelPipeline pipeline, String after, String id, TokenStore.Grant grant) {
+        // What the HTTP decoder could not read is answered before an upgrade; after it, WebSocket
+        // frames would only pass through, and every idle console would carry its context.
+        if (pipeline.get(BAD_REQUEST_NAME) != null) {
+            pipeline.remove(BAD_REQUEST_NAME);
+        }
         InboundRateLimiter rateLimiter = new InboundRateLimiter(limits.inboundRatePerSecond(), limits.inboundBurst(),
                 System::nanoTime);
         pipeline.addAfter(after, "idle", new IdleStateHandler(limits.pingIntervalSeconds(), 0, 0, TimeUnit.SECONDS));
         pipeline.addAfter("idle", "ping-responder", new PingResponder(manager.metrics()));
         pipeline.addAfter("ping-responder", "close-reply", CloseReplyGuard.INSTANCE);
-        pipeline.addAfter("close-reply", "ws-protocol", new WebSocketServerProtocolHandler(config));
+        pipeline.addAfter("close-reply", "ws-protocol", new WebSocketServerProtocolHandler(protocolConfig));
         pipeline.addAfter("ws-protocol", "ws-aggregator", new WebSocketFrameAggregator(limits.maxFrameBytes()));
         pipeline.addAfter("ws-aggregator", "event-codec", new EventFrameCodec(limits.maxCommandBytes()));
         pipeline.addAfter("event-codec", "console-session", new ConsoleSessionHandler(id, grant, manager, sessions,
