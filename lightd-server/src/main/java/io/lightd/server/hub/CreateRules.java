@@ -46,7 +46,8 @@ public record CreateRules(int hostCpus) {
             long nanos = Math.round(r.cpuLimit() * NANOS_PER_CPU); // as the runtime hands it to the engine
             if (nanos < MIN_NANO_CPUS || nanos > hostCpus * NANOS_PER_CPU) {
                 throw new IllegalArgumentException("limits.cpu must be from 0.01 to " + hostCpus
-                        + " (the host's CPUs), or 0 for no limit (got " + r.cpuLimit() + ")");
+                        + " (the host's CPUs), or 0 for no limit (got "
+                        + java.math.BigDecimal.valueOf(r.cpuLimit()).stripTrailingZeros().toPlainString() + ")");
             }
         }
         List<ContainerSpec.PortBinding> ports = r.ports();
