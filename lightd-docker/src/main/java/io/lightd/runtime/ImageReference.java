@@ -59,7 +59,8 @@ public final class ImageReference {
         var m = REFERENCE.matcher(image);
         if (!m.matches()) {
             if (REFERENCE.matcher(image.toLowerCase(Locale.ROOT)).matches()) {
-                return "image " + quoted(image) + " is not a valid image reference: the repository name must be lowercase";
+                return "image " + quoted(image)
+                        + " is not a valid image reference: the repository name must be lowercase";
             }
             return "image " + quoted(image) + " is not a valid image reference (name[:tag][@digest], e.g. debian:12)";
         }

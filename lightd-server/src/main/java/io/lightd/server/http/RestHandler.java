@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The REST routes (README.md: "A short session", "Tokens", "Server lifecycle"). Requests are answered
- * once their effect is durable (a created container or issued token is on disk first). A 401 counts against the caller's address, and an
- * address with too many recent failures gets 429 on every authenticated route. Errors are {@code {"error": "..."}} with a fitting
- * status. Stateless and shared; futures may complete on other threads, and Netty moves the writes.
+ * once their effect is durable (a created container or issued token is on disk first). A 401 counts
+ * against the caller's address, and an address with too many recent failures gets 429 on every
+ * authenticated route. Errors are {@code {"error": "..."}} with a fitting status. Stateless and
+ * shared; futures may complete on other threads, and Netty moves the writes.
  */
 public final class RestHandler {
 

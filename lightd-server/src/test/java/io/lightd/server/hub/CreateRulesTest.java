@@ -60,7 +60,8 @@ class CreateRulesTest {
     @Test
     void anImageThatIsNoDockerReferenceIsRefused() {
         refused("UPPER/Case::", "", "image \"UPPER/Case::\" is not a valid image reference");
-        refused("Debian:12", "", "image \"Debian:12\" is not a valid image reference: the repository name must be lowercase");
+        refused("Debian:12", "",
+                "image \"Debian:12\" is not a valid image reference: the repository name must be lowercase");
         refused("debian::12", "", "image \"debian::12\" is not a valid image reference");
         refused("debian:12 ", "", "image ");
         refused("-debian", "", "image ");
@@ -69,7 +70,8 @@ class CreateRulesTest {
         refused("a".repeat(256), "", "image is not a valid image reference: its name is longer than 255");
         for (String ok : new String[] {"debian", "debian:12", "library/debian:12-slim", "ghcr.io/owner/app:v1.2.3",
                 "Registry.Example.com:5000/team/app_x__y.z-w:latest", "localhost:5000/app", "[::1]:5000/app:tag",
-                "app@sha256:" + "a".repeat(64), "app:1@sha256:" + "0".repeat(64), "lightd-test:latest", "a".repeat(255)}) {
+                "app@sha256:" + "a".repeat(64), "app:1@sha256:" + "0".repeat(64), "lightd-test:latest",
+                "a".repeat(255)}) {
             accepted(ok, "");
         }
     }

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
  * Server lifecycle end to end, the same for every runtime: stops that reach the whole process tree
  * at once, a stop command and stop signal inside one stop timeout, every stop signal, exits told as
  * they happened (clean, error, out of memory), crash restarts, delete and reinstall of a running
- * server, a kill that ends an install under way, and the disk limit. A real daemon, a real WebSocket client, real processes or containers.
- * The daemon's stop timeout is 3 s.
+ * server, a kill that ends an install under way, and the disk limit. A real daemon, a real
+ * WebSocket client, real processes or containers. The daemon's stop timeout is 3 s.
  */
 abstract class LifecycleScenarios extends DaemonFixture {
 
