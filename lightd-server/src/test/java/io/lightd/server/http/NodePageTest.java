@@ -30,12 +30,23 @@ class NodePageTest {
         }
     }
 
-    private final EmbeddedChannel channel = new EmbeddedChannel(new SimpleChannelInboundHandler<FullHttpRequest>() {
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-            PAGE.serve(ctx, request);
-        }
-    });
+    private EmbeddedChannel channel = newChannel();
+
+    private static EmbeddedChannel newChannel() {
+        return new EmbeddedChannel(new SimpleChannelInboundHandler<FullHttpRequest>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+                PAGE.serve(ctx, request);
+            }
+        });
+    }
+
+    /** Every 4xx closes its connection; the next request comes on a new one. */
+    private void expectClosedThenReconnect() {
+        assertThat(channel.isOpen()).as("a refusal closes the connection").isFalse();
+        channel.finishAndReleaseAll();
+        channel = newChannel();
+    }
 
     @AfterEach
     void finish() {
@@ -104,9 +115,11 @@ class NodePageTest {
         Answer post = request(HttpMethod.POST, "/", null);
         assertThat(post.status()).isEqualTo(405);
         assertThat(post.body()).isEqualTo("{\"error\":\"method not allowed\"}");
+        expectClosedThenReconnect();
         Answer missing = get("/node/assets/../../etc/passwd");
         assertThat(missing.status()).isEqualTo(404);
         assertThat(missing.body()).startsWith("{\"error\":\"no such route: ");
+        expectClosedThenReconnect();
         Answer head = request(HttpMethod.HEAD, "/", null);
         assertThat(head.status()).isEqualTo(200);
         assertThat(head.body()).isEmpty();
