@@ -4,7 +4,7 @@
 // and asserts on those lines.
 //
 //   node node-check.mjs '{"mode": "drive", "base": "http://127.0.0.1:PORT", "masterToken": "...",
-//                         "running": "id", "installed": ["id", "id"], "newId": "id",
+//                         "running": "id", "installed": ["id", "id"], "newId": "id", "hungId": "id",
 //                         "chromium": "/usr/bin/chromium", "out": "DIR"}'
 //   node node-check.mjs '{"mode": "scale", "base": ..., "masterToken": ..., "servers": 5000,
 //                         "last": "id", "chromium": ..., "out": ...}'
@@ -172,8 +172,57 @@ async function drive() {
     return text;
   });
 
-  await check('a good create adds its row and it reaches installed', async () => {
+  await check("each value the engine would refuse shows the daemon's error next to its field", async () => {
     await page.fill('#f-start_pattern', 'ready');
+    const cases = [
+      { field: 'cpu', bad: () => page.fill('#f-cpu', '1000'), good: () => page.fill('#f-cpu', ''),
+        says: 'limits.cpu must be from 0.01 to ' },
+      { field: 'memory', bad: () => page.fill('#f-memory', '0.001'), good: () => page.fill('#f-memory', '128'),
+        says: 'limits.memory must be at least 6 MiB' },
+      { field: 'image', bad: () => page.fill('#f-image', 'UPPER/Case::'), good: () => page.fill('#f-image', 'local'),
+        says: 'image "UPPER/Case::" is not a valid image reference' },
+      { field: 'ports', bad: () => page.fill('#f-ports', '999.1.1.1:25565'),
+        good: () => page.fill('#f-ports', '25565 0.0.0.0:25566/udp'), says: 'ports[0].ip must be an IPv4 or IPv6 address' },
+      { field: 'disk', bad: () => page.fill('#f-disk', '-1'), good: () => page.fill('#f-disk', '1024'),
+        says: 'limits.disk must be a non-negative integer' },
+      { field: 'restart_policy',
+        bad: async () => {
+          await page.selectOption('#f-restart_policy', 'on-failure');
+          await page.fill('#f-max_retries', '-1');
+        },
+        good: async () => {
+          await page.fill('#f-max_retries', '2');
+          await page.fill('#f-window_seconds', '60');
+        },
+        says: 'restart_policy.max_retries must be an integer from 0 to ' },
+      // The list offers only good signals; one the daemon does not take still lands next to the field.
+      { field: 'stop_signal',
+        bad: async () => {
+          await page.evaluate(() => document.getElementById('f-stop_signal').add(new Option('SIGKILL', 'SIGKILL')));
+          await page.selectOption('#f-stop_signal', 'SIGKILL');
+        },
+        good: () => page.selectOption('#f-stop_signal', 'SIGINT'), says: 'stop_signal must be one of ' },
+    ];
+    refusedCreate = true;
+    const shown = {};
+    for (const c of cases) {
+      await c.bad();
+      await page.click('#create-submit');
+      await page.waitForFunction(({ field, says }) => document.querySelector(`.field-error[data-for="${field}"]`)
+        .textContent.startsWith(says), { field: c.field, says: c.says }, { timeout: WAIT });
+      shown[c.field] = await page.locator(`.field-error[data-for="${c.field}"]`).innerText();
+      const others = await page.locator(`.field-error:not([data-for="${c.field}"])`).allInnerTexts();
+      expect(others.every((t) => t === ''), `${c.field}: errors elsewhere: ${JSON.stringify(others)}`);
+      expect(await page.locator('#create-error').innerText() === '', `${c.field}: the error is not at its field`);
+      await c.good();
+    }
+    refusedCreate = false;
+    expect(await row(cfg.newId).count() === 0, 'a row appeared for a refused create');
+    return shown;
+  });
+
+  await check('a good create adds its row and it reaches installed', async () => {
+    await page.uncheck('#f-tty');
     await page.click('#create-submit');
     await page.locator('#create').waitFor({ state: 'hidden', timeout: WAIT });
     await page.waitForSelector(`#rows tr[data-id="${cfg.newId}"] .badge.install[data-state="installed"]`,
@@ -186,6 +235,9 @@ async function drive() {
     const stored = await r.json();
     expect(stored.env.EULA === 'true' && stored.limits.memory === 134217728 && stored.ports.length === 2
       && stored.ports[1].protocol === 'udp' && stored.start_pattern === 'ready', `stored: ${JSON.stringify(stored)}`);
+    expect(stored.limits.disk === 1073741824 && stored.stop_signal === 'SIGINT' && stored.tty === false
+      && stored.restart_policy.name === 'on-failure' && stored.restart_policy.max_retries === 2
+      && stored.restart_policy.window_seconds === 60, `newer fields stored: ${JSON.stringify(stored)}`);
     await page.waitForFunction(() => document.getElementById('count').textContent === '4 servers', null,
       { timeout: WAIT });
   });
@@ -248,6 +300,72 @@ async function drive() {
       { headers: { Authorization: `Bearer ${cfg.masterToken}` } });
     expect(r.status === 404, `the daemon still has it: ${r.status}`);
   });
+
+  await check('a hung install can be killed, reinstalled and deleted; a row offers only what the daemon accepts',
+    async () => {
+      await page.setViewportSize({ width: 1400, height: 820 });
+      const rest = (method, path, body) => fetch(`${cfg.base}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${cfg.masterToken}`, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const enabled = (id) => row(id).locator('button[data-action]:not([disabled])')
+        .evaluateAll((bs) => bs.map((b) => b.dataset.action));
+      // Every action a row does not offer is one the daemon refuses (409), and refusing changes nothing.
+      const refusedAll = async (id, offered) => {
+        const answers = {};
+        for (const action of ['start', 'stop', 'restart', 'kill', 'reinstall'].filter((a) => !offered.includes(a))) {
+          const r = await rest('POST', `/containers/${id}/${action}`);
+          answers[action] = `${r.status} ${(await r.json()).error}`;
+          expect(r.status === 409, `${id}: ${action} is not offered but the daemon answered ${answers[action]}`);
+        }
+        return answers;
+      };
+      const offers = async (id, want) => {
+        await page.waitForFunction(({ id, want }) => {
+          const tr = document.querySelector(`#rows tr[data-id="${id}"]`);
+          return tr && [...tr.querySelectorAll('button[data-action]:not([disabled])')].map((b) => b.dataset.action)
+            .join() === want.join();
+        }, { id, want }, { timeout: WAIT }).catch(() => {});
+        const got = await enabled(id);
+        expect(JSON.stringify(got) === JSON.stringify(want), `${id} offers ${got}, not ${want}`);
+      };
+      const created = await rest('POST', '/containers', { internal_id: cfg.hungId, image: 'local',
+        startup_command: 'echo up', install_script: 'echo fetching; sleep 600' });
+      expect(created.status === 202, `create answered ${created.status}`);
+      await page.waitForSelector(`#rows tr[data-id="${cfg.hungId}"][data-state="installing"] .badge.install[data-state="installing"]`,
+        { timeout: WAIT });
+      await offers(cfg.hungId, ['kill', 'delete']);
+      const clipped = await page.evaluate(() => [...document.querySelectorAll('#rows .badge')].filter((b) => {
+        const td = b.closest('td');
+        const inner = td.getBoundingClientRect().right - parseFloat(getComputedStyle(td).paddingRight);
+        return b.getBoundingClientRect().right > inner + 0.5 || td.scrollWidth > td.clientWidth;
+      }).map((b) => `${b.closest('tr').dataset.id}: ${b.textContent}`));
+      expect(clipped.length === 0, `badges cut off at 1400 px: ${clipped.join(', ')}`);
+      await page.screenshot({ path: join(cfg.out, 'node-installing.png') });
+      const whileInstalling = await refusedAll(cfg.hungId, ['kill']);
+
+      await row(cfg.hungId).locator('button[data-action="kill"]').click();
+      await page.waitForSelector(`#rows tr[data-id="${cfg.hungId}"][data-state="exit"] .badge.install[data-state="failed"]`,
+        { timeout: WAIT });
+      await offers(cfg.hungId, ['reinstall', 'delete']);
+      const afterFailure = await refusedAll(cfg.hungId, ['reinstall']);
+      expect(afterFailure.start === '409 install failed; reinstall the server first', `start: ${afterFailure.start}`);
+
+      await offers(cfg.installed[1], ['start', 'restart', 'reinstall', 'delete']);
+      await offers(cfg.running, ['stop', 'restart', 'kill', 'reinstall', 'delete']);
+
+      await row(cfg.hungId).locator('button[data-action="reinstall"]').click();
+      await waitRowState(cfg.hungId, 'installing');
+      await offers(cfg.hungId, ['kill', 'delete']);
+      await row(cfg.hungId).locator('button[data-action="delete"]').click();
+      await page.click('#confirm-delete');
+      await row(cfg.hungId).waitFor({ state: 'detached', timeout: WAIT });
+      const gone = await rest('GET', `/containers/${cfg.hungId}`);
+      expect(gone.status === 404, `the daemon still has it: ${gone.status}`);
+      await page.setViewportSize({ width: 1440, height: 820 });
+      return { whileInstalling, afterFailure };
+    });
 
   await check("opens a server's console with the same tab token", async () => {
     await row(cfg.running).locator('a.console').click();

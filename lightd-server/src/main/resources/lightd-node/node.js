@@ -1,7 +1,7 @@
 // lightd's node page: every server of this daemon, live, from the admin node stream
-// (/node/stream: one snapshot, then at most one batch of changes a second, as rest-api.md
-// describes it), and the REST routes to drive them. Text from the daemon is only ever inserted as
-// text (textContent), never parsed as markup; the page's policy forbids it anyway.
+// (/node/stream: one snapshot, then at most one batch of changes a second, as the README's "The node
+// stream" describes it), and the REST routes to drive them. Text from the daemon is only ever inserted
+// as text (textContent), never parsed as markup; the page's policy forbids it anyway.
 (() => {
   'use strict';
 
@@ -11,25 +11,53 @@
   const ROW_PX = 38;
   const OVERSCAN = 8;
   const STATES = {
-    installing: { label: 'Installing', rank: 2, actions: [] },
-    installed: { label: 'Installed', rank: 4, actions: ['start', 'restart', 'reinstall', 'delete'] },
-    starting: { label: 'Starting', rank: 1, actions: ['stop', 'restart', 'kill', 'delete'] },
-    running: { label: 'Running', rank: 0, actions: ['stop', 'restart', 'kill', 'delete'] },
-    stopping: { label: 'Stopping', rank: 3, actions: ['restart', 'kill', 'delete'] },
-    exit: { label: 'Stopped', rank: 5, actions: ['start', 'restart', 'reinstall', 'delete'] },
+    installing: { label: 'Installing', rank: 2 },
+    installed: { label: 'Installed', rank: 4 },
+    starting: { label: 'Starting', rank: 1 },
+    running: { label: 'Running', rank: 0 },
+    stopping: { label: 'Stopping', rank: 3 },
+    exit: { label: 'Stopped', rank: 5 },
   };
   const INSTALL = { installing: 'Installing', installed: 'Installed', failed: 'Failed' };
   const ACTIONS = [
     ['start', 'Start'], ['stop', 'Stop'], ['restart', 'Restart'], ['kill', 'Kill'],
     ['reinstall', 'Reinstall'], ['delete', 'Delete'],
   ];
+  // The actions the daemon accepts for a server with this install state and state, and only those
+  // (the hub's rules): start needs a finished install and no process; restart a finished install;
+  // stop a starting or running process; kill a process, or an install under way (it ends the install,
+  // which then counts as failed); reinstall anything but an install under way; delete always.
+  function actionsFor(s) {
+    const installing = s.install_state === 'installing' || s.state === 'installing';
+    const installed = s.install_state === 'installed' && !installing;
+    const active = s.state === 'starting' || s.state === 'running' || s.state === 'stopping';
+    const allowed = new Set(['delete']);
+    if (installed && !active) {
+      allowed.add('start');
+    }
+    if (installed) {
+      allowed.add('restart');
+    }
+    if (s.state === 'starting' || s.state === 'running') {
+      allowed.add('stop');
+    }
+    if (active || installing) {
+      allowed.add('kill');
+    }
+    if (!installing) {
+      allowed.add('reinstall');
+    }
+    return allowed;
+  }
+
   // Which create field a daemon error names: its texts start with the body's key.
   const FIELD_OF = [
     [/^internal_id\b/, 'internal_id'], [/^container .* already exists$/, 'internal_id'],
     [/^image\b/, 'image'], [/^startup_command\b/, 'startup_command'], [/^start_pattern\b/, 'start_pattern'],
     [/^stop_command\b/, 'stop_command'], [/^install_script\b/, 'install_script'], [/^env\b/, 'env'],
-    [/^limits\.memory\b/, 'memory'], [/^limits\.cpu\b/, 'cpu'], [/^limits\b/, 'memory'],
-    [/^(ports?|each port|protocol)\b/, 'ports'],
+    [/^limits\.memory\b/, 'memory'], [/^limits\.cpu\b/, 'cpu'], [/^limits\.disk\b/, 'disk'],
+    [/^limits\b/, 'memory'], [/^(ports?|each port|protocol)\b/, 'ports'], [/^stop_signal\b/, 'stop_signal'],
+    [/^restart_policy\b/, 'restart_policy'], [/^tty\b/, 'tty'],
   ];
 
   const $ = (id) => document.getElementById(id);
@@ -232,14 +260,14 @@
     open.href = `${base}console/${encodeURIComponent(s.internal_id)}`;
     open.textContent = 'Console';
     actions.appendChild(open);
-    const allowed = STATES[s.state] ? STATES[s.state].actions : [];
+    const allowed = actionsFor(s);
     for (const [action, label] of ACTIONS) {
       const b = document.createElement('button');
       b.type = 'button';
       b.className = `btn ${action}`;
       b.dataset.action = action;
       b.textContent = label;
-      b.disabled = !allowed.includes(action) || busy.has(s.internal_id);
+      b.disabled = !allowed.has(action) || busy.has(s.internal_id);
       actions.appendChild(b);
     }
     return tr;
@@ -477,9 +505,37 @@
         limits.cpu = cpu;
       }
     }
+    if (value('disk').trim() !== '') {
+      const mib = Number(value('disk').trim());
+      if (Number.isNaN(mib)) {
+        problems.disk = 'the disk limit must be a number of MiB';
+      } else {
+        limits.disk = Math.round(mib * 1048576);
+      }
+    }
     if (Object.keys(limits).length) {
       body.limits = limits;
     }
+    if (value('stop_signal') !== '') {
+      body.stop_signal = value('stop_signal');
+    }
+    if (value('restart_policy') !== 'no') {
+      const policy = { name: value('restart_policy') };
+      for (const [key, name, what] of [['max_retries', 'max_retries', 'retries'],
+        ['window_seconds', 'window_seconds', 'seconds']]) {
+        const text = value(name).trim();
+        if (text !== '') {
+          const n = Number(text);
+          if (!Number.isInteger(n)) {
+            problems.restart_policy = `restart_policy.${key} must be a whole number of ${what}`;
+          } else {
+            policy[key] = n;
+          }
+        }
+      }
+      body.restart_policy = policy;
+    }
+    body.tty = form.elements.tty.checked;
     const ports = [];
     for (const spec of value('ports').split(/[\s,]+/).filter(Boolean)) {
       const m = /^(?:(.+):)?(\d+)(?:\/(\w+))?$/.exec(spec);
@@ -487,7 +543,9 @@
         problems.ports = `"${spec}" is not [ip:]port[/tcp|/udp]`;
         continue;
       }
-      ports.push({ ip: m[1] || '0.0.0.0', port: Number(m[2]), protocol: m[3] || 'tcp' });
+      // An IPv6 address is written in brackets ([::1]:25565); the body takes it without them.
+      const ip = m[1] && m[1].startsWith('[') && m[1].endsWith(']') ? m[1].slice(1, -1) : m[1];
+      ports.push({ ip: ip || '0.0.0.0', port: Number(m[2]), protocol: m[3] || 'tcp' });
     }
     if (ports.length) {
       body.ports = ports;

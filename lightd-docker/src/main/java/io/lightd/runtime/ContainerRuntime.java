@@ -32,6 +32,16 @@ public interface ContainerRuntime extends AutoCloseable {
     }
 
     /**
+     * The CPUs a container may be given at most, the upper bound of a create body's {@code limits.cpu}:
+     * for Docker the engine's {@code NCPU} (its host's CPUs, the bound the engine itself checks), for
+     * the process runtime the processors lightd may use. Never blocks: a figure learned earlier (the
+     * local processor count until the runtime has told its own).
+     */
+    default int hostCpus() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
      * How many times a long-lived stream to the runtime (for Docker: the events stream and each stats
      * stream) was opened again after it was lost; 0 for runtimes without such streams.
      */

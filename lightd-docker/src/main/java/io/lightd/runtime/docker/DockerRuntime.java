@@ -215,6 +215,15 @@ public final class DockerRuntime implements ContainerRuntime {
         return engineReachable;
     }
 
+    /** The engine's {@code NCPU} once the client is negotiated (at construction), else the local count. */
+    @Override
+    public int hostCpus() {
+        CompletableFuture<EngineClient> current = engine.get();
+        EngineClient client = current != null && current.isDone() && !current.isCompletedExceptionally()
+                ? current.join() : null;
+        return client != null && client.cpus() > 0 ? client.cpus() : ContainerRuntime.super.hostCpus();
+    }
+
     @Override
     public long streamReopens() {
         return streamReopens.sum();

@@ -28,9 +28,12 @@ final class EngineClient implements AutoCloseable {
     private final SharedGroupExecFactory factory;
     private final RemoteApiVersion apiVersion;
     private final String engineVersion;
+    /** The engine's {@code NCPU} from {@code /info} (its host's CPUs), 0 when it did not say. */
+    private final int cpus;
 
     private EngineClient(DockerClient docker, SharedGroupExecFactory factory, RemoteApiVersion apiVersion,
-                         String engineVersion) {
+                         String engineVersion, int cpus) {
+        this.cpus = cpus;
         this.docker = docker;
         this.factory = factory;
         this.apiVersion = apiVersion;
@@ -55,7 +58,9 @@ final class EngineClient implements AutoCloseable {
             }
         }
         SharedGroupExecFactory factory = new SharedGroupExecFactory(connector, connectTimeout);
-        return new EngineClient(client(connector, factory, chosen), factory, chosen, version.getVersion());
+        DockerClient docker = client(connector, factory, chosen);
+        Integer cpus = docker.infoCmd().exec().getNCPU();
+        return new EngineClient(docker, factory, chosen, version.getVersion(), cpus == null ? 0 : cpus);
     }
 
     @SuppressWarnings("deprecation") // the only way to plug in an exec factory that uses our group
@@ -88,6 +93,11 @@ final class EngineClient implements AutoCloseable {
 
     String engineVersion() {
         return engineVersion;
+    }
+
+    /** The engine's host CPUs ({@code NCPU}), 0 when unknown. */
+    int cpus() {
+        return cpus;
     }
 
     @Override

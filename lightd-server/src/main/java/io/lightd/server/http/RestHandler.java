@@ -8,6 +8,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import io.lightd.protocol.InboundDecoder;
 import io.lightd.protocol.PowerAction;
+import io.lightd.runtime.ImageReference;
 import io.lightd.server.auth.ConsoleScope;
 import io.lightd.server.auth.Revocations;
 import io.lightd.server.auth.TokenStore;
@@ -15,6 +16,7 @@ import io.lightd.server.auth.Tokens;
 import io.lightd.server.hub.ActionResult;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.ContainerRecord;
+import io.lightd.server.hub.CreateRules;
 import io.lightd.server.hub.InternalIds;
 import io.lightd.server.logging.FaultLog;
 import io.lightd.server.store.StorageException;
@@ -37,10 +39,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The REST routes of rest-api.md. Requests are answered once their effect is durable (a created
- * container or issued token is on disk first). A 401 counts against the caller's address, and an
- * address with too many recent failures gets 429 on every authenticated route. Errors are {@code {"error": "..."}} with a fitting
- * status. Stateless and shared; futures may complete on other threads, and Netty moves the writes.
+ * The REST routes (README.md: "A short session", "Tokens", "Server lifecycle"). Requests are answered
+ * once their effect is durable (a created container or issued token is on disk first). A 401 counts
+ * against the caller's address, and an address with too many recent failures gets 429 on every
+ * authenticated route. Errors are {@code {"error": "..."}} with a fitting status. Stateless and
+ * shared; futures may complete on other threads, and Netty moves the writes.
  */
 public final class RestHandler {
 
@@ -187,6 +190,12 @@ public final class RestHandler {
                 if (image != null && image.isBlank()) {
                     throw new BadRequest("image must be a non-empty string");
                 }
+                if (image != null) {
+                    String problem = ImageReference.problem(image);
+                    if (problem != null) {
+                        throw new BadRequest(problem);
+                    }
+                }
                 x.action(manager.reinstall(id, image, script), "Reinstall started");
             }
             default -> {
@@ -289,6 +298,7 @@ public final class RestHandler {
         ContainerRecord record;
         try {
             record = ContainerRecord.fromCreateBody(jsonBody(request, true), clock.instant());
+            new CreateRules(manager.runtime().hostCpus()).check(record);
         } catch (IllegalArgumentException e) {
             throw new BadRequest(e.getMessage());
         }

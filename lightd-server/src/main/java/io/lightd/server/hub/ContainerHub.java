@@ -523,6 +523,12 @@ public final class ContainerHub {
     }
 
     private ActionResult kill() {
+        if (install != null) {
+            // A kill during an install ends it, as a delete does (the install counts as failed), so an
+            // install that hangs need not be deleted to be stopped.
+            killFirst();
+            return ActionResult.ok();
+        }
         if (!state.isActive()) {
             return ActionResult.conflict("not running");
         }

@@ -35,8 +35,8 @@ import java.util.concurrent.TimeUnit;
  * The admin node stream behind {@code GET /node/stream}: every watcher first gets one
  * {@code snapshot} frame with every server on the node and the node's facts, then at most one
  * {@code changes} frame a second with the servers whose state, install state, stats or console
- * count changed since, the ids that went away, and the node's facts. rest-api.md describes the
- * frames.
+ * count changed since, the ids that went away, and the node's facts. The README's section "The node
+ * stream" describes the frames.
  *
  * <p>Hubs report changes through {@link HubObserver} (an id into a concurrent set, nothing more);
  * the views themselves are read when the batch is built, so a server that changes a hundred

@@ -28,6 +28,8 @@ final class FakeRuntime implements ContainerRuntime {
     final List<byte[]> stdin = new ArrayList<>();
     int installExitCode;
     byte[] installOutput = new byte[0];
+    /** Makes {@link #install} never complete, as an install script that hangs. */
+    boolean installHangs;
     RuntimeException failStartWith;
     RuntimeException failStopWith;
     RuntimeException failKillWith;
@@ -59,6 +61,9 @@ final class FakeRuntime implements ContainerRuntime {
     @Override
     public CompletableFuture<Integer> install(ContainerSpec spec, EventExecutor loop, InstallListener listener) {
         calls.add("install " + spec.internalId());
+        if (installHangs) {
+            return new CompletableFuture<>();
+        }
         if (failInstallWith != null) {
             return fail(failInstallWith);
         }

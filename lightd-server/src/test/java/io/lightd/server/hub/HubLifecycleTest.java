@@ -319,4 +319,26 @@ class HubLifecycleTest {
                 "event:installing", "event:installed");
         assertThat(registry.get(ID).installScript()).isEqualTo("echo again");
     }
+
+    @Test
+    void aKillDuringAnInstallEndsItAsFailedAndOnlyAReinstallStartsAgain() {
+        runtime.installHangs = true;
+        create("{\"install_script\":\"sleep 600\"}");
+        EmbeddedChannel c = client();
+        assertThat(hub.power(PowerAction.STOP).join()).isEqualTo(ActionResult.conflict("not running"));
+        assertThat(hub.power(PowerAction.START).join()).isEqualTo(ActionResult.conflict("server is installing"));
+        assertThat(power(PowerAction.KILL).accepted()).isTrue();
+        assertThat(runtime.calls).endsWith("remove " + ID);
+        assertThat(frames(c)).containsExactly("event:stopping", "event:exit", "daemon_message:Container stopped");
+        assertThat(hub.view().installState()).isEqualTo(io.lightd.protocol.InstallState.FAILED);
+        assertThat(hub.power(PowerAction.START).join())
+                .isEqualTo(ActionResult.conflict("install failed; reinstall the server first"));
+        assertThat(hub.power(PowerAction.RESTART).join())
+                .isEqualTo(ActionResult.conflict("install failed; reinstall the server first"));
+        assertThat(hub.power(PowerAction.KILL).join()).isEqualTo(ActionResult.conflict("not running"));
+        runtime.installHangs = false;
+        assertThat(hub.reinstall(null, "echo again").join().accepted()).isTrue();
+        settle();
+        assertThat(frames(c)).containsExactly("event:installing", "event:installed");
+    }
 }

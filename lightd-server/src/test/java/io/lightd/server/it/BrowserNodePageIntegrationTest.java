@@ -22,8 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  * The node page ({@code GET /}) in a real browser: headless Chromium, driven by
  * {@code src/test/browser/node-check.mjs} (playwright-core), against a real daemon with the process
  * runtime. With three servers (one running) it lists them live, stops one from the page, shows a
- * refused create's error next to the field it names, creates one that reaches {@code installed},
- * filters and sorts, restarts, kills, starts, reinstalls and deletes (after a confirmation), and opens a
+ * refused create's error next to the field it names (each value the engine would refuse too, and the
+ * lifecycle fields), creates one that reaches {@code installed},
+ * filters and sorts, restarts, kills, starts, reinstalls and deletes (after a confirmation), kills,
+ * reinstalls and deletes a server whose install hangs while each row offers exactly the actions the
+ * daemon accepts (every other one answered 409) and its badges are not cut at 1,400 px, and opens a
  * console with the same tab token; screenshots under {@code target/browser/node*.png}. A second test
  * loads the page on a node with 5,000 servers and prints what it measured (benchmarks/RESULTS.md).
  *
@@ -72,6 +75,7 @@ class BrowserNodePageIntegrationTest extends DaemonFixture {
         installed.add(idle2);
         cfg.add("installed", installed);
         cfg.addProperty("newId", id("made-in-browser"));
+        cfg.addProperty("hungId", id("hung-install"));
         cfg.addProperty("chromium", CHROMIUM);
         cfg.addProperty("out", OUT.toString());
         List<JsonObject> lines = run(cfg, "node-check.log");
@@ -83,10 +87,12 @@ class BrowserNodePageIntegrationTest extends DaemonFixture {
                 "a screenshot of the node page",
                 "stopping a server from the page updates its row",
                 "a bad field shows the daemon's error next to that field",
+                "each value the engine would refuse shows the daemon's error next to its field",
                 "a good create adds its row and it reaches installed",
                 "filters and sorts the list",
                 "restart, kill, start and reinstall from the page",
                 "delete asks first, then removes the row",
+                "a hung install can be killed, reinstalled and deleted; a row offers only what the daemon accepts",
                 "opens a server's console with the same tab token",
                 "a wrong token is refused and asked for again",
                 "nothing external, no script or policy errors");

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
  * Server lifecycle end to end, the same for every runtime: stops that reach the whole process tree
  * at once, a stop command and stop signal inside one stop timeout, every stop signal, exits told as
  * they happened (clean, error, out of memory), crash restarts, delete and reinstall of a running
- * server, and the disk limit. A real daemon, a real WebSocket client, real processes or containers.
- * The daemon's stop timeout is 3 s.
+ * server, a kill that ends an install under way, and the disk limit. A real daemon, a real
+ * WebSocket client, real processes or containers. The daemon's stop timeout is 3 s.
  */
 abstract class LifecycleScenarios extends DaemonFixture {
 
@@ -142,6 +142,26 @@ abstract class LifecycleScenarios extends DaemonFixture {
         if (runtime() == Daemon.Runtime.DOCKER) {
             assertThat(EngineApi.managedContainers()).noneMatch(container -> EngineApi.internalIdOf(container).equals(id));
         }
+    }
+
+    @Test
+    void killingAnInstallingServerEndsTheInstallAsFailedUntilAReinstall() {
+        String id = id("killinst-1");
+        WsClient c = ws(id);
+        create(id, IDLE, null, "{\"install_script\":\"echo fetching; sleep 60\"}");
+        c.await(m -> consoleHas(m, "fetching"));
+        assertThat(daemon.request("POST", "/containers/" + id + "/kill", null).status()).isEqualTo(202);
+        List<JsonObject> ended = c.until(daemon("Container stopped"));
+        assertThat(ConsoleScenarios.withoutConsole(ended)).containsExactly("event:stopping", "event:exit",
+                "daemon_message:Container stopped");
+        assertThat(record(id).get("install_state").getAsString()).isEqualTo("failed");
+        Daemon.Reply start = daemon.request("POST", "/containers/" + id + "/start", null);
+        assertThat(start.status()).isEqualTo(409);
+        assertThat(start.body().get("error").getAsString()).isEqualTo("install failed; reinstall the server first");
+        assertThat(daemon.request("POST", "/containers/" + id + "/reinstall", "{\"install_script\":\"echo again\"}")
+                .status()).isEqualTo(202);
+        c.await(state("installed"));
+        assertThat(record(id).get("install_state").getAsString()).isEqualTo("installed");
     }
 
     @Test

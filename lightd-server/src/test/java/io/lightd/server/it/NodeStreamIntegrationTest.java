@@ -222,6 +222,14 @@ class NodeStreamIntegrationTest extends DaemonFixture {
     }
 
     @Test
+    void anInboundFrameOverOneKibClosesTheStreamWith1009() {
+        WsClient node = nodeStream();
+        assertThat(node.next().get("event").getAsString()).isEqualTo("snapshot");
+        node.send("x".repeat(1025));
+        assertThat(node.awaitClose().code()).isEqualTo(1009);
+    }
+
+    @Test
     void countsInTheConnectionCaps() throws Exception {
         JsonObject limits = new JsonObject();
         limits.addProperty("max_connections", 2);
