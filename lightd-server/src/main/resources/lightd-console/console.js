@@ -420,13 +420,14 @@
     return socket !== null && socket.readyState === WebSocket.OPEN;
   }
 
-  // What this tab's token may do here, from GET /console/{id}/session (null until known: the
-  // daemon refuses what the token lacks either way, this only hides controls that cannot work).
+  // What this tab's token may do here, from GET /console/{id}/session. Null while unknown, and
+  // then no control shows: the page fails closed (the daemon refuses what the token lacks either
+  // way; this only keeps controls that cannot work out of sight).
   let permissions = null;
   let permissionsFor = null;
 
   function allowed(permission) {
-    return permissions === null || permissions.includes(permission);
+    return permissions !== null && permissions.includes(permission);
   }
 
   function render() {
@@ -539,26 +540,83 @@
   }
 
   // Asks the daemon what the token may do on this server, once per token, before the WebSocket
-  // opens. Only a 200 changes what is shown; any refusal is left to the WebSocket's own answer
-  // (401/403 before the upgrade), which the page already explains.
-  async function learnPermissions() {
-    if (permissionsFor === token) {
-      return;
+  // opens. Until a 200 answers, the controls stay hidden and a notice says so; an unreachable
+  // daemon or any other failure (5xx, 429, a garbled answer) is asked again with backoff, while the
+  // console itself goes on. A 401 or 403 is not retried: the WebSocket's own refusal (401/403
+  // before the upgrade) follows, which the page already explains.
+  const permissionsNotice = $('permissions-notice');
+  let permissionsAskedFor = null;
+  let permissionsAttempt = 0;
+  let permissionsTimer = 0;
+  let permissionsPending = null;
+
+  function learnPermissions() {
+    if (permissionsFor === token && permissions !== null) {
+      return Promise.resolve();
     }
-    permissions = null;
-    permissionsFor = null;
+    if (permissionsPending !== null && permissionsAskedFor === token) {
+      return permissionsPending;
+    }
+    clearTimeout(permissionsTimer);
+    permissionsTimer = 0;
+    if (permissionsAskedFor !== token) {
+      permissionsAskedFor = token;
+      permissionsAttempt = 0;
+      permissions = null;
+      permissionsFor = null;
+    }
+    const asked = token;
+    const pending = askPermissions(asked).finally(() => {
+      if (permissionsPending === pending) {
+        permissionsPending = null;
+      }
+    });
+    permissionsPending = pending;
+    return pending;
+  }
+
+  async function askPermissions(asked) {
+    let outcome = 'failed';
+    let known = null;
     try {
       const r = await fetch(`${base}console/${encodeURIComponent(serverId)}/session`, {
         cache: 'no-store',
-        headers: { Authorization: `Bearer ${token}` },
+        headers: { Authorization: `Bearer ${asked}` },
       });
       if (r.ok) {
         const session = await r.json();
-        permissions = Array.isArray(session.permissions) ? session.permissions : null;
-        permissionsFor = token;
+        if (Array.isArray(session.permissions)) {
+          outcome = 'known';
+          known = session.permissions.map(String);
+        }
+      } else if (r.status === 401 || r.status === 403) {
+        outcome = 'refused';
       }
     } catch (e) {
-      // Unreachable: the WebSocket's retry handles it.
+      // Unreachable or a garbled answer: asked again below.
+    }
+    if (token !== asked) {
+      return; // another token meanwhile: its own request decides
+    }
+    if (outcome === 'known') {
+      permissions = known;
+      permissionsFor = asked;
+      permissionsAttempt = 0;
+      permissionsNotice.hidden = true;
+    } else if (outcome === 'refused') {
+      permissionsNotice.hidden = true;
+    } else {
+      const delay = Math.min(30000, 1000 * 2 ** permissionsAttempt) * (0.75 + Math.random() / 2);
+      permissionsAttempt = Math.min(permissionsAttempt + 1, 10);
+      permissionsNotice.textContent = 'Could not learn what this token may do here; controls stay hidden. '
+        + `Asking again in ${Math.max(1, Math.round(delay / 1000))} s…`;
+      permissionsNotice.hidden = false;
+      permissionsTimer = setTimeout(() => {
+        permissionsTimer = 0;
+        if (token === asked) {
+          learnPermissions();
+        }
+      }, delay);
     }
     render();
   }
@@ -679,6 +737,7 @@
       const why = code === CLOSE_TOKEN_EXPIRED ? 'expired' : 'was revoked';
       term.notice('error', `Disconnected: the token ${why}.`);
       rememberToken(null);
+      forgetPermissions();
       askForToken(`The token ${why}. Enter a new one to reconnect.`);
       return;
     }
@@ -705,6 +764,17 @@
     attempt = Math.min(attempt + 1, 10);
     setLink('retry', `Reconnecting in ${Math.max(1, Math.round(delay / 1000))} s…`);
     retryTimer = setTimeout(connect, delay);
+  }
+
+  // The token is gone: what it could do is unknown again, and no longer asked about.
+  function forgetPermissions() {
+    clearTimeout(permissionsTimer);
+    permissionsTimer = 0;
+    permissions = null;
+    permissionsFor = null;
+    permissionsAskedFor = null;
+    permissionsNotice.hidden = true;
+    render();
   }
 
   function askForToken(reason) {

@@ -17,37 +17,65 @@ import java.util.function.Predicate;
 /**
  * What lightd remembers of signed tokens, without a registry of every token: revoked {@code jti}s,
  * subjects revoked for tokens issued before an instant, and the {@code jti}s of single-use
- * ({@code "once": true}) tokens already used. Each entry is kept only until the longest-lived token
- * it could match has expired: a used {@code jti} until its token's {@code exp} (plus the skew); a revoked
- * {@code jti} until {@code now + max lifetime}; a subject until {@code issued_before + max
- * lifetime} (a signed token may live at most {@code authorization.jwt.max_lifetime_seconds} from its
- * {@code iat}), each plus the clock skew. Stored in {@code registry/revocations.json} with the
- * registry's atomic writes, so it survives a restart. Thread-safe: any event loop may check.
+ * ({@code "once": true}) tokens already used. Each entry stores only its own facts (when a
+ * {@code jti} was revoked, a subject's {@code issued_before}, a used token's {@code exp}); how long
+ * it is kept is worked out from them and the configuration of the day, at load and at every purge,
+ * so raising {@code authorization.jwt.max_lifetime_seconds} or {@code clock_skew_seconds} later
+ * keeps older entries longer too. An entry is kept until no token it matches can be accepted:
+ * <ul>
+ * <li>a revoked {@code jti}: its token existed when it was revoked, so its {@code iat} is at most the
+ *     skew after that, its {@code exp} at most the maximum lifetime after its {@code iat}, and it is
+ *     accepted until {@code exp} plus the skew: revoked at + max lifetime + 2 × skew;</li>
+ * <li>a revoked subject: its tokens have {@code iat < issued_before}: issued_before + max lifetime +
+ *     skew;</li>
+ * <li>a used single-use {@code jti}: its token's {@code exp} + skew.</li>
+ * </ul>
+ * Stored in {@code registry/revocations.json} with the registry's atomic writes, so it survives a
+ * restart. Thread-safe: any event loop may check.
  */
 public final class Revocations {
 
     /** A revoked subject: tokens with this {@code sub} and an {@code iat} before {@code issuedBefore} are refused. */
-    private record SubjectRule(Instant issuedBefore, Instant keepUntil) {
+    private record SubjectRule(Instant issuedBefore) {
     }
 
+    /** Revoked ids and the instant each was revoked. */
     private final Map<String, Instant> revokedJtis = new ConcurrentHashMap<>();
     private final Map<String, SubjectRule> revokedSubjects = new ConcurrentHashMap<>();
+    /** Used single-use ids and the {@code exp} of each one's token. */
     private final Map<String, Instant> usedJtis = new ConcurrentHashMap<>();
     private final Clock clock;
-    private final Duration longestValidity;
+    private final Duration maxLifetime;
     private final Duration clockSkew;
     private final JsonFileStore file;
     private volatile Consumer<Predicate<TokenStore.Grant>> listener = matches -> { };
 
     /**
-     * @param maxLifetime the longest a signed token may live from its {@code iat}
-     * @param clockSkew how far {@code iat} and {@code exp} are allowed to be off
+     * @param clock this node's clock: revocation instants and purges
+     * @param maxLifetime the longest a signed token may live from its {@code iat}, as configured now
+     * @param clockSkew how far {@code iat}, {@code nbf} and {@code exp} are allowed to be off, as configured now
+     * @param files where {@code revocations.json} is kept
      */
     public Revocations(Clock clock, Duration maxLifetime, Duration clockSkew, JsonFileStore.Factory files) {
         this.clock = clock;
-        this.longestValidity = maxLifetime.plus(clockSkew).plus(clockSkew);
+        this.maxLifetime = maxLifetime;
         this.clockSkew = clockSkew;
         this.file = files.create("revocations.json", this::toJson);
+    }
+
+    /** Until when a revoked {@code jti} is kept: see the class comment. */
+    private Instant keepJti(Instant revokedAt) {
+        return revokedAt.plus(maxLifetime).plus(clockSkew).plus(clockSkew);
+    }
+
+    /** Until when a subject rule is kept: see the class comment. */
+    private Instant keepSubject(SubjectRule rule) {
+        return rule.issuedBefore().plus(maxLifetime).plus(clockSkew);
+    }
+
+    /** Until when a used single-use {@code jti} is kept: see the class comment. */
+    private Instant keepUsed(Instant expiresAt) {
+        return expiresAt.plus(clockSkew);
     }
 
     /**
@@ -58,7 +86,12 @@ public final class Revocations {
         this.listener = listener;
     }
 
-    /** Loads the stored entries, dropping those no token can match any more. Blocking: for start-up. */
+    /**
+     * Loads the stored entries, dropping those no token can match any more under the current
+     * configuration. Entries written before the facts were stored carry only {@code keep_until};
+     * that instant stands in for the fact (a later one, so such an entry is kept longer, never
+     * shorter). Blocking: for start-up.
+     */
     public void load() throws IOException {
         JsonElement json = file.load();
         if (json == null) {
@@ -68,26 +101,31 @@ public final class Revocations {
         JsonObject o = json.getAsJsonObject();
         for (JsonElement e : array(o, "jtis")) {
             JsonObject j = e.getAsJsonObject();
-            Instant until = Instant.parse(j.get("keep_until").getAsString());
-            if (until.isAfter(now)) {
-                revokedJtis.put(j.get("jti").getAsString(), until);
+            Instant revokedAt = instant(j, "revoked_at");
+            if (keepJti(revokedAt).isAfter(now)) {
+                revokedJtis.put(j.get("jti").getAsString(), revokedAt);
             }
         }
         for (JsonElement e : array(o, "subjects")) {
             JsonObject j = e.getAsJsonObject();
-            SubjectRule rule = new SubjectRule(Instant.parse(j.get("issued_before").getAsString()),
-                    Instant.parse(j.get("keep_until").getAsString()));
-            if (rule.keepUntil().isAfter(now)) {
+            SubjectRule rule = new SubjectRule(Instant.parse(j.get("issued_before").getAsString()));
+            if (keepSubject(rule).isAfter(now)) {
                 revokedSubjects.put(j.get("subject").getAsString(), rule);
             }
         }
         for (JsonElement e : array(o, "used")) {
             JsonObject j = e.getAsJsonObject();
-            Instant until = Instant.parse(j.get("keep_until").getAsString());
-            if (until.isAfter(now)) {
-                usedJtis.put(j.get("jti").getAsString(), until);
+            Instant expiresAt = instant(j, "exp");
+            if (keepUsed(expiresAt).isAfter(now)) {
+                usedJtis.put(j.get("jti").getAsString(), expiresAt);
             }
         }
+    }
+
+    /** The instant {@code key} of an entry, or its {@code keep_until} for an entry stored before {@code key} was. */
+    private static Instant instant(JsonObject entry, String key) {
+        JsonElement e = entry.has(key) ? entry.get(key) : entry.get("keep_until");
+        return Instant.parse(e.getAsString());
     }
 
     private static JsonArray array(JsonObject o, String key) {
@@ -97,18 +135,31 @@ public final class Revocations {
 
     /** Refuses the token with this {@code jti} from now on; completes once that is on disk. */
     public CompletableFuture<Void> revokeJti(String jti) {
-        Instant keepUntil = clock.instant().plus(longestValidity);
-        revokedJtis.merge(jti, keepUntil, (a, b) -> a.isAfter(b) ? a : b);
+        revokedJtis.merge(jti, clock.instant(), (a, b) -> a.isAfter(b) ? a : b);
         return file.save().thenRun(() -> listener.accept(g -> jti.equals(g.jti())));
+    }
+
+    /**
+     * The latest {@code issued_before} a subject revocation may name now: this node's time plus the
+     * clock skew (a panel's clock may be that far ahead). A later instant would ban tokens not issued
+     * yet, and would be kept for as long as it reaches into the future.
+     */
+    public Instant latestIssuedBefore() {
+        return clock.instant().plus(clockSkew);
     }
 
     /**
      * Refuses the tokens of {@code subject} issued ({@code iat}) before {@code issuedBefore}, from now
      * on; completes once that is on disk. A later rule for the same subject replaces an earlier one
      * when it reaches further.
+     *
+     * @throws IllegalArgumentException when {@code issuedBefore} is after {@link #latestIssuedBefore()}
      */
     public CompletableFuture<Void> revokeSubject(String subject, Instant issuedBefore) {
-        SubjectRule rule = new SubjectRule(issuedBefore, issuedBefore.plus(longestValidity));
+        if (issuedBefore.isAfter(latestIssuedBefore())) {
+            throw new IllegalArgumentException("issued_before is further in the future than the clock skew");
+        }
+        SubjectRule rule = new SubjectRule(issuedBefore);
         revokedSubjects.merge(subject, rule, (a, b) -> a.issuedBefore().isAfter(b.issuedBefore()) ? a : b);
         return file.save().thenRun(() -> listener.accept(g -> g.subject() != null && g.issuedAt() != null
                 && subject.equals(g.subject()) && g.issuedAt().isBefore(issuedBefore)));
@@ -132,24 +183,24 @@ public final class Revocations {
     }
 
     /**
-     * Marks the single-use token {@code jti} (which expires at {@code expiresAt}) as used; false when
-     * it already was, so of two racing uses only one wins. The mark is written to disk at once.
+     * Marks the single-use token {@code jti}, whose {@code exp} claim is {@code expiresAt}, as used;
+     * false when it already was, so of two racing uses only one wins. The mark is written to disk at once.
      */
     public boolean use(String jti, Instant expiresAt) {
-        if (usedJtis.putIfAbsent(jti, expiresAt.plus(clockSkew)) != null) {
+        if (usedJtis.putIfAbsent(jti, expiresAt) != null) {
             return false;
         }
         file.save();
         return true;
     }
 
-    /** Forgets the entries no token can match any more; returns how many. */
+    /** Forgets the entries no token can match any more (under the current configuration); returns how many. */
     public int purgeExpired() {
         Instant now = clock.instant();
         int before = size();
-        revokedJtis.values().removeIf(until -> !until.isAfter(now));
-        revokedSubjects.values().removeIf(rule -> !rule.keepUntil().isAfter(now));
-        usedJtis.values().removeIf(until -> !until.isAfter(now));
+        revokedJtis.values().removeIf(revokedAt -> !keepJti(revokedAt).isAfter(now));
+        revokedSubjects.values().removeIf(rule -> !keepSubject(rule).isAfter(now));
+        usedJtis.values().removeIf(expiresAt -> !keepUsed(expiresAt).isAfter(now));
         int purged = before - size();
         if (purged > 0) {
             file.save();
@@ -165,10 +216,10 @@ public final class Revocations {
     private JsonElement toJson() {
         JsonObject o = new JsonObject();
         JsonArray jtis = new JsonArray();
-        revokedJtis.forEach((jti, until) -> {
+        revokedJtis.forEach((jti, revokedAt) -> {
             JsonObject j = new JsonObject();
             j.addProperty("jti", jti);
-            j.addProperty("keep_until", until.toString());
+            j.addProperty("revoked_at", revokedAt.toString());
             jtis.add(j);
         });
         JsonArray subjects = new JsonArray();
@@ -176,14 +227,13 @@ public final class Revocations {
             JsonObject j = new JsonObject();
             j.addProperty("subject", subject);
             j.addProperty("issued_before", rule.issuedBefore().toString());
-            j.addProperty("keep_until", rule.keepUntil().toString());
             subjects.add(j);
         });
         JsonArray used = new JsonArray();
-        usedJtis.forEach((jti, until) -> {
+        usedJtis.forEach((jti, expiresAt) -> {
             JsonObject j = new JsonObject();
             j.addProperty("jti", jti);
-            j.addProperty("keep_until", until.toString());
+            j.addProperty("exp", expiresAt.toString());
             used.add(j);
         });
         o.add("jtis", jtis);

@@ -15,11 +15,15 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
+import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONArrayUtils;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.BadJWTException;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.ExpiredJWTException;
 import io.lightd.server.config.LightdConfig;
 import java.text.ParseException;
 import java.time.Clock;
@@ -38,16 +42,26 @@ import java.util.regex.Pattern;
  * key, ES256 for a P-256 key; {@code alg: none} and any other pairing are refused. Required claims:
  * {@code exp}, {@code iat}, {@code aud} (containing this node's audience), {@code containers} and
  * {@code permissions} (as in {@code POST /auth/tokens}); {@code exp} may be at most the configured
- * maximum lifetime after {@code iat}. Optional: {@code sub}, {@code jti}, and {@code "once": true}
- * (needs a {@code jti}) for a token accepted once. Revoked and used tokens are refused via
- * {@link Revocations}. Each refusal has its own reason, for the log line and the 401 body.
- * Thread-safe and stateless apart from {@link Revocations}.
+ * maximum lifetime after {@code iat}. Optional: {@code nbf} (RFC 7519 §4.1.5: refused before it),
+ * {@code sub}, {@code jti}, and {@code "once": true} (needs a {@code jti}) for a token accepted once.
+ * {@code exp} and {@code nbf} are checked by nimbus's own {@link DefaultJWTClaimsVerifier} on this
+ * node's clock, with {@code authorization.jwt.clock_skew_seconds} of leeway either way; a token
+ * admitted within the leeway after its {@code exp} is granted until {@code exp + skew}, the instant
+ * this node stops accepting it, so its session closes (4001) then and not at once. A header with
+ * {@code crit} is refused (RFC 7515 §4.1.11: lightd understands no header extension), and so is a
+ * time claim outside 1970..9999 (which would otherwise overflow into a date long past). Revoked and
+ * used tokens are refused via {@link Revocations}. Each refusal has its own reason, for the log line
+ * and the 401 body. Thread-safe and stateless apart from {@link Revocations}.
  */
 public final class SignedTokens {
 
     /** A JWS in compact form: three base64url parts. */
     private static final Pattern COMPACT = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*");
     private static final int MAX_TOKEN_CHARS = 8192;
+    /** The last second of 9999-12-31 UTC: the largest NumericDate lightd accepts (RFC 3339's range). */
+    static final long MAX_NUMERIC_DATE = 253_402_300_799L;
+    /** The time claims checked for range before anything reads them as dates. */
+    private static final List<String> TIME_CLAIMS = List.of("exp", "nbf", "iat");
 
     /** The outcome of one check: a grant, or the reason for the refusal (never the token itself). */
     public sealed interface Result {
@@ -67,7 +81,14 @@ public final class SignedTokens {
     private final Duration maxLifetime;
     private final Revocations revocations;
     private final Clock clock;
+    private final DefaultJWTClaimsVerifier<SecurityContext> timeVerifier;
 
+    /**
+     * @param config the keys, audience, clock skew and maximum lifetime of {@code authorization.jwt}
+     * @param revocations where revoked and used tokens are remembered
+     * @param clock this node's clock, for {@code exp}, {@code nbf} and {@code iat}
+     * @throws IllegalArgumentException when a key cannot make a verifier (the message names the key)
+     */
     public SignedTokens(LightdConfig.Jwt config, Revocations revocations, Clock clock) {
         this.verifiers = new HashMap<>();
         this.algorithms = new HashMap<>();
@@ -93,6 +114,22 @@ public final class SignedTokens {
         this.maxLifetime = config.maxLifetime();
         this.revocations = revocations;
         this.clock = clock;
+        this.timeVerifier = timeVerifier(clock, config.clockSkewSeconds());
+    }
+
+    /**
+     * nimbus's claims verifier for {@code exp} and {@code nbf} only (no audience, no required claims:
+     * those are checked before, each with its own reason), on {@code clock} instead of the machine's.
+     */
+    private static DefaultJWTClaimsVerifier<SecurityContext> timeVerifier(Clock clock, int skewSeconds) {
+        DefaultJWTClaimsVerifier<SecurityContext> verifier = new DefaultJWTClaimsVerifier<>(null, null, null, null) {
+            @Override
+            protected Date currentTime() {
+                return Date.from(clock.instant());
+            }
+        };
+        verifier.setMaxClockSkew(skewSeconds);
+        return verifier;
     }
 
     /** True when {@code token} has the shape of a JWT (and so is not a {@code lightd_} token). */
@@ -130,6 +167,10 @@ public final class SignedTokens {
         if (!algorithms.get(kid).equals(jws.getAlgorithm())) {
             return new Result.Refused("alg " + jws.getAlgorithm() + " does not fit key " + kid);
         }
+        if (jws.getCriticalParams() != null && !jws.getCriticalParams().isEmpty()) {
+            // The names listed are the sender's; the reason stays a fixed text.
+            return new Result.Refused("crit header not supported");
+        }
         SignedJWT jwt;
         try {
             jwt = SignedJWT.parse(token);
@@ -145,7 +186,31 @@ public final class SignedTokens {
         } catch (ParseException e) {
             return new Result.Refused("unreadable claims");
         }
+        String outOfRange = timeClaimOutOfRange(jwt.getPayload().toJSONObject());
+        if (outOfRange != null) {
+            return new Result.Refused("bad claim " + outOfRange + ": not a NumericDate between 1970 and 9999");
+        }
         return checkClaims(token, claims, consume);
+    }
+
+    /**
+     * The first time claim whose raw JSON number lies outside {@code 0..MAX_NUMERIC_DATE}, or null.
+     * Read from the payload itself: nimbus turns such a number into a {@code long} of milliseconds
+     * that overflows into a date before 1970, which would read as "expired".
+     */
+    private static String timeClaimOutOfRange(Map<String, Object> payload) {
+        if (payload == null) {
+            return null;
+        }
+        for (String name : TIME_CLAIMS) {
+            if (payload.get(name) instanceof Number n) {
+                double seconds = n.doubleValue();
+                if (!(seconds >= 0 && seconds <= MAX_NUMERIC_DATE)) {
+                    return name;
+                }
+            }
+        }
+        return null;
     }
 
     private Result checkClaims(String token, JWTClaimsSet claims, boolean consume) {
@@ -161,12 +226,17 @@ public final class SignedTokens {
         if (!aud.contains(audience)) {
             return new Result.Refused("wrong audience");
         }
+        try {
+            timeVerifier.verify(claims, null);
+        } catch (ExpiredJWTException e) {
+            return new Result.Refused("expired");
+        } catch (BadJWTException e) {
+            // With no audience, required or exact-match claims configured, nbf is all that is left.
+            return new Result.Refused("not yet valid (nbf)");
+        }
         Instant now = clock.instant();
         Instant expiresAt = exp.toInstant();
         Instant issuedAt = iat.toInstant();
-        if (!expiresAt.plus(skew).isAfter(now)) {
-            return new Result.Refused("expired");
-        }
         if (issuedAt.isAfter(now.plus(skew))) {
             return new Result.Refused("issued in the future (iat)");
         }
@@ -203,8 +273,9 @@ public final class SignedTokens {
                 return new Result.Refused("single-use token already used");
             }
         }
-        return new Result.Accepted(new TokenStore.Grant(Tokens.hash(token), expiresAt, TokenStore.Kind.SIGNED,
-                scope, subject, jti, issuedAt));
+        // Accepted until exp + skew, so a token let in within the skew is not closed at once (4001).
+        return new Result.Accepted(new TokenStore.Grant(Tokens.hash(token), expiresAt.plus(skew),
+                TokenStore.Kind.SIGNED, scope, subject, jti, issuedAt));
     }
 
     /** A claim value as Gson sees it, for {@link ConsoleScope#fromJson}. */

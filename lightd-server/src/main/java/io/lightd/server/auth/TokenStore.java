@@ -42,7 +42,9 @@ public final class TokenStore {
 
     /**
      * What a successful authentication grants: the SHA-256 hash of the presented token (the key its
-     * live sessions are found by), its expiry (null for the master token), where it came from, what
+     * live sessions are found by), its expiry: the instant this node stops accepting it, where its
+     * sessions close with 4001 (null for the master token; for a signed token its {@code exp} plus
+     * the clock skew, so one let in within the skew is not closed at once), where it came from, what
      * it opens, and for a signed token its {@code sub}, {@code jti} and {@code iat} claims (each may be
      * null; all null for the other kinds), which revocations match against.
      */

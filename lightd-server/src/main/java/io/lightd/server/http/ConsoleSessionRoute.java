@@ -12,10 +12,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /console/{id}/session} with {@code Authorization: Bearer <token>}: tells the browser
+ * {@code GET /console/{id}/session} with {@code Authorization: Bearer <token>} (the header only: a
+ * token in the address would land in logs and histories): tells the browser
  * console what its token may do there, so it shows only the controls that will work, without
  * adding anything to the WebSocket protocol. Answers 200
- * {@code {"internal_id": "...", "permissions": ["console", ...], "expires_at": "<RFC 3339>"|null}};
+ * {@code {"internal_id": "...", "permissions": ["console", ...], "expires_at": "<RFC 3339>"|null}}
+ * ({@code expires_at}: when the session will close with 4001, {@link TokenStore.Grant#expiresAt});
  * 401 for a missing or refused token (counted as a failed login), 403 when the token does not cover
  * the container, 429 for an address over its failed-login limit — the same checks, in the same
  * order, as the WebSocket handshake. It never uses up a single-use token. Stateless and shared.

@@ -29,7 +29,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
@@ -256,7 +255,8 @@ public final class RestHandler {
 
     /**
      * {@code POST /auth/revocations}: {@code {"jti": "..."}} or {@code {"subject": "...",
-     * "issued_before": "<RFC 3339>"}}; answered once the revocation is on disk and the live sessions
+     * "issued_before": "<RFC 3339>"}} (four-digit year; at most the clock skew ahead of now, else
+     * 400); answered once the revocation is on disk and the live sessions
      * it matches are closing (4003).
      */
     private void revoke(Exchange x, FullHttpRequest request) {
@@ -284,9 +284,13 @@ public final class RestHandler {
         }
         Instant issuedBefore;
         try {
-            issuedBefore = OffsetDateTime.parse(before).toInstant();
+            issuedBefore = Rfc3339.parse(before);
         } catch (DateTimeParseException e) {
             throw new BadRequest("issued_before must be an RFC 3339 time, e.g. 2026-11-29T12:00:00Z");
+        }
+        if (issuedBefore.isAfter(revocations.latestIssuedBefore())) {
+            throw new BadRequest("issued_before is in the future (more than authorization.jwt.clock_skew_seconds"
+                    + " ahead): it would revoke tokens not issued yet");
         }
         x.whenDone(revocations.revokeSubject(subject, issuedBefore), done -> {
             log.info("signed tokens revoked by subject, issued before {}", issuedBefore);

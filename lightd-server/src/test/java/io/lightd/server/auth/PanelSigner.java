@@ -5,7 +5,9 @@ import com.google.gson.JsonParser;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.Ed25519Signer;
 import com.nimbusds.jose.crypto.MACSigner;
@@ -19,11 +21,11 @@ import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
 import com.nimbusds.jose.jwk.gen.OctetSequenceKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
-import com.nimbusds.jwt.SignedJWT;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Set;
 
 /** What a panel does in tests: makes keys, and signs console tokens with them (nimbus-jose-jwt). */
 public final class PanelSigner {
@@ -84,6 +86,19 @@ public final class PanelSigner {
 
     /** Signs with {@code key} but names {@code kid} in the header. */
     public static String sign(JWK key, String kid, JWTClaimsSet claims) {
+        return sign(key, kid, Set.of(), new Payload(claims.toJSONObject()));
+    }
+
+    /**
+     * Signs {@code payload} as it is (any JSON, also numbers no {@link JWTClaimsSet} can hold) with
+     * {@code key}, its kid in the header, listing {@code critical} in the header's {@code crit}
+     * (none when empty).
+     */
+    public static String sign(JWK key, Set<String> critical, String payload) {
+        return sign(key, key.getKeyID(), critical, new Payload(payload));
+    }
+
+    private static String sign(JWK key, String kid, Set<String> critical, Payload payload) {
         try {
             JWSSigner signer;
             JWSAlgorithm alg;
@@ -97,9 +112,16 @@ public final class PanelSigner {
                 signer = new ECDSASigner((ECKey) key);
                 alg = JWSAlgorithm.ES256;
             }
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(alg).keyID(kid).build(), claims);
-            jwt.sign(signer);
-            return jwt.serialize();
+            JWSHeader.Builder header = new JWSHeader.Builder(alg).keyID(kid);
+            if (!critical.isEmpty()) {
+                header.criticalParams(critical);
+                for (String name : critical) {
+                    header.customParam(name, true);
+                }
+            }
+            JWSObject jws = new JWSObject(header.build(), payload);
+            jws.sign(signer);
+            return jws.serialize();
         } catch (JOSEException e) {
             throw new IllegalStateException(e);
         }

@@ -115,10 +115,51 @@ class SignedTokensTest {
     }
 
     @Test
-    void withinTheClockSkewAnExpiredTokenStillPasses() {
+    void withinTheClockSkewAnExpiredTokenStillPassesUntilExpPlusTheSkew() {
+        Instant exp = Instant.now().minusSeconds(10).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        TokenStore.Grant g = accepted(PanelSigner.sign(secret, claims().issueTime(Date.from(exp.minusSeconds(600)))
+                .expirationTime(Date.from(exp)).build()));
+        assertThat(g.expiresAt()).as("where its session closes with 4001").isEqualTo(exp.plusSeconds(30));
+        Instant later = Instant.now().plusSeconds(300).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        assertThat(accepted(PanelSigner.sign(secret, claims().expirationTime(Date.from(later)).build())).expiresAt())
+                .isEqualTo(later.plusSeconds(30));
+    }
+
+    @Test
+    void aTokenIsRefusedBeforeItsNbfAndAcceptedFromItWithinTheSkew() {
         Instant now = Instant.now();
-        accepted(PanelSigner.sign(secret, claims().issueTime(Date.from(now.minusSeconds(600)))
-                .expirationTime(Date.from(now.minusSeconds(10))).build()));
+        assertThat(reason(PanelSigner.sign(secret, claims().notBeforeTime(Date.from(now.plusSeconds(600))).build())))
+                .isEqualTo("not yet valid (nbf)");
+        assertThat(reason(PanelSigner.sign(secret, claims().notBeforeTime(Date.from(now.plusSeconds(31))).build())))
+                .as("just past the skew").isEqualTo("not yet valid (nbf)");
+        accepted(PanelSigner.sign(secret, claims().notBeforeTime(Date.from(now.plusSeconds(10))).build()));
+        accepted(PanelSigner.sign(secret, claims().notBeforeTime(Date.from(now.minusSeconds(60))).build()));
+    }
+
+    @Test
+    void aCritHeaderAndTimeClaimsOutOfRangeAreRefusedForTheirOwnReasons() {
+        long now = Instant.now().getEpochSecond();
+        String scope = "\"aud\":\"" + AUD + "\",\"containers\":[\"srv-1\"],\"permissions\":[\"console\"]";
+        String good = "{" + scope + ",\"iat\":" + now + ",\"exp\":" + (now + 300) + "}";
+        accepted(PanelSigner.sign(secret, java.util.Set.of(), good));
+        assertThat(reason(PanelSigner.sign(secret, java.util.Set.of("urn:example:policy"), good)))
+                .isEqualTo("crit header not supported");
+        assertThat(reason(PanelSigner.sign(ed, java.util.Set.of("urn:example:policy"), good)))
+                .isEqualTo("crit header not supported");
+        for (String exp : List.of("1000000000000000000000000000000", "9223372036854775813", "9223372036854775807",
+                "253402300800", "-1")) {
+            assertThat(reason(PanelSigner.sign(secret, java.util.Set.of(),
+                    "{" + scope + ",\"iat\":" + now + ",\"exp\":" + exp + "}")))
+                    .as("exp " + exp).isEqualTo("bad claim exp: not a NumericDate between 1970 and 9999");
+        }
+        assertThat(reason(PanelSigner.sign(secret, java.util.Set.of(),
+                "{" + scope + ",\"iat\":1e30,\"exp\":" + (now + 300) + "}")))
+                .isEqualTo("bad claim iat: not a NumericDate between 1970 and 9999");
+        assertThat(reason(PanelSigner.sign(secret, java.util.Set.of(),
+                "{" + scope + ",\"iat\":" + now + ",\"nbf\":1e300,\"exp\":" + (now + 300) + "}")))
+                .isEqualTo("bad claim nbf: not a NumericDate between 1970 and 9999");
+        accepted(PanelSigner.sign(secret, java.util.Set.of(),
+                "{" + scope + ",\"iat\":" + now + ".25,\"exp\":" + (now + 300) + ".5}"));
     }
 
     @Test

@@ -21,7 +21,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code src/test/browser/permissions-check.mjs} opens {@code /console/{id}} on a running server
  * with a full token (everything shown), a read-only token (no command line, no power buttons), a
  * start-and-stop token (those two buttons only) and a read-only token signed by a panel's Ed25519
- * key (as the read-only one). Skipped loudly like
+ * key (as the read-only one); then, with {@code GET /console/{id}/session} failing (a 503, then a
+ * network error), a read-only and a full token: no control shows while the permissions are
+ * unknown, a notice says so, and once a retry gets through each shows its own controls. Skipped loudly like
  * {@link BrowserConsoleIntegrationTest} where Chromium or the script's packages are missing.
  */
 @ExtendWith(BrowserConsoleIntegrationTest.BrowserAvailable.class)
@@ -96,6 +98,10 @@ class BrowserPermissionsIntegrationTest extends DaemonFixture {
                         "a read-only token shows no command line and no power buttons",
                         "a start-and-stop token shows only those two buttons",
                         "a read-only panel-signed token shows no command line and no power buttons",
+                        "a read-only token whose session request fails shows no controls, a notice, and still no"
+                                + " controls once a retry gets through",
+                        "a full token whose session request fails shows no controls and a notice until a retry"
+                                + " gets through, then all of them",
                         "no script errors");
         assertThat(lines).as(context).allMatch(l -> !l.has("ok") || l.get("ok").getAsBoolean());
         assertThat(lines.get(lines.size() - 1).toString()).as(context).isEqualTo("{\"done\":true,\"ok\":true}");

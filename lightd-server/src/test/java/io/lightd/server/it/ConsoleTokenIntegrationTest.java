@@ -21,10 +21,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -32,12 +34,15 @@ import org.slf4j.LoggerFactory;
  * Console tokens against a real daemon (process runtime), real HTTP and WebSocket clients: the
  * master token is the only admin credential; issued and panel-signed tokens open only the
  * containers they name, with only the permissions they carry; signed tokens are checked against
- * the configured keys, expire, are revoked (by {@code jti} or subject, live sessions closed with
- * 4003) and used once, and all of that survives a restart.
+ * the configured keys, are refused before their {@code nbf}, expire (a session closing at {@code exp}
+ * plus the clock skew), are revoked (by {@code jti} or subject, live sessions closed with 4003) and
+ * used once, and all of that survives a restart.
  */
 class ConsoleTokenIntegrationTest extends DaemonFixture {
 
     private static final String AUD = "node-under-test";
+    /** authorization.jwt.clock_skew_seconds here: short, so a session admitted within it ends soon. */
+    private static final int SKEW_SECONDS = 4;
     private final OctetSequenceKey secret = PanelSigner.hs256("panel-hs-1");
     private final OctetKeyPair ed = PanelSigner.ed25519("panel-ed-1");
     private final OctetKeyPair nextEd = PanelSigner.ed25519("panel-ed-2");
@@ -61,6 +66,7 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
         JsonObject jwt = config.getAsJsonObject("authorization").getAsJsonObject("jwt");
         jwt.add("keys", PanelSigner.nodeKeys(nodeKeys.toArray(new JWK[0])));
         jwt.addProperty("audience", AUD);
+        jwt.addProperty("clock_skew_seconds", SKEW_SECONDS);
     }
 
     private String issue(String body) {
@@ -268,7 +274,14 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
                 "expired", PanelSigner.sign(ed, claims(List.of(id), all).issueTime(Date.from(now.minusSeconds(900)))
                         .expirationTime(Date.from(now.minusSeconds(300))).build()),
                 "bad signature", PanelSigner.sign(PanelSigner.ed25519("forger"), "panel-ed-1",
-                        claims(List.of(id), all).build()));
+                        claims(List.of(id), all).build()),
+                "not yet valid (nbf)", PanelSigner.sign(ed, claims(List.of(id), all)
+                        .notBeforeTime(Date.from(now.plusSeconds(600))).build()),
+                "crit header not supported", PanelSigner.sign(secret, Set.of("urn:example:policy"),
+                        claims(List.of(id), all).build().toString()),
+                "bad claim exp: not a NumericDate between 1970 and 9999", PanelSigner.sign(secret, Set.of(),
+                        claims(List.of(id), all).build().toString().replaceFirst("\"exp\":[0-9]+",
+                                "\"exp\":1000000000000000000000000000000")));
         Logger logger = (Logger) LoggerFactory.getLogger(TokenHandshakeHandler.class);
         ListAppender<ILoggingEvent> lines = new ListAppender<>();
         lines.start();
@@ -292,7 +305,7 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
     }
 
     @Test
-    void aSignedSessionClosesAtItsExpWith4001() {
+    void aSignedSessionClosesAtItsExpPlusTheSkewWith4001() {
         String id = id("exp");
         DaemonHealth.startEchoServer(daemon, id);
         Instant now = Instant.now();
@@ -301,6 +314,23 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
         WsClient c = open(id, token);
         c.await(state("running"));
         assertThat(c.awaitClose()).isEqualTo(new WsClient.Close(LiveSessions.CLOSE_TOKEN_EXPIRED, "token expired"));
+    }
+
+    @Test
+    void aSignedTokenLetInWithinTheSkewAfterItsExpLivesUntilExpPlusTheSkewThenCloses4001() {
+        String id = id("skew");
+        DaemonHealth.startEchoServer(daemon, id);
+        Instant exp = Instant.now().minusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
+        String token = PanelSigner.sign(secret, claims(List.of(id), List.of("console"))
+                .issueTime(Date.from(exp.minusSeconds(600))).expirationTime(Date.from(exp)).build());
+        WsClient c = open(id, token);
+        assertThat(WsClient.describe(c.next())).as("admitted, and not closed at once").isEqualTo("event:running");
+        c.send("{\"event\":\"request_logs\"}");
+        c.await(m -> m.get("event").getAsString().equals("logs"));
+        assertThat(c.awaitClose()).isEqualTo(new WsClient.Close(LiveSessions.CLOSE_TOKEN_EXPIRED, "token expired"));
+        assertThat(Instant.now()).as("closed once the node stops accepting the token")
+                .isAfterOrEqualTo(exp.plusSeconds(SKEW_SECONDS));
+        assertThat(daemon.refusedStatus("/ws/" + id + "?token=" + token, Map.of())).isEqualTo(401);
     }
 
     @Test
@@ -350,10 +380,26 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
         assertThat(daemon.refusedStatus("/ws/" + id + "?token=" + byJti, Map.of())).isEqualTo(401);
         assertThat(daemon.refusedStatus("/ws/" + id + "?token=" + bySubject, Map.of())).isEqualTo(401);
 
-        for (String badBody : List.of("{}", "{\"jti\":\"a\",\"subject\":\"b\"}", "{\"subject\":\"user-42\"}",
-                "{\"subject\":\"user-42\",\"issued_before\":\"yesterday\"}")) {
-            assertThat(daemon.request("POST", "/auth/revocations", badBody).status()).as(badBody).isEqualTo(400);
+        for (String badBody : List.of("{}", "{\"jti\":\"a\",\"subject\":\"b\"}", "{\"subject\":\"user-42\"}")) {
+            Daemon.Reply refused = daemon.request("POST", "/auth/revocations", badBody);
+            assertThat(refused.status()).as(badBody).isEqualTo(400);
+            assertThat(refused.body().get("error").getAsString()).as(badBody).isNotBlank();
         }
+        for (String badDate : List.of("yesterday", "+999999999-12-31T23:59:59Z", "+2026-11-29T12:00:00Z",
+                "12026-11-29T12:00:00Z", "2026-11-29 12:00:00Z", "2026-11-29T12:00:00")) {
+            Daemon.Reply refused = daemon.request("POST", "/auth/revocations",
+                    "{\"subject\":\"user-43\",\"issued_before\":\"" + badDate + "\"}");
+            assertThat(refused.status()).as(badDate).isEqualTo(400);
+            assertThat(refused.body().get("error").getAsString()).as(badDate)
+                    .isEqualTo("issued_before must be an RFC 3339 time, e.g. 2026-11-29T12:00:00Z");
+        }
+        Daemon.Reply future = daemon.request("POST", "/auth/revocations",
+                "{\"subject\":\"user-43\",\"issued_before\":\"" + Instant.now().plusSeconds(3600) + "\"}");
+        assertThat(future.status()).isEqualTo(400);
+        assertThat(future.body().get("error").getAsString()).startsWith("issued_before is in the future");
+        untouched.send("{\"event\":\"request_logs\"}");
+        untouched.await(m -> m.get("event").getAsString().equals("logs"));
+        assertThat(untouched.isClosed()).as("user-43 was never revoked").isFalse();
 
         daemon.restart();
         assertThat(daemon.refusedStatus("/ws/" + id + "?token=" + byJti, Map.of())).isEqualTo(401);
