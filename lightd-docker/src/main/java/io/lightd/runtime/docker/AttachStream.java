@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One attach connection to a container, spoken directly on the server's loop: {@code POST
- * /containers/{name}/attach?stream=1&stdin=1&stdout=1&stderr=1} upgraded to a raw stream
+ * /containers/{name}/attach?stream=1&stdin=1&stdout=1&stderr=1&detachKeys=%FF} upgraded to a raw stream
  * ({@link AttachHandshakeHandler}), whose output is handed to a {@link Sink} in chunks: split out of
  * the engine's multiplexed frames ({@link MultiplexedStreamDecoder}) for a container without a TTY,
  * or as read for a container with one, whose output the engine sends raw. Stdin bytes are written to
@@ -34,6 +34,17 @@ import org.slf4j.LoggerFactory;
 final class AttachStream {
 
     private static final Logger log = LoggerFactory.getLogger(AttachStream.class);
+
+    /**
+     * The {@code detachKeys} of every attach, URL-encoded: the one byte 0xFF. With a TTY the engine
+     * watches stdin for its detach sequence ({@code ctrl-p,ctrl-q} when none is given, and an empty
+     * value means that default too): it holds back a byte that starts the sequence until the next
+     * write, and on the whole sequence drops it and ends the attach, so a command holding {@code
+     * \x10\x11} would lose the rest and the console. There is no value that turns the watch off, so
+     * lightd names a sequence its stdin never holds: everything written there is UTF-8 (commands,
+     * the stop command, the terminal gate's newline), where the byte 0xFF cannot occur.
+     */
+    static final String NEVER_DETACH = "%FF";
 
     /** Receives the stream, on the channel's event loop. */
     interface Sink {
@@ -70,7 +81,7 @@ final class AttachStream {
                                                 String internalId, boolean stdin, boolean multiplexed, EventLoop loop,
                                                 Duration upgradeTimeout, Sink sink) {
         String uri = engine.apiPath("/containers/" + containerName + "/attach?stream=1&stdout=1&stderr=1&stdin="
-                + (stdin ? 1 : 0));
+                + (stdin ? 1 : 0) + "&detachKeys=" + NEVER_DETACH);
         CompletableFuture<Void> upgraded = new CompletableFuture<>();
         CompletableFuture<AttachStream> result = new CompletableFuture<>();
         ChannelFuture connect = connector.connect(loop, null, new ChannelInitializer<>() {

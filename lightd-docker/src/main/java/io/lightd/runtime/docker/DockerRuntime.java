@@ -483,8 +483,9 @@ public final class DockerRuntime implements ContainerRuntime {
                             run.markStarted();
                             return false;
                         }
-                    }).thenCompose(startedNow -> startedNow && run.tty
-                            ? openTerminalGate(run, stream, false)
+                    }).thenCompose(startedNow -> run.tty
+                            // already running (started through the engine): open a gate still waiting
+                            ? openTerminalGate(run, stream, !startedNow)
                             : CompletableFuture.completedFuture(null))
                             .thenRun(run::openStdin);
                 })

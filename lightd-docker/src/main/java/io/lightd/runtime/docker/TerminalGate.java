@@ -3,8 +3,11 @@ package io.lightd.runtime.docker;
 import io.lightd.runtime.Terminal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Sets the terminal modes ({@link Terminal#STTY_MODES}) of a container created with a TTY, from the
@@ -64,14 +67,29 @@ final class TerminalGate {
     }
 
     /**
-     * True when {@code pid} still runs the gate (its command line is {@code /bin/sh -c} and
-     * {@link Terminal#GATE_SCRIPT}): the gate was not opened, e.g. the daemon stopped right after the
-     * start. False when it is past the gate, gone, or cannot be read.
+     * True when the gate shell (command line {@code /bin/sh -c} and {@link Terminal#GATE_SCRIPT}) still
+     * waits at the gate: {@code pid} itself, or one of its children (read from {@code
+     * /proc/<pid>/task/<tid>/children}), since the pid the engine reports is its init ({@code
+     * docker-init}, whose child is the gate shell). The gate was not opened, e.g. the daemon stopped
+     * right after the start, or the container was started through the engine while lightd was down.
+     * False when it is past the gate, gone, or cannot be read.
      */
     static boolean waitingAtGate(long pid) {
         if (pid <= 0) {
             return false;
         }
+        if (runsGate(pid)) {
+            return true;
+        }
+        for (long child : children(pid)) {
+            if (runsGate(child)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean runsGate(long pid) {
         try {
             byte[] cmdline = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("cmdline"));
             String prefix = "/bin/sh\0-c\0" + Terminal.GATE_SCRIPT + "\0";
@@ -79,5 +97,27 @@ final class TerminalGate {
         } catch (IOException | SecurityException e) {
             return false;
         }
+    }
+
+    /** The children of every thread of {@code pid}; empty when they cannot be read. */
+    private static List<Long> children(long pid) {
+        List<Long> children = new ArrayList<>();
+        Path tasks = PROC.resolve(Long.toString(pid)).resolve("task");
+        try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+            for (Path thread : threads) {
+                try {
+                    for (String child : Files.readString(thread.resolve("children")).trim().split("\\s+")) {
+                        if (!child.isEmpty()) {
+                            children.add(Long.parseLong(child));
+                        }
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException | SecurityException e) {
+            return children;
+        }
+        return children;
     }
 }

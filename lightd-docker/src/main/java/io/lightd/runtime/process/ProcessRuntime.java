@@ -125,6 +125,16 @@ public final class ProcessRuntime implements ContainerRuntime {
      * watches every {@code idleStatsInterval} (a watched one every second).
      */
     public ProcessRuntime(Path baseDir, ByteBufAllocator allocator, long logFileLimit, Duration idleStatsInterval) {
+        this(baseDir, allocator, logFileLimit, idleStatsInterval, System.getenv("PATH"));
+    }
+
+    /**
+     * As {@link #ProcessRuntime(Path, ByteBufAllocator, long, Duration)}, with {@code daemonPath} in place
+     * of the daemon's {@code PATH} (where {@code setsid} and {@code stty} are looked up, and the servers'
+     * default {@code PATH}); {@link #DEFAULT_PATH} when null or blank.
+     */
+    ProcessRuntime(Path baseDir, ByteBufAllocator allocator, long logFileLimit, Duration idleStatsInterval,
+                   String daemonPath) {
         this.idleStatsInterval = Objects.requireNonNull(idleStatsInterval, "idleStatsInterval");
         Path base = baseDir.toAbsolutePath().normalize();
         this.volumes = base.resolve("volumes");
@@ -134,12 +144,15 @@ public final class ProcessRuntime implements ContainerRuntime {
             throw new IllegalArgumentException("logFileLimit: " + logFileLimit + " (expected > 0)");
         }
         this.logFileLimit = logFileLimit;
-        String daemonPath = System.getenv("PATH");
         this.childPath = daemonPath == null || daemonPath.isBlank() ? DEFAULT_PATH : daemonPath;
         this.setsid = findExecutable("setsid", childPath);
         this.stty = Terminal.findStty(childPath);
         this.host = HostFacts.read();
         this.blocking = new BlockingExecutor("lightd-process-", BLOCKING_THREADS, BLOCKING_QUEUE_SIZE);
+        if (stty == null) {
+            logger.warn("process runtime: no stty (coreutils) on the PATH ({}): servers on a terminal (tty) "
+                    + "cannot start until it is installed; servers on pipes are not affected", childPath);
+        }
         logger.warn("process runtime: servers run as unisolated host processes under {}, with the daemon's "
                 + "user and no resource limits; use it for development only", base);
     }

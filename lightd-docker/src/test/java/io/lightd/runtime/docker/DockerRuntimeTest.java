@@ -3,6 +3,7 @@ package io.lightd.runtime.docker;
 import io.lightd.runtime.RecordingListener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.github.dockerjava.api.model.Container;
 import io.lightd.protocol.Stats;
@@ -377,6 +378,75 @@ class DockerRuntimeTest {
         } finally {
             second.close();
         }
+    }
+
+    /** Starts the server container of {@code spec} through the engine itself, as if lightd were down. */
+    private static void startThroughTheEngine(ContainerSpec spec) throws Exception {
+        try (EngineClient client = EngineClient.negotiate(
+                new EngineConnector(group, DockerEngineExtension.dockerHost(), Duration.ofSeconds(5)), Duration.ofSeconds(5))) {
+            client.docker().startContainerCmd(EngineContainers.containerName(spec.internalId())).exec();
+        }
+    }
+
+    @Test
+    void aReattachOpensTheGateOfAContainerStartedWhileTheDaemonWasDown() throws Exception {
+        assumeTrue(tty(), "only a container with a TTY has a gate");
+        ContainerSpec spec = spec("gate-reattach", "echo hello-from-server; while read line; do echo \"got $line\"; done");
+        EventLoop loop = group.next();
+        assertThat(await(runtime.install(spec, loop, listener(loop)))).isZero();
+        startThroughTheEngine(spec);
+
+        DockerRuntime second = new DockerRuntime(group, DockerEngineExtension.dockerHost(), storage, "none");
+        try {
+            RecordingListener reattached = listener(loop);
+            assertThat(await(second.attach(spec, loop, reattached))).isTrue();
+            assertThat(reattached.awaitOutput("hello-from-server\n", WAIT)).as(reattached.text()).isTrue();
+            second.writeStdin(spec.internalId(), "x\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(reattached.awaitOutput("got x\n", WAIT)).as(reattached.text()).isTrue();
+            assertThat(reattached.text()).as("the gate took no command, the modes were set (no \\r, no echo)")
+                    .isEqualTo("hello-from-server\ngot x\n");
+            await(second.kill(spec.internalId()));
+            assertThat(await(reattached.exit)).isEqualTo(137);
+        } finally {
+            second.close();
+        }
+    }
+
+    @Test
+    void aStartOfAContainerTheEngineAlreadyRunsOpensItsWaitingGate() throws Exception {
+        assumeTrue(tty(), "only a container with a TTY has a gate");
+        ContainerSpec spec = spec("gate-start", "echo hello-from-server; while read line; do echo \"got $line\"; done");
+        EventLoop loop = group.next();
+        assertThat(await(runtime.install(spec, loop, listener(loop)))).isZero();
+        startThroughTheEngine(spec);
+
+        RecordingListener run = listener(loop);
+        await(runtime.start(spec, loop, run));
+        assertThat(run.awaitOutput("hello-from-server\n", WAIT)).as(run.text()).isTrue();
+        runtime.writeStdin(spec.internalId(), "x\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(run.awaitOutput("got x\n", WAIT)).as(run.text()).isTrue();
+        assertThat(run.text()).isEqualTo("hello-from-server\ngot x\n");
+        await(runtime.kill(spec.internalId()));
+        assertThat(await(run.exit)).isEqualTo(137);
+    }
+
+    @Test
+    void aCommandHoldingTheEnginesDetachKeysReachesTheProgramWhole() throws Exception {
+        ContainerSpec spec = spec("detach-keys",
+                "head -c 2; echo .; while read line; do echo \"got $line\"; done");
+        RecordingListener run = installAndStart(spec);
+        // ctrl-p as the last byte of a write reaches the program at once, not with the next write
+        runtime.writeStdin(spec.internalId(), "c\u0010".getBytes(StandardCharsets.UTF_8));
+        assertThat(run.awaitOutput("c\u0010.\n", WAIT)).as(run.text()).isTrue();
+        // ctrl-p ctrl-q (the engine's default detach keys) neither ends the attach nor cuts the command
+        runtime.writeStdin(spec.internalId(), "a\u0010\u0011b\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(run.awaitOutput("got a\u0010\u0011b\n", WAIT)).as(run.text()).isTrue();
+        runtime.writeStdin(spec.internalId(), "d\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(run.awaitOutput("got d\n", WAIT)).as(run.text()).isTrue();
+        assertThat(run.text()).isEqualTo("c\u0010.\ngot a\u0010\u0011b\ngot d\n");
+        assertThat(run.exit).isNotDone();
+        await(runtime.kill(spec.internalId()));
+        assertThat(await(run.exit)).isEqualTo(137);
     }
 
     @Test

@@ -987,7 +987,10 @@ public final class ContainerHub {
         }
     }
 
-    /** Searches each complete line; a partial line waits for its end, so a split line still matches. */
+    /**
+     * Searches each complete line, without its terminal control sequences ({@link ControlSequences}); a
+     * partial line waits for its end, so a split line still matches.
+     */
     private void matchStartPattern(String text) {
         int start = 0;
         while (start < text.length()) {
@@ -1003,7 +1006,7 @@ public final class ContainerHub {
             if (end > 0 && patternLine.charAt(end - 1) == '\r') {
                 patternLine.setLength(end - 1);
             }
-            boolean found = startPattern.matcher(patternLine).find();
+            boolean found = startPattern.matcher(ControlSequences.strip(patternLine)).find();
             patternLine.setLength(0);
             if (found) {
                 run.patternMatched = true;

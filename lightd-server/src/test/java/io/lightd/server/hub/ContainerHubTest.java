@@ -229,6 +229,33 @@ class ContainerHubTest {
     }
 
     @Test
+    void theStartPatternMatchesALineWithoutItsColoursWhileConsoleAndHistoryKeepThem() {
+        create("Done \\\\(");
+        EmbeddedChannel c = client();
+        frames(c);
+        power(PowerAction.START);
+        assertThat(frames(c)).containsExactly(event("starting"), daemon("Container started"));
+        // a colour (CSI), a window title (OSC) and a charset choice, the colour split between two writes
+        runtime.output(ID, "\u001b]0;server\u0007\u001b(B\u001b[32mDo");
+        loopChannel.advanceTimeBy(50, TimeUnit.MILLISECONDS);
+        loopChannel.runScheduledPendingTasks();
+        runtime.output(ID, "ne\u001b[0m (1.2s)!\n");
+        List<String> got = frames(c);
+        assertThat(got).endsWith(event("running"), daemon("Server started"));
+        assertThat(registry.get(ID).state()).isEqualTo(ContainerState.RUNNING);
+        StringBuilder console = new StringBuilder();
+        for (String frame : got) {
+            JsonObject m = JsonParser.parseString(frame).getAsJsonObject();
+            if (m.get("event").getAsString().equals("console")) {
+                console.append(m.get("data").getAsString());
+            }
+        }
+        assertThat(console.toString()).isEqualTo("\u001b]0;server\u0007\u001b(B\u001b[32mDone\u001b[0m (1.2s)!\n");
+        assertThat(hub.logs(OptionalInt.empty()).join())
+                .isEqualTo("\u001b]0;server\u0007\u001b(B\u001b[32mDone\u001b[0m (1.2s)!\n");
+    }
+
+    @Test
     void everySubscriberGetsConsoleThenDuplicateWithIdenticalData() {
         create(null);
         EmbeddedChannel a = client();

@@ -53,6 +53,29 @@ class DockerTerminalIntegrationTest extends TerminalScenarios {
     }
 
     @Test
+    void aContainerStartedThroughTheEngineWhileTheDaemonWasDownGetsItsGateOpened() throws Exception {
+        String id = id("gate-1");
+        WsClient c = ws(id);
+        create(id, "echo hello-from-server; while read l; do echo \"got: $l\"; done", null, null);
+        c.await(state("installed"));
+        daemon.close();
+        EngineApi.Answer started = EngineApi.request("POST", "/containers/" + EngineApi.containerName(id) + "/start");
+        assertThat(started.status()).as(started.body()).isEqualTo(204);
+        daemon.start();
+
+        WsClient again = ws(id);
+        again.await(state("running"));
+        again.send("{\"event\":\"send_command\",\"command\":\"x\\n\"}");
+        again.await(m -> m.get("event").getAsString().equals("console")
+                && m.get("data").getAsString().contains("got: x"));
+        again.send("{\"event\":\"request_logs\"}");
+        assertThat(again.await(m -> m.get("event").getAsString().equals("logs")).get("data").getAsString())
+                .as("the gate took no command; raw, no echo").isEqualTo("hello-from-server\ngot: x\n");
+        again.send("{\"event\":\"power\",\"action\":\"kill\"}");
+        again.await(WsClient.daemon("Container stopped"));
+    }
+
+    @Test
     void historyAfterADaemonRestartIsTheTerminalsOutputExactly() throws Exception {
         // a first line shorter than a multiplexed frame header: the raw log must be read as it is
         String id = id("history-1");

@@ -138,6 +138,25 @@ abstract class TerminalScenarios extends DaemonFixture {
     }
 
     @Test
+    void aColouredLineMatchesTheStartPatternOnATerminalAndOnPipes() {
+        String program = "printf '\\033[32mDone\\033[0m (1.2s)!\\n'; while read l; do echo \"got: $l\"; done";
+        for (String tty : List.of("true", "false")) {
+            String id = id("coloured-" + tty);
+            WsClient c = ws(id);
+            create(id, program, "Done \\(", "{\"tty\":" + tty + "}");
+            c.await(state("installed"));
+            c.send("{\"event\":\"power\",\"action\":\"start\"}");
+            List<JsonObject> seen = new ArrayList<>(c.until(state("running")));
+            c.send("{\"event\":\"request_logs\"}");
+            assertThat(c.await(m -> m.get("event").getAsString().equals("logs")).get("data").getAsString())
+                    .as("history, tty " + tty).isEqualTo("\u001b[32mDone\u001b[0m (1.2s)!\n");
+            c.send("{\"event\":\"power\",\"action\":\"kill\"}");
+            seen.addAll(c.until(daemon("Container stopped")));
+            assertThat(consoleText(seen)).as("console, tty " + tty).isEqualTo("\u001b[32mDone\u001b[0m (1.2s)!\n");
+        }
+    }
+
+    @Test
     void theTerminalHasItsFixedSizeAndTerm() {
         String id = id("size-1");
         WsClient c = startWhenInstalled(id, "echo \"$TERM\"; stty size", null);
