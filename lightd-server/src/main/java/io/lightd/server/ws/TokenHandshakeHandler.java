@@ -14,7 +14,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -88,19 +87,12 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
             reject(ctx, request, HttpResponseStatus.BAD_REQUEST, InternalIds.problem(), "(invalid)");
             return;
         }
-        String notHandshake = HandshakeHeaders.problem(request.headers());
+        HandshakeHeaders.Refusal notHandshake = HandshakeHeaders.check(request.headers());
         if (notHandshake != null) {
-            reject(ctx, request, HttpResponseStatus.BAD_REQUEST, notHandshake, id);
-            return;
-        }
-        if (!HandshakeHeaders.supportedVersion(request.headers())) {
             request.release();
-            log.info("ws {} container {}: refused with 426 (unsupported WebSocket version)",
-                    ctx.channel().remoteAddress(), id);
-            FullHttpResponse response = HttpResponses.response(HttpResponseStatus.UPGRADE_REQUIRED,
-                    HttpResponses.error("unsupported WebSocket version; use " + HandshakeHeaders.VERSION), false);
-            response.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, HandshakeHeaders.VERSION);
-            HttpResponses.write(ctx, response, false);
+            log.info("ws {} container {}: refused with {} ({})", ctx.channel().remoteAddress(), id,
+                    notHandshake.status().code(), notHandshake.message());
+            notHandshake.send(ctx);
             return;
         }
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
