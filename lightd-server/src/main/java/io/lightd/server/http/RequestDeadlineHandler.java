@@ -260,6 +260,15 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
         return (partial || unanswered > 0) && !responding;
     }
 
+    /**
+     * True once lightd has ended the connection's HTTP exchange itself: a response that closes it
+     * went out, or a deadline closed it. What breaks after that (the aggregator cut off, a reset)
+     * is the consequence of that close, already reported once, and is not reported again.
+     */
+    public boolean closing() {
+        return closing;
+    }
+
     private void arm(ChannelHandlerContext ctx, long nanos) {
         disarm();
         deadline = ctx.executor().schedule(() -> expire(ctx), nanos, TimeUnit.NANOSECONDS);

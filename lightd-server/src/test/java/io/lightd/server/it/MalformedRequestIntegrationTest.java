@@ -83,8 +83,10 @@ class MalformedRequestIntegrationTest extends DaemonFixture {
 
     @Test
     void aBadChunkSizeIs400AndAtMostOneLogLine() throws Exception {
+        String client;
         try (CapturedLog log = CapturedLog.start()) {
             try (RawHttp c = raw()) {
+                client = ":" + c.localPort();
                 c.readTimeout(ANSWER_WAIT);
                 c.send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nZ\r\n");
                 RawHttp.Answer a = c.read();
@@ -96,6 +98,7 @@ class MalformedRequestIntegrationTest extends DaemonFixture {
             awaitDaemonSockets(0, Duration.ofSeconds(10));
             assertThat(log.withStackTraces()).as(log.describe()).isEmpty();
             assertThat(log.lines()).as(log.describe()).isLessThanOrEqualTo(1);
+            assertThat(log.debugLinesNaming(client)).as("lines at DEBUG about the client").isLessThanOrEqualTo(1);
         }
     }
 
