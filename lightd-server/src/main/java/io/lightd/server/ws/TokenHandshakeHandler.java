@@ -78,7 +78,8 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         RequestTarget uri = RequestTarget.of(ctx.channel(), request);
-        String id = uri.path().substring(WS_PREFIX.length());
+        // The one segment after /ws/, split on the raw slashes: an escaped slash never separates.
+        String id = uri.segments().size() == 2 ? uri.segments().get(1) : uri.rawPath().substring(WS_PREFIX.length());
         if (!HttpMethod.GET.equals(request.method())) {
             reject(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET to open a WebSocket", id);
             return;
