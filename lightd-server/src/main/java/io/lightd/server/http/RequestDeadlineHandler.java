@@ -104,6 +104,8 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
     public void handlerRemoved(ChannelHandlerContext ctx) {
         disarm();
         releaseHeld();
+        // Reading was this handler's to stop; after an upgrade the WebSocket handlers own it.
+        ctx.channel().config().setAutoRead(true);
     }
 
     @Override

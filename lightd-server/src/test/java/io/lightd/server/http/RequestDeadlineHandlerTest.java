@@ -319,6 +319,20 @@ class RequestDeadlineHandlerTest {
         assertThat(ch.isOpen()).as("closed after the held requests' answers").isFalse();
     }
 
+    @Test
+    void anUpgradeWhileReadingIsStoppedLeavesReadingOn() {
+        receive("GET /ws/c-1 HTTP/1.1\r\nHost: x\r\n\r\n");
+        FullHttpRequest request = ch.readInbound();
+        request.release();
+        // As this handler stops it while the channel is unwritable.
+        ch.config().setAutoRead(false);
+        ch.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS));
+        assertThat(ch.pipeline().get(RequestDeadlineHandler.class)).isNull();
+        assertThat(ch.config().isAutoRead()).as("the WebSocket's reading is not left stopped").isTrue();
+        ch.flush();
+        sent();
+    }
+
     /** The handler's log lines at every level, for the length of a test. */
     private static final class LogCapture implements AutoCloseable {
 
