@@ -105,7 +105,9 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
         disarm();
         releaseHeld();
         // Reading was this handler's to stop; after an upgrade the WebSocket handlers own it.
-        ctx.channel().config().setAutoRead(true);
+        if (ctx.channel().isActive() && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     @Override
