@@ -102,6 +102,7 @@ public final class Main {
                 return token(config, tokenAction, out, err);
             }
             LightdConfig loaded = ConfigLoader.loadOrCreate(config);
+            LogOutput.level(loaded.logging().level());
             LogOutput.use(loaded.logging().format());
             LightdServer server = LightdServer.start(runtime == null ? loaded : loaded.withRuntime(runtime));
             MasterTokenWatcher tokenWatcher;

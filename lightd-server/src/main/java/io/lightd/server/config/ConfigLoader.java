@@ -129,6 +129,7 @@ public final class ConfigLoader {
         root.add("metrics", metrics);
         JsonObject logging = new JsonObject();
         logging.addProperty("format", Defaults.DEFAULT_LOG_FORMAT.name().toLowerCase(Locale.ROOT));
+        logging.addProperty("level", Defaults.DEFAULT_LOG_LEVEL.name().toLowerCase(Locale.ROOT));
         root.add("logging", logging);
         JsonObject stats = new JsonObject();
         stats.addProperty("idle_interval_ms", Defaults.DEFAULT_STATS_IDLE_INTERVAL_MS);
@@ -199,7 +200,8 @@ public final class ConfigLoader {
         LightdConfig.MetricsSettings metrics = new LightdConfig.MetricsSettings(
                 r.bool("metrics.require_token", Defaults.DEFAULT_METRICS_REQUIRE_TOKEN));
         LightdConfig.LoggingSettings logging = new LightdConfig.LoggingSettings(
-                r.choice("logging.format", LightdConfig.LogFormat.class, Defaults.DEFAULT_LOG_FORMAT));
+                r.choice("logging.format", LightdConfig.LogFormat.class, Defaults.DEFAULT_LOG_FORMAT),
+                r.choice("logging.level", LightdConfig.LogLevel.class, Defaults.DEFAULT_LOG_LEVEL));
         LightdConfig.StatsSettings stats = new LightdConfig.StatsSettings(
                 r.integer("stats.idle_interval_ms", Defaults.DEFAULT_STATS_IDLE_INTERVAL_MS, 1000, 3_600_000));
         LightdConfig.ConsoleSettings console = new LightdConfig.ConsoleSettings(

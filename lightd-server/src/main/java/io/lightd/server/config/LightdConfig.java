@@ -43,8 +43,15 @@ public record LightdConfig(
     public record MetricsSettings(boolean requireToken) {
     }
 
-    /** {@code logging.*}: the log line format. */
-    public record LoggingSettings(LogFormat format) {
+    /**
+     * How much lightd's own loggers ({@code io.lightd.*}) write: {@code info} is the shipped
+     * default; {@code debug} adds a line for every request refused or connection closed for what a
+     * client did. Libraries keep the levels of logback.xml.
+     */
+    public enum LogLevel { ERROR, WARN, INFO, DEBUG, TRACE }
+
+    /** {@code logging.*}: the log line format and lightd's log level. */
+    public record LoggingSettings(LogFormat format, LogLevel level) {
     }
 
     /**
@@ -193,6 +200,7 @@ public record LightdConfig(
         public static final int DEFAULT_DISK_CHECK_SECONDS = 60;
         public static final boolean DEFAULT_METRICS_REQUIRE_TOKEN = true;
         public static final LogFormat DEFAULT_LOG_FORMAT = LogFormat.TEXT;
+        public static final LogLevel DEFAULT_LOG_LEVEL = LogLevel.INFO;
         public static final String DEFAULT_JWT_AUDIENCE = "";
         public static final int DEFAULT_JWT_CLOCK_SKEW_SECONDS = 30;
         public static final int DEFAULT_JWT_MAX_LIFETIME_SECONDS = 86_400;

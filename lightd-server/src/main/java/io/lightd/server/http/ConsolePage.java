@@ -102,12 +102,16 @@ public final class ConsolePage {
     void serve(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         RequestTarget uri = RequestTarget.of(ctx.channel(), request);
-        String rest = uri.path().substring(PREFIX.length());
+        // Matched on the raw segments: an escaped slash stays inside its segment ("a%2Fsession" is one bad id).
+        List<String> segments = uri.segments();
+        String rest = segments.size() == 3 && segments.get(1).equals(ASSETS.substring(0, ASSETS.length() - 1))
+                ? ASSETS + segments.get(2) : segments.size() == 2 ? segments.get(1) : null;
+        boolean session = segments.size() == 3 && segments.get(2).equals(ConsoleSessionRoute.SUFFIX.substring(1));
         if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
             HttpResponses.sendError(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed", keepAlive);
             return;
         }
-        if (rest.startsWith(ASSETS)) {
+        if (rest != null && rest.startsWith(ASSETS)) {
             Asset asset = assets.get(rest.substring(ASSETS.length()));
             if (asset == null) {
                 HttpResponses.sendError(ctx, HttpResponseStatus.NOT_FOUND, "no such route: " + uri.path(), keepAlive);
@@ -118,12 +122,11 @@ public final class ConsolePage {
             send(ctx, request, asset, current ? IMMUTABLE : REVALIDATE, keepAlive);
             return;
         }
-        if (session != null && rest.endsWith(ConsoleSessionRoute.SUFFIX)
-                && InternalIds.isValid(rest.substring(0, rest.length() - ConsoleSessionRoute.SUFFIX.length()))) {
-            session.answer(ctx, request, rest.substring(0, rest.length() - ConsoleSessionRoute.SUFFIX.length()));
+        if (this.session != null && session && InternalIds.isValid(segments.get(1))) {
+            this.session.answer(ctx, request, segments.get(1));
             return;
         }
-        if (!InternalIds.isValid(rest)) {
+        if (rest == null || !InternalIds.isValid(rest)) {
             HttpResponses.sendError(ctx, HttpResponseStatus.BAD_REQUEST, InternalIds.problem(), keepAlive);
             return;
         }

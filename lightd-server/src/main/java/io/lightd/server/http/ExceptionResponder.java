@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * WebSocket handshake), 500 for lightd's own fault; then the connection is closed.
  *
  * <p>The log stays bounded whatever clients do: an error a client caused (bad input, a reset or a
- * close halfway, a decoder failure) is one DEBUG line without a stack trace; anything else is a
+ * close halfway, a decoder failure) is one DEBUG line without a stack trace, and none when it only
+ * follows a close lightd started itself after an answer ({@link RequestDeadlineHandler#closing()}),
+ * which was logged where it was decided; anything else is a
  * lightd fault, written with its stack trace through the shared {@link FaultLog}, at most once a
  * minute per distinct fault. A message that reaches this handler (none should) is released.
  * Stateless and shared.
@@ -65,12 +67,17 @@ public final class ExceptionResponder extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Verdict verdict = verdict(cause);
+        RequestDeadlineHandler deadline = ctx.pipeline().get(RequestDeadlineHandler.class);
+        if (verdict == CLIENT_GONE && deadline != null && deadline.closing()) {
+            // The close lightd started after an answer, already logged where it was decided.
+            ctx.close();
+            return;
+        }
         if (verdict.clientCaused()) {
             log.debug("http {}: closing after a client error: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             faults.warn("http " + ctx.channel().remoteAddress() + ": unexpected error, closing", cause);
         }
-        RequestDeadlineHandler deadline = ctx.pipeline().get(RequestDeadlineHandler.class);
         if (verdict.status() != null && deadline != null && deadline.awaitingResponse() && ctx.channel().isActive()) {
             HttpResponses.sendError(ctx, verdict.status(), verdict.message(), false);
         } else {

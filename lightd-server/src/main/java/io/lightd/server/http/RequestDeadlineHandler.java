@@ -1,7 +1,9 @@
 package io.lightd.server.http;
 
 import io.lightd.server.logging.FaultLog;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
@@ -12,6 +14,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +33,13 @@ import org.slf4j.LoggerFactory;
  * (or, when its answer had begun, a close). So a route that fails to answer, for whatever reason,
  * cannot keep a connection open; the work it started is not cancelled. Requests a client pipelines
  * behind an unanswered one do not extend that answer's deadline; each next answer gets the whole
- * answer deadline from the end of the previous one. Once a 101 upgrade goes out the handler leaves
+ * answer deadline from the end of the previous one. An answer counts as given when it is written;
+ * until the socket has taken it, the answer deadline still runs (each answer taken starts it anew),
+ * and a connection whose client does not take its answers in that time is closed at once (DEBUG:
+ * the client's doing), its unsent output discarded. Backpressure: while the channel is unwritable
+ * no further bytes are read (auto-read off until it drains), and requests already read are held
+ * unrouted, at most {@link #MAX_HELD_REQUESTS}; the rest are dropped and the connection closes
+ * once the held ones are answered. Once a 101 upgrade goes out the handler leaves
  * the pipeline (WebSocket idleness is the pings' business). {@link #awaitingResponse()} tells the
  * pipeline's last handler whether an error may still be answered. Once a response that closes the
  * connection (an error, or one the client asked to be the last) has begun, requests the client had
@@ -40,6 +49,12 @@ import org.slf4j.LoggerFactory;
 public final class RequestDeadlineHandler extends ChannelDuplexHandler {
 
     private static final Logger log = LoggerFactory.getLogger(RequestDeadlineHandler.class);
+    /**
+     * Most requests held (read, not routed) while the channel is unwritable; requests a client
+     * pipelines beyond them are dropped unread, and the connection is closed after the held ones
+     * are answered.
+     */
+    public static final int MAX_HELD_REQUESTS = 16;
 
     private final long requestNanos;
     private final long responseNanos;
@@ -52,6 +67,13 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
     private boolean responding;
     /** A response that closes the connection went out: nothing read after it is routed. */
     private boolean closing;
+    /** Answers written whose last bytes the socket has not yet accepted. */
+    private int unflushed;
+    /** Requests read while the channel was unwritable, held until it drains; see {@link #MAX_HELD_REQUESTS}. */
+    private final ArrayDeque<Object> held = new ArrayDeque<>();
+    private int heldRequests;
+    /** More than {@link #MAX_HELD_REQUESTS} were held: the rest were dropped, and the connection closes once the held ones are answered. */
+    private boolean overflowed;
     private final FaultLog faults;
 
     /**
@@ -81,31 +103,109 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         disarm();
+        releaseHeld();
+        // Reading was this handler's to stop; after an upgrade the WebSocket handlers own it.
+        if (ctx.channel().isActive() && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         disarm();
+        releaseHeld();
         super.channelInactive(ctx);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        if (closing) {
+        if (closing || overflowed) {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (!held.isEmpty() || !ctx.channel().isWritable() && !partial && msg instanceof HttpRequest) {
+            hold(ctx, msg);
+            return;
+        }
+        route(ctx, msg);
+    }
+
+    /** Hands one message on to be routed, counting the requests it completes. */
+    private void route(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest) {
             partial = true;
         }
         if (msg instanceof LastHttpContent) {
             partial = false;
-            if (++unanswered == 1) {
+            if (++unanswered == 1 && unflushed == 0) {
                 // The first request owed an answer: its answer deadline replaces the request deadline.
                 arm(ctx, responseNanos);
             }
         }
-        super.channelRead(ctx, msg);
+        ctx.fireChannelRead(msg);
+    }
+
+    /**
+     * Keeps a message read while the channel is unwritable (a client pipelining requests and not
+     * reading the answers): reading stops until the channel drains, and past
+     * {@link #MAX_HELD_REQUESTS} held requests the rest are dropped.
+     */
+    private void hold(ChannelHandlerContext ctx, Object msg) {
+        ctx.channel().config().setAutoRead(false);
+        if (msg instanceof HttpRequest) {
+            if (heldRequests == MAX_HELD_REQUESTS) {
+                overflowed = true;
+                log.debug("http {}: more than {} pipelined requests held while the answers are not read; "
+                        + "dropping the rest", ctx.channel().remoteAddress(), MAX_HELD_REQUESTS);
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            heldRequests++;
+        }
+        held.add(msg);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable()) {
+            drain(ctx);
+        } else {
+            // Backpressure: read no further requests while the answers already written are not taken.
+            ctx.channel().config().setAutoRead(false);
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    /** Routes the held messages while the channel stays writable; reading resumes once none is left. */
+    private void drain(ChannelHandlerContext ctx) {
+        while (!held.isEmpty() && ctx.channel().isWritable() && !closing) {
+            Object msg = held.poll();
+            if (msg instanceof HttpRequest) {
+                heldRequests--;
+            }
+            route(ctx, msg);
+        }
+        if (!held.isEmpty() && closing) {
+            releaseHeld();
+        }
+        if (held.isEmpty() && ctx.channel().isActive()) {
+            if (overflowed) {
+                // The requests dropped will never be answered: end the connection after the answers owed.
+                closing = true;
+                if (unanswered == 0) {
+                    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                }
+            } else if (ctx.channel().isWritable()) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        }
+    }
+
+    private void releaseHeld() {
+        for (Object msg; (msg = held.poll()) != null; ) {
+            ReferenceCountUtil.release(msg);
+        }
+        heldRequests = 0;
     }
 
     @Override
@@ -126,15 +226,33 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
             return;
         }
         responding = false;
+        // An answer counts as given once it is written, not once the socket takes it: a deadline that
+        // ends while it waits in the outbound buffer must not draw a second answer for its request.
+        unanswered = Math.max(0, unanswered - 1);
+        unflushed++;
         ChannelPromise written = promise.unvoid();
-        super.write(ctx, msg, written);
         written.addListener(f -> {
-            unanswered = Math.max(0, unanswered - 1);
+            unflushed--;
             if (!ctx.isRemoved() && ctx.channel().isActive()) {
-                // The next pipelined request's answer, or the next request, gets its whole time from here.
-                arm(ctx, unanswered > 0 ? responseNanos : requestNanos);
+                // Progress: the next answer, or the next request, gets its whole time from here.
+                rearm(ctx);
             }
         });
+        super.write(ctx, msg, written);
+        if (!ctx.isRemoved() && ctx.channel().isActive()) {
+            rearm(ctx);
+        }
+        if (closing && unanswered == 0 && overflowed) {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /**
+     * The deadline now in force: the answer deadline while an answer is owed or written but not yet
+     * taken by the socket, else the request deadline for the next request.
+     */
+    private void rearm(ChannelHandlerContext ctx) {
+        arm(ctx, unanswered > 0 || responding || unflushed > 0 ? responseNanos : requestNanos);
     }
 
     /**
@@ -144,6 +262,15 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
      */
     public boolean awaitingResponse() {
         return (partial || unanswered > 0) && !responding;
+    }
+
+    /**
+     * True once lightd has ended the connection's HTTP exchange itself: a response that closes it
+     * went out, or a deadline closed it. What breaks after that (the aggregator cut off, a reset)
+     * is the consequence of that close, already reported once, and is not reported again.
+     */
+    public boolean closing() {
+        return closing;
     }
 
     private void arm(ChannelHandlerContext ctx, long nanos) {
@@ -160,29 +287,41 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
 
     private void expire(ChannelHandlerContext ctx) {
         deadline = null;
+        long answerMillis = TimeUnit.NANOSECONDS.toMillis(responseNanos);
+        if (unflushed > 0 || responding) {
+            // An answer is under way or waits for the client to take it: the client is not reading.
+            // Nothing more can reach it, so the connection ends here (a 503 would queue behind it).
+            log.debug("http {}: an answer not taken within {} ms, closing", ctx.channel().remoteAddress(),
+                    answerMillis);
+            closeNow(ctx);
+            return;
+        }
         if (unanswered > 0) {
             // The answer deadline: an answer is owed first, so a request behind it is not the one timed out.
-            long millis = TimeUnit.NANOSECONDS.toMillis(responseNanos);
-            if (responding) {
-                log.debug("http {}: an answer not finished within {} ms, closing", ctx.channel().remoteAddress(),
-                        millis);
-                ctx.close();
-            } else {
-                faults.warn("unanswered", "http " + ctx.channel().remoteAddress()
-                        + ": a request was not answered within " + millis + " ms, answering 503");
-                HttpResponses.sendError(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "request not answered in time",
-                        false);
-            }
+            faults.warn("unanswered", "http " + ctx.channel().remoteAddress()
+                    + ": a request was not answered within " + answerMillis + " ms, answering 503");
+            closing = true;
+            releaseHeld();
+            HttpResponses.sendError(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "request not answered in time",
+                    false);
             return;
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(requestNanos);
         if (partial) {
             log.debug("http {}: no complete request within {} ms, answering 408", ctx.channel().remoteAddress(),
                     millis);
+            closing = true;
             HttpResponses.sendError(ctx, HttpResponseStatus.REQUEST_TIMEOUT, "request not received in time", false);
         } else {
             log.debug("http {}: nothing within {} ms, closing", ctx.channel().remoteAddress(), millis);
-            ctx.close();
+            closeNow(ctx);
         }
+    }
+
+    /** Closes a connection this handler ends; nothing it still sends is read or reported. */
+    private void closeNow(ChannelHandlerContext ctx) {
+        closing = true;
+        releaseHeld();
+        ctx.close();
     }
 }

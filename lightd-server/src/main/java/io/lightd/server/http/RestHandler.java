@@ -120,7 +120,11 @@ public final class RestHandler {
             return;
         }
         if (path.startsWith(TOKENS + "/")) {
-            String token = String.join("/", target.segments().subList(2, target.segments().size()));
+            if (target.segments().size() != 3) {
+                x.error(HttpResponseStatus.NOT_FOUND, "no such route: " + path);
+                return;
+            }
+            String token = target.segments().get(2);
             requireMethod(x, method, HttpMethod.DELETE).ifPresent(ok -> revokeToken(x, token));
             return;
         }

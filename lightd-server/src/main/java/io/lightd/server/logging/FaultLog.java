@@ -67,7 +67,21 @@ public final class FaultLog {
         return write(kind, message, null);
     }
 
+    /**
+     * Like {@link #warn(String, String)}, at ERROR: for a fault that loses what a user asked for
+     * (a registry write that failed), at most once per interval for each {@code kind}.
+     *
+     * @return true when a line was written
+     */
+    public boolean error(String kind, String message) {
+        return write(kind, message, null, true);
+    }
+
     private boolean write(String key, String message, Throwable fault) {
+        return write(key, message, fault, false);
+    }
+
+    private boolean write(String key, String message, Throwable fault, boolean error) {
         long now = nanoTime.getAsLong();
         if (!windows.containsKey(key) && windows.size() >= MAX_KINDS) {
             windows.values().removeIf(w -> now - w.writtenAt >= intervalNanos && w.suppressed == 0);
@@ -93,7 +107,9 @@ public final class FaultLog {
         }
         String line = suppressed[0] == 0 ? message
                 : message + " (" + suppressed[0] + " more like it suppressed since the last report)";
-        if (fault == null) {
+        if (error) {
+            logger.error(line);
+        } else if (fault == null) {
             logger.warn(line);
         } else {
             logger.warn(line, fault);

@@ -1,5 +1,6 @@
 package io.lightd.server.logging;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -11,9 +12,9 @@ import java.util.Iterator;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies {@code logging.format} once the configuration is read: logback starts with logback.xml's
+ * Applies {@code logging.level} and {@code logging.format} once the configuration is read: logback starts with logback.xml's
  * human-readable pattern, and {@code json} swaps the encoder of each root appender for
- * {@link JsonLineLayout}. Levels and appenders stay as logback.xml made them. Called once at start,
+ * {@link JsonLineLayout}; the level of lightd's own loggers is set, the rest stays as logback.xml made it. Called once at start,
  * before the daemon logs anything of its own.
  */
 public final class LogOutput {
@@ -21,6 +22,17 @@ public final class LogOutput {
     private LogOutput() {
     }
 
+    /**
+     * Sets the level of lightd's own loggers ({@code io.lightd.*}) to {@code logging.level}; the
+     * libraries' levels stay as logback.xml set them.
+     */
+    public static void level(LightdConfig.LogLevel level) {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.getLogger("io.lightd").setLevel(Level.toLevel(level.name()));
+        }
+    }
+
+    /** Swaps the root appenders' encoders for {@link JsonLineLayout} when {@code format} is {@code json}. */
     public static void use(LightdConfig.LogFormat format) {
         if (format != LightdConfig.LogFormat.JSON
                 || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {

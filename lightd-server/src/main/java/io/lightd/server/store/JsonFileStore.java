@@ -3,6 +3,7 @@ package io.lightd.server.store;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import io.lightd.server.logging.FaultLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +33,8 @@ public final class JsonFileStore {
 
     private static final Logger log = LoggerFactory.getLogger(JsonFileStore.class);
 
+    /** A failed write is one ERROR line per distinct failure per minute, however often it recurs. */
+    private final FaultLog faults = new FaultLog(log);
     private final Path file;
     private final Executor storage;
     private final Supplier<JsonElement> snapshot;
@@ -89,7 +92,7 @@ public final class JsonFileStore {
                 AtomicFiles.write(file, content, true);
             } catch (IOException e) {
                 StorageException failure = new StorageException(file, e);
-                log.error("{}", failure.getMessage());
+                faults.error(failure.getMessage(), failure.getMessage());
                 throw failure;
             }
             written = covers;

@@ -25,7 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Guards {@code GET /node/stream}, the admin node stream: the browser origin (403), the caller's
+ * Guards {@code GET /node/stream}, the admin node stream: the handshake headers (400, or 426 for a
+ * version other than 13; the same check as {@code /ws/{id}}'s, {@link HandshakeHeaders}), the browser origin (403), the caller's
  * recent failed authentications (429), the connection caps (429; the node streams count as
  * connections, and as many of them are allowed as consoles of one container), and the token from
  * {@code ?token=} or {@code Authorization: Bearer}: none or a wrong one is 401 (counted as a
@@ -92,6 +93,14 @@ public final class NodeStreamHandshake extends SimpleChannelInboundHandler<FullH
         RequestTarget uri = RequestTarget.of(ctx.channel(), request);
         if (!HttpMethod.GET.equals(request.method())) {
             reject(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET to open a WebSocket");
+            return;
+        }
+        HandshakeHeaders.Refusal notHandshake = HandshakeHeaders.check(request.headers());
+        if (notHandshake != null) {
+            request.release();
+            log.info("node stream {}: refused with {} ({})", ctx.channel().remoteAddress(),
+                    notHandshake.status().code(), notHandshake.message());
+            notHandshake.send(ctx);
             return;
         }
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);

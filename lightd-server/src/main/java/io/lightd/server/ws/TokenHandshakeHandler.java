@@ -14,7 +14,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -99,7 +98,8 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         RequestTarget uri = RequestTarget.of(ctx.channel(), request);
-        String id = uri.path().substring(WS_PREFIX.length());
+        // The one segment after /ws/, split on the raw slashes: an escaped slash never separates.
+        String id = uri.segments().size() == 2 ? uri.segments().get(1) : uri.rawPath().substring(WS_PREFIX.length());
         if (!HttpMethod.GET.equals(request.method())) {
             reject(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET to open a WebSocket", id);
             return;
@@ -108,19 +108,12 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
             reject(ctx, request, HttpResponseStatus.BAD_REQUEST, InternalIds.problem(), "(invalid)");
             return;
         }
-        String notHandshake = HandshakeHeaders.problem(request.headers());
+        HandshakeHeaders.Refusal notHandshake = HandshakeHeaders.check(request.headers());
         if (notHandshake != null) {
-            reject(ctx, request, HttpResponseStatus.BAD_REQUEST, notHandshake, id);
-            return;
-        }
-        if (!HandshakeHeaders.supportedVersion(request.headers())) {
             request.release();
-            log.info("ws {} container {}: refused with 426 (unsupported WebSocket version)",
-                    ctx.channel().remoteAddress(), id);
-            FullHttpResponse response = HttpResponses.response(HttpResponseStatus.UPGRADE_REQUIRED,
-                    HttpResponses.error("unsupported WebSocket version; use " + HandshakeHeaders.VERSION), false);
-            response.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, HandshakeHeaders.VERSION);
-            HttpResponses.write(ctx, response, false);
+            log.info("ws {} container {}: refused with {} ({})", ctx.channel().remoteAddress(), id,
+                    notHandshake.status().code(), notHandshake.message());
+            notHandshake.send(ctx);
             return;
         }
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);

@@ -178,4 +178,26 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.parse(json, dir)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining(key);
     }
+
+    @Test
+    void loggingLevelSetsLightdsOwnLoggers() throws Exception {
+        JsonObject json = ConfigLoader.defaultsJson("lightd_config-test-token-123456");
+        assertThat(ConfigLoader.parse(json, dir).logging().level()).isEqualTo(LightdConfig.LogLevel.INFO);
+        json.getAsJsonObject("logging").addProperty("level", "debug");
+        LightdConfig.LogLevel level = ConfigLoader.parse(json, dir).logging().level();
+        assertThat(level).isEqualTo(LightdConfig.LogLevel.DEBUG);
+        ch.qos.logback.classic.Logger lightd = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger("io.lightd");
+        ch.qos.logback.classic.Level before = lightd.getLevel();
+        try {
+            io.lightd.server.logging.LogOutput.level(level);
+            assertThat(org.slf4j.LoggerFactory.getLogger("io.lightd.server.http.BadRequestHandler").isDebugEnabled())
+                    .isTrue();
+        } finally {
+            lightd.setLevel(before);
+        }
+        json.getAsJsonObject("logging").addProperty("level", "loud");
+        assertThatThrownBy(() -> ConfigLoader.parse(json, dir)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("logging.level");
+    }
 }

@@ -16,7 +16,13 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.netty.channel.WriteBufferWaterMark;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.slf4j.LoggerFactory;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -227,5 +233,132 @@ class RequestDeadlineHandlerTest {
         assertThat(ch.pipeline().get(RequestDeadlineHandler.class)).isNull();
         elapse(5_000);
         assertThat(ch.isOpen()).isTrue();
+    }
+
+    @Test
+    void anAnswerWrittenButNotTakenCountsAsGivenAndItsConnectionIsClosedAtTheAnswerDeadline() {
+        try (LogCapture log = new LogCapture()) {
+            receive("GET /node/assets/node.js HTTP/1.1\r\nHost: x\r\n\r\nGET /node/assets/node.js HTTP/1.1\r\nHost: x\r\n\r\n");
+            for (int i = 0; i < 2; i++) {
+                FullHttpRequest request = ch.readInbound();
+                request.release();
+                // Written, never taken by the socket: the client does not read.
+                ch.write(HttpResponses.response(HttpResponseStatus.OK, new JsonObject(), true));
+            }
+            elapse(2_900);
+            assertThat(ch.isOpen()).isTrue();
+            elapse(150);
+            assertThat(ch.isOpen()).as("closed at the answer deadline with its answers unsent").isFalse();
+            assertThat(sent()).as("no 503 behind answers already written").doesNotContain("503");
+            assertThat(log.atLeast(Level.INFO)).as("the client's doing: DEBUG only").isEmpty();
+            assertThat(log.all()).anyMatch(e -> e.getFormattedMessage().contains("not taken within 3000 ms"));
+        }
+    }
+
+    @Test
+    void answersWrittenAndTakenLateDrawNoExtraAnswer() {
+        receive("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+        for (int i = 0; i < 2; i++) {
+            FullHttpRequest request = ch.readInbound();
+            request.release();
+            ch.write(HttpResponses.response(HttpResponseStatus.OK, new JsonObject(), true));
+        }
+        elapse(2_900);
+        ch.flush();
+        String out = sent();
+        assertThat(out.split("HTTP/1.1 ", -1)).as("two answers for two requests").hasSize(3);
+        elapse(900);
+        assertThat(sent()).as("no answer for a request already answered").isEmpty();
+        elapse(150);
+        assertThat(ch.isOpen()).as("then the request deadline closes the idle connection").isFalse();
+        assertThat(sent()).isEmpty();
+    }
+
+    @Test
+    void whileUnwritableNothingMoreIsReadAndRequestsAlreadyReadWait() {
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8, 16));
+        receive("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+        FullHttpRequest first = ch.readInbound();
+        first.release();
+        ch.write(HttpResponses.response(HttpResponseStatus.OK, new JsonObject(), true));
+        assertThat(ch.isWritable()).isFalse();
+        assertThat(ch.config().isAutoRead()).as("backpressure: reading stops").isFalse();
+        receive("GET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat((Object) ch.readInbound()).as("held while the first answer is not taken").isNull();
+        ch.flush();
+        assertThat(sent()).startsWith("HTTP/1.1 200 OK");
+        assertThat(ch.isWritable()).isTrue();
+        FullHttpRequest second = ch.readInbound();
+        assertThat(second.uri()).isEqualTo("/b");
+        second.release();
+        FullHttpRequest third = ch.readInbound();
+        assertThat(third.uri()).isEqualTo("/c");
+        third.release();
+        assertThat(ch.config().isAutoRead()).as("reading resumes once drained").isTrue();
+    }
+
+    @Test
+    void atMostTheBoundOfRequestsIsHeldAndTheConnectionClosesAfterTheirAnswers() {
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8, 16));
+        receive("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+        FullHttpRequest first = ch.readInbound();
+        first.release();
+        ch.write(HttpResponses.response(HttpResponseStatus.OK, new JsonObject(), true));
+        receive("GET /b HTTP/1.1\r\nHost: x\r\n\r\n".repeat(RequestDeadlineHandler.MAX_HELD_REQUESTS + 5));
+        ch.flush();
+        sent();
+        int routed = 0;
+        for (FullHttpRequest r; (r = ch.readInbound()) != null; ) {
+            r.release();
+            routed++;
+            assertThat(ch.isOpen()).isTrue();
+            ch.writeAndFlush(HttpResponses.response(HttpResponseStatus.OK, new JsonObject(), true));
+        }
+        assertThat(routed).isEqualTo(RequestDeadlineHandler.MAX_HELD_REQUESTS);
+        ch.runPendingTasks();
+        assertThat(ch.isOpen()).as("closed after the held requests' answers").isFalse();
+    }
+
+    @Test
+    void anUpgradeWhileReadingIsStoppedLeavesReadingOn() {
+        receive("GET /ws/c-1 HTTP/1.1\r\nHost: x\r\n\r\n");
+        FullHttpRequest request = ch.readInbound();
+        request.release();
+        // As this handler stops it while the channel is unwritable.
+        ch.config().setAutoRead(false);
+        ch.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS));
+        assertThat(ch.pipeline().get(RequestDeadlineHandler.class)).isNull();
+        assertThat(ch.config().isAutoRead()).as("the WebSocket's reading is not left stopped").isTrue();
+        ch.flush();
+        sent();
+    }
+
+    /** The handler's log lines at every level, for the length of a test. */
+    private static final class LogCapture implements AutoCloseable {
+
+        private final ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(RequestDeadlineHandler.class);
+        private final Level level = logger.getLevel();
+        private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+        LogCapture() {
+            appender.start();
+            logger.addAppender(appender);
+            logger.setLevel(Level.DEBUG);
+        }
+
+        List<ILoggingEvent> all() {
+            return List.copyOf(appender.list);
+        }
+
+        List<ILoggingEvent> atLeast(Level floor) {
+            return all().stream().filter(e -> e.getLevel().isGreaterOrEqual(floor)).toList();
+        }
+
+        @Override
+        public void close() {
+            logger.detachAppender(appender);
+            logger.setLevel(level);
+        }
     }
 }

@@ -67,6 +67,22 @@ final class CapturedLog implements AutoCloseable {
         return lines;
     }
 
+    /**
+     * Lines of lightd's own loggers at DEBUG or above (a daemon run with {@code logging.level: DEBUG}
+     * writes them) whose message contains {@code text}, a stack trace counted as one more line per frame.
+     */
+    int debugLinesNaming(String text) {
+        int lines = 0;
+        for (ILoggingEvent e : snapshot()) {
+            if (e.getLoggerName().startsWith("io.lightd") && e.getLevel().isGreaterOrEqual(Level.DEBUG)
+                    && e.getFormattedMessage().contains(text)) {
+                lines += 1 + (e.getThrowableProxy() == null ? 0
+                        : ThrowableProxyUtil.asString(e.getThrowableProxy()).split("\n").length);
+            }
+        }
+        return lines;
+    }
+
     /** Events of any level that carry a stack trace. */
     List<ILoggingEvent> withStackTraces() {
         return snapshot().stream().filter(e -> e.getThrowableProxy() != null).toList();

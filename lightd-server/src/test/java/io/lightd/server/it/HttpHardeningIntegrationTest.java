@@ -52,6 +52,22 @@ class HttpHardeningIntegrationTest extends DaemonFixture {
     }
 
     @Test
+    void headersCutOffAtTheDeadlineCostOneLineAtDebug() throws Exception {
+        try (CapturedLog log = CapturedLog.start()) {
+            String client;
+            try (RawHttp c = raw()) {
+                client = ":" + c.localPort();
+                c.send("GET /containers HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half: ");
+                assertThat(c.closedWithin(CLOSE_WAIT)).isTrue();
+            }
+            Await.until("the daemon has let go of the connection", CLOSE_WAIT,
+                    () -> Sockets.heldByDaemon(daemon.server().port()) == 0);
+            assertThat(log.withStackTraces()).as(log.describe()).isEmpty();
+            assertThat(log.debugLinesNaming(client)).as("lines at DEBUG about the client").isEqualTo(1);
+        }
+    }
+
+    @Test
     void aClientStalledInItsBodyGets408() throws Exception {
         try (RawHttp c = raw()) {
             c.send("POST /containers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + Daemon.TOKEN

@@ -65,6 +65,11 @@ class MalformedRequestIntegrationTest extends DaemonFixture {
         "GET /metrics/%ff HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
         "GET * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
         "GET /ws/box?token=TOKEN HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        "GET /console/abc%2Fsession HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer TOKEN\r\n\r\n",
+        "POST /containers/% HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer TOKEN\r\nExpect: 100-continue\r\n"
+            + "Content-Length: 10\r\n\r\n",
+        "POST /containers/%ZZ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer TOKEN\r\n"
+            + "Content-Length: 10\r\n\r\n{\"a\"",
     })
     void aMalformedTargetIs400WithAJsonErrorAndTheConnectionIsClosed(String request) throws Exception {
         try (CapturedLog log = CapturedLog.start(); RawHttp c = raw()) {
@@ -83,8 +88,10 @@ class MalformedRequestIntegrationTest extends DaemonFixture {
 
     @Test
     void aBadChunkSizeIs400AndAtMostOneLogLine() throws Exception {
+        String client;
         try (CapturedLog log = CapturedLog.start()) {
             try (RawHttp c = raw()) {
+                client = ":" + c.localPort();
                 c.readTimeout(ANSWER_WAIT);
                 c.send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nZ\r\n");
                 RawHttp.Answer a = c.read();
@@ -96,6 +103,22 @@ class MalformedRequestIntegrationTest extends DaemonFixture {
             awaitDaemonSockets(0, Duration.ofSeconds(10));
             assertThat(log.withStackTraces()).as(log.describe()).isEmpty();
             assertThat(log.lines()).as(log.describe()).isLessThanOrEqualTo(1);
+            assertThat(log.debugLinesNaming(client)).as("lines at DEBUG about the client").isLessThanOrEqualTo(1);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"HTTP/2.0", "HTTP/9.9", "HTTP/1.2"})
+    void anotherHttpVersionIs505WithAJsonErrorAndTheConnectionIsClosed(String version) throws Exception {
+        try (RawHttp c = raw()) {
+            c.readTimeout(ANSWER_WAIT);
+            c.send("GET /api/v1/public/ping " + version + "\r\nHost: 127.0.0.1\r\n\r\n");
+            RawHttp.Answer a = c.read();
+            assertThat(a.status()).as(a.headers() + a.body()).isEqualTo(505);
+            assertThat(a.header("content-type")).isEqualTo("application/json");
+            assertThat(JsonParser.parseString(a.body()).getAsJsonObject().get("error").getAsString())
+                    .isEqualTo("HTTP version not supported; use HTTP/1.1");
+            assertThat(c.closedWithin(ANSWER_WAIT)).as("closed by the daemon").isTrue();
         }
     }
 

@@ -177,13 +177,16 @@ class NodeStreamIntegrationTest extends DaemonFixture {
         assertThat(daemon.refusedStatus("/node/stream?token=" + consoleToken, Map.of())).isEqualTo(403);
         assertThat(daemon.refusedStatus("/node/stream", Map.of("Authorization", "Bearer " + consoleToken)))
                 .isEqualTo(403);
-        // The refusal is JSON with a reason, as every refusal is.
+        // The refusal is JSON with a reason, as every refusal is; a request that is no handshake is
+        // refused for that first, as on /ws/{id}, whatever its token.
         Daemon.Reply plain = daemon.request("GET", "/node/stream", null, consoleToken);
-        assertThat(plain.status()).isEqualTo(403);
-        assertThat(plain.body().get("error").getAsString()).isEqualTo("the node stream needs the master token");
-        Daemon.Reply none = daemon.request("GET", "/node/stream", null, null);
-        assertThat(none.status()).isEqualTo(401);
-        assertThat(none.body().get("error").getAsString()).isEqualTo("invalid or expired token");
+        assertThat(plain.status()).isEqualTo(400);
+        assertThat(plain.body().get("error").getAsString())
+                .isEqualTo("not a WebSocket handshake: Upgrade: websocket is missing");
+        Daemon.Reply none = daemon.request("GET", "/node/stream", null, Daemon.TOKEN);
+        assertThat(none.status()).isEqualTo(400);
+        assertThat(none.body().get("error").getAsString())
+                .isEqualTo("not a WebSocket handshake: Upgrade: websocket is missing");
         // With the header instead of the query it opens.
         WsClient node = daemon.ws("/node/stream", Map.of("Authorization", "Bearer " + Daemon.TOKEN));
         clients.add(node);

@@ -54,6 +54,11 @@ final class RawHttp implements AutoCloseable {
         return this;
     }
 
+    /** The client's own port: the daemon's log lines about this connection name it. */
+    int localPort() {
+        return socket.getLocalPort();
+    }
+
     void send(String text) throws IOException {
         socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
         socket.getOutputStream().flush();

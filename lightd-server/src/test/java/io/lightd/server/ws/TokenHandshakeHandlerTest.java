@@ -78,7 +78,7 @@ class TokenHandshakeHandlerTest {
         return b.append("\r\n").toString();
     }
 
-    private record Answer(int status, String text) {
+    private record Answer(int status, String text, boolean closed) {
     }
 
     /** Runs the request through codec, aggregator and the guard; returns the status line's code and the reply. */
@@ -91,10 +91,11 @@ class TokenHandshakeHandlerTest {
             out.append(buf.toString(StandardCharsets.UTF_8));
             buf.release();
         }
+        boolean closed = !ch.isOpen();
         ch.finishAndReleaseAll();
         String text = out.toString();
         int status = text.startsWith("HTTP/1.1 ") ? Integer.parseInt(text.substring(9, 12)) : 0;
-        return new Answer(status, text);
+        return new Answer(status, text, closed);
     }
 
     @Test
@@ -145,5 +146,42 @@ class TokenHandshakeHandlerTest {
                 .doesNotContain("Upgrade: websocket");
         assertThat(send(get("/ws/c-2?token=" + token)).status()).isEqualTo(101);
         assertThat(send(get("/ws/c-2?token=" + token)).status()).isEqualTo(401);
+    }
+
+    /** A request with the handshake headers given, none else of the handshake's. */
+    private static String handshake(String uri, String... headers) {
+        StringBuilder b = new StringBuilder("GET " + uri + " HTTP/1.1\r\nHost: localhost\r\n");
+        for (String h : headers) {
+            b.append(h).append("\r\n");
+        }
+        return b.append("\r\n").toString();
+    }
+
+    @Test
+    void theHandshakeHeadersAreCheckedFirstWithJsonRefusalsAndACloseAfter() {
+        String uri = "/ws/box-1?token=" + MASTER;
+        String upgrade = "Upgrade: websocket";
+        String connection = "Connection: Upgrade";
+        String key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==";
+        String v13 = "Sec-WebSocket-Version: 13";
+        assertRefused(send(handshake(uri, connection, key, v13)), 400, "Upgrade: websocket is missing");
+        assertRefused(send(handshake(uri, upgrade, key, v13)), 400, "Connection: Upgrade is missing");
+        assertRefused(send(handshake(uri, upgrade, connection, v13)), 400, "Sec-WebSocket-Key is missing");
+        for (String bad : new String[] {"abc", "dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZSE=", "!!!!!!!!!!!!!!!!!!!!!!=="}) {
+            assertRefused(send(handshake(uri, upgrade, connection, "Sec-WebSocket-Key: " + bad, v13)), 400,
+                    "Sec-WebSocket-Key must be 16 bytes in base64");
+        }
+        Answer old = send(handshake(uri, upgrade, connection, key, "Sec-WebSocket-Version: 8"));
+        assertRefused(old, 426, "unsupported WebSocket version; use 13");
+        assertThat(old.text()).contains("sec-websocket-version: 13");
+        assertRefused(send(handshake(uri, upgrade, connection, key)), 426, "unsupported WebSocket version; use 13");
+        assertThat(send(handshake(uri, upgrade, connection, key, v13)).status()).isEqualTo(101);
+    }
+
+    private static void assertRefused(Answer a, int status, String error) {
+        assertThat(a.status()).as(a.text()).isEqualTo(status);
+        assertThat(a.text()).contains("content-type: application/json").contains("connection: close")
+                .contains("\"error\":").contains(error).doesNotContain("upgrade: websocket");
+        assertThat(a.closed()).as("closed after the refusal").isTrue();
     }
 }
