@@ -69,7 +69,8 @@ import org.slf4j.LoggerFactory;
  *       container and no thread, registered on the loop given for the run.</li>
  *   <li>Stats: read from each container's cgroup and {@code /proc/<pid>/net/dev} by one batched
  *       {@link StatsSampler} (a watched container every second, others every idle interval) when
- *       the engine is local and the host's cgroup layout is found, chosen once at start and logged;
+ *       the engine is local and the host's cgroup layout is found, chosen once per node at start and
+ *       logged (a container whose cgroup is not found at once is tried again, never moved onto a stream);
  *       else (a remote engine, another layout) one docker-java stats stream per running container
  *       ({@link ReopeningStream}), mapped by {@link StatsMapper}. Exits: one engine-wide events stream filtered to
  *       {@code lightd.managed=true}; {@link ContainerRun} orders the exit after the last output.</li>
