@@ -41,6 +41,8 @@ final class ContainerRun implements AttachStream.Sink {
     static final long DIE_GRACE_MILLIS = 2_000;
     static final long ATTACH_GRACE_MILLIS = 5_000;
     private static final long MAX_REATTACH_BACKOFF_MILLIS = 30_000;
+    /** The longest wait between two tries to find a running container's cgroup. */
+    static final long MAX_CGROUP_RETRY_MILLIS = 30_000;
 
     final String internalId;
     final String containerName;
@@ -61,6 +63,9 @@ final class ContainerRun implements AttachStream.Sink {
     /** This run's cgroup stats, registered with the runtime's sampler; null when they come from {@link #stats}. */
     private CgroupStats cgroupStats;
     private boolean statsStarted;
+    /** The next try to find this run's cgroup, while it cannot be found. */
+    private ScheduledFuture<?> statsRetry;
+    private long cgroupRetryMillis = 500;
     private boolean startSeen;
     private Integer dieCode;
     /** The engine reported an OOM kill in this run ({@code oom} event, or {@code OOMKilled} on inspection). */
@@ -125,8 +130,11 @@ final class ContainerRun implements AttachStream.Sink {
     }
 
     /**
-     * Starts the stats (once the process runs): from the container's cgroup when the runtime reads
-     * cgroups and this container's is found, else from an engine stats stream.
+     * Starts the stats (once the process runs): on a node that reads cgroups, from the container's
+     * cgroup, found again with backoff ({@link #MAX_CGROUP_RETRY_MILLIS} at most between tries) while
+     * it cannot be (the engine's inspection failed or timed out, the cgroup's files are not there
+     * yet); else from an engine stats stream. The choice is the node's, made once at start: one
+     * failure does not move a container onto a stream.
      */
     void startStats() {
         onLoop(() -> {
@@ -134,23 +142,35 @@ final class ContainerRun implements AttachStream.Sink {
                 return;
             }
             statsStarted = true;
-            runtime.openStats(this).whenComplete((opened, error) -> onLoop(() -> {
-                if (finished) {
-                    return;
-                }
-                if (opened instanceof CgroupStats source) {
-                    cgroupStats = source;
-                    runtime.registerStats(this, source);
-                    return;
-                }
-                if (error != null) {
-                    log.info("{}: cannot read its cgroup ({}); using the engine's stats stream", internalId,
-                            error instanceof CompletionException ? error.getCause() : error);
-                }
+            if (runtime.readsCgroups()) {
+                openCgroupStats();
+            } else {
                 stats = runtime.statsStream(this);
                 stats.start();
-            }));
+            }
         });
+    }
+
+    private void openCgroupStats() {
+        statsRetry = null;
+        runtime.openStats(this).whenComplete((source, error) -> onLoop(() -> {
+            if (finished) {
+                if (source != null) {
+                    source.close();
+                }
+                return;
+            }
+            if (error == null) {
+                cgroupStats = source;
+                runtime.registerStats(this, source);
+                return;
+            }
+            long delay = cgroupRetryMillis;
+            cgroupRetryMillis = Math.min(delay * 2, MAX_CGROUP_RETRY_MILLIS);
+            log.info("{}: cannot find its cgroup ({}); trying again in {} ms", internalId,
+                    DockerRuntime.messageOf(error), delay);
+            statsRetry = loop.schedule(this::openCgroupStats, delay, TimeUnit.MILLISECONDS);
+        }));
     }
 
     // ---- attach stream (called on the attach channel's loop) ----
@@ -352,6 +372,9 @@ final class ContainerRun implements AttachStream.Sink {
         }
         if (stats != null) {
             stats.close();
+        }
+        if (statsRetry != null) {
+            statsRetry.cancel(false);
         }
         if (cgroupStats != null) {
             runtime.unregisterStats(this, cgroupStats);

@@ -54,6 +54,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +69,8 @@ import org.slf4j.LoggerFactory;
  *       container and no thread, registered on the loop given for the run.</li>
  *   <li>Stats: read from each container's cgroup and {@code /proc/<pid>/net/dev} by one batched
  *       {@link StatsSampler} (a watched container every second, others every idle interval) when
- *       the engine is local and the host's cgroup layout is found, chosen once at start and logged;
+ *       the engine is local and the host's cgroup layout is found, chosen once per node at start and
+ *       logged (a container whose cgroup is not found at once is tried again, never moved onto a stream);
  *       else (a remote engine, another layout) one docker-java stats stream per running container
  *       ({@link ReopeningStream}), mapped by {@link StatsMapper}. Exits: one engine-wide events stream filtered to
  *       {@code lightd.managed=true}; {@link ContainerRun} orders the exit after the last output.</li>
@@ -123,6 +125,7 @@ public final class DockerRuntime implements ContainerRuntime {
     private final ReopeningStream events;
     /** Where the kernel keeps the containers' cgroups, or null: stats then come from the engine's streams. */
     private final CgroupLayout cgroups;
+    private final LongAdder cgroupOpenFailures = new LongAdder();
     /** Samples every running container from its cgroup in batches; null when {@link #cgroups} is. */
     private final StatsSampler<Void> statsSampler;
     private final long hostMemory;
@@ -158,6 +161,14 @@ public final class DockerRuntime implements ContainerRuntime {
      */
     public DockerRuntime(EventLoopGroup group, String dockerHost, Path storageBase, String networkMode,
                          ExecutorService blocking, Duration idleStatsInterval, boolean readCgroups) {
+        this(group, dockerHost, storageBase, networkMode, blocking, idleStatsInterval, readCgroups,
+                CgroupLayout::detect);
+    }
+
+    /** As above, with where the cgroup layout comes from ({@code cgroupLayout}, asked once): tests lay one out in a folder. */
+    DockerRuntime(EventLoopGroup group, String dockerHost, Path storageBase, String networkMode,
+                  ExecutorService blocking, Duration idleStatsInterval, boolean readCgroups,
+                  Supplier<CgroupLayout> cgroupLayout) {
         this.connector = new EngineConnector(group, dockerHost, CONNECT_TIMEOUT);
         this.terminalGate = new TerminalGate(connector.dockerHost());
         this.volumesRoot = storageBase.toAbsolutePath().normalize().resolve("volumes");
@@ -170,7 +181,7 @@ public final class DockerRuntime implements ContainerRuntime {
                 streamReopens);
         this.events.start();
         this.hostMemory = CgroupLayout.hostMemoryBytes();
-        this.cgroups = readCgroups && connector.dockerHost().startsWith("unix://") ? CgroupLayout.detect() : null;
+        this.cgroups = readCgroups && connector.dockerHost().startsWith("unix://") ? cgroupLayout.get() : null;
         if (cgroups != null) {
             this.statsSampler = new StatsSampler<>(group.next(), this.blocking, StatsSampler.DEFAULT_WATCHED_INTERVAL,
                     idleStatsInterval, () -> null);
@@ -607,15 +618,12 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     /**
-     * Starts the stats of a run that runs: from its cgroup when this node reads cgroups and the
-     * container's can be found (its process's {@code /proc/<pid>/cgroup}), else from an engine stats
-     * stream. Completes on any thread with what was opened: a {@link CgroupStats} registered with the
-     * sampler, or a started {@link ReopeningStream}.
+     * Opens the cgroup stats of a run that runs (only when {@link #readsCgroups}): inspects the
+     * container for its process and finds that process's cgroup ({@code /proc/<pid>/cgroup}).
+     * Completes on any thread; fails when the engine cannot be asked (an error answer, a timeout),
+     * the container has no process, or its cgroup's files cannot be read (the run tries again).
      */
-    CompletableFuture<Object> openStats(ContainerRun run) {
-        if (statsSampler == null) {
-            return CompletableFuture.completedFuture(null);
-        }
+    CompletableFuture<CgroupStats> openStats(ContainerRun run) {
         return call(run.internalId, docker -> {
             InspectContainerResponse inspected = docker.inspectContainerCmd(run.containerName).exec();
             Long pid = inspected.getState().getPidLong();
@@ -623,10 +631,13 @@ public final class DockerRuntime implements ContainerRuntime {
                 throw new IllegalStateException("the container has no process");
             }
             try {
-                return (Object) new CgroupStats(cgroups.of(pid), Path.of("/proc", pid.toString(), "net", "dev"),
-                        hostMemory);
+                return new CgroupStats(cgroups.of(pid), Path.of("/proc", pid.toString(), "net", "dev"), hostMemory);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            }
+        }).whenComplete((source, error) -> {
+            if (error != null) {
+                cgroupOpenFailures.increment();
             }
         });
     }
@@ -645,6 +656,11 @@ public final class DockerRuntime implements ContainerRuntime {
     /** True when stats come from the cgroups (for tests). */
     boolean readsCgroups() {
         return statsSampler != null;
+    }
+
+    /** Tries to find a running container's cgroup that failed (for tests). */
+    long cgroupOpenFailures() {
+        return cgroupOpenFailures.sum();
     }
 
     /** Batches the cgroup sampler ran (for tests): 0 when stats come from engine streams. */
@@ -1023,8 +1039,12 @@ public final class DockerRuntime implements ContainerRuntime {
         return null;
     }
 
-    private static String messageOf(Throwable error) {
+    /** The message of an error's cause, for one log line (no stack trace). */
+    static String messageOf(Throwable error) {
         Throwable cause = unwrap(error);
+        if (cause instanceof UncheckedIOException unchecked) {
+            cause = unchecked.getCause();
+        }
         return cause.getMessage() != null ? cause.getMessage().trim() : cause.toString();
     }
 

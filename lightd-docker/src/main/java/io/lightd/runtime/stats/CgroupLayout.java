@@ -55,9 +55,10 @@ public final class CgroupLayout {
 
     /**
      * The layout a {@code /proc/self/mountinfo} text describes (see proc(5): mount id, parent id,
-     * major:minor, root, mount point, options, optional fields, {@code -}, type, source, super options).
+     * major:minor, root, mount point, options, optional fields, {@code -}, type, source, super options),
+     * or null when it mounts no usable cgroups.
      */
-    static CgroupLayout parse(String mountinfo) {
+    public static CgroupLayout parse(String mountinfo) {
         Map<String, Mount> v1 = new HashMap<>();
         Mount v2 = null;
         for (String line : mountinfo.split("\n")) {

@@ -63,7 +63,9 @@ public final class CgroupStats implements StatsSource<Void>, AutoCloseable {
      * @param paths      the container's cgroup folders
      * @param netDev     {@code /proc/<pid>/net/dev} of the container's process, or null for none (0)
      * @param hostMemory the host's memory in bytes: the limit reported when there is none
-     * @throws IOException when the cgroup cannot be read (it is not there, or not this layout)
+     * @throws IOException when the cgroup cannot be read: it is not there, not this layout, or one of
+     *                     the CPU and memory files a sample reads is missing (block I/O and network
+     *                     files are optional and count as 0)
      */
     public CgroupStats(Paths paths, Path netDev, long hostMemory) throws IOException {
         this.paths = paths;
@@ -84,6 +86,10 @@ public final class CgroupStats implements StatsSource<Void>, AutoCloseable {
         this.blkio = present.toArray(new KernelFile[0]);
         this.previousNanos = System.nanoTime();
         try {
+            // Every file a sample needs is read once here, so that a cgroup missing one (a v2 cgroup
+            // without the memory controller enabled) is refused now rather than failing every sample.
+            memoryUsage();
+            memoryLimit();
             this.previousCpuNanos = cpuNanos();
         } catch (IOException e) {
             close();

@@ -187,7 +187,15 @@ public final class StatsSampler<B> implements AutoCloseable {
                     samples.increment();
                 }
             } catch (Exception e) {
-                log.debug("container {}: stats sample failed: {}", target.id, e.toString());
+                if (target.failureLogged) {
+                    log.debug("container {}: stats sample failed: {}", target.id, e.toString());
+                } else {
+                    // Once per registration: a container whose stats cannot be read stays so, and a
+                    // line per sample would flood the log.
+                    target.failureLogged = true;
+                    log.warn("{}: cannot read its stats ({}); it reports none until it restarts", target.id,
+                            e.toString());
+                }
             } finally {
                 target.lastNanos = now;
                 target.inFlight.set(false);
@@ -219,6 +227,8 @@ public final class StatsSampler<B> implements AutoCloseable {
         final AtomicBoolean inFlight = new AtomicBoolean();
         volatile long lastNanos;
         volatile boolean closed;
+        /** A failed sample was logged at WARN; later failures go to debug. Written by the batch's thread. */
+        volatile boolean failureLogged;
 
         Target(String id, StatsSource<B> source, EventExecutor loop, Consumer<Stats> sink, long lastNanos) {
             this.id = id;

@@ -2,6 +2,9 @@ package io.lightd.runtime.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.model.Container;
@@ -24,6 +27,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +41,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Stats read from the cgroup (v1 on this host, for real) against the engine's own stats of the same
@@ -171,6 +176,63 @@ class CgroupStatsEngineTest {
         assertThat(run.stats.peek().memoryLimit()).isEqualTo(32 * MIB);
         assertThat(streamRuntime.statsBatches()).isZero();
         streamRuntime.kill(spec.internalId()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aCgroupNotFoundAtStartIsTriedAgainNotReplacedByAStream(@TempDir Path hierarchies) throws Exception {
+        Assumptions.assumeTrue(CgroupLayout.detect() != null && CgroupLayout.detect().version() == 1,
+                "a host with cgroup v1 controllers");
+        // The node reads cgroups, but from hierarchies laid out in a folder that has no container's
+        // cgroup yet: every try to find it fails until the test writes its files.
+        CgroupLayout layout = CgroupLayout.parse(
+                "32 31 0:29 / " + hierarchies.resolve("cpuacct") + " rw - cgroup cgroup rw,cpuacct\n"
+                + "35 31 0:32 / " + hierarchies.resolve("memory") + " rw - cgroup cgroup rw,memory\n"
+                + "38 31 0:35 / " + hierarchies.resolve("blkio") + " rw - cgroup cgroup rw,blkio\n");
+        DockerRuntime runtime = new DockerRuntime(group, DockerEngineExtension.dockerHost(), storage, "none", null,
+                Duration.ofSeconds(10), true, () -> layout);
+        Logger logger = (Logger) LoggerFactory.getLogger(ContainerRun.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            ContainerSpec spec = spec("retry", "sleep 1000", 0);
+            RecordingListener run = installAndStart(runtime, spec);
+            assertThat(runtime.readsCgroups()).isTrue();
+            assertThat(RecordingListener.await(() -> runtime.cgroupOpenFailures() >= 2, WAIT)).isTrue();
+            // Still no stats: no engine stats stream took over.
+            assertThat(run.stats).isEmpty();
+            // Each failed try is one line with its cause's message filled in, and no stack trace.
+            List<ILoggingEvent> tries = logged.list.stream()
+                    .filter(e -> e.getFormattedMessage().contains("cannot find its cgroup")).toList();
+            assertThat(tries).isNotEmpty().allSatisfy(e -> {
+                assertThat(e.getFormattedMessage()).doesNotContain("{}").contains("memory.usage_in_bytes");
+                assertThat(e.getThrowableProxy()).isNull();
+            });
+
+            String name = EngineContainers.containerName(spec.internalId());
+            Map<?, ?> inspected = new ObjectMapper().readValue(engineGet("/containers/" + name + "/json"), Map.class);
+            long pid = ((Number) ((Map<?, ?>) inspected.get("State")).get("Pid")).longValue();
+            CgroupStats.Paths paths = layout.of(pid);
+            Files.createDirectories(paths.cpu());
+            Files.createDirectories(paths.memory());
+            Files.createDirectories(paths.blkio());
+            Files.writeString(paths.cpu().resolve("cpuacct.usage"), "1000\n");
+            Files.writeString(paths.memory().resolve("memory.usage_in_bytes"), "7340032\n");
+            Files.writeString(paths.memory().resolve("memory.stat"), "total_inactive_file 1048576\n");
+            Files.writeString(paths.memory().resolve("memory.limit_in_bytes"), "33554432\n");
+
+            // The next try finds it: the figures are the folder's, so they came from the cgroup, not the engine.
+            assertThat(RecordingListener.await(() -> !run.stats.isEmpty(), WAIT)).isTrue();
+            Stats first = run.stats.peek();
+            assertThat(first.memoryUsage()).isEqualTo(7340032L - 1048576L);
+            assertThat(first.memoryLimit()).isEqualTo(33554432L);
+            assertThat(runtime.statsBatches()).isPositive();
+            runtime.kill(spec.internalId()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(run.exit.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(137);
+        } finally {
+            logger.detachAppender(logged);
+            runtime.close();
+        }
     }
 
     /** One GET to the local engine's API (HTTP/1.0, so the body is plain until the connection ends). */

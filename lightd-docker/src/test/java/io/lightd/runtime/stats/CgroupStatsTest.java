@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lightd.protocol.Stats;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -104,6 +105,22 @@ class CgroupStatsTest {
     void aMissingCgroupIsNotALayoutThatWorks(@TempDir Path root) {
         assertThatThrownBy(() -> new CgroupStats(CgroupStats.Paths.v2(root.resolve("gone")), null, GIB))
                 .isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void aV2CgroupWithoutItsMemoryFilesIsRefusedAtConstruction(@TempDir Path cgroup) throws IOException {
+        // The memory controller not enabled for this cgroup: cpu.stat is there, memory.* are not.
+        Files.writeString(cgroup.resolve("cpu.stat"), "usage_usec 0\n");
+        assertThatThrownBy(() -> new CgroupStats(CgroupStats.Paths.v2(cgroup), null, GIB))
+                .isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining("memory.current");
+        Files.writeString(cgroup.resolve("memory.current"), "0\n");
+        Files.writeString(cgroup.resolve("memory.stat"), "");
+        assertThatThrownBy(() -> new CgroupStats(CgroupStats.Paths.v2(cgroup), null, GIB))
+                .isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining("memory.max");
+        Files.writeString(cgroup.resolve("memory.max"), "max\n");
+        new CgroupStats(CgroupStats.Paths.v2(cgroup), null, GIB).close();
     }
 
     @Test

@@ -2,10 +2,15 @@ package io.lightd.runtime.stats;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.lightd.protocol.Stats;
 import io.lightd.runtime.RecordingListener;
 import io.netty.channel.DefaultEventLoop;
 import io.netty.util.concurrent.EventExecutor;
+import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The batched sampler on a real event loop and executor: one batch per tick for every container due,
@@ -133,6 +139,32 @@ class StatsSamplerTest {
         await(() -> other.delivered.get() >= 10);
         assertThat(source.delivered.get()).isEqualTo(delivered);
         assertThat(s.size()).isEqualTo(1);
+    }
+
+    @Test
+    void aContainerWhoseStatsCannotBeReadIsLoggedOnceAtWarn() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(StatsSampler.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            StatsSampler<Integer> s = start();
+            AtomicInteger attempts = new AtomicInteger();
+            s.setWatched("broken", true);
+            s.register("broken", (batch, now) -> {
+                attempts.incrementAndGet();
+                throw new NoSuchFileException("/sys/fs/cgroup/broken/memory.current");
+            }, containerLoop, stats -> { });
+            await(() -> attempts.get() >= 5);
+            List<ILoggingEvent> warnings = logged.list.stream().filter(e -> e.getLevel() == Level.WARN).toList();
+            assertThat(warnings).hasSize(1);
+            assertThat(warnings.get(0).getFormattedMessage())
+                    .startsWith("broken: cannot read its stats")
+                    .contains("memory.current");
+            assertThat(warnings.get(0).getThrowableProxy()).isNull();
+        } finally {
+            logger.detachAppender(logged);
+        }
     }
 
     /** Waits for {@code condition}, failing after a generous deadline. */

@@ -58,6 +58,30 @@ class ReadmeConfigurationTest {
         assertThat(documented).as("rows read from README.md").hasSizeGreaterThan(10);
     }
 
+    @Test
+    void theIdleStatsIntervalRowGivesTheRangeTheLoaderAccepts() throws Exception {
+        String row = Files.readAllLines(readme(), StandardCharsets.UTF_8).stream()
+                .filter(line -> line.startsWith("| `stats.idle_interval_ms` |")).findFirst().orElseThrow();
+        Matcher range = Pattern.compile("(\\d+) to (\\d+)").matcher(row);
+        assertThat(range.find()).as("a range \"MIN to MAX\" in: " + row).isTrue();
+        long min = Long.parseLong(range.group(1));
+        long max = Long.parseLong(range.group(2));
+        for (long accepted : new long[] {min, max}) {
+            assertThat(ConfigLoader.parse(withIdleInterval(accepted), Path.of(".")).stats().idleIntervalMs()).isEqualTo(accepted);
+        }
+        for (long refused : new long[] {min - 1, max + 1}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> ConfigLoader.parse(withIdleInterval(refused), Path.of(".")))
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("stats.idle_interval_ms");
+        }
+    }
+
+    private static JsonObject withIdleInterval(long millis) {
+        JsonObject config = ConfigLoader.defaultsJson(Tokens.generate());
+        config.getAsJsonObject("stats").addProperty("idle_interval_ms", millis);
+        return config;
+    }
+
     private static Map<String, String> documentedDefaults() throws Exception {
         List<String> lines = Files.readAllLines(readme(), StandardCharsets.UTF_8);
         int start = lines.indexOf("## Configuration");
