@@ -235,6 +235,7 @@ public final class ContainerHub {
                 return ActionResult.conflict(busy);
             }
             busy = "server is reinstalling";
+            cancelCrashRestart(null);
             killFirst().whenComplete((v, err) -> onLoop(() -> {
                 busy = null;
                 if (record == null || install != null) {
@@ -333,7 +334,7 @@ public final class ContainerHub {
     CompletableFuture<Void> delete() {
         return this.<CompletableFuture<Void>>call(() -> {
             busy = "server is being deleted";
-            cancelPendingRestart();
+            cancelCrashRestart(null);
             return killFirst();
         }).thenCompose(f -> f).handle((v, err) -> null).thenCompose(ignored -> call(() -> {
             busy = null;
@@ -439,6 +440,29 @@ public final class ContainerHub {
         }
     }
 
+    /**
+     * Cancels a restart after a crash that waits out its backoff (or was due when the daemon
+     * stopped): the timer is cancelled and {@code restart_pending} cleared in the record. With
+     * {@code requestedBy} (a stop or kill of an exited server) subscribers are told; a delete or
+     * reinstall passes null. On the loop; true when a restart was pending.
+     */
+    private boolean cancelCrashRestart(String requestedBy) {
+        boolean pending = pendingRestart != null || (record != null && record.exits().restartPending());
+        cancelPendingRestart();
+        if (!pending) {
+            return false;
+        }
+        if (record != null && record.exits().restartPending()) {
+            record = record.withExits(record.exits().withRestartPending(false), clock.instant());
+            persist();
+        }
+        if (requestedBy != null) {
+            log.info("{} cancelled the pending restart after a crash", requestedBy);
+            message("Pending restart after crash cancelled by " + requestedBy);
+        }
+        return true;
+    }
+
     /** The refusal text while the volume is over its limit, else null. */
     private String diskProblem() {
         long limit = record.lifecycle().diskLimit();
@@ -462,6 +486,9 @@ public final class ContainerHub {
         if (state == ContainerState.STOPPING) {
             return ActionResult.conflict("already stopping");
         }
+        if (!state.isActive() && cancelCrashRestart("stop")) {
+            return ActionResult.ok();
+        }
         if (!state.isActive()) {
             return ActionResult.conflict("not running");
         }
@@ -470,6 +497,9 @@ public final class ContainerHub {
     }
 
     private ActionResult kill() {
+        if (!state.isActive() && cancelCrashRestart("kill")) {
+            return ActionResult.ok();
+        }
         if (!state.isActive()) {
             return ActionResult.conflict("not running");
         }
@@ -722,15 +752,26 @@ public final class ContainerHub {
                     || !record.exits().restartPending()) {
                 return;
             }
-            record = record.withExits(record.exits().withRestartPending(false), clock.instant());
-            String diskProblem = diskProblem();
-            if (diskProblem != null) {
-                persist();
-                message("Error: " + diskProblem);
-                return;
-            }
-            runStart(false);
+            // Every start measures the volume first; a stop, kill, delete or reinstall meanwhile clears the flag.
+            measureDisk().handle((usage, err) -> null).thenRun(() -> onLoop(this::restartAfterCrash));
         }, wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The crash restart once the volume is measured: refused over the disk limit (no further attempts). */
+    private void restartAfterCrash() {
+        if (record == null || closing || busy != null || install != null || state.isActive()
+                || !record.exits().restartPending()) {
+            return;
+        }
+        record = record.withExits(record.exits().withRestartPending(false), clock.instant());
+        String diskProblem = diskProblem();
+        if (diskProblem != null) {
+            persist();
+            log.warn("{}; not restarting after the crash", diskProblem);
+            message("Error: " + diskProblem);
+            return;
+        }
+        runStart(false);
     }
 
     /**

@@ -319,4 +319,62 @@ class HubLifecycleTest {
                 "event:installing", "event:installed");
         assertThat(registry.get(ID).installScript()).isEqualTo("echo again");
     }
+
+    @Test
+    void aStopOrKillDuringACrashRestartsBackoffCancelsIt() {
+        for (PowerAction action : List.of(PowerAction.STOP, PowerAction.KILL)) {
+            create("{\"restart_policy\":{\"name\":\"always\"}}");
+            EmbeddedChannel c = client();
+            power(PowerAction.START);
+            long startsBefore = starts();
+            runtime.exit(ID, 3);
+            assertThat(registry.get(ID).exits().restartPending()).isTrue();
+            frames(c);
+            assertThat(power(action)).as(action.wireName()).isEqualTo(ActionResult.ok());
+            assertThat(frames(c)).containsExactly(
+                    "daemon_message:Pending restart after crash cancelled by " + action.wireName());
+            assertThat(registry.get(ID).exits().restartPending()).isFalse();
+            assertThat(registry.get(ID).state()).isEqualTo(ContainerState.EXIT);
+            advance(120_000);
+            assertThat(starts()).as("no restart after the " + action.wireName()).isEqualTo(startsBefore);
+            assertThat(power(action)).as("nothing pending any more").isEqualTo(ActionResult.conflict("not running"));
+            hub.delete().join();
+            registry.remove(ID);
+            settle();
+        }
+    }
+
+    @Test
+    void aReinstallDuringACrashRestartsBackoffClearsItForGood() {
+        create("{\"restart_policy\":{\"name\":\"always\"}}");
+        power(PowerAction.START);
+        runtime.exit(ID, 3);
+        assertThat(registry.get(ID).exits().restartPending()).isTrue();
+        assertThat(hub.reinstall(null, null).join().accepted()).isTrue();
+        settle();
+        assertThat(registry.get(ID).exits().restartPending()).as("stored for the next daemon").isFalse();
+        advance(120_000);
+        assertThat(starts()).isEqualTo(1);
+    }
+
+    @Test
+    void aCrashRestartMeasuresTheDiskFirstAndOverTheLimitIsRefusedForGood() throws Exception {
+        Path volume = java.nio.file.Files.createDirectories(dir.resolve("volume"));
+        hub = new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock, LightdConfig.Defaults.limits(),
+                new Metrics(), volume, Runnable::run);
+        create("{\"restart_policy\":{\"name\":\"always\"},\"limits\":{\"disk\":1024}}");
+        EmbeddedChannel c = client();
+        power(PowerAction.START);
+        assertThat(starts()).isEqualTo(1);
+        java.nio.file.Files.write(volume.resolve("big"), new byte[4096]);
+        runtime.exit(ID, 3);
+        assertThat(frames(c)).endsWith("daemon_message:Restarting after crash (attempt 1)");
+        advance(1000);
+        assertThat(starts()).as("refused by the disk check").isEqualTo(1);
+        assertThat(frames(c)).containsExactly("daemon_message:Error: disk limit exceeded (used 4096 of 1024 bytes)");
+        assertThat(registry.get(ID).state()).isEqualTo(ContainerState.EXIT);
+        assertThat(registry.get(ID).exits().restartPending()).isFalse();
+        advance(120_000);
+        assertThat(starts()).as("no further restarts").isEqualTo(1);
+    }
 }
