@@ -37,6 +37,8 @@ abstract class ChildProcess {
     /** How long the end waits for the leftovers of a group to die after SIGKILL; they should at once. */
     private static final long LEFTOVERS_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long LEFTOVERS_POLL_MILLIS = 10;
+    /** How many times the holders of a finished child's output are looked for and killed. */
+    private static final int OUTPUT_HOLDER_ROUNDS = 20;
 
     final String id;
     final EventExecutor loop;
@@ -54,6 +56,8 @@ abstract class ChildProcess {
     private final OutputListener listener;
     private final ConcurrentMap<String, ChildProcess> table;
     private volatile Process process;
+    /** What the child's stdout is ({@code pipe:[N]} or its terminal), read right after the start; null if unknown. */
+    private volatile String output;
 
     ChildProcess(String id, EventExecutor loop, OutputListener listener, BlockingExecutor blocking,
                  ConcurrentMap<String, ChildProcess> table) {
@@ -95,6 +99,7 @@ abstract class ChildProcess {
                 started = builder.start();
             }
             process = started;
+            output = ProcessGroups.descriptorTarget(started.pid(), 1);
             started.onExit().thenRunAsync(this::killLeftovers, blocking);
             afterStart(started);
             OutputPump pump = new OutputPump(id, started.getInputStream(), log, allocator, loop, listener);
@@ -181,6 +186,39 @@ abstract class ChildProcess {
         long group = processGroup();
         if (ProcessGroups.countLiveMembers(group) > 0) {
             ProcessGroups.signal(List.of(group), Signal.KILL);
+        }
+        killOutputHolders();
+    }
+
+    /**
+     * Kills the descendants that left the group (their own session, {@code setsid}) but still hold
+     * the output: they would keep the pump from its end, so the stop from ever completing and the
+     * next start from being admitted. Found by the descriptor they hold, and signalled each by its
+     * own pid (never a group this runtime did not create). A few rounds, for a holder that forked
+     * while it was being killed. Descendants that closed or redirected their output cannot be found:
+     * the process runtime does not contain them (it is for development only).
+     */
+    private void killOutputHolders() {
+        String target = output;
+        if (target == null) {
+            return;
+        }
+        for (int round = 0; round < OUTPUT_HOLDER_ROUNDS; round++) {
+            List<Long> holders = ProcessGroups.holdersOf(target);
+            if (holders.isEmpty()) {
+                return;
+            }
+            logger.info("container {}: killing {} process(es) outside its group that its {} left holding its output",
+                    id, holders.size(), kind());
+            for (long pid : holders) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            try {
+                Thread.sleep(LEFTOVERS_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

@@ -2,10 +2,13 @@ package io.lightd.runtime.process;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -89,6 +92,58 @@ final class ProcessGroups {
         int[] count = new int[1];
         forEachLiveMember(processGroup, (pid, procDir, stat) -> count[0]++);
         return count[0];
+    }
+
+    /**
+     * What file descriptor {@code fd} of process {@code pid} refers to ({@code pipe:[12345]},
+     * {@code /dev/pts/3}...), or null when the process or descriptor is gone or not readable.
+     */
+    static String descriptorTarget(long pid, int fd) {
+        try {
+            return Files.readSymbolicLink(PROC.resolve(Long.toString(pid)).resolve("fd").resolve(Integer.toString(fd)))
+                    .toString();
+        } catch (IOException | SecurityException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The processes other than the daemon that hold a descriptor on {@code target} (as
+     * {@link #descriptorTarget} names it). The output pipe of a server is created by the daemon for
+     * that server alone, so whoever holds it descends from the server, whatever session or group it
+     * moved to. Processes of other users (unreadable descriptors) are never listed.
+     */
+    static List<Long> holdersOf(String target) {
+        long self = ProcessHandle.current().pid();
+        List<Long> holders = new ArrayList<>();
+        try (DirectoryStream<Path> pids = Files.newDirectoryStream(PROC, ProcessGroups::isPidDir)) {
+            for (Path dir : pids) {
+                long pid = Long.parseLong(dir.getFileName().toString());
+                if (pid != self && holds(dir.resolve("fd"), target)) {
+                    holders.add(pid);
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            // /proc unreadable: nothing found
+        }
+        return holders;
+    }
+
+    private static boolean holds(Path fdDir, String target) {
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(fdDir)) {
+            for (Path fd : fds) {
+                try {
+                    if (target.equals(Files.readSymbolicLink(fd).toString())) {
+                        return true;
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+        } catch (IOException | DirectoryIteratorException | SecurityException e) {
+            // gone, or another user's
+        }
+        return false;
     }
 
     /** A file of a process that may vanish or deny reading at any moment: null then. */

@@ -8,6 +8,7 @@ import io.lightd.protocol.Stats;
 import io.lightd.protocol.StatsChangeDetector;
 import io.lightd.runtime.ContainerNotFoundException;
 import io.lightd.runtime.ContainerRuntime;
+import io.lightd.runtime.ExitReport;
 import io.lightd.runtime.InstallListener;
 import io.lightd.runtime.RuntimeListener;
 import io.lightd.runtime.RuntimeUnavailableException;
@@ -281,6 +282,8 @@ public final class ContainerHub {
                 }
                 if (running) {
                     reattach(restored);
+                } else if (stored.state().isActive()) {
+                    exitedWhileDown(stored.state(), restored);
                 } else {
                     if (stored.state() != state) {
                         setState(state);
@@ -296,6 +299,39 @@ public final class ContainerHub {
             }));
         });
         return restored;
+    }
+
+    /**
+     * The server ran when the daemon stopped and no longer does: the runtime's record of its exit
+     * (code, OOM kill, time) is reported as the exit it was, one nobody asked for unless a stop was
+     * under way ({@code stopping}), so messages, {@code last_exit}, the crash count and the restart
+     * policy see it. Without such a record it is only marked {@code exit}.
+     */
+    private void exitedWhileDown(ContainerState storedState, CompletableFuture<Void> done) {
+        attempt(() -> runtime.lastExit(id)).whenComplete((report, err) -> loop.execute(() -> {
+            try {
+                if (record == null || run != null || install != null) {
+                    return;
+                }
+                if (err != null || report == null || report.isEmpty()) {
+                    if (err != null) {
+                        log.warn("cannot read how the server exited while the daemon was down: {}", describe(err));
+                    }
+                    setState(ContainerState.EXIT);
+                    return;
+                }
+                ExitReport exit = report.get();
+                log.info("exited with code {} while the daemon was down", exit.exitCode());
+                Run r = new Run(false);
+                r.started = true;
+                run = r;
+                exitRequested = storedState == ContainerState.STOPPING;
+                onExit(r, exit.exitCode(), exit.outOfMemory(),
+                        exit.finishedAt() == null ? clock.instant() : exit.finishedAt());
+            } finally {
+                done.complete(null);
+            }
+        }));
     }
 
     private void reattach(CompletableFuture<Void> done) {
@@ -660,6 +696,11 @@ public final class ContainerHub {
     }
 
     private void onExit(Run r, int exitCode, boolean outOfMemory) {
+        onExit(r, exitCode, outOfMemory, clock.instant());
+    }
+
+    /** The run ended with {@code exitCode} at {@code now} (the runtime's exit time for an exit while the daemon was down). */
+    private void onExit(Run r, int exitCode, boolean outOfMemory, Instant now) {
         assembler.flushAll();
         r.markStarted();
         r.exited = true;
@@ -674,7 +715,6 @@ public final class ContainerHub {
             sequence.finish();
         }
         lastStats = null;
-        Instant now = clock.instant();
         record = record.withExits(record.exits().withExit(exitCode, outOfMemory, now), now);
         setState(ContainerState.EXIT);
         message("Container stopped");
@@ -700,7 +740,7 @@ public final class ContainerHub {
         if (restart) {
             runStart(true);
         } else if (!requested && !closing && busy == null) {
-            afterCrash(exitCode);
+            afterCrash(exitCode, now);
         }
     }
 
@@ -719,12 +759,11 @@ public final class ContainerHub {
     }
 
     /** An exit nobody asked for: a crash when the restart policy says so, restarted after a backoff or given up on. */
-    private void afterCrash(int exitCode) {
+    private void afterCrash(int exitCode, Instant now) {
         RestartPolicy policy = record.lifecycle().restartPolicy();
         if (!policy.restartsAfter(exitCode)) {
             return;
         }
-        Instant now = clock.instant();
         ExitHistory crashes = record.exits().withCrash(now, policy.windowSeconds());
         int count = crashes.recentCrashes().size();
         if (!policy.allowsAttempt(count)) {
@@ -1148,6 +1187,15 @@ public final class ContainerHub {
                 }
             } finally {
                 chunk.release();
+            }
+        }
+
+        @Override
+        public void onProcessOutOfMemory() {
+            if (run == this && !exited) {
+                log.warn("a process of the server ran out of memory and was killed");
+                message("Error: a process of the server ran out of memory" + limitText(record.memoryLimit())
+                        + " and was killed");
             }
         }
 

@@ -377,4 +377,42 @@ class HubLifecycleTest {
         advance(120_000);
         assertThat(starts()).as("no further restarts").isEqualTo(1);
     }
+
+    @Test
+    void anExitWhileTheDaemonWasDownIsReportedAsTheCrashItWas() {
+        create("{\"restart_policy\":{\"name\":\"on-failure\",\"max_retries\":2},\"limits\":{\"memory\":16777216}}");
+        power(PowerAction.START);
+        hub.shutdown().join();
+        settle();
+        ContainerRecord stored = ContainerRecord.fromStoredJson(registry.get(ID).toJson());
+        assertThat(stored.state()).isEqualTo(ContainerState.RUNNING);
+        Instant finished = Instant.parse("2025-12-31T23:59:58Z");
+        runtime.lastExits.put(ID, new io.lightd.runtime.ExitReport(3, false, finished));
+
+        hub = new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock,
+                LightdConfig.Defaults.limits(), new Metrics());
+        EmbeddedChannel c = client();
+        hub.restore(stored, false, 1024);
+        settle();
+        assertThat(frames(c)).contains("daemon_message:Error: server exited with code 3",
+                "daemon_message:Restarting after crash (attempt 1 of 2)");
+        ExitHistory exits = registry.get(ID).exits();
+        assertThat(exits.lastExitCode()).isEqualTo(3);
+        assertThat(exits.lastExitAt()).isEqualTo(finished);
+        assertThat(exits.recentCrashes()).containsExactly(finished);
+        advance(1000);
+        assertThat(starts()).as("restarted by the policy").isEqualTo(2);
+
+        // the engine's OOM kill of the server itself while the daemon was down
+        hub.shutdown().join();
+        runtime.lastExits.put(ID, new io.lightd.runtime.ExitReport(137, true, finished));
+        ContainerRecord again = ContainerRecord.fromStoredJson(registry.get(ID).toJson());
+        hub = new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock,
+                LightdConfig.Defaults.limits(), new Metrics());
+        EmbeddedChannel d = client();
+        hub.restore(again, false, 1024);
+        settle();
+        assertThat(frames(d)).contains("daemon_message:Error: server ran out of memory (limit 16 MiB) and was killed");
+        assertThat(registry.get(ID).exits().lastExitOutOfMemory()).isTrue();
+    }
 }
