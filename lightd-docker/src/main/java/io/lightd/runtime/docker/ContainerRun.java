@@ -208,6 +208,9 @@ final class ContainerRun implements AttachStream.Sink {
                         return;
                     }
                     log.info("{}: out of memory", internalId);
+                    if (outOfMemory) {
+                        return; // one kill comes as several events: told once per run
+                    }
                     outOfMemory = true;
                     try {
                         listener.onProcessOutOfMemory();

@@ -56,7 +56,10 @@ abstract class ChildProcess {
     private final OutputListener listener;
     private final ConcurrentMap<String, ChildProcess> table;
     private volatile Process process;
-    /** What the child's stdout is ({@code pipe:[N]} or its terminal), read right after the start; null if unknown. */
+    /**
+     * The child's output pipe as {@code /proc} names it ({@code pipe:[N]}), or null when it could not
+     * be established for certain (or is a terminal): then no writer to it is looked for.
+     */
     private volatile String output;
 
     ChildProcess(String id, EventExecutor loop, OutputListener listener, BlockingExecutor blocking,
@@ -99,7 +102,9 @@ abstract class ChildProcess {
                 started = builder.start();
             }
             process = started;
-            output = ProcessGroups.descriptorTarget(started.pid(), 1);
+            // A terminal's path is not unique across mount namespaces (every container has a /dev/pts/0),
+            // so only a pipe, whose name is, is looked for.
+            output = terminal ? null : ProcessGroups.outputPipeOf(started.pid());
             started.onExit().thenRunAsync(this::killLeftovers, blocking);
             afterStart(started);
             OutputPump pump = new OutputPump(id, started.getInputStream(), log, allocator, loop, listener);
@@ -109,7 +114,8 @@ abstract class ChildProcess {
             }, pumpThreadName);
             pumpThread.setDaemon(true);
             pumpThread.start();
-            logger.info("container {}: {} process started (pid {})", id, kind(), started.pid());
+            logger.info("container {}: {} process started (pid {}, output {})", id, kind(), started.pid(),
+                    output == null ? "not traced" : output);
             launched.complete(null);
         } catch (Throwable t) {
             Process started = process;
@@ -156,6 +162,10 @@ abstract class ChildProcess {
     /** Signals the whole group; blocking. */
     final void signal(Signal signal) {
         Process started = process;
+        if (output == null && started != null && started.isAlive()) {
+            // Not established at the launch: try again, long past it now (a terminal is never a pipe: stays null).
+            output = ProcessGroups.outputPipeOf(started.pid());
+        }
         if (started == null || ProcessGroups.signal(List.of(started.pid()), signal) || !started.isAlive()) {
             return;
         }
@@ -191,8 +201,8 @@ abstract class ChildProcess {
     }
 
     /**
-     * Kills the descendants that left the group (their own session, {@code setsid}) but still hold
-     * the output: they would keep the pump from its end, so the stop from ever completing and the
+     * Kills the descendants that left the group (their own session, {@code setsid}) but still write
+     * to the output (their stdout or stderr): they would keep the pump from its end, so the stop from ever completing and the
      * next start from being admitted. Found by the descriptor they hold, and signalled each by its
      * own pid (never a group this runtime did not create). A few rounds, for a holder that forked
      * while it was being killed. Descendants that closed or redirected their output cannot be found:
@@ -204,7 +214,7 @@ abstract class ChildProcess {
             return;
         }
         for (int round = 0; round < OUTPUT_HOLDER_ROUNDS; round++) {
-            List<Long> holders = ProcessGroups.holdersOf(target);
+            List<Long> holders = ProcessGroups.writersTo(target);
             if (holders.isEmpty()) {
                 return;
             }

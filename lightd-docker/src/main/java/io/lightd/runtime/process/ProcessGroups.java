@@ -107,43 +107,95 @@ final class ProcessGroups {
         }
     }
 
+    /** How long {@link #outputPipeOf} waits for a new child to leave the JVM's launch helper. */
+    private static final long LAUNCH_HELPER_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
     /**
-     * The processes other than the daemon that hold a descriptor on {@code target} (as
-     * {@link #descriptorTarget} names it). The output pipe of a server is created by the daemon for
-     * that server alone, so whoever holds it descends from the server, whatever session or group it
-     * moved to. Processes of other users (unreadable descriptors) are never listed.
+     * The pipe a just-started child writes its output to ({@code pipe:[N]}), or null unless it is
+     * certain. The JVM's launch helper ({@code jspawnhelper}) holds the daemon's own descriptors
+     * until it executes the command (as does a JVM that forks itself), so the child is read only once
+     * it runs something else, and the
+     * pipe is accepted only when the daemon holds its other end on a descriptor of its own (never
+     * the daemon's stdin, stdout or stderr, which lead to whoever started the daemon). Blocking
+     * (briefly polls {@code /proc}).
      */
-    static List<Long> holdersOf(String target) {
-        long self = ProcessHandle.current().pid();
-        List<Long> holders = new ArrayList<>();
+    static String outputPipeOf(long pid) {
+        long deadline = System.nanoTime() + LAUNCH_HELPER_DEADLINE_NANOS;
+        String selfExe = descriptorOrExe(PROC.resolve("self").resolve("exe"));
+        while (true) {
+            // Read again until certain: an exec under way can make the links unreadable for a moment.
+            String exe = descriptorOrExe(PROC.resolve(Long.toString(pid)).resolve("exe"));
+            if (exe != null && !exe.endsWith("/jspawnhelper") && !exe.equals(selfExe)) {
+                String target = descriptorTarget(pid, 1);
+                if (target != null && target.startsWith("pipe:")) {
+                    return readByDaemon(target) ? target : null;
+                }
+            }
+            if (System.nanoTime() - deadline > 0 || ProcessHandle.of(pid).isEmpty()) {
+                return null;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+    }
+
+    /** Whether the daemon holds {@code target} on a descriptor of its own, and not as its stdin, stdout or stderr. */
+    private static boolean readByDaemon(String target) {
+        boolean held = false;
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(PROC.resolve("self").resolve("fd"))) {
+            for (Path fd : fds) {
+                String name = fd.getFileName().toString();
+                if (target.equals(descriptorOrExe(fd))) {
+                    if (name.equals("0") || name.equals("1") || name.equals("2")) {
+                        return false;
+                    }
+                    held = true;
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            return false;
+        }
+        return held;
+    }
+
+    private static String descriptorOrExe(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException | SecurityException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The processes that write to {@code target} (their stdout or stderr is it, as
+     * {@link #descriptorTarget} names it), other than the daemon and its ancestors. A server's
+     * output pipe or terminal is created by the daemon for that server alone, so whoever writes to
+     * it descends from the server, whatever session or group it moved to. Processes of other users
+     * (unreadable descriptors) are never listed.
+     */
+    static List<Long> writersTo(String target) {
+        java.util.Set<Long> excluded = new java.util.HashSet<>();
+        for (java.util.Optional<ProcessHandle> p = java.util.Optional.of(ProcessHandle.current()); p.isPresent();
+                p = p.get().parent()) {
+            excluded.add(p.get().pid());
+        }
+        List<Long> writers = new ArrayList<>();
         try (DirectoryStream<Path> pids = Files.newDirectoryStream(PROC, ProcessGroups::isPidDir)) {
             for (Path dir : pids) {
                 long pid = Long.parseLong(dir.getFileName().toString());
-                if (pid != self && holds(dir.resolve("fd"), target)) {
-                    holders.add(pid);
+                if (!excluded.contains(pid)
+                        && (target.equals(descriptorTarget(pid, 1)) || target.equals(descriptorTarget(pid, 2)))) {
+                    writers.add(pid);
                 }
             }
         } catch (IOException | DirectoryIteratorException e) {
             // /proc unreadable: nothing found
         }
-        return holders;
-    }
-
-    private static boolean holds(Path fdDir, String target) {
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(fdDir)) {
-            for (Path fd : fds) {
-                try {
-                    if (target.equals(Files.readSymbolicLink(fd).toString())) {
-                        return true;
-                    }
-                } catch (IOException e) {
-                    // closed meanwhile
-                }
-            }
-        } catch (IOException | DirectoryIteratorException | SecurityException e) {
-            // gone, or another user's
-        }
-        return false;
+        return writers;
     }
 
     /** A file of a process that may vanish or deny reading at any moment: null then. */

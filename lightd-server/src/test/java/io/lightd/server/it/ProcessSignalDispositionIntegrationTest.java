@@ -43,7 +43,7 @@ class ProcessSignalDispositionIntegrationTest {
                 body.addProperty("image", "lightd-test:latest");
                 body.addProperty("startup_command", startup);
                 body.addProperty("stop_signal", signal);
-                assertThat(send(d, "POST", "/containers", body.toString()).statusCode()).isEqualTo(201);
+                assertThat(send(d, "POST", "/containers", body.toString()).statusCode()).isEqualTo(202);
                 Await.until("installed", () -> "installed".equals(field(d, id, "state")));
                 assertThat(send(d, "POST", "/containers/" + id + "/start", null).statusCode()).isEqualTo(202);
                 Await.until("running", () -> "running".equals(field(d, id, "state")));
