@@ -57,10 +57,10 @@ abstract class ChildProcess {
     private final ConcurrentMap<String, ChildProcess> table;
     private volatile Process process;
     /**
-     * The child's output pipe as {@code /proc} names it ({@code pipe:[N]}), or null when it could not
-     * be established for certain (or is a terminal): then no writer to it is looked for.
+     * The file key of the child's output (its pipe or terminal, {@link ProcessGroups#outputOf}), or
+     * null when it could not be established for certain: then no writer to it is looked for.
      */
-    private volatile String output;
+    private volatile Object output;
 
     ChildProcess(String id, EventExecutor loop, OutputListener listener, BlockingExecutor blocking,
                  ConcurrentMap<String, ChildProcess> table) {
@@ -102,9 +102,7 @@ abstract class ChildProcess {
                 started = builder.start();
             }
             process = started;
-            // A terminal's path is not unique across mount namespaces (every container has a /dev/pts/0),
-            // so only a pipe, whose name is, is looked for.
-            output = terminal ? null : ProcessGroups.outputPipeOf(started.pid());
+            output = ProcessGroups.outputOf(started.pid());
             started.onExit().thenRunAsync(this::killLeftovers, blocking);
             afterStart(started);
             OutputPump pump = new OutputPump(id, started.getInputStream(), log, allocator, loop, listener);
@@ -115,7 +113,7 @@ abstract class ChildProcess {
             pumpThread.setDaemon(true);
             pumpThread.start();
             logger.info("container {}: {} process started (pid {}, output {})", id, kind(), started.pid(),
-                    output == null ? "not traced" : output);
+                    output == null ? "not traced" : "traced");
             launched.complete(null);
         } catch (Throwable t) {
             Process started = process;
@@ -163,8 +161,7 @@ abstract class ChildProcess {
     final void signal(Signal signal) {
         Process started = process;
         if (output == null && started != null && started.isAlive()) {
-            // Not established at the launch: try again, long past it now (a terminal is never a pipe: stays null).
-            output = ProcessGroups.outputPipeOf(started.pid());
+            output = ProcessGroups.outputOf(started.pid()); // not established at the launch: long past it now
         }
         if (started == null || ProcessGroups.signal(List.of(started.pid()), signal) || !started.isAlive()) {
             return;
@@ -209,7 +206,7 @@ abstract class ChildProcess {
      * the process runtime does not contain them (it is for development only).
      */
     private void killOutputHolders() {
-        String target = output;
+        Object target = output;
         if (target == null) {
             return;
         }
