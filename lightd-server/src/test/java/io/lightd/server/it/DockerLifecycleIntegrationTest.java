@@ -82,7 +82,9 @@ class DockerLifecycleIntegrationTest extends LifecycleScenarios {
     void aChildKilledForMemoryIsANoticeNotTheServersExit() {
         String id = id("child-oom");
         WsClient c = ws(id);
-        create(id, "(x=$(yes | head -c 80000000); echo held ${#x}); echo survived; exit 0", null,
+        // The child asks to be the OOM killer's first choice, so the server's own shell is not the one taken.
+        create(id, "(echo 1000 > /proc/self/oom_score_adj; x=$(yes | head -c 80000000); echo held ${#x}); "
+                + "echo survived; exit 0", null,
                 "{\"limits\":{\"memory\":16777216},\"restart_policy\":{\"name\":\"on-failure\"}}");
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
