@@ -98,6 +98,16 @@ public interface ContainerRuntime extends AutoCloseable {
      */
     CompletableFuture<Void> signal(String internalId, StopSignal signal);
 
+    /**
+     * How the container's last run ended, for a container that is not running (the daemon was down
+     * when it exited): empty when the runtime does not know (never started, removed, or a runtime
+     * that keeps no record of its processes, such as {@code process}). Never fails for an unknown
+     * container; fails with {@link RuntimeUnavailableException} when the runtime cannot be reached.
+     */
+    default CompletableFuture<java.util.Optional<ExitReport>> lastExit(String internalId) {
+        return CompletableFuture.completedFuture(java.util.Optional.empty());
+    }
+
     /** Kills the process at once (SIGKILL). Completes when the signal was delivered. */
     CompletableFuture<Void> kill(String internalId);
 

@@ -19,11 +19,19 @@ public interface RuntimeListener extends OutputListener {
 
     /**
      * The process has exited with {@code exitCode}; {@code outOfMemory} when it was killed for going
-     * over its memory limit (Docker: the engine's {@code oom} event or the container's
-     * {@code OOMKilled}; process runtime: its own sampled limit). Runtimes call this form; the
+     * over its memory limit (Docker: the container's {@code OOMKilled} at
+     * the exit together with exit code 137; process runtime: its own sampled limit). Runtimes call this form; the
      * default forwards to {@link #onExit(int)}. Same rules as {@link #onExit(int)}: once per run, last.
      */
     default void onExit(int exitCode, boolean outOfMemory) {
         onExit(exitCode);
+    }
+
+    /**
+     * The runtime's out-of-memory killer ended a process of the server while the run goes on (Docker:
+     * an {@code oom} event). Whether the server itself ended for memory is told by its
+     * {@link #onExit(int, boolean) exit} alone; this is a notice, any number of times per run.
+     */
+    default void onProcessOutOfMemory() {
     }
 }

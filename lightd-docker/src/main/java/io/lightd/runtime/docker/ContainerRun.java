@@ -3,6 +3,7 @@ package io.lightd.runtime.docker;
 import io.lightd.protocol.Stats;
 import io.lightd.runtime.stats.CgroupStats;
 import io.lightd.runtime.ContainerNotFoundException;
+import io.lightd.runtime.ExitReport;
 import io.lightd.runtime.RuntimeListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
@@ -68,7 +69,11 @@ final class ContainerRun implements AttachStream.Sink {
     private long cgroupRetryMillis = 500;
     private boolean startSeen;
     private Integer dieCode;
-    /** The engine reported an OOM kill in this run ({@code oom} event, or {@code OOMKilled} on inspection). */
+    /**
+     * The engine's OOM killer acted in this run ({@code oom} event, or {@code OOMKilled} on
+     * inspection). The exit is an OOM kill of the server only with exit code 137: an {@code oom}
+     * event may be for a child while the server goes on.
+     */
     private boolean outOfMemory;
     private boolean finished;
     /** The process is known to have exited (or its stream ended); read from any thread. */
@@ -242,8 +247,19 @@ final class ContainerRun implements AttachStream.Sink {
                     }
                 }
                 case "oom" -> {
+                    if (!startSeen || finished) {
+                        return;
+                    }
                     log.info("{}: out of memory", internalId);
-                    outOfMemory |= startSeen;
+                    if (outOfMemory) {
+                        return; // one kill comes as several events: told once per run
+                    }
+                    outOfMemory = true;
+                    try {
+                        listener.onProcessOutOfMemory();
+                    } catch (RuntimeException e) {
+                        log.warn("{}: listener failed", internalId, e);
+                    }
                 }
                 default -> { }
             }
@@ -349,7 +365,7 @@ final class ContainerRun implements AttachStream.Sink {
         release();
         log.info("{}: exited with code {}", internalId, exitCode);
         try {
-            listener.onExit(exitCode, outOfMemory);
+            listener.onExit(exitCode, ExitReport.isOutOfMemoryKill(exitCode, outOfMemory));
         } finally {
             exit.complete(exitCode);
         }

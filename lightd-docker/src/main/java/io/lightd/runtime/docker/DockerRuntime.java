@@ -18,6 +18,7 @@ import com.github.dockerjava.api.model.Statistics;
 import io.lightd.runtime.ContainerNotFoundException;
 import io.lightd.runtime.ContainerRuntime;
 import io.lightd.runtime.ContainerSpec;
+import io.lightd.runtime.ExitReport;
 import io.lightd.runtime.InstallListener;
 import io.lightd.runtime.RuntimeListener;
 import io.lightd.runtime.RuntimeUnavailableException;
@@ -35,11 +36,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -711,6 +714,43 @@ public final class DockerRuntime implements ContainerRuntime {
             return new EngineState(running, exit == null ? -1 : exit.intValue(),
                     Boolean.TRUE.equals(state.getOOMKilled()), tty);
         }), internalId);
+    }
+
+    /**
+     * The engine's record of the container's last exit: {@code State.ExitCode}, {@code OOMKilled}
+     * (counted as the server's OOM kill only with exit code 137) and {@code FinishedAt}. Empty for a
+     * running container, one never started (no {@code FinishedAt}) or one the engine does not have.
+     */
+    @Override
+    public CompletableFuture<Optional<ExitReport>> lastExit(String internalId) {
+        return translate(call(internalId, docker -> {
+            InspectContainerResponse.ContainerState state;
+            try {
+                state = docker.inspectContainerCmd(EngineContainers.containerName(internalId)).exec().getState();
+            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                return Optional.<ExitReport>empty();
+            }
+            Instant finished = parseEngineTime(state.getFinishedAt());
+            Long code = state.getExitCodeLong();
+            if (Boolean.TRUE.equals(state.getRunning()) || finished == null || code == null) {
+                return Optional.<ExitReport>empty();
+            }
+            int exitCode = code.intValue();
+            return Optional.of(new ExitReport(exitCode,
+                    ExitReport.isOutOfMemoryKill(exitCode, Boolean.TRUE.equals(state.getOOMKilled())), finished));
+        }), internalId);
+    }
+
+    /** An engine timestamp (RFC 3339 with nanoseconds); null for none or the zero time {@code 0001-01-01...}. */
+    static Instant parseEngineTime(String text) {
+        if (text == null || text.isEmpty() || text.startsWith("0001-")) {
+            return null;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(text).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     private Channel openEvents(EngineClient client, EventLoop loop) throws InterruptedException {

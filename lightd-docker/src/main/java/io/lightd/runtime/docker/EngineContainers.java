@@ -84,11 +84,27 @@ final class EngineContainers {
                 .withAttachStdin(false);
     }
 
+    /**
+     * The container's {@code Env}: the spec's entries as {@code KEY=value}, then
+     * {@link #INIT_GROUP_SIGNALS}. A {@code TINI_KILL_PROCESS_GROUP} of the spec's is overridden
+     * (left out), so it is neither set twice nor able to stop the init from signalling the whole
+     * process group.
+     */
+    static List<String> environment(Map<String, String> specEnv) {
+        String initKey = INIT_GROUP_SIGNALS.substring(0, INIT_GROUP_SIGNALS.indexOf('='));
+        List<String> env = new ArrayList<>();
+        specEnv.forEach((key, value) -> {
+            if (!key.equals(initKey)) {
+                env.add(key + "=" + value);
+            }
+        });
+        env.add(INIT_GROUP_SIGNALS);
+        return env;
+    }
+
     private static CreateContainerCmd common(DockerClient docker, ContainerSpec spec, Path volume, String networkMode,
                                              List<String> command, boolean tty) {
-        List<String> env = new ArrayList<>();
-        (tty ? Terminal.environment(spec.env()) : spec.env()).forEach((key, value) -> env.add(key + "=" + value));
-        env.add(INIT_GROUP_SIGNALS);
+        List<String> env = environment(tty ? Terminal.environment(spec.env()) : spec.env());
         HostConfig host = HostConfig.newHostConfig()
                 .withBinds(new Bind(volume.toString(), new Volume(VOLUME_TARGET)))
                 .withNetworkMode(networkMode)

@@ -37,6 +37,8 @@ abstract class ChildProcess {
     /** How long the end waits for the leftovers of a group to die after SIGKILL; they should at once. */
     private static final long LEFTOVERS_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long LEFTOVERS_POLL_MILLIS = 10;
+    /** How many times the holders of a finished child's output are looked for and killed. */
+    private static final int OUTPUT_HOLDER_ROUNDS = 20;
 
     final String id;
     final EventExecutor loop;
@@ -54,6 +56,11 @@ abstract class ChildProcess {
     private final OutputListener listener;
     private final ConcurrentMap<String, ChildProcess> table;
     private volatile Process process;
+    /**
+     * The file key of the child's output (its pipe or terminal, {@link ProcessGroups#outputOf}), or
+     * null when it could not be established for certain: then no writer to it is looked for.
+     */
+    private volatile Object output;
 
     ChildProcess(String id, EventExecutor loop, OutputListener listener, BlockingExecutor blocking,
                  ConcurrentMap<String, ChildProcess> table) {
@@ -95,6 +102,7 @@ abstract class ChildProcess {
                 started = builder.start();
             }
             process = started;
+            output = ProcessGroups.outputOf(started.pid());
             started.onExit().thenRunAsync(this::killLeftovers, blocking);
             afterStart(started);
             OutputPump pump = new OutputPump(id, started.getInputStream(), log, allocator, loop, listener);
@@ -104,7 +112,8 @@ abstract class ChildProcess {
             }, pumpThreadName);
             pumpThread.setDaemon(true);
             pumpThread.start();
-            logger.info("container {}: {} process started (pid {})", id, kind(), started.pid());
+            logger.info("container {}: {} process started (pid {}, output {})", id, kind(), started.pid(),
+                    output == null ? "not traced" : "traced");
             launched.complete(null);
         } catch (Throwable t) {
             Process started = process;
@@ -151,6 +160,9 @@ abstract class ChildProcess {
     /** Signals the whole group; blocking. */
     final void signal(Signal signal) {
         Process started = process;
+        if (output == null && started != null && started.isAlive()) {
+            output = ProcessGroups.outputOf(started.pid()); // not established at the launch: long past it now
+        }
         if (started == null || ProcessGroups.signal(List.of(started.pid()), signal) || !started.isAlive()) {
             return;
         }
@@ -181,6 +193,39 @@ abstract class ChildProcess {
         long group = processGroup();
         if (ProcessGroups.countLiveMembers(group) > 0) {
             ProcessGroups.signal(List.of(group), Signal.KILL);
+        }
+        killOutputHolders();
+    }
+
+    /**
+     * Kills the descendants that left the group (their own session, {@code setsid}) but still write
+     * to the output (their stdout or stderr): they would keep the pump from its end, so the stop from ever completing and the
+     * next start from being admitted. Found by the descriptor they hold, and signalled each by its
+     * own pid (never a group this runtime did not create). A few rounds, for a holder that forked
+     * while it was being killed. Descendants that closed or redirected their output cannot be found:
+     * the process runtime does not contain them (it is for development only).
+     */
+    private void killOutputHolders() {
+        Object target = output;
+        if (target == null) {
+            return;
+        }
+        for (int round = 0; round < OUTPUT_HOLDER_ROUNDS; round++) {
+            List<Long> holders = ProcessGroups.writersTo(target);
+            if (holders.isEmpty()) {
+                return;
+            }
+            logger.info("container {}: killing {} process(es) outside its group that its {} left holding its output",
+                    id, holders.size(), kind());
+            for (long pid : holders) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            try {
+                Thread.sleep(LEFTOVERS_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

@@ -2,9 +2,11 @@ package io.lightd.runtime.process;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -132,6 +134,120 @@ final class ProcessGroups {
         int[] count = new int[1];
         forEachLiveMember(processGroup, (pid, procDir, stat) -> count[0]++);
         return count[0];
+    }
+
+    /**
+     * What file descriptor {@code fd} of process {@code pid} refers to ({@code pipe:[12345]},
+     * {@code /dev/pts/3}...), or null when the process or descriptor is gone or not readable.
+     */
+    static String descriptorTarget(long pid, int fd) {
+        try {
+            return Files.readSymbolicLink(PROC.resolve(Long.toString(pid)).resolve("fd").resolve(Integer.toString(fd)))
+                    .toString();
+        } catch (IOException | SecurityException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    /** How long {@link #outputOf} waits for a new child to leave the JVM's launch helper. */
+    private static final long LAUNCH_HELPER_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    /**
+     * What a just-started child writes its output to, as the {@linkplain BasicFileAttributes#fileKey()
+     * file key} (device and inode) of its stdout: its pipe, or its terminal's slave. A key and not
+     * the name, as a terminal's name ({@code /dev/pts/0}) repeats in every container's own
+     * {@code devpts}. Null unless certain: the JVM's launch helper ({@code jspawnhelper}, or a forked
+     * JVM) holds the daemon's own descriptors until it executes the command, so the child is read
+     * only once it runs something else; and the key is accepted only when the daemon holds the same
+     * file on a descriptor of its own (the pipe's other end, the terminal it keeps open), never its
+     * stdin, stdout or stderr, which lead to whoever started the daemon. Blocking (polls {@code /proc}).
+     */
+    static Object outputOf(long pid) {
+        long deadline = System.nanoTime() + LAUNCH_HELPER_DEADLINE_NANOS;
+        String selfExe = link(PROC.resolve("self").resolve("exe"));
+        Path procDir = PROC.resolve(Long.toString(pid));
+        while (true) {
+            // Read again until certain: an exec under way can make the links unreadable for a moment.
+            String exe = link(procDir.resolve("exe"));
+            if (exe != null && !exe.endsWith("/jspawnhelper") && !exe.equals(selfExe)) {
+                Object key = descriptorKey(procDir.resolve("fd").resolve("1"));
+                if (key != null) {
+                    return heldByDaemon(key) ? key : null;
+                }
+            }
+            if (System.nanoTime() - deadline > 0 || ProcessHandle.of(pid).isEmpty()) {
+                return null;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+    }
+
+    /** Whether the daemon holds {@code key} on a descriptor of its own, and not as its stdin, stdout or stderr. */
+    private static boolean heldByDaemon(Object key) {
+        boolean held = false;
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(PROC.resolve("self").resolve("fd"))) {
+            for (Path fd : fds) {
+                String name = fd.getFileName().toString();
+                if (key.equals(descriptorKey(fd))) {
+                    if (name.equals("0") || name.equals("1") || name.equals("2")) {
+                        return false;
+                    }
+                    held = true;
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            return false;
+        }
+        return held;
+    }
+
+    /** The file key of what a descriptor link of {@code /proc} leads to, or null (gone, unreadable). */
+    static Object descriptorKey(Path fdLink) {
+        try {
+            return Files.readAttributes(fdLink, BasicFileAttributes.class).fileKey();
+        } catch (IOException | SecurityException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    private static String link(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException | SecurityException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The processes that write to the file of {@code key} (their stdout or stderr is it), other than
+     * the daemon and its ancestors. A server's output pipe or terminal is created by the daemon for
+     * that server alone, so whoever writes to it descends from the server, whatever session or group
+     * it moved to. Processes of other users (unreadable descriptors) are never listed.
+     */
+    static List<Long> writersTo(Object key) {
+        java.util.Set<Long> excluded = new java.util.HashSet<>();
+        for (java.util.Optional<ProcessHandle> p = java.util.Optional.of(ProcessHandle.current()); p.isPresent();
+                p = p.get().parent()) {
+            excluded.add(p.get().pid());
+        }
+        List<Long> writers = new ArrayList<>();
+        try (DirectoryStream<Path> pids = Files.newDirectoryStream(PROC, ProcessGroups::isPidDir)) {
+            for (Path dir : pids) {
+                long pid = Long.parseLong(dir.getFileName().toString());
+                if (!excluded.contains(pid) && (key.equals(descriptorKey(dir.resolve("fd").resolve("1")))
+                        || key.equals(descriptorKey(dir.resolve("fd").resolve("2"))))) {
+                    writers.add(pid);
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            // /proc unreadable: nothing found
+        }
+        return writers;
     }
 
     /** A file of a process that may vanish or deny reading at any moment: null then. */

@@ -85,6 +85,8 @@ public final class ProcessRuntime implements ContainerRuntime {
     private final ByteBufAllocator allocator;
     private final long logFileLimit;
     private final String setsid;
+    /** The wrapper that gives every child the default disposition of every signal (empty when none). */
+    private final List<String> signalReset;
     /** The host's {@code stty}, for servers on a terminal; null when the PATH has none. */
     private final String stty;
     private final String childPath;
@@ -146,6 +148,7 @@ public final class ProcessRuntime implements ContainerRuntime {
         this.logFileLimit = logFileLimit;
         this.childPath = daemonPath == null || daemonPath.isBlank() ? DEFAULT_PATH : daemonPath;
         this.setsid = findExecutable("setsid", childPath);
+        this.signalReset = SignalReset.find(childPath);
         this.stty = Terminal.findStty(childPath);
         this.host = HostFacts.read();
         this.blocking = new BlockingExecutor("lightd-process-", BLOCKING_THREADS, BLOCKING_QUEUE_SIZE);
@@ -185,7 +188,7 @@ public final class ProcessRuntime implements ContainerRuntime {
             Path script = Files.createTempFile("lightd-install-" + id + "-", ".sh");
             install.script(script);
             Files.writeString(script, spec.installScript());
-            launchUnlessClosed(install, List.of(setsid, SHELL, script.toString()), volume, environment(spec, volume),
+            launchUnlessClosed(install, withSignalsReset(setsid, SHELL, script.toString()), volume, environment(spec, volume),
                     "lightd-process-install-" + id, false);
         }).whenComplete((ok, failed) -> {
             if (failed != null) {
@@ -213,10 +216,10 @@ public final class ProcessRuntime implements ContainerRuntime {
                 if (stty == null) {
                     throw new IllegalStateException("a server on a terminal needs stty (coreutils) on the PATH");
                 }
-                launchUnlessClosed(run, List.of(SHELL, "-c", Terminal.GATE_SCRIPT, spec.startupCommand()),
+                launchUnlessClosed(run, withSignalsReset(SHELL, "-c", Terminal.GATE_SCRIPT, spec.startupCommand()),
                         volume, Terminal.environment(environment(spec, volume)), "lightd-process-out-" + id, true);
             } else {
-                launchUnlessClosed(run, List.of(setsid, SHELL, "-c", spec.startupCommand()), volume,
+                launchUnlessClosed(run, withSignalsReset(setsid, SHELL, "-c", spec.startupCommand()), volume,
                         environment(spec, volume), "lightd-process-out-" + id, false);
             }
         }).whenComplete((ok, failed) -> {
@@ -423,7 +426,18 @@ public final class ProcessRuntime implements ContainerRuntime {
         });
     }
 
-    private static String findExecutable(String name, String path) {
+    /**
+     * {@code command} behind the signal reset: a daemon started with SIGINT or SIGHUP ignored
+     * ({@code nohup}, {@code &} in a script) would otherwise pass the ignored disposition on, and a
+     * server's {@code trap ... INT} would never be installed.
+     */
+    private List<String> withSignalsReset(String... command) {
+        List<String> all = new java.util.ArrayList<>(signalReset);
+        all.addAll(List.of(command));
+        return all;
+    }
+
+    static String findExecutable(String name, String path) {
         for (String dir : path.split(File.pathSeparator)) {
             if (!dir.isEmpty()) {
                 Path candidate = Path.of(dir, name);

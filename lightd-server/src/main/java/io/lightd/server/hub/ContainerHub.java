@@ -8,6 +8,7 @@ import io.lightd.protocol.Stats;
 import io.lightd.protocol.StatsChangeDetector;
 import io.lightd.runtime.ContainerNotFoundException;
 import io.lightd.runtime.ContainerRuntime;
+import io.lightd.runtime.ExitReport;
 import io.lightd.runtime.InstallListener;
 import io.lightd.runtime.RuntimeListener;
 import io.lightd.runtime.RuntimeUnavailableException;
@@ -287,6 +288,7 @@ public final class ContainerHub {
                 return ActionResult.conflict(busy);
             }
             busy = "server is reinstalling";
+            cancelCrashRestart(null);
             killFirst().whenComplete((v, err) -> onLoop(() -> {
                 busy = null;
                 if (record == null || install != null) {
@@ -332,6 +334,8 @@ public final class ContainerHub {
                 }
                 if (running) {
                     reattach(restored);
+                } else if (stored.state().isActive()) {
+                    exitedWhileDown(stored.state(), restored);
                 } else {
                     if (stored.state() != state) {
                         setState(state);
@@ -347,6 +351,39 @@ public final class ContainerHub {
             }));
         });
         return restored;
+    }
+
+    /**
+     * The server ran when the daemon stopped and no longer does: the runtime's record of its exit
+     * (code, OOM kill, time) is reported as the exit it was, one nobody asked for unless a stop was
+     * under way ({@code stopping}), so messages, {@code last_exit}, the crash count and the restart
+     * policy see it. Without such a record it is only marked {@code exit}.
+     */
+    private void exitedWhileDown(ContainerState storedState, CompletableFuture<Void> done) {
+        attempt(() -> runtime.lastExit(id)).whenComplete((report, err) -> loop.execute(() -> {
+            try {
+                if (record == null || run != null || install != null) {
+                    return;
+                }
+                if (err != null || report == null || report.isEmpty()) {
+                    if (err != null) {
+                        log.warn("cannot read how the server exited while the daemon was down: {}", describe(err));
+                    }
+                    setState(ContainerState.EXIT);
+                    return;
+                }
+                ExitReport exit = report.get();
+                log.info("exited with code {} while the daemon was down", exit.exitCode());
+                Run r = new Run(false);
+                r.started = true;
+                run = r;
+                exitRequested = storedState == ContainerState.STOPPING;
+                onExit(r, exit.exitCode(), exit.outOfMemory(),
+                        exit.finishedAt() == null ? clock.instant() : exit.finishedAt());
+            } finally {
+                done.complete(null);
+            }
+        }));
     }
 
     private void reattach(CompletableFuture<Void> done) {
@@ -385,7 +422,7 @@ public final class ContainerHub {
     CompletableFuture<Void> delete() {
         return this.<CompletableFuture<Void>>call(() -> {
             busy = "server is being deleted";
-            cancelPendingRestart();
+            cancelCrashRestart(null);
             return killFirst();
         }).thenCompose(f -> f).handle((v, err) -> null).thenCompose(ignored -> call(() -> {
             busy = null;
@@ -492,6 +529,29 @@ public final class ContainerHub {
         }
     }
 
+    /**
+     * Cancels a restart after a crash that waits out its backoff (or was due when the daemon
+     * stopped): the timer is cancelled and {@code restart_pending} cleared in the record. With
+     * {@code requestedBy} (a stop or kill of an exited server) subscribers are told; a delete or
+     * reinstall passes null. On the loop; true when a restart was pending.
+     */
+    private boolean cancelCrashRestart(String requestedBy) {
+        boolean pending = pendingRestart != null || (record != null && record.exits().restartPending());
+        cancelPendingRestart();
+        if (!pending) {
+            return false;
+        }
+        if (record != null && record.exits().restartPending()) {
+            record = record.withExits(record.exits().withRestartPending(false), clock.instant());
+            persist();
+        }
+        if (requestedBy != null) {
+            log.info("{} cancelled the pending restart after a crash", requestedBy);
+            message("Pending restart after crash cancelled by " + requestedBy);
+        }
+        return true;
+    }
+
     /** The refusal text while the volume is over its limit, else null. */
     private String diskProblem() {
         long limit = record.lifecycle().diskLimit();
@@ -515,6 +575,9 @@ public final class ContainerHub {
         if (state == ContainerState.STOPPING) {
             return ActionResult.conflict("already stopping");
         }
+        if (!state.isActive() && cancelCrashRestart("stop")) {
+            return ActionResult.ok();
+        }
         if (!state.isActive()) {
             return ActionResult.conflict("not running");
         }
@@ -527,6 +590,9 @@ public final class ContainerHub {
             // A kill during an install ends it, as a delete does (the install counts as failed), so an
             // install that hangs need not be deleted to be stopped.
             killFirst();
+            return ActionResult.ok();
+        }
+        if (!state.isActive() && cancelCrashRestart("kill")) {
             return ActionResult.ok();
         }
         if (!state.isActive()) {
@@ -689,6 +755,11 @@ public final class ContainerHub {
     }
 
     private void onExit(Run r, int exitCode, boolean outOfMemory) {
+        onExit(r, exitCode, outOfMemory, clock.instant());
+    }
+
+    /** The run ended with {@code exitCode} at {@code now} (the runtime's exit time for an exit while the daemon was down). */
+    private void onExit(Run r, int exitCode, boolean outOfMemory, Instant now) {
         assembler.flushAll();
         r.markStarted();
         r.exited = true;
@@ -703,7 +774,6 @@ public final class ContainerHub {
             sequence.finish();
         }
         lastStats = null;
-        Instant now = clock.instant();
         record = record.withExits(record.exits().withExit(exitCode, outOfMemory, now), now);
         setState(ContainerState.EXIT);
         message("Container stopped");
@@ -729,7 +799,7 @@ public final class ContainerHub {
         if (restart) {
             runStart(true);
         } else if (!requested && !closing && busy == null) {
-            afterCrash(exitCode);
+            afterCrash(exitCode, now);
         }
     }
 
@@ -748,12 +818,11 @@ public final class ContainerHub {
     }
 
     /** An exit nobody asked for: a crash when the restart policy says so, restarted after a backoff or given up on. */
-    private void afterCrash(int exitCode) {
+    private void afterCrash(int exitCode, Instant now) {
         RestartPolicy policy = record.lifecycle().restartPolicy();
         if (!policy.restartsAfter(exitCode)) {
             return;
         }
-        Instant now = clock.instant();
         ExitHistory crashes = record.exits().withCrash(now, policy.windowSeconds());
         int count = crashes.recentCrashes().size();
         if (!policy.allowsAttempt(count)) {
@@ -781,15 +850,26 @@ public final class ContainerHub {
                     || !record.exits().restartPending()) {
                 return;
             }
-            record = record.withExits(record.exits().withRestartPending(false), clock.instant());
-            String diskProblem = diskProblem();
-            if (diskProblem != null) {
-                persist();
-                message("Error: " + diskProblem);
-                return;
-            }
-            runStart(false);
+            // Every start measures the volume first; a stop, kill, delete or reinstall meanwhile clears the flag.
+            measureDisk().handle((usage, err) -> null).thenRun(() -> onLoop(this::restartAfterCrash));
         }, wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The crash restart once the volume is measured: refused over the disk limit (no further attempts). */
+    private void restartAfterCrash() {
+        if (record == null || closing || busy != null || install != null || state.isActive()
+                || !record.exits().restartPending()) {
+            return;
+        }
+        record = record.withExits(record.exits().withRestartPending(false), clock.instant());
+        String diskProblem = diskProblem();
+        if (diskProblem != null) {
+            persist();
+            log.warn("{}; not restarting after the crash", diskProblem);
+            message("Error: " + diskProblem);
+            return;
+        }
+        runStart(false);
     }
 
     /**
@@ -1185,6 +1265,15 @@ public final class ContainerHub {
                 }
             } finally {
                 chunk.release();
+            }
+        }
+
+        @Override
+        public void onProcessOutOfMemory() {
+            if (run == this && !exited) {
+                log.warn("a process of the server ran out of memory and was killed");
+                message("Error: a process of the server ran out of memory" + limitText(record.memoryLimit())
+                        + " and was killed");
             }
         }
 

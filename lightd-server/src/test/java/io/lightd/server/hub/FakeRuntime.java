@@ -137,6 +137,15 @@ final class FakeRuntime implements ContainerRuntime {
         return CompletableFuture.completedFuture(new byte[0]);
     }
 
+    /** What {@link #lastExit} reports per container (the engine's record of an exit while the daemon was down). */
+    final Map<String, io.lightd.runtime.ExitReport> lastExits = new HashMap<>();
+
+    @Override
+    public CompletableFuture<java.util.Optional<io.lightd.runtime.ExitReport>> lastExit(String internalId) {
+        calls.add("lastExit " + internalId);
+        return CompletableFuture.completedFuture(java.util.Optional.ofNullable(lastExits.get(internalId)));
+    }
+
     @Override
     public CompletableFuture<Set<String>> listRunning() {
         return CompletableFuture.completedFuture(Set.copyOf(running));

@@ -341,4 +341,100 @@ class HubLifecycleTest {
         settle();
         assertThat(frames(c)).containsExactly("event:installing", "event:installed");
     }
+
+    @Test
+    void aStopOrKillDuringACrashRestartsBackoffCancelsIt() {
+        for (PowerAction action : List.of(PowerAction.STOP, PowerAction.KILL)) {
+            create("{\"restart_policy\":{\"name\":\"always\"}}");
+            EmbeddedChannel c = client();
+            power(PowerAction.START);
+            long startsBefore = starts();
+            runtime.exit(ID, 3);
+            assertThat(registry.get(ID).exits().restartPending()).isTrue();
+            frames(c);
+            assertThat(power(action)).as(action.wireName()).isEqualTo(ActionResult.ok());
+            assertThat(frames(c)).containsExactly(
+                    "daemon_message:Pending restart after crash cancelled by " + action.wireName());
+            assertThat(registry.get(ID).exits().restartPending()).isFalse();
+            assertThat(registry.get(ID).state()).isEqualTo(ContainerState.EXIT);
+            advance(120_000);
+            assertThat(starts()).as("no restart after the " + action.wireName()).isEqualTo(startsBefore);
+            assertThat(power(action)).as("nothing pending any more").isEqualTo(ActionResult.conflict("not running"));
+            hub.delete().join();
+            registry.remove(ID);
+            settle();
+        }
+    }
+
+    @Test
+    void aReinstallDuringACrashRestartsBackoffClearsItForGood() {
+        create("{\"restart_policy\":{\"name\":\"always\"}}");
+        power(PowerAction.START);
+        runtime.exit(ID, 3);
+        assertThat(registry.get(ID).exits().restartPending()).isTrue();
+        assertThat(hub.reinstall(null, null).join().accepted()).isTrue();
+        settle();
+        assertThat(registry.get(ID).exits().restartPending()).as("stored for the next daemon").isFalse();
+        advance(120_000);
+        assertThat(starts()).isEqualTo(1);
+    }
+
+    @Test
+    void aCrashRestartMeasuresTheDiskFirstAndOverTheLimitIsRefusedForGood() throws Exception {
+        Path volume = java.nio.file.Files.createDirectories(dir.resolve("volume"));
+        hub = new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock, LightdConfig.Defaults.limits(),
+                new Metrics(), volume, Runnable::run);
+        create("{\"restart_policy\":{\"name\":\"always\"},\"limits\":{\"disk\":1024}}");
+        EmbeddedChannel c = client();
+        power(PowerAction.START);
+        assertThat(starts()).isEqualTo(1);
+        java.nio.file.Files.write(volume.resolve("big"), new byte[4096]);
+        runtime.exit(ID, 3);
+        assertThat(frames(c)).endsWith("daemon_message:Restarting after crash (attempt 1)");
+        advance(1000);
+        assertThat(starts()).as("refused by the disk check").isEqualTo(1);
+        assertThat(frames(c)).containsExactly("daemon_message:Error: disk limit exceeded (used 4096 of 1024 bytes)");
+        assertThat(registry.get(ID).state()).isEqualTo(ContainerState.EXIT);
+        assertThat(registry.get(ID).exits().restartPending()).isFalse();
+        advance(120_000);
+        assertThat(starts()).as("no further restarts").isEqualTo(1);
+    }
+
+    @Test
+    void anExitWhileTheDaemonWasDownIsReportedAsTheCrashItWas() {
+        create("{\"restart_policy\":{\"name\":\"on-failure\",\"max_retries\":2},\"limits\":{\"memory\":16777216}}");
+        power(PowerAction.START);
+        hub.shutdown().join();
+        settle();
+        ContainerRecord stored = ContainerRecord.fromStoredJson(registry.get(ID).toJson());
+        assertThat(stored.state()).isEqualTo(ContainerState.RUNNING);
+        Instant finished = Instant.parse("2025-12-31T23:59:58Z");
+        runtime.lastExits.put(ID, new io.lightd.runtime.ExitReport(3, false, finished));
+
+        hub = new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock,
+                LightdConfig.Defaults.limits(), new Metrics());
+        EmbeddedChannel c = client();
+        hub.restore(stored, false, 1024);
+        settle();
+        assertThat(frames(c)).contains("daemon_message:Error: server exited with code 3",
+                "daemon_message:Restarting after crash (attempt 1 of 2)");
+        ExitHistory exits = registry.get(ID).exits();
+        assertThat(exits.lastExitCode()).isEqualTo(3);
+        assertThat(exits.lastExitAt()).isEqualTo(finished);
+        assertThat(exits.recentCrashes()).containsExactly(finished);
+        advance(1000);
+        assertThat(starts()).as("restarted by the policy").isEqualTo(2);
+
+        // the engine's OOM kill of the server itself while the daemon was down
+        hub.shutdown().join();
+        runtime.lastExits.put(ID, new io.lightd.runtime.ExitReport(137, true, finished));
+        ContainerRecord again = ContainerRecord.fromStoredJson(registry.get(ID).toJson());
+        hub = new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock,
+                LightdConfig.Defaults.limits(), new Metrics());
+        EmbeddedChannel d = client();
+        hub.restore(again, false, 1024);
+        settle();
+        assertThat(frames(d)).contains("daemon_message:Error: server ran out of memory (limit 16 MiB) and was killed");
+        assertThat(registry.get(ID).exits().lastExitOutOfMemory()).isTrue();
+    }
 }

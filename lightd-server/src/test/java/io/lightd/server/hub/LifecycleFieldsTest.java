@@ -87,4 +87,15 @@ class LifecycleFieldsTest {
         assertThat(DiskUsage.measure(volume)).isEqualTo(1234);
         assertThat(DiskUsage.measure(dir.resolve("missing"))).isZero();
     }
+
+    @Test
+    void aFileWithSeveralHardLinksInTheVolumeCountsOnce() throws Exception {
+        Path volume = Files.createDirectories(dir.resolve("linked-volume"));
+        Files.createDirectories(volume.resolve("sub"));
+        Files.write(volume.resolve("data.bin"), new byte[5000]);
+        Files.createLink(volume.resolve("second-name.bin"), volume.resolve("data.bin"));
+        Files.createLink(volume.resolve("sub").resolve("third-name.bin"), volume.resolve("data.bin"));
+        Files.write(volume.resolve("other.bin"), new byte[7]);
+        assertThat(DiskUsage.measure(volume)).isEqualTo(5007);
+    }
 }

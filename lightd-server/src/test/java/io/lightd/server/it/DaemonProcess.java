@@ -50,7 +50,15 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts lightd with {@code config} and returns once it listens. */
     static DaemonProcess start(Path config) throws Exception {
-        List<String> command = new ArrayList<>();
+        return start(config, List.of());
+    }
+
+    /**
+     * Starts lightd with {@code config} behind {@code launcher} (a command that ends by executing its
+     * arguments, such as a shell that ignores some signals first), and returns once it listens.
+     */
+    static DaemonProcess start(Path config, List<String> launcher) throws Exception {
+        List<String> command = new ArrayList<>(launcher);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // The test class path holds two logback-test.xml files, and logback would print its status about that.
         command.addAll(List.of("-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener",

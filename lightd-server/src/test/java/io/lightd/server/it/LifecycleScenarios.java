@@ -278,4 +278,39 @@ abstract class LifecycleScenarios extends DaemonFixture {
         assertThat(daemon.request("POST", "/containers/" + id + "/start", null).status()).isEqualTo(202);
         c.await(m -> consoleHas(m, "up"));
     }
+
+    @Test
+    void aStopOrKillDuringACrashLoopsBackoffEndsIt() {
+        for (String action : List.of("stop", "kill")) {
+            String id = id("loop-" + action);
+            WsClient c = ws(id);
+            create(id, "echo hi; exit 3", null, "{\"restart_policy\":{\"name\":\"always\"}}");
+            c.await(state("installed"));
+            c.send(START);
+            c.await(daemon("Restarting after crash (attempt 1)"));
+            Daemon.Reply answer = daemon.request("POST", "/containers/" + id + "/" + action, null);
+            assertThat(answer.status()).as("%s during the backoff: %s", action, answer.body()).isEqualTo(202);
+            c.await(daemon("Pending restart after crash cancelled by " + action));
+            JsonObject record = record(id);
+            assertThat(record.get("state").getAsString()).isEqualTo("exit");
+            assertThat(record.get("restart_pending").getAsBoolean()).isFalse();
+        }
+    }
+
+    @Test
+    void aReinstallDuringACrashLoopsBackoffClearsThePendingRestart() throws Exception {
+        String id = id("loop-reinstall");
+        WsClient c = ws(id);
+        create(id, "echo hi; exit 3", null, "{\"restart_policy\":{\"name\":\"always\"}}");
+        c.await(state("installed"));
+        c.send(START);
+        c.await(daemon("Restarting after crash (attempt 1)"));
+        assertThat(daemon.request("POST", "/containers/" + id + "/reinstall", "{}").status()).isEqualTo(202);
+        assertThat(record(id).get("restart_pending").getAsBoolean()).as("cleared with the reinstall").isFalse();
+        c.await(state("installed"));
+        daemon.restart();
+        JsonObject after = record(id);
+        assertThat(after.get("restart_pending").getAsBoolean()).isFalse();
+        assertThat(after.get("state").getAsString()).as("not started by the daemon's restart").isEqualTo("installed");
+    }
 }
