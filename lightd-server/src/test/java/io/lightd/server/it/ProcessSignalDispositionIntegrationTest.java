@@ -43,6 +43,8 @@ class ProcessSignalDispositionIntegrationTest {
                 body.addProperty("image", "lightd-test:latest");
                 body.addProperty("startup_command", startup);
                 body.addProperty("stop_signal", signal);
+                // "running" only once the shell has printed "up", so its trap is in place before the stop.
+                body.addProperty("start_pattern", "^up$");
                 assertThat(send(d, "POST", "/containers", body.toString()).statusCode()).isEqualTo(202);
                 Await.until("installed", () -> "installed".equals(field(d, id, "state")));
                 assertThat(send(d, "POST", "/containers/" + id + "/start", null).statusCode()).isEqualTo(202);
