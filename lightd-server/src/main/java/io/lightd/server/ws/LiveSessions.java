@@ -27,7 +27,10 @@ public final class LiveSessions {
     public static final int CLOSE_TOKEN_EXPIRED = 4001;
     public static final int CLOSE_TOKEN_REVOKED = 4003;
 
-    /** How long a close frame may wait behind unread output before the connection is cut. */
+    /**
+     * How long, in seconds, a close frame may wait behind unread output and for the client's
+     * answer before the connection is cut.
+     */
     static final long FORCED_CLOSE_SECONDS = 10;
 
     /** Set on a session's channel once lightd has sent it a close frame. */
@@ -106,14 +109,21 @@ public final class LiveSessions {
     }
 
     /**
-     * Sends a close frame with code and reason, then closes the connection, at the latest
-     * {@link #FORCED_CLOSE_SECONDS} later. Only the first close of
-     * a session sends a frame (an expiry and a revocation may meet); the mark also tells
-     * {@link CloseReplyGuard} that the client's close frame is a reply, not to be answered.
+     * Starts the closing handshake (RFC 6455 7.1.2): sends a close frame with code and reason; the
+     * connection ends when the client answers with its own close frame ({@link CloseReplyGuard}) or
+     * ends the connection itself, and at the latest {@link #FORCED_CLOSE_SECONDS} after this call.
+     * It does not end when the frame has been written: the frame may still wait in the kernel
+     * behind output the client has not read, the client may meanwhile send (a pong, a command typed),
+     * and bytes arriving at a closed socket make the kernel answer with a reset that discards
+     * everything not yet delivered, the close frame among it (the client would see 1006, not the
+     * code). From this call on nothing the client sends is acted upon ({@link CloseReplyGuard}).
+     * Only the first close of a session sends a frame (an expiry and a revocation may meet).
+     * Callable from any thread.
      */
     public static void close(Channel channel, int code, String reason) {
         if (channel.isActive() && channel.attr(CLOSE_SENT).setIfAbsent(Boolean.TRUE) == null) {
-            channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+            channel.writeAndFlush(new CloseWebSocketFrame(code, reason))
+                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
             // The frame queues behind whatever the client has not read; a client that reads nothing
             // more would keep the connection (and its place under the caps) for ever.
             try {

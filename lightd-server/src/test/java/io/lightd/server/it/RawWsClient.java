@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -230,8 +231,9 @@ final class RawWsClient implements AutoCloseable {
     }
 
     /**
-     * Reads until the server's close frame and the end of the connection after it, skipping
-     * anything before; returns the close code. Fails if the connection ends without a close frame.
+     * Reads until the server's close frame, skipping anything before, answers it with a close frame
+     * of the same code as RFC 6455 5.5.1 asks of a client, and reads on until the server ends the
+     * connection; returns the close code. Fails if the connection ends without a close frame.
      */
     int awaitClose() throws IOException {
         while (true) {
@@ -240,16 +242,34 @@ final class RawWsClient implements AutoCloseable {
                 throw new AssertionError("the connection ended without a close frame");
             }
             if (f.opcode() == CLOSE) {
+                replyToClose(f);
                 awaitEnd();
                 return f.closeCode();
             }
         }
     }
 
-    /** Reads and discards until the server ends the connection. */
+    /** Answers the server's close frame with the same status code (none when it had none). */
+    void replyToClose(Frame close) {
+        byte[] code = close.payload().length >= 2 ? new byte[] {close.payload()[0], close.payload()[1]} : new byte[0];
+        try {
+            write(frame(CLOSE, code));
+        } catch (IOException e) {
+            // the server ended the connection right after its close frame (a protocol error)
+        }
+    }
+
+    /**
+     * Reads and discards until the server ends the connection; a reset counts as an end (a server
+     * that closed right after its close frame resets when the close reply reaches it).
+     */
     void awaitEnd() throws IOException {
-        while (read() != null) {
-            // what comes after the close frame, if anything, does not matter here
+        try {
+            while (read() != null) {
+                // what comes after the close frame, if anything, does not matter here
+            }
+        } catch (SocketException reset) {
+            // ended
         }
     }
 

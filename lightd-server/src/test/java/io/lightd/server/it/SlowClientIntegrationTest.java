@@ -104,6 +104,45 @@ class SlowClientIntegrationTest {
         }
     }
 
+    /**
+     * A stalled client that, once it reads again, keeps sending while it drains (a browser answering
+     * pings, someone typing) still gets its close code: the daemon ends the connection when the
+     * client answers its close frame, not as soon as that frame is written. Were the socket closed
+     * at that point, with the frame still queued in the kernel behind what the client had not read,
+     * the client's next frame would make the daemon's kernel reset the connection and discard the
+     * rest, the close frame among it.
+     */
+    @Test
+    void aStalledClientThatSendsWhileDrainingStillGetsItsCloseCode() throws Exception {
+        JsonObject limits = unthrottled();
+        limits.addProperty("slow_client_close_seconds", 1);
+        try (Daemon daemon = new Daemon(storage, limits)) {
+            try (WsClient watcher = daemon.ws("flood-4")) {
+                createFlood(daemon, "flood-4");
+                watcher.await(state("installed"));
+            }
+            try (RawWsClient stalled = RawWsClient.open(daemon.server().port(), "flood-4")) {
+                assertThat(daemon.request("POST", "/containers/flood-4/start", null).status()).isEqualTo(202);
+                Await.until("the stalled session left its hub", () -> subscribers(daemon, "flood-4") == 0);
+                int frames = 0;
+                while (true) {
+                    RawWsClient.Frame f = stalled.read();
+                    assertThat(f).as("the connection ended after %d frames without a close frame", frames)
+                            .isNotNull();
+                    if (f.opcode() == RawWsClient.CLOSE) {
+                        assertThat(f.closeCode()).isEqualTo(1008);
+                        stalled.replyToClose(f);
+                        stalled.awaitEnd();
+                        break;
+                    }
+                    frames++;
+                    stalled.write(RawWsClient.frame(RawWsClient.PONG, new byte[0]));
+                }
+                assertThat(frames).as("frames read before the close frame").isPositive();
+            }
+        }
+    }
+
     private static int subscribers(Daemon daemon, String id) {
         int[] n = {-1};
         daemon.server().containers().forEachSubscriberCount((hub, count) -> {
