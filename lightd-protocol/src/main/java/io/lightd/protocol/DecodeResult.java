@@ -6,7 +6,18 @@ import java.util.Objects;
 /** What decoding one inbound text frame gives: an event, or the error text to send back to that client. */
 public sealed interface DecodeResult {
 
+    /**
+     * A well-formed frame.
+     *
+     * @param event the event the frame carries; never null
+     */
     record Decoded(InboundEvent event) implements DecodeResult {
+        /**
+         * Checks the component.
+         *
+         * @param event the decoded event
+         * @throws NullPointerException when {@code event} is null
+         */
         public Decoded {
             Objects.requireNonNull(event, "event");
         }
@@ -15,8 +26,18 @@ public sealed interface DecodeResult {
     /**
      * {@code message} is the whole user-facing text, already starting with {@code Error: };
      * {@code kind} is the closed class of the mistake, for counting without parsing the text.
+     *
+     * @param kind    what was wrong, as a metrics label
+     * @param message the error text sent back to the client, e.g. {@code Error: missing "event"}
      */
     record Invalid(Kind kind, String message) implements DecodeResult {
+        /**
+         * Checks the components.
+         *
+         * @param kind    what was wrong
+         * @param message the error text for the client
+         * @throws NullPointerException when either is null
+         */
         public Invalid {
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(message, "message");
@@ -44,6 +65,11 @@ public sealed interface DecodeResult {
         /** A binary frame: the protocol speaks JSON text only. */
         BINARY_FRAME;
 
+        /**
+         * The metrics label of this kind.
+         *
+         * @return the lower-case constant name, e.g. {@code "unknown_event"}
+         */
         public String label() {
             return name().toLowerCase(Locale.ROOT);
         }

@@ -27,7 +27,16 @@ public final class InboundDecoder {
     private InboundDecoder() {
     }
 
-    /** {@code maxCommandBytes}: the most UTF-8 bytes a {@code send_command} may write to stdin. */
+    /**
+     * Decodes one text frame. JSON is parsed strictly (one value, no trailing text); a malformed or
+     * too deeply nested document is {@link DecodeResult.Kind#INVALID_JSON}, not an exception.
+     *
+     * @param text            the whole payload of one text frame, as received
+     * @param maxCommandBytes the most UTF-8 bytes a {@code send_command} may write to stdin
+     *                        (from the {@code websocket} configuration)
+     * @return {@link DecodeResult.Decoded} with the event, or {@link DecodeResult.Invalid} with the
+     *         error text ({@code Error: ...}) to send back; never null
+     */
     public static DecodeResult decode(String text, int maxCommandBytes) {
         if (text.isBlank()) {
             return invalid(DecodeResult.Kind.INVALID_JSON, "invalid JSON");
@@ -78,7 +87,14 @@ public final class InboundDecoder {
         return new DecodeResult.Decoded(new InboundEvent.SendCommand(command.getAsString()));
     }
 
-    /** Why {@code command} may not be written to stdin, or null when it may (REST commands share the rule). */
+    /**
+     * Why {@code command} may not be written to stdin (REST commands share the rule).
+     *
+     * @param command         the command text, as sent
+     * @param maxCommandBytes the most UTF-8 bytes allowed
+     * @return the reason without the {@code Error: } prefix, e.g.
+     *         {@code command too long (70000 bytes; the limit is 65536)}, or null when it may be written
+     */
     public static String commandProblem(String command, int maxCommandBytes) {
         int bytes = command.getBytes(StandardCharsets.UTF_8).length;
         return bytes <= maxCommandBytes ? null

@@ -10,7 +10,10 @@ public final class StatsChangeDetector {
     private Stats lastSent;
 
     /**
-     * Returns the rounded sample to send, or {@code null} when it equals the last one sent.
+     * Offers a fresh sample; when it is to be sent it becomes the last one sent.
+     *
+     * @param sample a sample as the runtime measured it (not yet rounded)
+     * @return the rounded sample to send, or {@code null} when it equals the last one sent
      */
     public Stats offer(Stats sample) {
         Stats rounded = sample.rounded();
@@ -21,7 +24,12 @@ public final class StatsChangeDetector {
         return rounded;
     }
 
-    /** The last sample sent, or {@code null} if none since the last {@link #reset()}. */
+    /**
+     * The last sample sent.
+     *
+     * @return the rounded sample last returned by {@link #offer}, or {@code null} if none since the
+     *         last {@link #reset()}
+     */
     public Stats lastSent() {
         return lastSent;
     }
