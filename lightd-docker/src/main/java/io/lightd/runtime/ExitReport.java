@@ -16,7 +16,13 @@ public record ExitReport(int exitCode, boolean outOfMemory, Instant finishedAt) 
     /** The exit code of a process ended by SIGKILL (128 + 9), which is how an OOM kill ends the server. */
     public static final int KILLED_EXIT_CODE = 137;
 
-    /** Whether an exit was the server's own OOM kill: the engine's flag together with a kill's exit code. */
+    /**
+     * Whether an exit was the server's own OOM kill: the engine's flag together with a kill's exit code.
+     *
+     * @param exitCode  the exit code the engine reports
+     * @param oomKilled the engine's {@code State.OOMKilled} at that exit
+     * @return true only when {@code oomKilled} and the exit code is {@link #KILLED_EXIT_CODE}
+     */
     public static boolean isOutOfMemoryKill(int exitCode, boolean oomKilled) {
         return oomKilled && exitCode == KILLED_EXIT_CODE;
     }

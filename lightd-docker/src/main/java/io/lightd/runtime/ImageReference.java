@@ -51,6 +51,10 @@ public final class ImageReference {
     /**
      * Why {@code image} is not a reference the engine would take, in the words of the create body's
      * errors ({@code image ...}), or null when it is one.
+     *
+     * @param image the image reference as the create or reinstall body gives it; may be null
+     * @return the error text without {@code Error: }, e.g. {@code image "X" is not a valid image
+     *         reference: the repository name must be lowercase}, or null when valid
      */
     public static String problem(String image) {
         if (image == null || image.isEmpty()) {
@@ -76,7 +80,12 @@ public final class ImageReference {
         return "\"" + (image.length() > 80 ? image.substring(0, 80) + "…" : image) + "\"";
     }
 
-    /** True when {@code image} follows the grammar. */
+    /**
+     * Whether {@code image} follows the grammar.
+     *
+     * @param image the image reference; may be null
+     * @return true when {@link #problem} finds nothing
+     */
     public static boolean isValid(String image) {
         return problem(image) == null;
     }

@@ -9,6 +9,8 @@ public interface OutputListener {
      * A chunk of output, stdout and stderr merged, in the order the process wrote it. Chunk
      * boundaries are arbitrary (a line or a UTF-8 character may be split). The listener owns the
      * buffer and must release it.
+     *
+     * @param chunk the bytes, readable from its reader index; owned (and released) by the listener
      */
     void onOutput(ByteBuf chunk);
 }

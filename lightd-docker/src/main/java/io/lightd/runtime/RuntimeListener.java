@@ -8,12 +8,18 @@ import io.lightd.protocol.Stats;
  */
 public interface RuntimeListener extends OutputListener {
 
-    /** A resource sample, about once a second while the process runs. */
+    /**
+     * A resource sample, about once a second while the process runs.
+     *
+     * @param stats the sample as the runtime measured it (CPU not yet rounded)
+     */
     void onStats(Stats stats);
 
     /**
      * The process has exited with {@code exitCode}. Called once per run, after the last
      * {@link #onOutput} of that run; nothing else is called for the run afterwards.
+     *
+     * @param exitCode the process's exit status (128 + N when signal N ended it)
      */
     void onExit(int exitCode);
 
@@ -22,6 +28,9 @@ public interface RuntimeListener extends OutputListener {
      * over its memory limit (Docker: the container's {@code OOMKilled} at
      * the exit together with exit code 137; process runtime: its own sampled limit). Runtimes call this form; the
      * default forwards to {@link #onExit(int)}. Same rules as {@link #onExit(int)}: once per run, last.
+     *
+     * @param exitCode    the process's exit status (128 + N when signal N ended it)
+     * @param outOfMemory whether the server itself was killed for memory
      */
     default void onExit(int exitCode, boolean outOfMemory) {
         onExit(exitCode);

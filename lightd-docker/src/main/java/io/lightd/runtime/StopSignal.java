@@ -9,6 +9,10 @@ import java.util.stream.Collectors;
  * The signals a stop may ask a server to end with (the create body's {@code stop_signal}), by their
  * POSIX names as Docker spells them. Many game servers save and exit only on {@code SIGINT} (^C).
  * A runtime delivers the chosen signal to the server's whole process tree.
+ *
+ * <p>The constants, with their Linux numbers: {@code SIGTERM} (15, terminate; the {@link #DEFAULT}),
+ * {@code SIGINT} (2, interrupt, as ^C sends it), {@code SIGQUIT} (3, quit), {@code SIGHUP} (1, hang-up),
+ * {@code SIGUSR1} (10) and {@code SIGUSR2} (12, user-defined). Immutable; any thread.
  */
 public enum StopSignal {
     SIGTERM(15), SIGINT(2), SIGQUIT(3), SIGHUP(1), SIGUSR1(10), SIGUSR2(12);
@@ -22,17 +26,30 @@ public enum StopSignal {
         this.number = number;
     }
 
-    /** The Linux signal number (x86-64 and arm64 alike for these six). */
+    /**
+     * The Linux signal number.
+     *
+     * @return the number, the same on x86-64 and arm64 for these six (e.g. 2 for {@code SIGINT})
+     */
     public int number() {
         return number;
     }
 
-    /** The name without its {@code SIG} prefix, as {@code kill -INT} takes it. */
+    /**
+     * The name without its {@code SIG} prefix, as {@code kill -INT} takes it.
+     *
+     * @return e.g. {@code "INT"}
+     */
     public String shortName() {
         return name().substring(3);
     }
 
-    /** The signal named {@code name} ({@code SIGINT}; case-insensitive), or empty. */
+    /**
+     * The signal named {@code name}, as a create body's {@code stop_signal} gives it.
+     *
+     * @param name a name with its {@code SIG} prefix ({@code SIGINT}), case-insensitive; may be null
+     * @return the signal, or empty when {@code name} is null or names none of the six
+     */
     public static Optional<StopSignal> fromName(String name) {
         if (name == null) {
             return Optional.empty();
@@ -41,7 +58,11 @@ public enum StopSignal {
         return Arrays.stream(values()).filter(s -> s.name().equals(upper)).findFirst();
     }
 
-    /** {@code SIGTERM, SIGINT, ...}: for error texts. */
+    /**
+     * All names, for error texts.
+     *
+     * @return {@code "SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2"}
+     */
     public static String names() {
         return Arrays.stream(values()).map(Enum::name).collect(Collectors.joining(", "));
     }

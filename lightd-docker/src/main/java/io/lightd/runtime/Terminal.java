@@ -73,14 +73,24 @@ public final class Terminal {
     private Terminal() {
     }
 
-    /** {@code env} with {@code TERM} set to {@link #TERM} unless it sets {@code TERM} itself. */
+    /**
+     * {@code env} with {@code TERM} set to {@link #TERM} unless it sets {@code TERM} itself.
+     *
+     * @param env the container's environment; not changed
+     * @return a new mutable map
+     */
     public static Map<String, String> environment(Map<String, String> env) {
         Map<String, String> withTerm = new HashMap<>(env);
         withTerm.putIfAbsent("TERM", TERM);
         return withTerm;
     }
 
-    /** The host's {@code stty} found on {@code path} (a {@code PATH} value), or null when there is none. */
+    /**
+     * The host's {@code stty} found on {@code path}.
+     *
+     * @param path a {@code PATH} value (directories joined by the path separator); may be null
+     * @return the path of the first executable {@code stty}, or null when there is none
+     */
     public static String findStty(String path) {
         if (path == null) {
             return null;
@@ -96,6 +106,9 @@ public final class Terminal {
     /**
      * Sets the modes on the terminal {@code device} ({@code /dev/pts/N}, {@code /proc/<pid>/fd/0}) with
      * the host's {@code stty}. Blocking, for at most a few seconds.
+     *
+     * @param stty   the path of the host's {@code stty} ({@link #findStty})
+     * @param device the terminal device to set the modes on
      *
      * @throws IOException when {@code stty} cannot run, fails (its message included) or does not finish
      */
