@@ -106,7 +106,14 @@ public final class ProcessRuntime implements ContainerRuntime {
     private final Object launchLock = new Object();
     private volatile boolean closed;
 
-    /** A runtime keeping its volumes and logs under {@code baseDir}, with the default log limit. */
+    /**
+     * A runtime keeping its volumes and logs under {@code baseDir}, with the default log limit
+     * ({@link #DEFAULT_LOG_FILE_LIMIT}) and Netty's default allocator. Reads a few host facts
+     * (blocking, once).
+     *
+     * @param baseDir the storage base path; volumes go to {@code baseDir/volumes/<internal_id>}
+     * @throws IllegalStateException when {@code setsid} (util-linux) is not on the daemon's PATH
+     */
     public ProcessRuntime(Path baseDir) {
         this(baseDir, ByteBufAllocator.DEFAULT, DEFAULT_LOG_FILE_LIMIT);
     }
@@ -116,6 +123,9 @@ public final class ProcessRuntime implements ContainerRuntime {
      * {@code allocator} and rotating each container's log at {@code logFileLimit} bytes. Reads a few
      * host facts (blocking, once).
      *
+     * @param baseDir      the storage base path; volumes go to {@code baseDir/volumes/<internal_id>}
+     * @param allocator    where the output chunks handed to listeners are allocated
+     * @param logFileLimit size in bytes at which a container's output log is rotated
      * @throws IllegalStateException when {@code setsid} (util-linux) is not on the daemon's PATH
      */
     public ProcessRuntime(Path baseDir, ByteBufAllocator allocator, long logFileLimit) {
@@ -125,6 +135,13 @@ public final class ProcessRuntime implements ContainerRuntime {
     /**
      * As {@link #ProcessRuntime(Path, ByteBufAllocator, long)}, sampling the stats of a server nobody
      * watches every {@code idleStatsInterval} (a watched one every second).
+     *
+     * @param baseDir           the storage base path; volumes go to {@code baseDir/volumes/<internal_id>}
+     * @param allocator         where the output chunks handed to listeners are allocated
+     * @param logFileLimit      size in bytes at which a container's output log is rotated
+     * @param idleStatsInterval how often a server nobody watches is sampled; at least one second
+     *                          (a shorter one fails the first start with {@link IllegalArgumentException})
+     * @throws IllegalStateException when {@code setsid} (util-linux) is not on the daemon's PATH
      */
     public ProcessRuntime(Path baseDir, ByteBufAllocator allocator, long logFileLimit, Duration idleStatsInterval) {
         this(baseDir, allocator, logFileLimit, idleStatsInterval, System.getenv("PATH"));
@@ -360,7 +377,11 @@ public final class ProcessRuntime implements ContainerRuntime {
         return statsSampler;
     }
 
-    /** Batches of stats samples taken so far (for tests and metrics). */
+    /**
+     * Batches of stats samples taken so far (for tests and metrics). Any thread.
+     *
+     * @return the number of sampling batches run since the first start; 0 before it
+     */
     public synchronized long statsBatches() {
         return statsSampler == null ? 0 : statsSampler.batches();
     }

@@ -39,12 +39,20 @@ public final class CgroupLayout {
         this.mounts = mounts;
     }
 
-    /** 1 or 2. */
+    /**
+     * The cgroup version of this host's layout.
+     *
+     * @return 1 (the cpuacct, memory and blkio v1 controllers are mounted) or 2 (the unified hierarchy)
+     */
     public int version() {
         return version;
     }
 
-    /** This host's layout, or null when neither v1 controllers nor v2 are mounted (or mountinfo cannot be read). */
+    /**
+     * This host's layout, read from {@code /proc/self/mountinfo}; blocking (one small file).
+     *
+     * @return the layout, or null when neither v1 controllers nor v2 are mounted (or mountinfo cannot be read)
+     */
     public static CgroupLayout detect() {
         try {
             return parse(Files.readString(MOUNTINFO, StandardCharsets.UTF_8));
@@ -57,6 +65,10 @@ public final class CgroupLayout {
      * The layout a {@code /proc/self/mountinfo} text describes (see proc(5): mount id, parent id,
      * major:minor, root, mount point, options, optional fields, {@code -}, type, source, super options),
      * or null when it mounts no usable cgroups.
+     *
+     * @param mountinfo the whole text of a mountinfo file
+     * @return v1 when all of cpuacct, memory and blkio are mounted as v1 controllers, v2 when no v1
+     *         controller of those is and a {@code cgroup2} mount is, else null
      */
     public static CgroupLayout parse(String mountinfo) {
         Map<String, Mount> v1 = new HashMap<>();
@@ -90,7 +102,10 @@ public final class CgroupLayout {
 
     /**
      * The cgroup folders of process {@code pid}, from {@code /proc/<pid>/cgroup}
-     * ({@code "4:memory:/docker/<id>"} lines on v1, one {@code "0::/path"} line on v2).
+     * ({@code "4:memory:/docker/<id>"} lines on v1, one {@code "0::/path"} line on v2). Blocking.
+     *
+     * @param pid the process id, as the host sees it
+     * @return the cpu, memory and blkio folders of the process's cgroups on this host
      *
      * @throws IOException when the process is gone or its cgroup is not in this layout
      */
@@ -132,7 +147,11 @@ public final class CgroupLayout {
         return new CgroupStats.Paths(1, folders[0], folders[1], folders[2]);
     }
 
-    /** The host's memory in bytes ({@code MemTotal} of {@code /proc/meminfo}, kept in KiB), 0 when unreadable. */
+    /**
+     * The host's memory ({@code MemTotal} of {@code /proc/meminfo}, kept in KiB). Blocking.
+     *
+     * @return the host's memory in bytes, 0 when unreadable
+     */
     public static long hostMemoryBytes() {
         try {
             for (String line : Files.readAllLines(MEMINFO, StandardCharsets.US_ASCII)) {

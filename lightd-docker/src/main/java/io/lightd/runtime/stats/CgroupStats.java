@@ -33,9 +33,21 @@ import java.util.List;
  */
 public final class CgroupStats implements StatsSource<Void>, AutoCloseable {
 
-    /** A container's cgroup folders: one per v1 controller, or the same v2 folder three times. */
+    /**
+     * A container's cgroup folders: one per v1 controller, or the same v2 folder three times.
+     *
+     * @param version 1 or 2, as {@link CgroupLayout#version()}
+     * @param cpu     the folder with {@code cpuacct.usage} (v1) or {@code cpu.stat} (v2)
+     * @param memory  the folder of the memory controller's files
+     * @param blkio   the folder of the block I/O files ({@code blkio.*} on v1, {@code io.stat} on v2)
+     */
     public record Paths(int version, Path cpu, Path memory, Path blkio) {
-        /** The v2 layout: every file in one folder. */
+        /**
+         * The v2 layout: every file in one folder.
+         *
+         * @param folder the container's cgroup v2 folder on this host
+         * @return paths of version 2 with {@code folder} three times
+         */
         public static Paths v2(Path folder) {
             return new Paths(2, folder, folder, folder);
         }

@@ -84,6 +84,11 @@ public final class StatsSampler<B> implements AutoCloseable {
      * Samples {@code source} from now on as container {@code id}, handing each sample to {@code sink}
      * on {@code loop}; replaces an earlier registration of the id. Its first sample comes with the
      * next tick, watched or not, so every running container has stats within a tick.
+     *
+     * @param id     the container's {@code internal_id}
+     * @param source what to sample; called on the blocking executor, one batch at a time
+     * @param loop   where {@code sink} is called (the container's event loop)
+     * @param sink   receives each sample that is not null
      */
     public void register(String id, StatsSource<B> source, EventExecutor loop, Consumer<Stats> sink) {
         Target<B> target = new Target<>(id, source, loop, sink, System.nanoTime() - idleNanos);
@@ -93,7 +98,12 @@ public final class StatsSampler<B> implements AutoCloseable {
         }
     }
 
-    /** Stops sampling {@code source} (when it is still the one registered for {@code id}). Any thread. */
+    /**
+     * Stops sampling {@code source} (when it is still the one registered for {@code id}). Any thread.
+     *
+     * @param id     the container's {@code internal_id}
+     * @param source the source given to {@link #register}; a later registration of the id is left alone
+     */
     public void unregister(String id, StatsSource<B> source) {
         Target<B> target = targets.get(id);
         if (target != null && target.source == source && targets.remove(id, target)) {
@@ -104,6 +114,9 @@ public final class StatsSampler<B> implements AutoCloseable {
     /**
      * Whether someone watches container {@code id} (its console has subscribers). Becoming watched
      * samples it at once. Any thread; may come before the container is registered.
+     *
+     * @param id        the container's {@code internal_id}
+     * @param isWatched true when its console has at least one subscriber, false when none is left
      */
     public void setWatched(String id, boolean isWatched) {
         if (!isWatched) {
@@ -118,17 +131,29 @@ public final class StatsSampler<B> implements AutoCloseable {
         }
     }
 
-    /** Containers registered now. */
+    /**
+     * Containers registered now.
+     *
+     * @return the number of registrations
+     */
     public int size() {
         return targets.size();
     }
 
-    /** Batches run since start (each is one task on the blocking executor). */
+    /**
+     * Batches run since start (each is one task on the blocking executor).
+     *
+     * @return a counter that only grows
+     */
     public long batches() {
         return batches.sum();
     }
 
-    /** Samples taken since start. */
+    /**
+     * Samples taken since start, failed ones included.
+     *
+     * @return a counter that only grows
+     */
     public long samples() {
         return samples.sum();
     }
