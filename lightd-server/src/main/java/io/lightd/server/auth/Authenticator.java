@@ -12,11 +12,19 @@ public final class Authenticator {
 
     /** The outcome: a grant, or why the token was refused (for logs; never contains the token). */
     public sealed interface Result {
-        /** The token is good. */
+        /**
+         * The token is good.
+         *
+         * @param grant what the token grants: its kind, scope and expiry
+         */
         record Accepted(TokenStore.Grant grant) implements Result {
         }
 
-        /** The token is missing or refused, for {@code reason}. */
+        /**
+         * The token is missing or refused, for {@code reason}.
+         *
+         * @param reason why, for the log (e.g. {@code invalid or expired token}); never the token
+         */
         record Refused(String reason) implements Result {
         }
     }
@@ -24,6 +32,12 @@ public final class Authenticator {
     private final TokenStore tokens;
     private final SignedTokens signed;
 
+    /**
+     * Creates the authenticator over the daemon's token stores.
+     *
+     * @param tokens the master and issued tokens
+     * @param signed the verifier of panel-signed JWTs
+     */
     public Authenticator(TokenStore tokens, SignedTokens signed) {
         this.tokens = tokens;
         this.signed = signed;
@@ -32,6 +46,11 @@ public final class Authenticator {
     /**
      * Checks {@code token} (null when none was presented). With {@code consume}, a single-use token
      * (issued with {@code remove_on_use}, or signed with {@code once}) is used up by this check.
+     * Any thread; never blocks (a use that must be persisted is written later by the store).
+     *
+     * @param token   the presented token text, or null or empty when none was presented
+     * @param consume whether a single-use token is used up (the handshake that opens a session)
+     * @return {@link Result.Accepted} with the grant, or {@link Result.Refused} with the reason
      */
     public Result authenticate(String token, boolean consume) {
         if (token == null || token.isEmpty()) {

@@ -17,6 +17,9 @@ import java.util.Set;
  * container) and its permissions ({@link Permission#CONSOLE} always among them). Immutable and
  * thread-safe. The same JSON shapes serve {@code POST /auth/tokens}, the token store's file and a
  * signed token's {@code containers} and {@code permissions} claims.
+ *
+ * @param containers the {@code internal_id}s covered, in the order given, or null for every container
+ * @param permissions what a session may do; {@link Permission#CONSOLE} is always among them
  */
 public record ConsoleScope(Set<String> containers, Set<Permission> permissions) {
 
@@ -26,6 +29,12 @@ public record ConsoleScope(Set<String> containers, Set<Permission> permissions) 
     /** Most container ids one token may name. */
     public static final int MAX_CONTAINERS = 1000;
 
+    /**
+     * Copies the sets into unmodifiable ones and adds {@link Permission#CONSOLE}.
+     *
+     * @param containers the covered ids, or null for every container
+     * @param permissions the permissions granted; not null
+     */
     public ConsoleScope {
         containers = containers == null ? null : Collections.unmodifiableSet(new LinkedHashSet<>(containers));
         EnumSet<Permission> p = EnumSet.of(Permission.CONSOLE);
@@ -33,17 +42,32 @@ public record ConsoleScope(Set<String> containers, Set<Permission> permissions) 
         permissions = Collections.unmodifiableSet(p);
     }
 
-    /** True when this scope opens the console of {@code internalId}. */
+    /**
+     * Whether this scope opens the console of a container.
+     *
+     * @param internalId the container's {@code internal_id}
+     * @return true when it is covered (always, for every container)
+     */
     public boolean covers(String internalId) {
         return containers == null || containers.contains(internalId);
     }
 
-    /** True when a session with this scope may do what {@code permission} names. */
+    /**
+     * Whether a session with this scope may do what {@code permission} names.
+     *
+     * @param permission the permission an inbound frame needs
+     * @return true when granted
+     */
     public boolean allows(Permission permission) {
         return permissions.contains(permission);
     }
 
-    /** True for every container and every permission: what the seed protocol's tokens could do. */
+    /**
+     * Whether this scope opens every container with every permission: what the seed protocol's tokens
+     * could do (such a scope is stored without the two fields).
+     *
+     * @return true for the unrestricted scope
+     */
     public boolean isUnrestricted() {
         return containers == null && permissions.size() == Permission.values().length;
     }
@@ -53,6 +77,12 @@ public record ConsoleScope(Set<String> containers, Set<Permission> permissions) 
      *
      * @throws IllegalArgumentException with a user-facing text naming the field: not a list of
      *     strings, an empty list, an invalid id, an unknown permission
+     *
+     * @param containers the {@code containers} field (a list of {@code internal_id}s, at most
+     *                   {@link #MAX_CONTAINERS}), or null or JSON null for every container
+     * @param permissions the {@code permissions} field (a list of wire names, {@code power} for all four
+     *                    power permissions), or null or JSON null for every permission
+     * @return the scope
      */
     public static ConsoleScope fromJson(JsonElement containers, JsonElement permissions) {
         Set<String> ids = null;
@@ -81,7 +111,11 @@ public record ConsoleScope(Set<String> containers, Set<Permission> permissions) 
         return new ConsoleScope(ids, granted);
     }
 
-    /** The container ids as a JSON array, or JSON null for every container. */
+    /**
+     * The container ids as JSON, for the token file and answers.
+     *
+     * @return a JSON array of ids in their order, or {@link JsonNull#INSTANCE} for every container
+     */
     public JsonElement containersJson() {
         if (containers == null) {
             return JsonNull.INSTANCE;
@@ -91,7 +125,11 @@ public record ConsoleScope(Set<String> containers, Set<Permission> permissions) 
         return a;
     }
 
-    /** The permissions as a JSON array of wire names, {@code console} first. */
+    /**
+     * The permissions as JSON, for the token file and answers.
+     *
+     * @return a new JSON array of wire names in declaration order, {@code console} first
+     */
     public JsonArray permissionsJson() {
         JsonArray a = new JsonArray();
         permissions.forEach(p -> a.add(p.wireName()));

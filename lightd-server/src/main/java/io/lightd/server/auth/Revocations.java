@@ -51,6 +51,8 @@ public final class Revocations {
     private volatile Consumer<Predicate<TokenStore.Grant>> listener = matches -> { };
 
     /**
+     * Creates the revocation list; call {@link #load()} before use to read the stored entries back.
+     *
      * @param clock this node's clock: revocation instants and purges
      * @param maxLifetime the longest a signed token may live from its {@code iat}, as configured now
      * @param clockSkew how far {@code iat}, {@code nbf} and {@code exp} are allowed to be off, as configured now
@@ -81,6 +83,9 @@ public final class Revocations {
     /**
      * Called, after a revocation is on disk, with the test that tells which grants it refuses, so
      * the live sessions opened with them can be closed (4003).
+     *
+     * @param listener the one listener (replacing any earlier one); called on the storage thread with
+     *                 a test that is true for each grant the new revocation refuses
      */
     public void onRevoked(Consumer<Predicate<TokenStore.Grant>> listener) {
         this.listener = listener;
@@ -91,6 +96,9 @@ public final class Revocations {
      * configuration. Entries written before the facts were stored carry only {@code keep_until};
      * that instant stands in for the fact (a later one, so such an entry is kept longer, never
      * shorter). Blocking: for start-up.
+     *
+     * @throws IOException when the revocations file cannot be read or is not valid JSON (an absent
+     *                     file is no error: nothing revoked)
      */
     public void load() throws IOException {
         JsonElement json = file.load();
@@ -133,7 +141,13 @@ public final class Revocations {
         return e == null || !e.isJsonArray() ? new JsonArray() : e.getAsJsonArray();
     }
 
-    /** Refuses the token with this {@code jti} from now on; completes once that is on disk. */
+    /**
+     * Refuses the token with this {@code jti} from now on (in memory at once). Any thread.
+     *
+     * @param jti the {@code jti} claim to refuse
+     * @return completes once the revocation is on disk and the listener has heard it; fails with
+     *         {@link io.lightd.server.store.StorageException} when it cannot be stored
+     */
     public CompletableFuture<Void> revokeJti(String jti) {
         revokedJtis.merge(jti, clock.instant(), (a, b) -> a.isAfter(b) ? a : b);
         return file.save().thenRun(() -> listener.accept(g -> jti.equals(g.jti())));
@@ -143,6 +157,8 @@ public final class Revocations {
      * The latest {@code issued_before} a subject revocation may name now: this node's time plus the
      * clock skew (a panel's clock may be that far ahead). A later instant would ban tokens not issued
      * yet, and would be kept for as long as it reaches into the future.
+     *
+     * @return the current time of this node's clock plus {@code authorization.jwt.clock_skew_seconds}
      */
     public Instant latestIssuedBefore() {
         return clock.instant().plus(clockSkew);
@@ -153,6 +169,11 @@ public final class Revocations {
      * on; completes once that is on disk. A later rule for the same subject replaces an earlier one
      * when it reaches further.
      *
+     * @param subject      the {@code sub} claim whose tokens are refused
+     * @param issuedBefore   tokens with an {@code iat} before this instant are refused (a token without
+     *                       {@code iat} is refused whatever the instant)
+     * @return completes once the rule is on disk and the listener has heard it; fails with
+     *         {@link io.lightd.server.store.StorageException} when it cannot be stored
      * @throws IllegalArgumentException when {@code issuedBefore} is after {@link #latestIssuedBefore()}
      */
     public CompletableFuture<Void> revokeSubject(String subject, Instant issuedBefore) {
@@ -165,7 +186,15 @@ public final class Revocations {
                 && subject.equals(g.subject()) && g.issuedAt().isBefore(issuedBefore)));
     }
 
-    /** True when a token with these claims (each may be null) has been revoked. */
+    /**
+     * Whether a token with these claims has been revoked, by its {@code jti} or by a rule for its
+     * subject. Any thread; never blocks.
+     *
+     * @param jti      the token's {@code jti}, or null
+     * @param subject  the token's {@code sub}, or null
+     * @param issuedAt the token's {@code iat}, or null
+     * @return true when it must be refused
+     */
     public boolean isRevoked(String jti, String subject, Instant issuedAt) {
         if (jti != null && revokedJtis.containsKey(jti)) {
             return true;
@@ -177,7 +206,12 @@ public final class Revocations {
         return rule != null && (issuedAt == null || issuedAt.isBefore(rule.issuedBefore()));
     }
 
-    /** True when the single-use token {@code jti} has been used already. */
+    /**
+     * Whether the single-use token {@code jti} has been used already.
+     *
+     * @param jti the token's {@code jti}
+     * @return true when it was marked by {@link #use}
+     */
     public boolean isUsed(String jti) {
         return usedJtis.containsKey(jti);
     }
@@ -185,6 +219,11 @@ public final class Revocations {
     /**
      * Marks the single-use token {@code jti}, whose {@code exp} claim is {@code expiresAt}, as used;
      * false when it already was, so of two racing uses only one wins. The mark is written to disk at once.
+     * Any thread; the write is started, not awaited.
+     *
+     * @param jti       the token's {@code jti}
+     * @param expiresAt the token's {@code exp}: the mark is kept until then plus the clock skew
+     * @return true for the one use that marked it, false when it was marked already
      */
     public boolean use(String jti, Instant expiresAt) {
         if (usedJtis.putIfAbsent(jti, expiresAt) != null) {
@@ -194,7 +233,12 @@ public final class Revocations {
         return true;
     }
 
-    /** Forgets the entries no token can match any more (under the current configuration); returns how many. */
+    /**
+     * Forgets the entries no token can match any more (under the current configuration), saving in
+     * the background when any went. Any thread.
+     *
+     * @return how many entries were forgotten
+     */
     public int purgeExpired() {
         Instant now = clock.instant();
         int before = size();
@@ -208,7 +252,11 @@ public final class Revocations {
         return purged;
     }
 
-    /** Entries held now: revoked ids, revoked subjects and used single-use ids. */
+    /**
+     * Entries held now: revoked ids, revoked subjects and used single-use ids.
+     *
+     * @return the sum of the three counts
+     */
     public int size() {
         return revokedJtis.size() + revokedSubjects.size() + usedJtis.size();
     }

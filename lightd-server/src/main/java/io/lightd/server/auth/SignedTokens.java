@@ -132,7 +132,14 @@ public final class SignedTokens {
         return verifier;
     }
 
-    /** True when {@code token} has the shape of a JWT (and so is not a {@code lightd_} token). */
+    /**
+     * Whether {@code token} has the shape of a compact JWS (and so is not a {@code lightd_} token).
+     * Looks at the text only; verifies nothing.
+     *
+     * @param token the presented token text, or null
+     * @return true for three base64url parts joined by dots, at most 8192 characters, not starting
+     *         with {@code lightd_}
+     */
     public static boolean looksSigned(String token) {
         return token != null && !token.startsWith(Tokens.PREFIX) && token.length() <= MAX_TOKEN_CHARS
                 && COMPACT.matcher(token).matches();
@@ -140,7 +147,12 @@ public final class SignedTokens {
 
     /**
      * Checks {@code token}; with {@code consume} a single-use token is marked used (only the first
-     * such check accepts it), without it a single-use token is only looked at.
+     * such check accepts it), without it a single-use token is only looked at. Any thread; never blocks.
+     *
+     * @param token   the presented token text
+     * @param consume whether a single-use ({@code once}) token is used up by this check
+     * @return {@link Result.Accepted} with the grant, or {@link Result.Refused} with the reason (for
+     *         logs; never the token)
      */
     public Result verify(String token, boolean consume) {
         if (!looksSigned(token)) {

@@ -26,6 +26,11 @@ public final class TokenStore {
     /**
      * An issued token as stored: its hash, when it expires, whether its first use consumes it, and
      * what it opens.
+     *
+     * @param hash        SHA-256 of the token, hex ({@link Tokens#hash})
+     * @param expiresAt   when it stops working (the issue time plus its {@code ttl}, in milliseconds)
+     * @param removeOnUse whether its first use consumes it
+     * @param scope       the containers and permissions it opens
      */
     public record IssuedToken(String hash, Instant expiresAt, boolean removeOnUse, ConsoleScope scope) {
     }
@@ -47,21 +52,45 @@ public final class TokenStore {
      * the clock skew, so one let in within the skew is not closed at once), where it came from, what
      * it opens, and for a signed token its {@code sub}, {@code jti} and {@code iat} claims (each may be
      * null; all null for the other kinds), which revocations match against.
+     *
+     * @param hash      SHA-256 of the presented token, hex
+     * @param expiresAt when this node stops accepting it, or null for the master token
+     * @param kind      where the token came from
+     * @param scope     the containers and permissions it opens
+     * @param subject   a signed token's {@code sub}, else null
+     * @param jti       a signed token's {@code jti}, else null
+     * @param issuedAt  a signed token's {@code iat}, else null
      */
     public record Grant(String hash, Instant expiresAt, Kind kind, ConsoleScope scope, String subject, String jti,
                        Instant issuedAt) {
 
-        /** A master grant (null expiry) or an issued one with every container and permission. */
+        /**
+         * A master grant (null expiry) or an issued one with every container and permission.
+         *
+         * @param hash      SHA-256 of the presented token, hex
+         * @param expiresAt null for a master grant, else the issued token's expiry
+         */
         public Grant(String hash, Instant expiresAt) {
             this(hash, expiresAt, expiresAt == null ? Kind.MASTER : Kind.ISSUED, ConsoleScope.ALL, null, null, null);
         }
 
+        /**
+         * Whether this is the master token's grant, the only one REST admits.
+         *
+         * @return true for {@link Kind#MASTER}
+         */
         public boolean isMaster() {
             return kind == Kind.MASTER;
         }
     }
 
-    /** A newly issued token, the only time its text exists in the daemon, with what it opens. */
+    /**
+     * A newly issued token, the only time its text exists in the daemon, with what it opens.
+     *
+     * @param token     the token text ({@code lightd_...}), to hand out once and never log
+     * @param expiresAt when it stops working, truncated to milliseconds
+     * @param scope     the containers and permissions it opens
+     */
     public record Issued(String token, Instant expiresAt, ConsoleScope scope) {
     }
 
@@ -71,20 +100,36 @@ public final class TokenStore {
     private volatile String masterHash;
     private volatile Consumer<String> revocationListener = hash -> { };
 
+    /**
+     * Creates the store; call {@link #load()} before use to read the issued tokens back.
+     *
+     * @param masterToken the configured {@code authorization.token}; only its hash is kept
+     * @param clock       the clock expiries are measured and set with
+     * @param files       the registry folder's stores; the issued tokens live in {@code tokens.json}
+     */
     public TokenStore(String masterToken, Clock clock, JsonFileStore.Factory files) {
         this.masterHash = Tokens.hash(masterToken);
         this.clock = clock;
         this.file = files.create("tokens.json", this::toJson);
     }
 
-    /** Called with the hash of every revoked token, after the revocation is on disk. */
+    /**
+     * Sets the one listener of revocations (replacing any earlier one).
+     *
+     * @param listener called with the hash of every revoked token, after the revocation is on disk
+     *                 (on the storage thread), and with the old master hash when it is replaced
+     *                 (on the caller's thread)
+     */
     public void onRevoked(Consumer<String> listener) {
         this.revocationListener = listener;
     }
 
     /**
      * Makes {@code token} the master token: the old one stops working at once, and the listener of
-     * {@link #onRevoked} hears its hash, so sessions opened with it close. False when it already is.
+     * {@link #onRevoked} hears its hash, so sessions opened with it close. Any thread.
+     *
+     * @param token the new master token text (already checked by {@link Tokens#masterTokenProblem})
+     * @return false when it already is the master token, else true
      */
     public boolean replaceMaster(String token) {
         String old = masterHash;
@@ -97,7 +142,12 @@ public final class TokenStore {
         return true;
     }
 
-    /** Loads the stored tokens, dropping expired ones. Blocking: for start-up. */
+    /**
+     * Loads the stored tokens, dropping expired ones. Blocking: for start-up.
+     *
+     * @throws IOException when {@code tokens.json} cannot be read or is not valid JSON (an absent file
+     *                     is no error: no issued tokens)
+     */
     public void load() throws IOException {
         JsonElement json = file.load();
         if (json == null) {
@@ -118,6 +168,9 @@ public final class TokenStore {
     /**
      * Checks a presented token. A single-use token is consumed here, so a second use fails even if it
      * races the first. Returns empty for a missing, unknown, expired or used token.
+     *
+     * @param token the presented token text, or null
+     * @return the grant, or empty
      */
     public Optional<Grant> authenticate(String token) {
         return authenticate(token, true);
@@ -126,6 +179,12 @@ public final class TokenStore {
     /**
      * Checks a presented token; with {@code consume} false a single-use token is only looked at (for
      * a refusal that must not burn it, or the console page asking what a token may do).
+     * Tokens longer than 512 characters are refused unhashed. Any thread; a consumed token's removal
+     * is saved in the background.
+     *
+     * @param token   the presented token text, or null
+     * @param consume whether a single-use token is used up by this check
+     * @return the grant, or empty for a missing, unknown, expired or used token
      */
     public Optional<Grant> authenticate(String token, boolean consume) {
         if (token == null || token.isEmpty() || token.length() > 512) {
@@ -153,13 +212,27 @@ public final class TokenStore {
 
     /**
      * Issues a token; the future completes once it is on disk. A token that cannot be stored is taken
-     * back before the future fails, so it never works without having been handed out.
+     * back before the future fails, so it never works without having been handed out. The token
+     * opens every container with every permission.
+     *
+     * @param ttl         how long it works from now
+     * @param removeOnUse whether its first use consumes it
+     * @return the new token; fails with {@link io.lightd.server.store.StorageException} when it cannot
+     *         be stored
      */
     public CompletableFuture<Issued> issue(Duration ttl, boolean removeOnUse) {
         return issue(ttl, removeOnUse, ConsoleScope.ALL);
     }
 
-    /** Issues a console token that opens what {@code scope} names; as {@link #issue(Duration, boolean)}. */
+    /**
+     * Issues a console token that opens what {@code scope} names; as {@link #issue(Duration, boolean)}.
+     *
+     * @param ttl         how long it works from now
+     * @param removeOnUse whether its first use consumes it
+     * @param scope       the containers and permissions it opens
+     * @return the new token; fails with {@link io.lightd.server.store.StorageException} when it cannot
+     *         be stored
+     */
     public CompletableFuture<Issued> issue(Duration ttl, boolean removeOnUse, ConsoleScope scope) {
         String token = Tokens.generate();
         Instant expiresAt = clock.instant().plus(ttl).truncatedTo(ChronoUnit.MILLIS);
@@ -177,6 +250,11 @@ public final class TokenStore {
     /**
      * Revokes an issued token; completes with false when no such token exists. When the revocation
      * cannot be stored the token is put back, as the failed answer says it still stands.
+     *
+     * @param token the issued token's text (the master token cannot be revoked here)
+     * @return true once the revocation is on disk and the listener has heard it; false when no such
+     *         token exists; fails with {@link io.lightd.server.store.StorageException} when it cannot
+     *         be stored
      */
     public CompletableFuture<Boolean> revoke(String token) {
         String hash = Tokens.hash(token);
@@ -198,7 +276,11 @@ public final class TokenStore {
         return err instanceof CompletionException c ? c : new CompletionException(err);
     }
 
-    /** Removes expired tokens from memory and disk; returns how many. */
+    /**
+     * Removes expired tokens from memory and disk (saved in the background). Any thread.
+     *
+     * @return how many were removed
+     */
     public int purgeExpired() {
         Instant now = clock.instant();
         int before = issued.size();
@@ -210,6 +292,11 @@ public final class TokenStore {
         return purged;
     }
 
+    /**
+     * The issued tokens held now, expired ones not yet purged included.
+     *
+     * @return the count
+     */
     public int issuedCount() {
         return issued.size();
     }
