@@ -20,6 +20,16 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
+    /**
+     * Replaces {@code target} with {@code content}, creating its folder when missing. The temporary
+     * file is {@code .<name>.tmp} in the same folder and is deleted when writing it fails.
+     *
+     * @param target    the file to write
+     * @param content   its whole new content
+     * @param ownerOnly whether the file gets mode {@code rw-------} (where the file system has POSIX modes)
+     * @throws IOException when the folder cannot be created or the temporary file cannot be written,
+     *                     synced or renamed; the target then keeps its old content
+     */
     public static void write(Path target, byte[] content, boolean ownerOnly) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);

@@ -41,24 +41,54 @@ public final class JsonFileStore {
     private final AtomicLong requested = new AtomicLong();
     private volatile long written;
 
+    /**
+     * Creates the store of one file; nothing is read or written yet.
+     *
+     * @param file     the JSON file, written atomically and owner-only ({@link AtomicFiles})
+     * @param storage  the executor every write runs on (the storage thread)
+     * @param snapshot makes the document to write; called on {@code storage} at each write, so it must
+     *                 be safe to call from that thread
+     */
     public JsonFileStore(Path file, Executor storage, Supplier<JsonElement> snapshot) {
         this.file = file;
         this.storage = storage;
         this.snapshot = snapshot;
     }
 
-    /** Makes the stores of one registry folder, all writing on one storage executor. */
+    /**
+     * Makes the stores of one registry folder, all writing on one storage executor.
+     *
+     * @param folder  the registry folder the files live in
+     * @param storage the executor every write runs on
+     */
     public record Factory(Path folder, Executor storage) {
+        /**
+         * A store of the file {@code name} in the folder.
+         *
+         * @param name     the file name, e.g. {@code tokens.json}
+         * @param snapshot makes the document to write, on the storage executor
+         * @return a new store; nothing is read or written yet
+         */
         public JsonFileStore create(String name, Supplier<JsonElement> snapshot) {
             return new JsonFileStore(folder.resolve(name), storage, snapshot);
         }
     }
 
+    /**
+     * The file this store writes.
+     *
+     * @return its path
+     */
     public Path file() {
         return file;
     }
 
-    /** Reads the file; null when it does not exist yet. Blocking: for start-up. */
+    /**
+     * Reads the file. Blocking: for start-up.
+     *
+     * @return the parsed document, or null when the file does not exist yet
+     * @throws IOException when it cannot be read, or is not valid JSON (the message names the file)
+     */
     public JsonElement load() throws IOException {
         try {
             return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
@@ -69,7 +99,12 @@ public final class JsonFileStore {
         }
     }
 
-    /** Schedules a write of the current snapshot; completes when it (or a later one) is on disk. */
+    /**
+     * Schedules a write of the current snapshot. Any thread; never blocks.
+     *
+     * @return completes (on the storage thread) when this write or a later one is on disk; fails with
+     *         {@link StorageException} when the write fails, or at once when the executor refuses it
+     */
     public CompletableFuture<Void> save() {
         long generation = requested.incrementAndGet();
         try {

@@ -19,7 +19,11 @@ public final class StorageException extends UncheckedIOException {
         this.reason = reasonOf(cause);
     }
 
-    /** The cause without the file's path, for answers to clients: {@code No space left on device}. */
+    /**
+     * The cause without the file's path, for answers to clients.
+     *
+     * @return the file system's reason, e.g. {@code No space left on device}
+     */
     public String reason() {
         return reason;
     }
