@@ -34,13 +34,27 @@ public final class ConsoleAssembler {
     private int carryLength;
     private ScheduledFuture<?> flushTimer;
 
+    /**
+     * Creates an assembler for one container's output.
+     *
+     * @param loop       the container's event loop: every call comes on it, and it runs the flush timer
+     * @param flushDelay how long a partial line waits for its newline before it is handed on anyway
+     * @param unit       the unit of {@code flushDelay}
+     * @param sink       receives the console text, on {@code loop}: complete lines with their newline,
+     *                   or a partial line without one
+     */
     public ConsoleAssembler(EventExecutor loop, long flushDelay, TimeUnit unit, Consumer<String> sink) {
         this.loop = loop;
         this.flushDelayNanos = unit.toNanos(flushDelay);
         this.sink = sink;
     }
 
-    /** Takes a chunk of output; does not release it. */
+    /**
+     * Takes a chunk of output. On the loop.
+     *
+     * @param chunk raw output bytes (any split, even inside a UTF-8 character); read, not released:
+     *              the caller keeps ownership
+     */
     public void accept(ByteBuf chunk) {
         int readable = chunk.readableBytes();
         if (readable == 0) {

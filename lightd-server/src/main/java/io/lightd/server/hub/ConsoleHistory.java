@@ -39,8 +39,12 @@ public final class ConsoleHistory {
     private int newlines;
 
     /**
+     * Creates an empty history; the buffer is allocated as text arrives.
+     *
      * @param maxLines at most this many lines (an unfinished last line counts as one), at least 1
      * @param maxBytes at most this many bytes of UTF-8, at least 4 (one character)
+     * @throws IllegalArgumentException when {@code maxLines} is below 1, or {@code maxBytes} below 4 or
+     *                                  above 2<sup>31</sup> - 9
      */
     public ConsoleHistory(int maxLines, long maxBytes) {
         if (maxLines < 1) {
@@ -53,7 +57,12 @@ public final class ConsoleHistory {
         this.maxBytes = (int) maxBytes;
     }
 
-    /** Appends console text; the oldest lines go when a limit is passed. */
+    /**
+     * Appends console text; the oldest lines go when a limit is passed.
+     *
+     * @param text console text as the assembler hands it on: whole lines with their newline, or a
+     *             partial line that later text continues
+     */
     public void append(String text) {
         if (text.isEmpty()) {
             return;
@@ -102,6 +111,9 @@ public final class ConsoleHistory {
     /**
      * The last {@code count} lines (all when count is larger), oldest first, ending with a newline
      * when non-empty; empty for {@code count <= 0}.
+     *
+     * @param count how many of the newest lines, as {@code request_logs} asks
+     * @return the text, an unfinished last line given its newline here; empty when nothing is held
      */
     public String tail(int count) {
         if (count <= 0 || size == 0) {
@@ -125,17 +137,29 @@ public final class ConsoleHistory {
         return new String(out, StandardCharsets.UTF_8);
     }
 
-    /** Lines held; an unfinished last line counts as one. */
+    /**
+     * Lines held; an unfinished last line counts as one.
+     *
+     * @return from 0 to {@code maxLines}
+     */
     public int lineCount() {
         return size == 0 ? 0 : newlines + (ring[index(size - 1)] == NEWLINE ? 0 : 1);
     }
 
-    /** UTF-8 bytes held. */
+    /**
+     * UTF-8 bytes held.
+     *
+     * @return from 0 to {@code maxBytes}
+     */
     public long byteCount() {
         return size;
     }
 
-    /** The buffer's size in bytes: what the history costs beyond a few fields. */
+    /**
+     * The buffer's size in bytes: what the history costs beyond a few fields.
+     *
+     * @return the ring's length, at most {@code maxBytes}; 0 when empty or cleared
+     */
     public int capacity() {
         return ring.length;
     }
@@ -148,7 +172,13 @@ public final class ConsoleHistory {
         newlines = 0;
     }
 
-    /** Seeds the history from a runtime's log tail, which may begin in the middle of a line or character. */
+    /**
+     * Seeds the history from a runtime's log tail, which may begin in the middle of a line or character.
+     *
+     * @param logTail       the bytes of {@code ContainerRuntime.logTail}, decoded as UTF-8 (invalid bytes
+     *                      become U+FFFD)
+     * @param startsMidLine whether the tail was cut: its text up to the first newline is then dropped
+     */
     public void seed(byte[] logTail, boolean startsMidLine) {
         String text = new String(logTail, StandardCharsets.UTF_8);
         if (startsMidLine) {

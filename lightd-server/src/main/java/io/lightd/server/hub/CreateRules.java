@@ -35,6 +35,8 @@ public record CreateRules(int hostCpus) {
     /**
      * Checks a parsed create body. Throws {@link IllegalArgumentException} with the user-facing text
      * (starting with the field's name) for the first value the engine would refuse.
+     *
+     * @param r the record parsed from a create body
      */
     public void check(ContainerRecord r) {
         checkImage(r.image());
@@ -60,7 +62,12 @@ public record CreateRules(int hostCpus) {
         }
     }
 
-    /** Checks an image reference (a create's or a reinstall's); throws as {@link #check} does. */
+    /**
+     * Checks an image reference (a create's or a reinstall's); throws as {@link #check} does.
+     *
+     * @param image the {@code image} field
+     * @throws IllegalArgumentException with the user-facing text when the engine would refuse it
+     */
     public static void checkImage(String image) {
         String problem = ImageReference.problem(image);
         if (problem != null) {

@@ -13,6 +13,12 @@ import java.util.List;
  * restart: the last exit ({@code last_exit}: code, whether it was an out-of-memory kill, when), the
  * crashes the restart policy still counts ({@code recent_crashes}, oldest first), and whether a
  * restart after a crash was due when the record was written ({@code restart_pending}). Immutable.
+ *
+ * @param lastExitCode        the last exit's code, or null when the server never exited
+ * @param lastExitOutOfMemory whether the last exit was an out-of-memory kill
+ * @param lastExitAt          when the last exit happened, or null when never
+ * @param recentCrashes       the crash times the restart policy's window still counts, oldest first
+ * @param restartPending      whether a restart after a crash was due when the record was written
  */
 public record ExitHistory(Integer lastExitCode, boolean lastExitOutOfMemory, Instant lastExitAt,
                           List<Instant> recentCrashes, boolean restartPending) {
@@ -20,6 +26,15 @@ public record ExitHistory(Integer lastExitCode, boolean lastExitOutOfMemory, Ins
     /** A container that has never exited. */
     public static final ExitHistory NONE = new ExitHistory(null, false, null, List.of(), false);
 
+    /**
+     * Copies the crash list into an immutable one.
+     *
+     * @param lastExitCode        the last exit's code, or null
+     * @param lastExitOutOfMemory whether it was an out-of-memory kill
+     * @param lastExitAt          when, or null
+     * @param recentCrashes       crash times, oldest first; not null
+     * @param restartPending      whether a restart after a crash was due
+     */
     public ExitHistory {
         recentCrashes = List.copyOf(recentCrashes);
     }

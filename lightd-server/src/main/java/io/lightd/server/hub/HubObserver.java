@@ -11,5 +11,11 @@ public interface HubObserver {
     /** Observes nothing: the default until someone watches the node. */
     HubObserver NONE = id -> { };
 
+    /**
+     * The view of a container changed, or the container was deleted. On the container's hub loop;
+     * must return at once and must not call back into the hub.
+     *
+     * @param internalId the container's {@code internal_id}
+     */
     void viewChanged(String internalId);
 }

@@ -10,12 +10,24 @@ import java.util.Objects;
  * The create body's lifecycle fields: {@code stop_signal} (what {@code stop} and a restart's stop send,
  * after the {@code stop_command} if there is one), {@code restart_policy}, and {@code limits.disk}
  * (bytes of the volume; 0 = no limit). Immutable.
+ *
+ * @param stopSignal    the signal a stop sends ({@link StopSignal#DEFAULT} when not given)
+ * @param restartPolicy what happens after an exit nobody asked for ({@link RestartPolicy#NONE} when not given)
+ * @param diskLimit     the most bytes the volume may use, 0 for no limit
  */
 public record LifecycleSettings(StopSignal stopSignal, RestartPolicy restartPolicy, long diskLimit) {
 
     /** A container created without any of them. */
     public static final LifecycleSettings DEFAULTS = new LifecycleSettings(StopSignal.DEFAULT, RestartPolicy.NONE, 0);
 
+    /**
+     * Checks the components.
+     *
+     * @param stopSignal    the stop signal
+     * @param restartPolicy the restart policy
+     * @param diskLimit     bytes, 0 for no limit
+     * @throws NullPointerException when {@code stopSignal} or {@code restartPolicy} is null
+     */
     public LifecycleSettings {
         Objects.requireNonNull(stopSignal, "stopSignal");
         Objects.requireNonNull(restartPolicy, "restartPolicy");

@@ -18,6 +18,10 @@ import java.util.Locale;
  * <p>This is lightd's own policy, carried out the same way on every runtime, not the engine's
  * restart policy: the engine would restart the container behind lightd's attach and state machine.
  * Immutable.
+ *
+ * @param name          which exits are restarted after
+ * @param maxRetries    the most restart attempts among the crashes of the window, 0 to 1000; 0 for no limit
+ * @param windowSeconds how long a crash counts, in seconds, 1 to 86400 ({@link #DEFAULT_WINDOW_SECONDS} when not given)
  */
 public record RestartPolicy(Name name, int maxRetries, int windowSeconds) {
 
@@ -28,7 +32,10 @@ public record RestartPolicy(Name name, int maxRetries, int windowSeconds) {
     /** The longest wait between two restart attempts. */
     public static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
-    /** The policy names, as Docker spells them. */
+    /**
+     * The policy names, as Docker spells them: {@code NO} ({@code "no"}), {@code ON_FAILURE}
+     * ({@code "on-failure"}) and {@code ALWAYS} ({@code "always"}).
+     */
     public enum Name {
         NO("no"), ON_FAILURE("on-failure"), ALWAYS("always");
 
@@ -38,18 +45,36 @@ public record RestartPolicy(Name name, int maxRetries, int windowSeconds) {
             this.wireName = wireName;
         }
 
+        /**
+         * The name in the create body and the record.
+         *
+         * @return {@code "no"}, {@code "on-failure"} or {@code "always"}
+         */
         public String wireName() {
             return wireName;
         }
     }
 
+    /**
+     * Checks the ranges that hold for any policy.
+     *
+     * @param name          which exits are restarted after
+     * @param maxRetries    at least 0
+     * @param windowSeconds at least 1
+     * @throws IllegalArgumentException when {@code maxRetries} is negative or {@code windowSeconds} below 1
+     */
     public RestartPolicy {
         if (maxRetries < 0 || windowSeconds < 1) {
             throw new IllegalArgumentException("restart_policy: max_retries must be >= 0 and window_seconds >= 1");
         }
     }
 
-    /** Whether an exit nobody asked for, with {@code exitCode}, is a crash this policy restarts after. */
+    /**
+     * Whether an exit nobody asked for is a crash this policy restarts after.
+     *
+     * @param exitCode the exit code of the server's process
+     * @return false for {@code no}; true for a non-zero code with {@code on-failure}; always true for {@code always}
+     */
     public boolean restartsAfter(int exitCode) {
         return switch (name) {
             case NO -> false;
@@ -58,17 +83,32 @@ public record RestartPolicy(Name name, int maxRetries, int windowSeconds) {
         };
     }
 
-    /** Whether {@code crashes} crashes inside the window still allow one more attempt. */
+    /**
+     * Whether the crashes inside the window still allow one more attempt.
+     *
+     * @param crashes the crashes counted in the window, the one just seen included
+     * @return true when {@code maxRetries} is 0 (no limit) or {@code crashes} is at most {@code maxRetries}
+     */
     public boolean allowsAttempt(int crashes) {
         return maxRetries == 0 || crashes <= maxRetries;
     }
 
-    /** The wait before restart attempt {@code attempt} (1-based): 1 s, 2 s, 4 s… at most {@link #MAX_BACKOFF}. */
+    /**
+     * The wait before a restart attempt: 1 s, 2 s, 4 s… at most {@link #MAX_BACKOFF}.
+     *
+     * @param attempt the attempt's number, 1-based (values below 1 count as 1)
+     * @return 2<sup>attempt-1</sup> seconds, capped at 30 s
+     */
     public static Duration backoff(int attempt) {
         int shift = Math.max(0, Math.min(attempt - 1, 5));
         return Duration.ofSeconds(Math.min(MAX_BACKOFF.toSeconds(), 1L << shift));
     }
 
+    /**
+     * The policy as it is stored in the record and shown by REST.
+     *
+     * @return a new object {@code {"name":..., "max_retries":..., "window_seconds":...}}
+     */
     public JsonObject toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("name", name.wireName());
@@ -80,6 +120,10 @@ public record RestartPolicy(Name name, int maxRetries, int windowSeconds) {
     /**
      * Reads the create body's {@code restart_policy} (absent or null: {@link #NONE}). Throws
      * {@link IllegalArgumentException} with the user-facing text for a bad one.
+     *
+     * @param json the {@code restart_policy} value; {@code name} is matched case-insensitively,
+     *             {@code max_retries} defaults to 0 and {@code window_seconds} to 300
+     * @return the policy
      */
     public static RestartPolicy fromJson(JsonElement json) {
         if (json == null || json.isJsonNull()) {
