@@ -19,6 +19,12 @@ public final class AttemptRefusalHandler extends ChannelInboundHandlerAdapter {
     private final long retryAfterSeconds;
     private boolean answered;
 
+    /**
+     * Creates the handler of one refused connection.
+     *
+     * @param retryAfterSeconds the {@code Retry-After} value, in whole seconds: when the client's
+     *                          address may connect again (from the connection attempt limiter)
+     */
     public AttemptRefusalHandler(long retryAfterSeconds) {
         this.retryAfterSeconds = retryAfterSeconds;
     }

@@ -25,8 +25,11 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 public final class BadRequestHandler extends ChannelInboundHandlerAdapter {
 
+    /** The longest request line the HTTP decoder reads, in bytes (its {@code maxInitialLineLength}); longer is 414. */
     public static final int MAX_REQUEST_LINE_BYTES = 4096;
+    /** The most header bytes the HTTP decoder reads (its {@code maxHeaderSize}); more is 431. */
     public static final int MAX_HEADER_BYTES = 8192;
+    /** The one instance, shared by every channel. */
     public static final BadRequestHandler INSTANCE = new BadRequestHandler();
     private static final Logger log = LoggerFactory.getLogger(BadRequestHandler.class);
 

@@ -25,6 +25,12 @@ public final class BearerAuth {
     private final Authenticator tokens;
     private final AuthFailureLimiter failures;
 
+    /**
+     * Creates the guard of the admin routes.
+     *
+     * @param tokens   checks presented tokens (never consuming a single-use one here)
+     * @param failures counts failed authentications per client address and blocks with 429 past its limit
+     */
     public BearerAuth(Authenticator tokens, AuthFailureLimiter failures) {
         this.tokens = tokens;
         this.failures = failures;
@@ -51,7 +57,13 @@ public final class BearerAuth {
         return true;
     }
 
-    /** The token of an {@code Authorization: Bearer} header, or null. */
+    /**
+     * The token of an {@code Authorization: Bearer} header.
+     *
+     * @param headers the request's headers
+     * @return the text after {@code Bearer } (scheme matched case-insensitively), trimmed; null when
+     *         there is no {@code Authorization} header or it is not a bearer one
+     */
     public static String bearerToken(HttpHeaders headers) {
         String header = headers.get(HttpHeaderNames.AUTHORIZATION);
         return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;

@@ -17,6 +17,12 @@ import io.netty.util.ReferenceCountUtil;
  */
 public final class BodyLimitAggregator extends HttpObjectAggregator {
 
+    /**
+     * Creates the aggregator of one connection, with Netty's {@code closeOnExpectationFailed} set, so
+     * a refused {@code Expect} closes the connection as a too-large body does.
+     *
+     * @param maxBodyBytes the largest request body accepted, in bytes ({@code limits.http_max_body_bytes})
+     */
     public BodyLimitAggregator(int maxBodyBytes) {
         super(maxBodyBytes, true);
     }

@@ -43,6 +43,7 @@ import java.util.Map;
  */
 public final class ConsolePage {
 
+    /** The path prefix the page owns: {@code /console/{internal_id}} and its assets and session route. */
     public static final String PREFIX = "/console/";
     private static final String ASSETS = "assets/";
     private static final String RESOURCES = "/lightd-console/";
@@ -71,12 +72,24 @@ public final class ConsolePage {
         this.session = session;
     }
 
-    /** This page with {@code /console/{id}/session} answered by {@code route}. */
+    /**
+     * This page with {@code /console/{id}/session} answered by {@code route}.
+     *
+     * @param route the session route
+     * @return a new page sharing this one's bytes
+     */
     public ConsolePage withSessionRoute(ConsoleSessionRoute route) {
         return new ConsolePage(page, assets, route);
     }
 
-    /** Reads the page and its assets from the classpath; fails when one is missing. */
+    /**
+     * Reads the page and its assets from the classpath ({@code /lightd-console/}); blocking, once at
+     * start-up. The page has no session route until {@link #withSessionRoute}.
+     *
+     * @return the page, its assets' content hashes filled into its links
+     * @throws IllegalStateException when a resource is missing, or the page links an asset not served
+     * @throws java.io.UncheckedIOException when a resource cannot be read
+     */
     public static ConsolePage load() {
         Map<String, Asset> assets = Map.of(
                 "console.css", Asset.of(resource("console.css"), "text/css; charset=utf-8"),
@@ -93,7 +106,12 @@ public final class ConsolePage {
                 null);
     }
 
-    /** True for the paths this page answers: everything under {@link #PREFIX}. */
+    /**
+     * Whether this page answers a path.
+     *
+     * @param uri the request's checked raw path
+     * @return true for everything under {@link #PREFIX}
+     */
     public static boolean owns(String uri) {
         return uri.startsWith(PREFIX);
     }

@@ -31,6 +31,12 @@ public final class ConsoleSessionRoute {
     private final Authenticator tokens;
     private final AuthFailureLimiter failures;
 
+    /**
+     * Creates the route.
+     *
+     * @param tokens   checks the bearer token (without consuming a single-use one)
+     * @param failures counts failed authentications per client address and blocks with 429 past its limit
+     */
     public ConsoleSessionRoute(Authenticator tokens, AuthFailureLimiter failures) {
         this.tokens = tokens;
         this.failures = failures;

@@ -45,7 +45,11 @@ public final class ExceptionResponder extends ChannelInboundHandlerAdapter {
 
     private final FaultLog faults;
 
-    /** {@code faults} is shared by every connection, so a fault met by every request is written once a minute. */
+    /**
+     * Creates the responder; one instance serves every connection.
+     *
+     * @param faults shared by every connection, so a fault met by every request is written once a minute
+     */
     public ExceptionResponder(FaultLog faults) {
         this.faults = faults;
     }

@@ -39,7 +39,14 @@ public final class NodePage {
         this.assets = assets;
     }
 
-    /** Reads the page and its assets from the classpath; fails when one is missing. */
+    /**
+     * Reads the page and its assets from the classpath ({@code /lightd-node/}, and the console's icon);
+     * blocking, once at start-up.
+     *
+     * @return the page, its assets' content hashes filled into its links
+     * @throws IllegalStateException when a resource is missing, or the page links an asset not served
+     * @throws java.io.UncheckedIOException when a resource cannot be read
+     */
     public static NodePage load() {
         Map<String, ConsolePage.Asset> assets = Map.of(
                 "node.css", ConsolePage.Asset.of(resource(RESOURCES + "node.css"), "text/css; charset=utf-8"),
@@ -55,7 +62,12 @@ public final class NodePage {
         return new NodePage(ConsolePage.Asset.of(html.getBytes(StandardCharsets.UTF_8), "text/html; charset=utf-8"), assets);
     }
 
-    /** True for the paths this page answers ({@code path}: the checked raw path of the request target): {@code /} and everything under {@link #ASSETS_PREFIX}. */
+    /**
+     * Whether this page answers a path: {@code /} and everything under {@link #ASSETS_PREFIX}.
+     *
+     * @param path the checked raw path of the request target
+     * @return true for the node page's paths
+     */
     public static boolean owns(String path) {
         return path.equals("/") || path.startsWith(ASSETS_PREFIX);
     }

@@ -79,6 +79,10 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
     /**
      * With a fault log of its own (for tests): {@code requestTimeout} to receive each request,
      * {@code responseTimeout} to answer it, both in {@code unit}.
+     *
+     * @param requestTimeout  time to receive each whole request ({@code limits.handshake_timeout_seconds})
+     * @param responseTimeout time to answer each request ({@code limits.response_timeout_seconds})
+     * @param unit            the unit of both timeouts
      */
     public RequestDeadlineHandler(long requestTimeout, long responseTimeout, TimeUnit unit) {
         this(requestTimeout, responseTimeout, unit, new FaultLog(log));
@@ -88,6 +92,11 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
      * {@code requestTimeout} to receive each request and {@code responseTimeout} to answer it, both
      * in {@code unit}; {@code faults} reports unanswered requests, shared by all connections so the
      * reports stay bounded.
+     *
+     * @param requestTimeout  time to receive each whole request ({@code limits.handshake_timeout_seconds})
+     * @param responseTimeout time to answer each request ({@code limits.response_timeout_seconds})
+     * @param unit            the unit of both timeouts
+     * @param faults          the fault log shared by every connection
      */
     public RequestDeadlineHandler(long requestTimeout, long responseTimeout, TimeUnit unit, FaultLog faults) {
         this.requestNanos = unit.toNanos(requestTimeout);
@@ -258,7 +267,9 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
     /**
      * True while the connection owes an answer and none has begun: a request has arrived (whole or
      * in part) and no response head was written for it. Then an error may still be answered with a
-     * status; otherwise the only clean end is to close.
+     * status; otherwise the only clean end is to close. On the channel's event loop.
+     *
+     * @return whether an error may still be answered with a status
      */
     public boolean awaitingResponse() {
         return (partial || unanswered > 0) && !responding;
@@ -267,7 +278,10 @@ public final class RequestDeadlineHandler extends ChannelDuplexHandler {
     /**
      * True once lightd has ended the connection's HTTP exchange itself: a response that closes it
      * went out, or a deadline closed it. What breaks after that (the aggregator cut off, a reset)
-     * is the consequence of that close, already reported once, and is not reported again.
+     * is the consequence of that close, already reported once, and is not reported again. On the
+     * channel's event loop.
+     *
+     * @return whether lightd has begun closing the connection
      */
     public boolean closing() {
         return closing;

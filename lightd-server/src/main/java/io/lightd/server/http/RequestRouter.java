@@ -32,10 +32,24 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
     private final MetricsRoute metrics;
     private final Node node;
 
-    /** The node page and the guard of its stream; both stateless and shared. */
+    /**
+     * The node page and the guard of its stream; both stateless and shared.
+     *
+     * @param page   serves {@code /} and {@code /node/assets/...}
+     * @param stream the handshake guard of {@code /node/stream}
+     */
     public record Node(NodePage page, NodeStreamHandshake stream) {
     }
 
+    /**
+     * Creates the router; one instance serves every connection.
+     *
+     * @param rest      the REST routes
+     * @param handshake the guard of WebSocket upgrades to {@code /ws/{id}}
+     * @param console   the browser console under {@code /console/}
+     * @param metrics   the metrics route
+     * @param node      the node page and its stream
+     */
     public RequestRouter(RestHandler rest, TokenHandshakeHandler handshake, ConsolePage console,
                          MetricsRoute metrics, Node node) {
         super(false);

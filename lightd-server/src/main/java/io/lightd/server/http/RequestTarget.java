@@ -72,7 +72,14 @@ public final class RequestTarget {
         this.parameters = parameters;
     }
 
-    /** Reads and checks a request-target as it came on the request line; never throws. */
+    /**
+     * Reads and checks a request-target as it came on the request line; never throws. Any thread.
+     *
+     * @param uri the request-target (origin-form {@code /path?query}, or absolute-form, which is
+     *            reduced to origin-form); may be null
+     * @return {@link Valid} with the target, or {@link Malformed} naming what is wrong (a character
+     *         outside visible ASCII, a fragment, a bad escape, a dot segment, a control character)
+     */
     public static Result parse(String uri) {
         if (uri == null || uri.isEmpty()) {
             return Malformed.NOT_A_PATH;
@@ -124,7 +131,11 @@ public final class RequestTarget {
     /**
      * The target of {@code request} on {@code channel}: the one the router attached when it is the
      * request's, else read here (for a handler driven without the router); a target the router would
-     * have refused is an {@link IllegalArgumentException}.
+     * have refused is an {@link IllegalArgumentException}. On the channel's event loop.
+     *
+     * @param channel the request's connection
+     * @param request the request being served
+     * @return the checked target
      */
     public static RequestTarget of(Channel channel, HttpRequest request) {
         RequestTarget attached = channel.attr(KEY).get();
@@ -143,32 +154,57 @@ public final class RequestTarget {
         channel.attr(KEY).set(target);
     }
 
-    /** The target in origin-form: raw path and query as sent, without scheme and authority. */
+    /**
+     * The target in origin-form: raw path and query as sent, without scheme and authority.
+     *
+     * @return e.g. {@code /api/v1/containers?x=1}
+     */
     public String originForm() {
         return originForm;
     }
 
-    /** The path as sent, escapes kept: what routes are matched on. */
+    /**
+     * The path as sent, escapes kept: what routes are matched on.
+     *
+     * @return the origin-form up to the {@code ?}
+     */
     public String rawPath() {
         return rawPath;
     }
 
-    /** The path with every escape decoded (UTF-8). */
+    /**
+     * The path with every escape decoded (UTF-8).
+     *
+     * @return the decoded path, starting with {@code /}
+     */
     public String path() {
         return path;
     }
 
-    /** The decoded segments of the path, split on the raw {@code /}s: {@code /a%2Fb/c} is {@code [a/b, c]}. */
+    /**
+     * The decoded segments of the path, split on the raw {@code /}s: {@code /a%2Fb/c} is {@code [a/b, c]}.
+     *
+     * @return an immutable list; a trailing {@code /} gives a last empty segment
+     */
     public List<String> segments() {
         return segments;
     }
 
-    /** The decoded query parameters ({@code +} is a space), each name with its values in order; empty without a query. */
+    /**
+     * The decoded query parameters ({@code +} is a space), each name with its values in order; empty without a query.
+     *
+     * @return an unmodifiable map from name to values
+     */
     public Map<String, List<String>> parameters() {
         return parameters;
     }
 
-    /** The first value of query parameter {@code name}, or null. */
+    /**
+     * The first value of a query parameter.
+     *
+     * @param name the parameter's decoded name
+     * @return its first decoded value, or null when absent
+     */
     public String parameter(String name) {
         List<String> values = parameters.get(name);
         return values == null || values.isEmpty() ? null : values.get(0);

@@ -61,6 +61,17 @@ public final class RestHandler {
     /** Routes that fail with a lightd or runtime fault: one stack trace per distinct fault per minute. */
     private final FaultLog faults = new FaultLog(log);
 
+    /**
+     * Creates the REST routes; one instance serves every connection.
+     *
+     * @param tokens          issues and revokes console tokens
+     * @param revocations     revokes signed tokens by {@code jti} or subject
+     * @param manager         the containers
+     * @param auth            admits the master token only
+     * @param maxCommandBytes the most UTF-8 bytes a command may write to stdin (the same limit as the WebSocket's)
+     * @param clock           the clock token expiries and times in answers are taken from
+     * @param version         the daemon's version, answered by {@code /api/v1/public/ping}
+     */
     public RestHandler(TokenStore tokens, Revocations revocations, ContainerManager manager, BearerAuth auth,
                        int maxCommandBytes, Clock clock, String version) {
         this.tokens = tokens;

@@ -44,6 +44,9 @@ public final class Rfc3339 {
     /**
      * The instant {@code text} names.
      *
+     * @param text a {@code date-time}, e.g. {@code 2026-01-31T12:00:00.5+02:00}; not null
+     * @return the instant, the offset applied
+     *
      * @throws DateTimeParseException when {@code text} is not an RFC 3339 {@code date-time}
      */
     public static Instant parse(String text) {
