@@ -12,12 +12,19 @@ import org.slf4j.MDC;
  */
 public final class ContainerLog {
 
+    /** The MDC key holding the container's {@code internal_id} while a line is written; the JSON format's field name. */
     public static final String MDC_KEY = "container";
 
     private final Logger logger;
     private final String id;
     private final String prefix;
 
+    /**
+     * Creates the log of one container.
+     *
+     * @param logger the class logger the lines are written to
+     * @param id     the container's {@code internal_id}, already checked by {@code InternalIds}
+     */
     public ContainerLog(Logger logger, String id) {
         this.logger = logger;
         this.id = id;
@@ -25,6 +32,12 @@ public final class ContainerLog {
         this.prefix = "container " + id + ": ";
     }
 
+    /**
+     * Writes one line at INFO (nothing is formatted when the level is off).
+     *
+     * @param format an SLF4J message pattern ({@code {}} placeholders), after the {@code container <id>: } prefix
+     * @param args   the placeholder values; a last {@link Throwable} is logged with its stack trace
+     */
     public void info(String format, Object... args) {
         if (logger.isInfoEnabled()) {
             try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_KEY, id)) {
@@ -33,6 +46,12 @@ public final class ContainerLog {
         }
     }
 
+    /**
+     * Writes one line at DEBUG (nothing is formatted when the level is off).
+     *
+     * @param format an SLF4J message pattern ({@code {}} placeholders), after the {@code container <id>: } prefix
+     * @param args   the placeholder values; a last {@link Throwable} is logged with its stack trace
+     */
     public void debug(String format, Object... args) {
         if (logger.isDebugEnabled()) {
             try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_KEY, id)) {
@@ -41,6 +60,12 @@ public final class ContainerLog {
         }
     }
 
+    /**
+     * Writes one line at WARN (nothing is formatted when the level is off).
+     *
+     * @param format an SLF4J message pattern ({@code {}} placeholders), after the {@code container <id>: } prefix
+     * @param args   the placeholder values; a last {@link Throwable} is logged with its stack trace
+     */
     public void warn(String format, Object... args) {
         if (logger.isWarnEnabled()) {
             try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_KEY, id)) {
@@ -49,6 +74,12 @@ public final class ContainerLog {
         }
     }
 
+    /**
+     * Writes one line at ERROR (nothing is formatted when the level is off).
+     *
+     * @param format an SLF4J message pattern ({@code {}} placeholders), after the {@code container <id>: } prefix
+     * @param args   the placeholder values; a last {@link Throwable} is logged with its stack trace
+     */
     public void error(String format, Object... args) {
         if (logger.isErrorEnabled()) {
             try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_KEY, id)) {
@@ -59,7 +90,11 @@ public final class ContainerLog {
 
     /**
      * Runs {@code work} with the id in the MDC: lines another layer (the runtime) writes during it
-     * carry the id too.
+     * carry the id too. On the caller's thread; the MDC entry is removed afterwards.
+     *
+     * @param <T>  what {@code work} returns
+     * @param work the work to run at once
+     * @return what {@code work} returned
      */
     public <T> T around(Supplier<T> work) {
         try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_KEY, id)) {

@@ -19,6 +19,7 @@ import org.slf4j.Logger;
  */
 public final class FaultLog {
 
+    /** How long, in seconds, a written fault is only counted before it may be written again. */
     public static final long DEFAULT_INTERVAL_SECONDS = 60;
     static final int MAX_KINDS = 256;
     private static final String OTHER = "(other faults)";
@@ -34,12 +35,23 @@ public final class FaultLog {
     private final LongSupplier nanoTime;
     private final Map<String, Window> windows = new ConcurrentHashMap<>();
 
-    /** One warning per fault per minute, on {@code logger}. */
+    /**
+     * One warning per fault per minute, on {@code logger}.
+     *
+     * @param logger where the lines are written
+     */
     public FaultLog(Logger logger) {
         this(logger, DEFAULT_INTERVAL_SECONDS, TimeUnit.SECONDS, System::nanoTime);
     }
 
-    /** One warning per fault per {@code interval}, timed by {@code nanoTime} (tests pass their own clock). */
+    /**
+     * One warning per fault per {@code interval}, timed by {@code nanoTime} (tests pass their own clock).
+     *
+     * @param logger   where the lines are written
+     * @param interval how long a written fault is only counted
+     * @param unit     the unit of {@code interval}
+     * @param nanoTime a monotonic clock in nanoseconds, as {@link System#nanoTime()}
+     */
     public FaultLog(Logger logger, long interval, TimeUnit unit, LongSupplier nanoTime) {
         this.logger = logger;
         this.intervalNanos = unit.toNanos(interval);
@@ -50,6 +62,8 @@ public final class FaultLog {
      * Warns about {@code fault} (with its stack trace) under {@code message}, unless the same fault
      * was written less than an interval ago, in which case it is only counted.
      *
+     * @param message the text of the line (the count of suppressed ones is appended when there were any)
+     * @param fault   the exception; its class and throwing frame identify the fault
      * @return true when a line was written
      */
     public boolean warn(String message, Throwable fault) {
@@ -61,6 +75,8 @@ public final class FaultLog {
      * once per interval for each {@code kind}; {@code message} is the text of the line, {@code kind}
      * a constant naming the fault.
      *
+     * @param kind    a constant naming the fault
+     * @param message the text of the line
      * @return true when a line was written
      */
     public boolean warn(String kind, String message) {
@@ -71,6 +87,8 @@ public final class FaultLog {
      * Like {@link #warn(String, String)}, at ERROR: for a fault that loses what a user asked for
      * (a registry write that failed), at most once per interval for each {@code kind}.
      *
+     * @param kind    a constant naming the fault
+     * @param message the text of the line
      * @return true when a line was written
      */
     public boolean error(String kind, String message) {

@@ -24,7 +24,9 @@ public final class LogOutput {
 
     /**
      * Sets the level of lightd's own loggers ({@code io.lightd.*}) to {@code logging.level}; the
-     * libraries' levels stay as logback.xml set them.
+     * libraries' levels stay as logback.xml set them. Does nothing when logback is not the SLF4J backend.
+     *
+     * @param level the configured level
      */
     public static void level(LightdConfig.LogLevel level) {
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
@@ -32,7 +34,12 @@ public final class LogOutput {
         }
     }
 
-    /** Swaps the root appenders' encoders for {@link JsonLineLayout} when {@code format} is {@code json}. */
+    /**
+     * Swaps the root appenders' encoders for {@link JsonLineLayout} when {@code format} is {@code json}.
+     * Does nothing for {@code text}, or when logback is not the SLF4J backend.
+     *
+     * @param format the configured format
+     */
     public static void use(LightdConfig.LogFormat format) {
         if (format != LightdConfig.LogFormat.JSON
                 || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {

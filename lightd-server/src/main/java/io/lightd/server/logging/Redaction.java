@@ -19,6 +19,14 @@ public final class Redaction {
     private Redaction() {
     }
 
+    /**
+     * Masks every credential in {@code text} with {@code [redacted]}, keeping what leads up to it
+     * ({@code ?token=}, {@code Bearer }, {@code /auth/tokens/}). Any thread.
+     *
+     * @param text a log message or URI; may be null
+     * @return the text with credentials masked; the same instance when it holds neither
+     *         {@code token} nor {@code bearer} (in any case); null for null
+     */
     public static String redact(String text) {
         if (text == null) {
             return null;
