@@ -50,11 +50,26 @@ public final class Main {
     private Main() {
     }
 
+    /**
+     * The entry point of {@code lightd.jar}: runs {@link #run} and exits the JVM with its status.
+     *
+     * @param args the command line, as {@link #USAGE} describes it
+     */
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
 
-    /** The whole command line without {@code System.exit}: returns the exit status. */
+    /**
+     * The whole command line without {@code System.exit}. A started daemon blocks the calling thread
+     * here until SIGTERM or SIGINT (or its listening socket closes), then shuts down.
+     *
+     * @param args the command line, as {@link #USAGE} describes it
+     * @param out  where help, the version and printed tokens go
+     * @param err  where usage and start-up errors go (prefixed {@code lightd: })
+     * @return the exit status: 0 after help, a version, a token command done or a graceful stop; 2 for
+     *         bad usage, a refused new token or an unusable configuration; 1 when the daemon cannot
+     *         start otherwise
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         Path config = Path.of("config.json");
         String tokenAction = null;

@@ -14,10 +14,26 @@ import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
-/** Picks the transport: {@code auto} is epoll where it loads, else NIO; {@code io_uring} on request. */
+/**
+ * Picks the transport: {@code auto} is epoll where it loads, else NIO; {@code io_uring} on request.
+ * Immutable.
+ *
+ * @param name               the transport's name for logs: {@code epoll}, {@code io_uring} or {@code nio}
+ * @param ioHandlerFactory   Netty's I/O handler factory of the transport, for the event loop group
+ * @param serverChannelClass the server socket channel class of the transport
+ */
 public record Transports(String name, IoHandlerFactory ioHandlerFactory,
                          Class<? extends ServerChannel> serverChannelClass) {
 
+    /**
+     * The transport for the configured {@code server.transport}.
+     *
+     * @param wanted the configured transport
+     * @return epoll or io_uring when asked for, NIO when asked for, and for {@code auto} epoll when its
+     *         native library loads, else NIO
+     * @throws UnsatisfiedLinkError (or another error from Netty's {@code ensureAvailability}) when
+     *         epoll or io_uring is asked for and cannot be loaded on this host
+     */
     public static Transports select(LightdConfig.Transport wanted) {
         return switch (wanted) {
             case EPOLL -> {
@@ -41,7 +57,15 @@ public record Transports(String name, IoHandlerFactory ioHandlerFactory,
         return new Transports("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class);
     }
 
-    /** The server's event loop group: {@code threads} loops (0 = one per core). */
+    /**
+     * A new event loop group of this transport, its threads named {@code lightd-loop-*} and daemon
+     * threads. The caller owns it and shuts it down.
+     *
+     * @param threads the number of event loops; 0 gives Netty's default (twice the available
+     *                processors unless {@code io.netty.eventLoopThreads} says otherwise), so the
+     *                daemon resolves {@code server.event_loop_threads = 0} to one per core before calling
+     * @return the new group
+     */
     public MultiThreadIoEventLoopGroup newGroup(int threads) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("lightd-loop", true),
                 ioHandlerFactory);

@@ -29,9 +29,21 @@ import java.util.regex.Pattern;
  */
 public final class TlsFiles {
 
-    /** The server's private key and its certificate chain, leaf first. */
+    /**
+     * The server's private key and its certificate chain, leaf first. Its {@code toString} names only
+     * the leaf's subject, never the key.
+     *
+     * @param key   the private key of the leaf certificate
+     * @param chain the certificates as the PEM file lists them, leaf first; never empty
+     */
     public record Material(PrivateKey key, List<X509Certificate> chain) {
 
+        /**
+         * Copies the chain into an immutable list.
+         *
+         * @param key   the private key
+         * @param chain the certificates, leaf first
+         */
         public Material {
             chain = List.copyOf(chain);
         }
@@ -51,6 +63,16 @@ public final class TlsFiles {
     private TlsFiles() {
     }
 
+    /**
+     * Reads and checks both files. Blocking (reads two files): for start-up.
+     *
+     * @param tls the {@code server.ssl} section: the certificate chain file and the private key file
+     *            (unencrypted PKCS#8, {@code BEGIN PRIVATE KEY}; RSA, EC, Ed25519 or Ed448)
+     * @return the key and chain
+     * @throws ConfigException naming {@code server.ssl.cert} or {@code server.ssl.key} when a file is
+     *                         missing or unreadable, holds no usable certificate or key, or the key
+     *                         does not belong to the leaf certificate
+     */
     public static Material load(LightdConfig.Tls tls) throws ConfigException {
         List<X509Certificate> chain = certificates(tls.certificate());
         PrivateKey key = privateKey(tls.privateKey());
