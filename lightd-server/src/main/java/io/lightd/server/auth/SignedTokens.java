@@ -65,11 +65,19 @@ public final class SignedTokens {
 
     /** The outcome of one check: a grant, or the reason for the refusal (never the token itself). */
     public sealed interface Result {
-        /** The token is good. */
+        /**
+         * The token is good.
+         *
+         * @param grant a {@link TokenStore.Kind#SIGNED} grant with the token's scope, expiry and claims
+         */
         record Accepted(TokenStore.Grant grant) implements Result {
         }
 
-        /** The token is refused, for {@code reason}. */
+        /**
+         * The token is refused, for {@code reason}.
+         *
+         * @param reason why, for the log (e.g. {@code unknown kid}); never the token
+         */
         record Refused(String reason) implements Result {
         }
     }

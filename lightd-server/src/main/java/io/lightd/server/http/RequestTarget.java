@@ -37,11 +37,19 @@ public final class RequestTarget {
     public sealed interface Result permits Valid, Malformed {
     }
 
-    /** A target every route can read. */
+    /**
+     * A target every route can read.
+     *
+     * @param target the checked target
+     */
     public record Valid(RequestTarget target) implements Result {
     }
 
-    /** A target no route can read; {@code problem} is the text of the 400 answer. */
+    /**
+     * A target no route can read; {@code problem} is the text of the 400 answer.
+     *
+     * @param problem the error text, e.g. {@code malformed request target: a fragment is not allowed}
+     */
     public record Malformed(String problem) implements Result {
 
         static final Malformed NOT_A_PATH = new Malformed("malformed request target: not a path");
