@@ -99,8 +99,8 @@ public interface ContainerRuntime extends AutoCloseable {
      * @param spec     the installed container to start
      * @param loop     the executor {@code listener} is called on (the container's event loop)
      * @param listener receives this run's output, stats and exit
-     * @return completes once the process runs; fails when it could not be started (then no exit is
-     *         reported to {@code listener})
+     * @return completes once the process runs; fails when it could not be started (for instance an
+     *         {@link IllegalStateException} when it already runs)
      */
     CompletableFuture<Void> start(ContainerSpec spec, EventExecutor loop, RuntimeListener listener);
 
@@ -167,8 +167,7 @@ public interface ContainerRuntime extends AutoCloseable {
      * Writes bytes to the process's stdin, in call order per container.
      *
      * @param internalId the container's {@code internal_id}
-     * @param data       the bytes to write, as given (a console command carries its own newline); not
-     *                   kept after the call
+     * @param data       the bytes to write, exactly as given: no newline is added
      * @return completes when the bytes were written
      */
     CompletableFuture<Void> writeStdin(String internalId, byte[] data);

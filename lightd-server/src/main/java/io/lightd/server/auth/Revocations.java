@@ -84,8 +84,9 @@ public final class Revocations {
      * Called, after a revocation is on disk, with the test that tells which grants it refuses, so
      * the live sessions opened with them can be closed (4003).
      *
-     * @param listener the one listener (replacing any earlier one); called on the storage thread with
-     *                 a test that is true for each grant the new revocation refuses
+     * @param listener the one listener (replacing any earlier one); called on the thread that
+     *                 completes the write (normally the storage thread) with a test that is true for
+     *                 each grant the new revocation refuses; must not block
      */
     public void onRevoked(Consumer<Predicate<TokenStore.Grant>> listener) {
         this.listener = listener;

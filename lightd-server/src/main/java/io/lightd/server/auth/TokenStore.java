@@ -117,8 +117,9 @@ public final class TokenStore {
      * Sets the one listener of revocations (replacing any earlier one).
      *
      * @param listener called with the hash of every revoked token, after the revocation is on disk
-     *                 (on the storage thread), and with the old master hash when it is replaced
-     *                 (on the caller's thread)
+     *                 (on the thread that completes the write, normally the storage thread), and with
+     *                 the old master hash when it is replaced (on the thread that replaces it); must
+     *                 not block
      */
     public void onRevoked(Consumer<String> listener) {
         this.revocationListener = listener;
