@@ -8,7 +8,10 @@ public enum InstallState {
     INSTALLING("installing"),
     /** The install script exited with status 0; the server may be started. */
     INSTALLED("installed"),
-    /** The install failed (non-zero exit, runtime error, or ended by a kill or restart); starts are refused until a reinstall. */
+    /**
+     * The install failed (non-zero exit, a runtime error, a kill during it, or a daemon stop during it);
+     * start and restart are refused until a reinstall.
+     */
     FAILED("failed");
 
     private final String wireName;
