@@ -6,7 +6,7 @@ import java.util.Optional;
 public enum InstallState {
     /** The install runs; a record found in this state at daemon start-up is marked {@link #FAILED}. */
     INSTALLING("installing"),
-    /** The install script exited with status 0; the server may be started. */
+    /** The install completed (its script, when there is one, exited with status 0); the server may be started. */
     INSTALLED("installed"),
     /**
      * The install failed (non-zero exit, a runtime error, a kill during it, or a daemon stop during it);

@@ -145,7 +145,7 @@ public final class SignedTokens {
      * Looks at the text only; verifies nothing.
      *
      * @param token the presented token text, or null
-     * @return true for three base64url parts joined by dots, at most 8192 characters, not starting
+     * @return true for three base64url parts joined by dots (the first non-empty), at most 8192 characters, not starting
      *         with {@code lightd_}
      */
     public static boolean looksSigned(String token) {
