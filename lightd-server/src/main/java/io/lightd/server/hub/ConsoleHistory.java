@@ -158,7 +158,7 @@ public final class ConsoleHistory {
     /**
      * The buffer's size in bytes: what the history costs beyond a few fields.
      *
-     * @return the ring's length, at most {@code maxBytes}; 0 when empty or cleared
+     * @return the ring's length, at most {@code maxBytes}; 0 before any text and after {@link #clear()}
      */
     public int capacity() {
         return ring.length;
