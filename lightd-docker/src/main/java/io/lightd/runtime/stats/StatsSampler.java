@@ -150,7 +150,8 @@ public final class StatsSampler<B> implements AutoCloseable {
     }
 
     /**
-     * Samples taken since start, failed ones included.
+     * Samples taken since start: calls of a source that returned (null included); a call that threw
+     * is not counted.
      *
      * @return a counter that only grows
      */

@@ -20,7 +20,8 @@ public interface StatsSource<B> {
      * @param batch     what this batch shares (null for {@code Void})
      * @param nowNanos  {@link System#nanoTime()} of this batch: the CPU share is measured up to it
      * @return the sample (CPU not yet rounded), or null when there is nothing to report now
-     * @throws Exception when reading failed otherwise (the sampler logs it, once at warn level per registration, and samples again at the next interval)
+     * @throws Exception when reading failed otherwise (the sampler logs it, at WARN once per
+     *                   registration, and samples again at the next interval)
      */
     Stats sample(B batch, long nowNanos) throws Exception;
 }
