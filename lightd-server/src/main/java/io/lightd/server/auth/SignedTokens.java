@@ -145,8 +145,8 @@ public final class SignedTokens {
      * Looks at the text only; verifies nothing.
      *
      * @param token the presented token text, or null
-     * @return true for three base64url parts joined by dots (the first non-empty), at most 8192 characters, not starting
-     *         with {@code lightd_}
+     * @return true for three base64url parts joined by dots (the first non-empty), at most 8192
+     *         characters, not starting with {@code lightd_}
      */
     public static boolean looksSigned(String token) {
         return token != null && !token.startsWith(Tokens.PREFIX) && token.length() <= MAX_TOKEN_CHARS

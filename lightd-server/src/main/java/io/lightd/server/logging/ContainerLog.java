@@ -12,7 +12,10 @@ import org.slf4j.MDC;
  */
 public final class ContainerLog {
 
-    /** The MDC key holding the container's {@code internal_id} while a line is written; the JSON format's field name. */
+    /**
+     * The MDC key holding the container's {@code internal_id} while a line is written; the JSON
+     * format's field name.
+     */
     public static final String MDC_KEY = "container";
 
     private final Logger logger;
