@@ -15,7 +15,18 @@ import java.util.stream.Collectors;
  * {@code SIGUSR1} (10) and {@code SIGUSR2} (12, user-defined). Immutable; any thread.
  */
 public enum StopSignal {
-    SIGTERM(15), SIGINT(2), SIGQUIT(3), SIGHUP(1), SIGUSR1(10), SIGUSR2(12);
+    /** Terminate (15): what Docker and init systems send by default. */
+    SIGTERM(15),
+    /** Interrupt (2), as ^C sends it: the save-and-exit signal of many game servers. */
+    SIGINT(2),
+    /** Quit (3): terminate, and by default dump core. */
+    SIGQUIT(3),
+    /** Hang-up (1): the terminal went away; some daemons reload on it instead. */
+    SIGHUP(1),
+    /** User-defined signal 1 (10): whatever the server makes of it. */
+    SIGUSR1(10),
+    /** User-defined signal 2 (12): whatever the server makes of it. */
+    SIGUSR2(12);
 
     /** The signal a stop sends when the create body names none. */
     public static final StopSignal DEFAULT = SIGTERM;

@@ -37,7 +37,12 @@ public record RestartPolicy(Name name, int maxRetries, int windowSeconds) {
      * ({@code "on-failure"}) and {@code ALWAYS} ({@code "always"}).
      */
     public enum Name {
-        NO("no"), ON_FAILURE("on-failure"), ALWAYS("always");
+        /** {@code "no"}: a container that stops stays stopped. */
+        NO("no"),
+        /** {@code "on-failure"}: restarted after an exit nobody asked for with a non-zero code, within {@code max_retries}. */
+        ON_FAILURE("on-failure"),
+        /** {@code "always"}: restarted after any exit nobody asked for, within {@code max_retries}. */
+        ALWAYS("always");
 
         private final String wireName;
 
