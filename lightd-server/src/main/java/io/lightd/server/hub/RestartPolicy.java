@@ -39,7 +39,10 @@ public record RestartPolicy(Name name, int maxRetries, int windowSeconds) {
     public enum Name {
         /** {@code "no"}: a container that stops stays stopped. */
         NO("no"),
-        /** {@code "on-failure"}: restarted after an exit nobody asked for with a non-zero code, within {@code max_retries}. */
+        /**
+         * {@code "on-failure"}: restarted after an exit nobody asked for with a non-zero code,
+         * within {@code max_retries}.
+         */
         ON_FAILURE("on-failure"),
         /** {@code "always"}: restarted after any exit nobody asked for, within {@code max_retries}. */
         ALWAYS("always");
