@@ -13,7 +13,9 @@ import java.util.regex.Pattern;
 /** Token text: generation, hashing, the master token's rules and the {@code ttl} syntax. Thread-safe. */
 public final class Tokens {
 
+    /** How every token lightd makes begins (a signed console token, a JWT, never does). */
     public static final String PREFIX = "lightd_";
+    /** The fewest characters a master token ({@code authorization.token}) may have, prefix included. */
     public static final int MIN_MASTER_LENGTH = 20;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Pattern TTL = Pattern.compile("([1-9][0-9]{0,8})([smhd])");

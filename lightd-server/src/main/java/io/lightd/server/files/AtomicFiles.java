@@ -20,6 +20,14 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
+    /**
+     * Replaces {@code target} with {@code content}, creating its folder when missing; with
+     * {@code ownerOnly} the file is readable and writable by its owner only ({@code rw-------}, where
+     * the file system has POSIX permissions). Blocks until the data and the rename are on disk.
+     *
+     * @throws IOException when the folder, the temporary file, the sync or the rename fails (a full
+     *                     disk, a read-only file system); the target then still holds its old content
+     */
     public static void write(Path target, byte[] content, boolean ownerOnly) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);

@@ -20,6 +20,7 @@ public record ExitHistory(Integer lastExitCode, boolean lastExitOutOfMemory, Ins
     /** A container that has never exited. */
     public static final ExitHistory NONE = new ExitHistory(null, false, null, List.of(), false);
 
+    /** Copies {@code recentCrashes}. */
     public ExitHistory {
         recentCrashes = List.copyOf(recentCrashes);
     }

@@ -16,6 +16,7 @@ public record LifecycleSettings(StopSignal stopSignal, RestartPolicy restartPoli
     /** A container created without any of them. */
     public static final LifecycleSettings DEFAULTS = new LifecycleSettings(StopSignal.DEFAULT, RestartPolicy.NONE, 0);
 
+    /** Refuses a null {@code stopSignal} or {@code restartPolicy} with a {@link NullPointerException}. */
     public LifecycleSettings {
         Objects.requireNonNull(stopSignal, "stopSignal");
         Objects.requireNonNull(restartPolicy, "restartPolicy");

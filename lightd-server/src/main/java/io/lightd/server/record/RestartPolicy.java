@@ -38,11 +38,13 @@ public record RestartPolicy(Name name, int maxRetries, int windowSeconds) {
             this.wireName = wireName;
         }
 
+        /** The name as the create body and REST spell it ({@code no}, {@code on-failure}, {@code always}). */
         public String wireName() {
             return wireName;
         }
     }
 
+    /** Refuses {@code maxRetries} below 0 or {@code windowSeconds} below 1 with the user-facing text. */
     public RestartPolicy {
         if (maxRetries < 0 || windowSeconds < 1) {
             throw new IllegalArgumentException("restart_policy: max_retries must be >= 0 and window_seconds >= 1");
@@ -69,6 +71,7 @@ public record RestartPolicy(Name name, int maxRetries, int windowSeconds) {
         return Duration.ofSeconds(Math.min(MAX_BACKOFF.toSeconds(), 1L << shift));
     }
 
+    /** {@code {"name": ..., "max_retries": ..., "window_seconds": ...}}, as REST shows it and the registry stores it. */
     public JsonObject toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("name", name.wireName());

@@ -25,6 +25,10 @@ public final class BearerAuth {
     private final Authenticator tokens;
     private final AuthFailureLimiter failures;
 
+    /**
+     * @param tokens   what a presented token is checked against (the master token passes here)
+     * @param failures the per-address count of failed logins, shared with the WebSocket handshakes
+     */
     public BearerAuth(Authenticator tokens, AuthFailureLimiter failures) {
         this.tokens = tokens;
         this.failures = failures;

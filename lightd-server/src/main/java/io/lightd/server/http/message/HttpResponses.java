@@ -20,12 +20,14 @@ public final class HttpResponses {
     private HttpResponses() {
     }
 
+    /** The body of every error answer: {@code {"error": message}}. */
     public static JsonObject error(String message) {
         JsonObject o = new JsonObject();
         o.addProperty("error", message);
         return o;
     }
 
+    /** The body of an answer that only says something: {@code {"message": message}}. */
     public static JsonObject message(String message) {
         JsonObject o = new JsonObject();
         o.addProperty("message", message);
@@ -76,6 +78,10 @@ public final class HttpResponses {
         return write(ctx, response, false);
     }
 
+    /**
+     * Writes {@code status} with {@code {"error": message}} on {@code ctx} (see {@link #write}: an error
+     * status always closes the connection after it). Call on the channel's event loop.
+     */
     public static ChannelFuture sendError(ChannelHandlerContext ctx, HttpResponseStatus status, String message,
                                           boolean keepAlive) {
         return send(ctx, status, error(message), keepAlive);
