@@ -1,5 +1,6 @@
 package io.lightd.runtime.docker;
 
+import com.github.dockerjava.api.command.KillContainerCmd;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.model.Frame;
 import io.lightd.runtime.ContainerNotFoundException;
@@ -236,23 +237,22 @@ public final class DockerRuntime implements ContainerRuntime {
      */
     @Override
     public CompletableFuture<Void> signal(String internalId, StopSignal signal) {
-        return translate(engine.call(internalId, docker -> {
-            try {
-                docker.killContainerCmd(EngineContainers.containerName(internalId)).withSignal(signal.name()).exec();
-            } catch (ConflictException notRunning) {
-                // nothing to signal
-            }
-            return null;
-        }), internalId);
+        return killWith(internalId, signal.name());
     }
 
     @Override
     public CompletableFuture<Void> kill(String internalId) {
+        return killWith(internalId, null);
+    }
+
+    /** The engine's kill of a container with {@code signal} (null: the engine's SIGKILL); one that does not run is left alone. */
+    private CompletableFuture<Void> killWith(String internalId, String signal) {
         return translate(engine.call(internalId, docker -> {
             try {
-                docker.killContainerCmd(EngineContainers.containerName(internalId)).exec();
+                KillContainerCmd kill = docker.killContainerCmd(EngineContainers.containerName(internalId));
+                (signal == null ? kill : kill.withSignal(signal)).exec();
             } catch (ConflictException notRunning) {
-                // nothing to kill
+                // nothing to signal
             }
             return null;
         }), internalId);
