@@ -2,9 +2,7 @@ package io.lightd.server.ws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.gson.JsonParser;
 import io.lightd.protocol.DecodeResult;
-import io.lightd.protocol.OutboundEvents;
 import io.lightd.server.auth.ConsoleScope;
 import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.LightdConfig;
@@ -13,14 +11,16 @@ import io.lightd.server.metrics.Metrics;
 import io.lightd.server.record.ContainerRecord;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
+import com.google.gson.JsonParser;
+import io.lightd.protocol.OutboundEvents;
 import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
