@@ -375,6 +375,7 @@ public final class DockerRuntime implements ContainerRuntime {
             return;
         }
         closed = true;
+        engine.refuseNegotiation();
         events.close();
         stats.close();
         runs.detachAll();

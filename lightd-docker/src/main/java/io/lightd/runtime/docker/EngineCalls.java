@@ -255,7 +255,15 @@ final class EngineCalls {
         }), null);
     }
 
-    /** No new negotiation from now on; closes the negotiated client. Connections are the connector's to close. */
+    /** No new negotiation from now on: {@link #engine()} fails (the runtime is closing). */
+    void refuseNegotiation() {
+        closed = true;
+    }
+
+    /**
+     * Refuses negotiation and closes the negotiated client (once negotiated, if it is under way).
+     * Connections are the connector's to close.
+     */
     void close() {
         closed = true;
         CompletableFuture<EngineClient> current = engine.get();
