@@ -2,10 +2,10 @@ package io.lightd.server;
 
 import com.google.gson.JsonObject;
 import io.lightd.server.auth.MasterTokenWatcher;
-import io.lightd.server.auth.Tokens;
 import io.lightd.server.config.ConfigException;
 import io.lightd.server.config.ConfigLoader;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.credential.Tokens;
 import io.lightd.server.logging.LogOutput;
 import java.io.BufferedReader;
 import java.io.IOException;

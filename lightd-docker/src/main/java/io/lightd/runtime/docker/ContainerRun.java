@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,15 +54,18 @@ final class ContainerRun implements AttachStream.Sink {
     /** The container has a TTY: its attach output is raw, not multiplexed. */
     final boolean tty;
     private final RuntimeListener listener;
-    private final DockerRuntime runtime;
+    private final EngineCalls engine;
+    private final EngineStats stats;
+    /** Told once, on the loop, when this run ends (with or without an exit). */
+    private final Consumer<ContainerRun> onEnded;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
-    /** Written on the loop, read by {@link DockerRuntime#writeStdin} from any thread. */
+    /** Written on the loop, read by {@link ContainerRuns#writeStdin} from any thread. */
     private volatile AttachStream attach;
     /** False while a container with a TTY waits at its gate, whose line stdin must not take. Any thread. */
     private volatile boolean stdinOpen;
-    private ReopeningStream stats;
-    /** This run's cgroup stats, registered with the runtime's sampler; null when they come from {@link #stats}. */
+    private ReopeningStream statsStream;
+    /** This run's cgroup stats, registered with the runtime's sampler; null when they come from {@link #statsStream}. */
     private CgroupStats cgroupStats;
     private boolean statsStarted;
     /** The next try to find this run's cgroup, while it cannot be found. */
@@ -82,8 +86,19 @@ final class ContainerRun implements AttachStream.Sink {
     private long reattachBackoffMillis = 500;
     private boolean reattaching;
 
+    /**
+     * @param internalId    lightd's id of the server
+     * @param containerName the engine's name of its container
+     * @param loop          the loop the run's state and every listener call live on
+     * @param channelLoop   {@code loop} as a loop of the runtime's group, or null when it is not one
+     * @param tty           the container has a TTY
+     * @param listener      hears the output, stats, OOM kills and the exit
+     * @param engine        the engine calls (attach, inspection)
+     * @param stats         where the run's stats come from
+     * @param onEnded       told once, on {@code loop}, when the run ends
+     */
     ContainerRun(String internalId, String containerName, EventExecutor loop, EventLoop channelLoop, boolean tty,
-                 RuntimeListener listener, DockerRuntime runtime) {
+                 RuntimeListener listener, EngineCalls engine, EngineStats stats, Consumer<ContainerRun> onEnded) {
         this.internalId = internalId;
         this.containerName = containerName;
         this.loop = loop;
@@ -91,7 +106,17 @@ final class ContainerRun implements AttachStream.Sink {
         this.tty = tty;
         this.stdinOpen = !tty;
         this.listener = listener;
-        this.runtime = runtime;
+        this.engine = engine;
+        this.stats = stats;
+        this.onEnded = onEnded;
+    }
+
+    /**
+     * Opens this run's attach stream (raw with a TTY, multiplexed without), registered on the run's
+     * loop when it is one of the runtime's group; its output comes to this run. Fails untranslated.
+     */
+    CompletableFuture<AttachStream> openAttach() {
+        return engine.attach(containerName, internalId, tty, channelLoop, this);
     }
 
     /** Completes with the exit code once {@code onExit} was delivered. */
@@ -147,18 +172,18 @@ final class ContainerRun implements AttachStream.Sink {
                 return;
             }
             statsStarted = true;
-            if (runtime.readsCgroups()) {
+            if (stats.readsCgroups()) {
                 openCgroupStats();
             } else {
-                stats = runtime.statsStream(this);
-                stats.start();
+                statsStream = stats.stream(internalId, containerName, channelLoop, this::onStats);
+                statsStream.start();
             }
         });
     }
 
     private void openCgroupStats() {
         statsRetry = null;
-        runtime.openStats(this).whenComplete((source, error) -> onLoop(() -> {
+        stats.open(internalId, containerName).whenComplete((source, error) -> onLoop(() -> {
             if (finished) {
                 if (source != null) {
                     source.close();
@@ -167,13 +192,13 @@ final class ContainerRun implements AttachStream.Sink {
             }
             if (error == null) {
                 cgroupStats = source;
-                runtime.registerStats(this, source);
+                stats.register(internalId, source, loop, this::onStats);
                 return;
             }
             long delay = cgroupRetryMillis;
             cgroupRetryMillis = Math.min(delay * 2, MAX_CGROUP_RETRY_MILLIS);
             log.info("{}: cannot find its cgroup ({}); trying again in {} ms", internalId,
-                    DockerRuntime.messageOf(error), delay);
+                    EngineFailures.messageOf(error), delay);
             statsRetry = loop.schedule(this::openCgroupStats, delay, TimeUnit.MILLISECONDS);
         }));
     }
@@ -299,7 +324,7 @@ final class ContainerRun implements AttachStream.Sink {
     }
 
     private void checkState() {
-        runtime.inspectState(internalId).whenComplete((state, error) -> onLoop(() -> {
+        engine.inspectState(internalId).whenComplete((state, error) -> onLoop(() -> {
             if (finished) {
                 return;
             }
@@ -316,8 +341,8 @@ final class ContainerRun implements AttachStream.Sink {
                 outOfMemory |= state.oomKilled();
                 finish(dieCode != null ? dieCode : state.exitCode());
             } else {
-                if (stats != null) {
-                    stats.reopenNow();
+                if (statsStream != null) {
+                    statsStream.reopenNow();
                 }
                 if (attach == null && !reattaching) {
                     log.info("{}: attach stream lost while the container runs; re-attaching", internalId);
@@ -329,7 +354,7 @@ final class ContainerRun implements AttachStream.Sink {
 
     private void reattach() {
         reattaching = true;
-        runtime.openAttach(this, true).whenComplete((stream, error) -> onLoop(() -> {
+        EngineFailures.translate(openAttach(), internalId).whenComplete((stream, error) -> onLoop(() -> {
             reattaching = false;
             if (error != null) {
                 if (finished) {
@@ -386,20 +411,20 @@ final class ContainerRun implements AttachStream.Sink {
         if (timer != null) {
             timer.cancel(false);
         }
-        if (stats != null) {
-            stats.close();
+        if (statsStream != null) {
+            statsStream.close();
         }
         if (statsRetry != null) {
             statsRetry.cancel(false);
         }
         if (cgroupStats != null) {
-            runtime.unregisterStats(this, cgroupStats);
+            stats.unregister(internalId, cgroupStats);
         }
         if (attach != null) {
             attach.close();
             attach = null;
         }
-        runtime.runEnded(this);
+        onEnded.accept(this);
     }
 
     private void schedule(long millis, Runnable task) {

@@ -4,7 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonPrimitive;
-import io.lightd.server.hub.InternalIds;
+import io.lightd.server.record.InternalIds;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;

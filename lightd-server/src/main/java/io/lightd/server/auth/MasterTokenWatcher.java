@@ -3,6 +3,7 @@ package io.lightd.server.auth;
 import com.google.gson.JsonObject;
 import io.lightd.server.config.ConfigException;
 import io.lightd.server.config.ConfigLoader;
+import io.lightd.server.credential.Tokens;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Path;

@@ -25,6 +25,7 @@ import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.ExpiredJWTException;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.credential.Tokens;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package io.lightd.server.auth;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.lightd.server.credential.Tokens;
 import io.lightd.server.store.JsonFileStore;
 import java.io.IOException;
 import java.time.Clock;

@@ -1,5 +1,7 @@
 package io.lightd.server.http;
 
+import io.lightd.server.http.message.HttpResponses;
+import io.lightd.server.http.message.RequestTarget;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

@@ -1,6 +1,7 @@
 package io.lightd.server.http;
 
 import com.google.gson.JsonObject;
+import io.lightd.server.http.message.HttpResponses;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpMessage;

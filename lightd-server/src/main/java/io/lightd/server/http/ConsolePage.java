@@ -1,6 +1,8 @@
 package io.lightd.server.http;
 
-import io.lightd.server.hub.InternalIds;
+import io.lightd.server.http.message.HttpResponses;
+import io.lightd.server.http.message.RequestTarget;
+import io.lightd.server.record.InternalIds;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;

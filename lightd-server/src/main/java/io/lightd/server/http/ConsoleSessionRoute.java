@@ -3,6 +3,8 @@ package io.lightd.server.http;
 import com.google.gson.JsonObject;
 import io.lightd.server.auth.Authenticator;
 import io.lightd.server.auth.TokenStore;
+import io.lightd.server.http.message.BearerAuth;
+import io.lightd.server.http.message.HttpResponses;
 import io.lightd.server.limit.AuthFailureLimiter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;

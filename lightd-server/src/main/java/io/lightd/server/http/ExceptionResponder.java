@@ -1,5 +1,6 @@
 package io.lightd.server.http;
 
+import io.lightd.server.http.message.HttpResponses;
 import io.lightd.server.logging.FaultLog;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;

@@ -2,6 +2,8 @@ package io.lightd.server.http;
 
 import io.lightd.protocol.DecodeResult;
 import io.lightd.protocol.PowerAction;
+import io.lightd.server.http.message.BearerAuth;
+import io.lightd.server.http.message.HttpResponses;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.metrics.PrometheusText;

@@ -1,5 +1,6 @@
 package io.lightd.server.http;
 
+import io.lightd.server.http.message.HttpResponses;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;

@@ -1,5 +1,7 @@
 package io.lightd.server.http;
 
+import io.lightd.server.http.message.HttpResponses;
+import io.lightd.server.http.message.RequestTarget;
 import io.lightd.server.ws.NodeStreamHandshake;
 import io.lightd.server.ws.TokenHandshakeHandler;
 import io.netty.channel.ChannelHandler;

@@ -5,6 +5,8 @@ import io.lightd.runtime.ContainerRuntime;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.logging.ContainerLog;
 import io.lightd.server.metrics.Metrics;
+import io.lightd.server.record.ContainerRecord;
+import io.lightd.server.record.InternalIds;
 import io.lightd.server.store.ContainerRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;

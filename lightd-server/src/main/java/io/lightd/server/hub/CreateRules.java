@@ -2,6 +2,7 @@ package io.lightd.server.hub;
 
 import io.lightd.runtime.ContainerSpec;
 import io.lightd.runtime.ImageReference;
+import io.lightd.server.record.ContainerRecord;
 import io.netty.util.NetUtil;
 import java.util.List;
 

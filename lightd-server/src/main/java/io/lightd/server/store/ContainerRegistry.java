@@ -2,7 +2,7 @@ package io.lightd.server.store;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import io.lightd.server.hub.ContainerRecord;
+import io.lightd.server.record.ContainerRecord;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.Comparator;

@@ -3,6 +3,7 @@ package io.lightd.server.store;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import io.lightd.server.files.AtomicFiles;
 import io.lightd.server.logging.FaultLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

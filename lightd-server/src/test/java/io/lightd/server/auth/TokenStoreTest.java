@@ -3,6 +3,7 @@ package io.lightd.server.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lightd.server.credential.Tokens;
 import io.lightd.server.store.JsonFileStore;
 import io.lightd.server.store.StorageException;
 import java.nio.file.Files;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.lightd.server.http.message.HttpResponses;
 import io.lightd.server.logging.FaultLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

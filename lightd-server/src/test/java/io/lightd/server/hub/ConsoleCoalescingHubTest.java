@@ -6,6 +6,7 @@ import com.google.gson.JsonParser;
 import io.lightd.protocol.PowerAction;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.metrics.Metrics;
+import io.lightd.server.record.ContainerRecord;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import io.netty.buffer.ByteBuf;

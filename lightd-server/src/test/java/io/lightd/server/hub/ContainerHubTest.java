@@ -10,6 +10,7 @@ import io.lightd.protocol.Stats;
 import io.lightd.runtime.ContainerNotFoundException;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.metrics.Metrics;
+import io.lightd.server.record.ContainerRecord;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import io.netty.buffer.ByteBuf;

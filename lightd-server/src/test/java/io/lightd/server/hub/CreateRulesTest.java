@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.lightd.server.record.ContainerRecord;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 

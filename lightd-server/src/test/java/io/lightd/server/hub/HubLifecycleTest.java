@@ -8,6 +8,8 @@ import io.lightd.protocol.ContainerState;
 import io.lightd.protocol.PowerAction;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.metrics.Metrics;
+import io.lightd.server.record.ContainerRecord;
+import io.lightd.server.record.ExitHistory;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import io.netty.buffer.ByteBuf;

@@ -4,7 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.lightd.protocol.ContainerState;
 import io.lightd.protocol.InstallState;
-import io.lightd.server.hub.ContainerRecord;
+import io.lightd.server.record.ContainerRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

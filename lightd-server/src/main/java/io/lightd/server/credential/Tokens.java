@@ -1,4 +1,4 @@
-package io.lightd.server.auth;
+package io.lightd.server.credential;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

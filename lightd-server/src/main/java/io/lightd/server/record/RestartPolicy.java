@@ -1,4 +1,4 @@
-package io.lightd.server.hub;
+package io.lightd.server.record;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

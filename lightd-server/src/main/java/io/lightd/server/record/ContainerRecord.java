@@ -1,4 +1,4 @@
-package io.lightd.server.hub;
+package io.lightd.server.record;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -31,6 +31,7 @@ public record ContainerRecord(String internalId, String image, String startupCom
                               Instant createdAt, Instant updatedAt, LifecycleSettings lifecycle,
                               ExitHistory exits) {
 
+    /** Copies {@code env} and {@code ports}; a null {@code lifecycle} or {@code exits} reads as the defaults. */
     public ContainerRecord {
         env = Map.copyOf(env);
         ports = List.copyOf(ports);
@@ -45,21 +46,25 @@ public record ContainerRecord(String internalId, String image, String startupCom
                 newExits);
     }
 
+    /** What the runtime needs to install and run this container. */
     public ContainerSpec toSpec() {
         return new ContainerSpec(internalId, image, startupCommand, stopCommand, installScript, env, memoryLimit,
                 cpuLimit, ports, tty);
     }
 
+    /** {@code start_pattern} compiled (validated at create, so it compiles), or null when there is none. */
     public Pattern compiledStartPattern() {
         return startPattern == null ? null : Pattern.compile(startPattern);
     }
 
+    /** This record with another install state and state, updated at {@code now} (whole seconds). */
     public ContainerRecord withStates(InstallState install, ContainerState newState, Instant now) {
         return new ContainerRecord(internalId, image, startupCommand, startPattern, stopCommand, installScript, env,
                 memoryLimit, cpuLimit, ports, tty, containerId, install, newState, createdAt, seconds(now), lifecycle,
                 exits);
     }
 
+    /** This record with another image and install script (a reinstall), updated at {@code now} (whole seconds). */
     public ContainerRecord withInstallInputs(String newImage, String newInstallScript, Instant now) {
         return new ContainerRecord(internalId, newImage, startupCommand, startPattern, stopCommand, newInstallScript,
                 env, memoryLimit, cpuLimit, ports, tty, containerId, installState, state, createdAt, seconds(now),

@@ -1,4 +1,4 @@
-package io.lightd.server.hub;
+package io.lightd.server.record;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.lightd.server.http;
+package io.lightd.server.http.message;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

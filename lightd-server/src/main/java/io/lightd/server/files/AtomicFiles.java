@@ -1,4 +1,4 @@
-package io.lightd.server.store;
+package io.lightd.server.files;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package io.lightd.server.hub;
+package io.lightd.server.record;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -40,12 +40,12 @@ public record ExitHistory(Integer lastExitCode, boolean lastExitOutOfMemory, Ins
     }
 
     /** This history with an exit recorded. */
-    ExitHistory withExit(int code, boolean outOfMemory, Instant at) {
+    public ExitHistory withExit(int code, boolean outOfMemory, Instant at) {
         return new ExitHistory(code, outOfMemory, at, recentCrashes, restartPending);
     }
 
     /** This history with a crash at {@code at} added, and those older than {@code windowSeconds} dropped. */
-    ExitHistory withCrash(Instant at, int windowSeconds) {
+    public ExitHistory withCrash(Instant at, int windowSeconds) {
         List<Instant> kept = new ArrayList<>();
         Instant horizon = at.minusSeconds(windowSeconds);
         for (Instant t : recentCrashes) {
@@ -58,11 +58,12 @@ public record ExitHistory(Integer lastExitCode, boolean lastExitOutOfMemory, Ins
     }
 
     /** This history with no crash counted and no restart due (a requested start). */
-    ExitHistory withoutCrashes() {
+    public ExitHistory withoutCrashes() {
         return new ExitHistory(lastExitCode, lastExitOutOfMemory, lastExitAt, List.of(), false);
     }
 
-    ExitHistory withRestartPending(boolean pending) {
+    /** This history with {@code restartPending} set to {@code pending}. */
+    public ExitHistory withRestartPending(boolean pending) {
         return new ExitHistory(lastExitCode, lastExitOutOfMemory, lastExitAt, recentCrashes, pending);
     }
 

@@ -1,4 +1,4 @@
-package io.lightd.server.http;
+package io.lightd.server.http.message;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,6 @@
-package io.lightd.server.http;
+package io.lightd.server.http.message;
 
+import io.lightd.server.http.RequestRouter;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -158,7 +159,7 @@ public final class RequestTarget {
     }
 
     /** Attaches the target of the request about to be routed on {@code channel}; called by the router only. */
-    static void attach(Channel channel, RequestTarget target) {
+    public static void attach(Channel channel, RequestTarget target) {
         channel.attr(KEY).set(target);
     }
 

@@ -1,4 +1,4 @@
-package io.lightd.server.http;
+package io.lightd.server.http.message;
 
 import io.lightd.server.auth.Authenticator;
 import io.lightd.server.limit.AuthFailureLimiter;
@@ -36,8 +36,11 @@ public final class BearerAuth {
         this.failures = failures;
     }
 
-    /** True when the request may go on; otherwise the refusal has been sent. */
-    boolean admit(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+    /**
+     * True when the request may go on; otherwise the refusal (429, 401 or 403 with a JSON
+     * {@code {"error": "..."}} body) has been written to {@code ctx}. Runs on the channel's event loop.
+     */
+    public boolean admit(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
         long blocked = failures.blockedSeconds(ctx.channel().remoteAddress());
         if (blocked > 0) {
             HttpResponses.sendTooManyRequests(ctx, "too many failed authentications", blocked);
