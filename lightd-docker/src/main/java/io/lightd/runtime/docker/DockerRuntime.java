@@ -42,6 +42,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -94,8 +95,6 @@ public final class DockerRuntime implements ContainerRuntime {
 
     private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
 
-    public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
-    public static final String DEFAULT_NETWORK_MODE = "bridge";
     public static final int DEFAULT_BLOCKING_THREADS = 4;
 
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -146,7 +145,8 @@ public final class DockerRuntime implements ContainerRuntime {
      * @param dockerHost  {@code unix:///var/run/docker.sock} style (a bare absolute path means the
      *                    same), or {@code tcp://host:port} (no TLS)
      * @param storageBase {@code storage.base_path}; volumes are {@code <storageBase>/volumes/<internal_id>}
-     * @param networkMode the engine network mode of the containers ({@link #DEFAULT_NETWORK_MODE}; tests use {@code none})
+     * @param networkMode the engine network mode of the containers ({@code docker.network_mode}, whose
+     *                    default the daemon's configuration holds; tests use {@code none})
      * @param blocking    a bounded executor for docker-java's blocking calls, or null to have the
      *                    runtime create its own ({@link #DEFAULT_BLOCKING_THREADS} daemon threads,
      *                    shut down by {@link #close()})
@@ -175,7 +175,7 @@ public final class DockerRuntime implements ContainerRuntime {
         this.connector = new EngineConnector(group, dockerHost, CONNECT_TIMEOUT);
         this.terminalGate = new TerminalGate(connector.dockerHost());
         this.volumesRoot = storageBase.toAbsolutePath().normalize().resolve("volumes");
-        this.networkMode = networkMode == null ? DEFAULT_NETWORK_MODE : networkMode;
+        this.networkMode = Objects.requireNonNull(networkMode, "networkMode");
         this.ownsBlocking = blocking == null;
         this.blocking = blocking != null ? blocking : newBlockingExecutor(DEFAULT_BLOCKING_THREADS);
         EventLoop eventsLoop = group.next();
