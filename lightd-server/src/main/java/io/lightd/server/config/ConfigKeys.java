@@ -3,6 +3,7 @@ package io.lightd.server.config;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.lightd.runtime.stats.StatsSampler;
 import io.lightd.server.config.LightdConfig.LogFormat;
 import io.lightd.server.config.LightdConfig.LogLevel;
 import io.lightd.server.config.LightdConfig.RuntimeKind;
@@ -146,8 +147,12 @@ public final class ConfigKeys {
             "level of lightd's own lines; `debug` adds one line for each request refused or connection closed for "
                     + "a client's doing; libraries stay at logback.xml's levels (another logback file: "
                     + "`java -Dlogback.configurationFile=PATH -jar ...`)");
+    /**
+     * The default is the runtimes' own ({@link StatsSampler#DEFAULT_IDLE_INTERVAL}, which their
+     * constructors without an interval use), taken from there so that it is written once.
+     */
     public static final ConfigKey<Integer> STATS_IDLE_INTERVAL_MS = ConfigKey.integer("stats.idle_interval_ms",
-            10_000, 1000, 3_600_000,
+            Math.toIntExact(StatsSampler.DEFAULT_IDLE_INTERVAL.toMillis()), 1000, 3_600_000,
             "how often the stats of a running server nobody watches are sampled, in ms (metrics still see them); "
                     + "a server whose console is open is sampled every second, and at once when the first console "
                     + "opens");
