@@ -67,6 +67,17 @@ public record LightdConfig(
         return new Builder(this);
     }
 
+    /** Every value but the master token, which is written as {@code [redacted]}; safe to log. */
+    @Override
+    public String toString() {
+        return "LightdConfig[host=" + host + ", port=" + port + ", eventLoopThreads=" + eventLoopThreads
+                + ", transport=" + transport + ", token=[redacted], dockerSocketPath=" + dockerSocketPath
+                + ", dockerNetworkMode=" + dockerNetworkMode + ", basePath=" + basePath + ", runtime=" + runtime
+                + ", allowedOrigins=" + allowedOrigins + ", limits=" + limits + ", tls=" + tls + ", metrics="
+                + metrics + ", logging=" + logging + ", jwt=" + jwt + ", stats=" + stats + ", console=" + console
+                + "]";
+    }
+
     /** {@code server.transport}: which I/O transport lightd's own event loops use. */
 public enum Transport { AUTO, EPOLL, IO_URING, NIO }
 
@@ -124,6 +135,13 @@ public enum Transport { AUTO, EPOLL, IO_URING, NIO }
         /** A builder with every {@code authorization.jwt.*} key at its default. */
         public static Builder builder() {
             return new Builder();
+        }
+
+        /** The settings with each key named by its {@code kid} only (a shared secret is never written); safe to log. */
+        @Override
+        public String toString() {
+            return "Jwt[keys=" + keys.stream().map(JWK::getKeyID).toList() + ", audience=" + audience
+                    + ", clockSkewSeconds=" + clockSkewSeconds + ", maxLifetimeSeconds=" + maxLifetimeSeconds + "]";
         }
 
         /** {@code clockSkewSeconds} as a duration. */

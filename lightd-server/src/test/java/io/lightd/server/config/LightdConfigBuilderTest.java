@@ -76,6 +76,15 @@ class LightdConfigBuilderTest {
     }
 
     @Test
+    void theWrittenFormNamesNoSecret() throws Exception {
+        OctetSequenceKey key = new OctetSequenceKeyGenerator(256).keyID("k1").generate();
+        LightdConfig c = LightdConfig.builder().token(TOKEN)
+                .jwt(LightdConfig.Jwt.builder().keys(List.of(key)).audience("node-1").build()).build();
+        assertThat(c.toString()).doesNotContain(TOKEN).doesNotContain(key.getKeyValue().toString())
+                .contains("token=[redacted]").contains("keys=[k1]").contains("historyLines=1000");
+    }
+
+    @Test
     void toBuilderChangesOneValueAndKeepsTheRest() {
         LightdConfig c = LightdConfig.builder().token(TOKEN).host("127.0.0.1")
                 .limits(LightdConfig.Limits.builder().historyLines(50).build()).build();
