@@ -37,6 +37,11 @@ public final class ConfigLoader {
         return parse(read(file), file.toAbsolutePath().getParent());
     }
 
+    /**
+     * The JSON object in {@code file}, unvalidated (the token commands edit it and write it back).
+     *
+     * @throws ConfigException when it cannot be read or is not a JSON object
+     */
     public static JsonObject read(Path file) throws ConfigException {
         try {
             JsonElement root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
@@ -51,6 +56,12 @@ public final class ConfigLoader {
         }
     }
 
+    /**
+     * Writes {@code config} to {@code file}, pretty-printed, atomically and readable by its owner only
+     * (it holds the master token).
+     *
+     * @throws ConfigException when it cannot be written
+     */
     public static void write(Path file, JsonObject config) throws ConfigException {
         try {
             AtomicFiles.write(file, (PRETTY.toJson(config) + "\n").getBytes(StandardCharsets.UTF_8), true);
