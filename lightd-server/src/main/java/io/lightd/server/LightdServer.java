@@ -131,6 +131,7 @@ public final class LightdServer implements AutoCloseable {
         this.storage = boundedExecutor("lightd-storage", 1, 65_536);
         boolean started = false;
         ContainerRuntime createdRuntime = null;
+        ContainerManager createdManager = null;
         try {
             SslContext tls = config.tls().enabled() ? sslContext(config.tls()) : null;
             Files.createDirectories(config.volumesPath());
@@ -150,6 +151,7 @@ public final class LightdServer implements AutoCloseable {
             }
             this.manager = new ContainerManager(group, runtime, registry, config.limits(), clock,
                     config.volumesPath(), blocking, newMetrics(), config.console().coalesceMillis());
+            createdManager = manager;
             try {
                 manager.restoreAll().get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
@@ -239,6 +241,10 @@ public final class LightdServer implements AutoCloseable {
             started = true;
         } finally {
             if (!started) {
+                if (createdManager != null) {
+                    // Its hubs' timers would otherwise go on running on a group that outlives this start.
+                    createdManager.close();
+                }
                 if (createdRuntime != null && ownsRuntime) {
                     createdRuntime.close();
                 }

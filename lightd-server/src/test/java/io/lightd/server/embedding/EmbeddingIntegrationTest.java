@@ -172,6 +172,23 @@ class EmbeddingIntegrationTest {
     }
 
     @Test
+    void aStartThatFailsLeavesTheHostsGroupAndRuntimeAlone() throws Exception {
+        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        hostServer = startHostServer(group);
+        CountingRuntime runtime = new CountingRuntime(new ProcessRuntime(storage.resolve("host-runtime")));
+        try {
+            LightdConfig taken = config().toBuilder().port(port(hostServer)).build();
+            assertThatThrownBy(() -> LightdServer.builder().config(taken).eventLoopGroup(group).runtime(runtime)
+                    .start()).as("the port is the host server's").isNotNull();
+            assertThat(group.isShuttingDown()).isFalse();
+            assertThat(runtime.closed.get()).isZero();
+            assertThat(get(port(hostServer), "/", null).body()).isEqualTo("host");
+        } finally {
+            runtime.close();
+        }
+    }
+
+    @Test
     void aBuilderWithoutConfigurationIsRefused() {
         assertThatThrownBy(() -> LightdServer.builder().start()).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("config");
