@@ -18,6 +18,11 @@ import java.util.List;
  * To add a key: add a constant, list it in {@link #ALL}, give the value a component and a builder
  * setter, read it in {@link ConfigLoader#parse}, and paste the new table into README.md.
  *
+ * <p>Hand-written on Gson, the project's one JSON codec, rather than a configuration library
+ * (Typesafe Config, SmallRye Config, Owner): the file is a fixed JSON layout that {@code scripts/run}
+ * and {@code scripts/install} also read, and none of those renders a README table or lends its range
+ * checks to the builders an embedding application calls.
+ *
  * <p>Constants only; thread-safe.
  */
 public final class ConfigKeys {
