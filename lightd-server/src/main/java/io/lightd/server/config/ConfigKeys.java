@@ -153,11 +153,12 @@ public final class ConfigKeys {
                     + "a client's doing; libraries stay at logback.xml's levels (another logback file: "
                     + "`java -Dlogback.configurationFile=PATH -jar ...`)");
     /**
-     * The default is the runtimes' own ({@link StatsSampler#DEFAULT_IDLE_INTERVAL}, which their
-     * constructors without an interval use), taken from there so that it is written once.
+     * The default is the runtimes' own ({@link StatsSampler#DEFAULT_IDLE_INTERVAL_MS}, which their
+     * constructors without an interval use), taken from there so that it is written once. It must
+     * stay a compile-time constant: loading StatsSampler would start logging in the token commands.
      */
     public static final ConfigKey<Integer> STATS_IDLE_INTERVAL_MS = ConfigKey.integer("stats.idle_interval_ms",
-            Math.toIntExact(StatsSampler.DEFAULT_IDLE_INTERVAL.toMillis()), 1000, 3_600_000,
+            StatsSampler.DEFAULT_IDLE_INTERVAL_MS, 1000, 3_600_000,
             "how often the stats of a running server nobody watches are sampled, in ms (metrics still see them); "
                     + "a server whose console is open is sampled every second, and at once when the first console "
                     + "opens");
