@@ -39,7 +39,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -48,7 +48,9 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -56,6 +58,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -66,8 +69,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The daemon assembled: event loops, runtime, registry, tokens, hubs and the listening socket.
- * {@link #start} returns once it listens; {@link #close} stops it, leaving containers to the
- * runtime (Docker containers keep running).
+ * {@link #start} and {@link Builder#start} return once it listens; {@link #close} stops it, leaving
+ * containers to the runtime (Docker containers keep running).
+ *
+ * <p>An application embeds lightd with {@link #builder()}: a {@link LightdConfig} built in code, and
+ * optionally its own event loop group, runtime, clock and meter registry. What the application hands
+ * over stays its own: lightd never shuts down a group or closes a runtime it did not make.
  */
 public final class LightdServer implements AutoCloseable {
 
@@ -79,14 +86,24 @@ public final class LightdServer implements AutoCloseable {
     /** How long a shutdown waits for clients to answer the 1001 close before their connections are cut. */
     private static final long SESSION_CLOSE_SECONDS = 3;
 
-    /** Makes the runtime once the event loops and the blocking executor exist. */
+    /** Makes the runtime once the event loops exist; lightd closes a runtime it made this way. */
     @FunctionalInterface
     public interface RuntimeFactory {
+        /**
+         * The runtime for {@code config}, whose I/O (if any) runs on {@code group}, lightd's event
+         * loops (the host application's when it passed one). Called once, on the starting thread.
+         */
         ContainerRuntime create(LightdConfig config, EventLoopGroup group);
     }
 
     private final LightdConfig config;
-    private final MultiThreadIoEventLoopGroup group;
+    private final IoEventLoopGroup group;
+    /** False when the host application passed the group: then close leaves it running. */
+    private final boolean ownsGroup;
+    /** False when the host application passed the runtime: then close leaves it open. */
+    private final boolean ownsRuntime;
+    /** The host application's registry, or null when it passed none. */
+    private final MeterRegistry meterRegistry;
     private final ExecutorService blocking;
     private final ExecutorService storage;
     private final ContainerRuntime runtime;
@@ -100,15 +117,21 @@ public final class LightdServer implements AutoCloseable {
     private final ScheduledFuture<?> purgeTask;
     private final ScheduledFuture<?> evictTask;
 
-    private LightdServer(LightdConfig config, RuntimeFactory runtimeFactory, Clock clock) throws IOException {
+    private LightdServer(Builder b) throws IOException {
+        LightdConfig config = b.config;
+        Clock clock = b.clock;
         this.config = config;
-        Transports transport = Transports.select(config.transport());
-        this.group = transport.newGroup(config.eventLoopThreads() == 0
-                ? Runtime.getRuntime().availableProcessors() : config.eventLoopThreads());
+        this.ownsGroup = b.eventLoopGroup == null;
+        this.ownsRuntime = b.runtime == null;
+        this.meterRegistry = b.meterRegistry;
+        Transports transport = ownsGroup ? Transports.select(config.transport()) : Transports.of(b.eventLoopGroup);
+        this.group = ownsGroup ? transport.newGroup(config.eventLoopThreads() == 0
+                ? Runtime.getRuntime().availableProcessors() : config.eventLoopThreads()) : b.eventLoopGroup;
         this.blocking = boundedExecutor("lightd-blocking", 4, 4096);
         this.storage = boundedExecutor("lightd-storage", 1, 65_536);
         boolean started = false;
         ContainerRuntime createdRuntime = null;
+        ContainerManager createdManager = null;
         try {
             SslContext tls = config.tls().enabled() ? sslContext(config.tls()) : null;
             Files.createDirectories(config.volumesPath());
@@ -120,14 +143,15 @@ public final class LightdServer implements AutoCloseable {
             Authenticator authenticator = new Authenticator(tokens, new SignedTokens(config.jwt(), revocations, clock));
             ContainerRegistry registry = new ContainerRegistry(files);
             registry.load();
-            createdRuntime = runtimeFactory.create(config, group);
+            createdRuntime = ownsRuntime ? b.runtimeFactory.create(config, group) : b.runtime;
             this.runtime = createdRuntime;
             if (!runtime.isolated()) {
                 log.warn("runtime '{}' runs every server as a plain process of this host, without isolation: "
                         + "for development, demos and tests only", runtime.name());
             }
             this.manager = new ContainerManager(group, runtime, registry, config.limits(), clock,
-                    config.volumesPath(), blocking, new Metrics(), config.console().coalesceMillis());
+                    config.volumesPath(), blocking, newMetrics(), config.console().coalesceMillis());
+            createdManager = manager;
             try {
                 manager.restoreAll().get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
@@ -213,49 +237,96 @@ public final class LightdServer implements AutoCloseable {
             }, EVICT_INTERVAL_SECONDS, EVICT_INTERVAL_SECONDS, TimeUnit.SECONDS);
             log.info("lightd {} listening on {}{} (runtime {}, transport {}, {} event loops, storage {})", version(),
                     serverChannel.localAddress(), tls != null ? " with TLS" : "", runtime.name(), transport.name(),
-                    group.executorCount(), config.basePath());
+                    loops(group) + (ownsGroup ? "" : " of the host's"), config.basePath());
             started = true;
         } finally {
             if (!started) {
-                if (createdRuntime != null) {
+                if (createdManager != null) {
+                    // Its hubs' timers would otherwise go on running on a group that outlives this start.
+                    createdManager.close();
+                }
+                if (createdRuntime != null && ownsRuntime) {
                     createdRuntime.close();
                 }
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                if (ownsGroup) {
+                    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                }
                 blocking.shutdownNow();
                 storage.shutdown();
             }
         }
     }
 
-    public static LightdServer start(LightdConfig config) throws IOException {
-        return start(config, Runtimes::create, Clock.systemUTC());
+    /**
+     * A builder for an embedded lightd: {@link Builder#config} is required, everything else has a
+     * default (lightd's own event loops, the runtime {@code config.runtime()} names, the system UTC
+     * clock).
+     */
+    public static Builder builder() {
+        return new Builder();
     }
 
+    /**
+     * Starts lightd with its own event loops and the runtime {@code config.runtime()} names, on the
+     * system clock; returns once it listens.
+     *
+     * @throws IOException when it cannot listen, read its storage, load its TLS files or restore containers
+     */
+    public static LightdServer start(LightdConfig config) throws IOException {
+        return builder().config(config).start();
+    }
+
+    /**
+     * Starts lightd with its own event loops and the runtime {@code runtimeFactory} makes (closed by
+     * {@link #close}), on {@code clock}; returns once it listens.
+     *
+     * @throws IOException as {@link #start(LightdConfig)}
+     */
     public static LightdServer start(LightdConfig config, RuntimeFactory runtimeFactory, Clock clock)
             throws IOException {
-        return new LightdServer(config, runtimeFactory, clock);
+        return builder().config(config).runtimeFactory(runtimeFactory).clock(clock).start();
     }
 
+    /** The TCP port lightd listens on: {@code server.port}, or the one the system chose for port 0. */
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 
+    /** The configuration lightd runs with. */
     public LightdConfig config() {
         return config;
     }
 
+    /** The hubs of every container lightd knows: create, find, act on and delete servers in-process. */
     public ContainerManager containers() {
         return manager;
     }
 
+    /** The master token and the scoped tokens it issued; the command line follows a changed config file through it. */
     public TokenStore tokens() {
         return tokens;
     }
 
+    /** The listening channel; its close future completes when lightd stops listening. */
     public Channel serverChannel() {
         return serverChannel;
     }
 
+    /** The event loops lightd runs on: its own, or the host application's. */
+    public EventLoopGroup eventLoopGroup() {
+        return group;
+    }
+
+    /**
+     * The meter registry the host application passed to {@link Builder#meterRegistry}, or null. The
+     * counters and gauges of {@code GET /metrics} are today kept by {@link Metrics}, which is built
+     * beside it in the constructor.
+     */
+    public MeterRegistry meterRegistry() {
+        return meterRegistry;
+    }
+
+    /** {@code Implementation-Version} of lightd's jar, or {@code dev} when run from classes. */
     public static String version() {
         String v = LightdServer.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
@@ -264,7 +335,10 @@ public final class LightdServer implements AutoCloseable {
     /**
      * Stops listening, closes every WebSocket session with 1001 (going away) and waits a bounded while
      * for the clients to see it, closes the other connections, waits for pending registry writes, and
-     * releases the runtime: Docker containers keep running, the process runtime's children are killed.
+     * releases the runtime it made: Docker containers keep running, the process runtime's children are
+     * killed. A group or runtime the host application passed is left as it is (the host shuts it down
+     * after this returns). Blocks the calling thread (at most some seconds); never call it on one of
+     * lightd's event loops.
      */
     @Override
     public void close() {
@@ -282,7 +356,9 @@ public final class LightdServer implements AutoCloseable {
         } catch (Exception e) {
             log.warn("hubs did not take note of the shutdown in time: {}", e.toString());
         }
-        runtime.close();
+        if (ownsRuntime) {
+            runtime.close();
+        }
         storage.shutdown();
         try {
             if (!storage.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -292,7 +368,9 @@ public final class LightdServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         blocking.shutdownNow();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (ownsGroup) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
         log.info("lightd stopped");
     }
 
@@ -308,10 +386,105 @@ public final class LightdServer implements AutoCloseable {
         }
     }
 
+    /** The daemon's counters; the host's {@link #meterRegistry} (when given) is at hand here for them. */
+    private Metrics newMetrics() {
+        return new Metrics();
+    }
+
+    private static int loops(EventLoopGroup group) {
+        int loops = 0;
+        for (EventExecutor ignored : group) {
+            loops++;
+        }
+        return loops;
+    }
+
     private static ExecutorService boundedExecutor(String name, int threads, int queue) {
         ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(queue), new DefaultThreadFactory(name, true));
         executor.allowCoreThreadTimeOut(true);
         return executor;
+    }
+
+    /**
+     * Assembles an embedded lightd. Not thread-safe; {@link #start} may be called once per
+     * configuration (each call starts a separate lightd).
+     */
+    public static final class Builder {
+        private LightdConfig config;
+        private IoEventLoopGroup eventLoopGroup;
+        private ContainerRuntime runtime;
+        private RuntimeFactory runtimeFactory = Runtimes::create;
+        private Clock clock = Clock.systemUTC();
+        private MeterRegistry meterRegistry;
+
+        private Builder() {
+        }
+
+        /** The configuration, from {@link LightdConfig#builder()} or {@code ConfigLoader}; required. */
+        public Builder config(LightdConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /**
+         * Runs lightd on the host application's event loops instead of its own: its listening socket,
+         * connections, hubs, timers and the Docker client all use {@code group}, and
+         * {@code server.event_loop_threads} and {@code server.transport} are not used. The group's I/O
+         * handler picks the server channel (NIO, epoll or io_uring). Lightd never shuts it down.
+         *
+         * @throws IllegalArgumentException when the group's I/O handler is none of the three
+         */
+        public Builder eventLoopGroup(IoEventLoopGroup group) {
+            Transports.of(Objects.requireNonNull(group, "group"));
+            this.eventLoopGroup = group;
+            return this;
+        }
+
+        /**
+         * Runs servers on the host application's runtime instead of making the one
+         * {@code config.runtime()} names. Lightd does not close it; the host closes it after
+         * {@link LightdServer#close}. Replaces a {@link #runtimeFactory}.
+         */
+        public Builder runtime(ContainerRuntime runtime) {
+            this.runtime = Objects.requireNonNull(runtime, "runtime");
+            return this;
+        }
+
+        /**
+         * Makes the runtime once the event loops exist (for a runtime that needs them, as Docker's
+         * does); lightd closes what it makes. The default makes the one {@code config.runtime()} names.
+         */
+        public Builder runtimeFactory(RuntimeFactory factory) {
+            this.runtimeFactory = Objects.requireNonNull(factory, "factory");
+            this.runtime = null;
+            return this;
+        }
+
+        /** The wall clock of token expiry, timestamps and uptime; {@link Clock#systemUTC()} by default. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The host application's Micrometer registry, handed to where lightd builds its metrics. */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Starts lightd and returns once it listens.
+         *
+         * @throws IllegalStateException when no {@link #config} was given
+         * @throws IOException           when it cannot listen, read its storage, load its TLS files or
+         *                               restore containers (nothing the host passed is closed then)
+         */
+        public LightdServer start() throws IOException {
+            if (config == null) {
+                throw new IllegalStateException("no configuration: call config(...) first");
+            }
+            return new LightdServer(this);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.lightd.server;
 
 import io.lightd.server.config.LightdConfig;
+import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
@@ -42,11 +43,34 @@ public record Transports(String name, IoHandlerFactory ioHandlerFactory,
             }
             case IO_URING -> {
                 IoUring.ensureAvailability();
-                yield new Transports("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class);
+                yield ioUring();
             }
             case NIO -> nio();
             case AUTO -> Epoll.isAvailable() ? epoll() : nio();
         };
+    }
+
+    /**
+     * The transport of a group the host application made: the server channel that fits its I/O
+     * handler.
+     *
+     * @throws IllegalArgumentException when the handler is not NIO's, epoll's or io_uring's
+     */
+    public static Transports of(IoEventLoopGroup group) {
+        if (group.isIoType(NioIoHandler.class)) {
+            return nio();
+        }
+        if (group.isIoType(EpollIoHandler.class)) {
+            return epoll();
+        }
+        if (group.isIoType(IoUringIoHandler.class)) {
+            return ioUring();
+        }
+        throw new IllegalArgumentException("the event loop group's I/O handler is not NIO's, epoll's or io_uring's");
+    }
+
+    private static Transports ioUring() {
+        return new Transports("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class);
     }
 
     private static Transports epoll() {

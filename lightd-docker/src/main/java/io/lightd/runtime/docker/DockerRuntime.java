@@ -19,6 +19,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -71,10 +72,6 @@ public final class DockerRuntime implements ContainerRuntime {
 
     private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
 
-    /** The engine address when none is configured ({@code docker.socket_path}). */
-    public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
-    /** The engine network mode of the containers when none is given. */
-    public static final String DEFAULT_NETWORK_MODE = "bridge";
     /** The threads of the blocking executor the runtime makes when it is given none. */
     public static final int DEFAULT_BLOCKING_THREADS = 4;
 
@@ -100,7 +97,8 @@ public final class DockerRuntime implements ContainerRuntime {
      * @param dockerHost  {@code unix:///var/run/docker.sock} style (a bare absolute path means the
      *                    same), or {@code tcp://host:port} (no TLS)
      * @param storageBase {@code storage.base_path}; volumes are {@code <storageBase>/volumes/<internal_id>}
-     * @param networkMode the engine network mode of the containers ({@link #DEFAULT_NETWORK_MODE}; tests use {@code none})
+     * @param networkMode the engine network mode of the containers ({@code docker.network_mode}, whose
+     *                    default the daemon's configuration holds; tests use {@code none})
      * @param blocking    a bounded executor for docker-java's blocking calls, or null to have the
      *                    runtime create its own ({@link #DEFAULT_BLOCKING_THREADS} daemon threads,
      *                    shut down by {@link #close()})
@@ -127,7 +125,7 @@ public final class DockerRuntime implements ContainerRuntime {
                   ExecutorService blocking, Duration idleStatsInterval, boolean readCgroups,
                   Supplier<CgroupLayout> cgroupLayout) {
         this.connector = new EngineConnector(group, dockerHost, EngineCalls.CONNECT_TIMEOUT);
-        this.networkMode = networkMode == null ? DEFAULT_NETWORK_MODE : networkMode;
+        this.networkMode = Objects.requireNonNull(networkMode, "networkMode");
         this.ownsBlocking = blocking == null;
         this.blocking = blocking != null ? blocking : newBlockingExecutor(DEFAULT_BLOCKING_THREADS);
         this.engine = new EngineCalls(connector, this.blocking);

@@ -44,8 +44,15 @@ public final class StatsSampler<B> implements AutoCloseable {
     /** How often a watched container is sampled. */
     public static final Duration DEFAULT_WATCHED_INTERVAL = Duration.ofSeconds(1);
 
-    /** How often a container nobody watches is sampled. */
-    public static final Duration DEFAULT_IDLE_INTERVAL = Duration.ofSeconds(10);
+    /**
+     * How often a container nobody watches is sampled, in ms: the default of the daemon's
+     * {@code stats.idle_interval_ms}. A compile-time constant, so that reading it does not load this
+     * class (and start logging, which the daemon's token commands must not).
+     */
+    public static final int DEFAULT_IDLE_INTERVAL_MS = 10_000;
+
+    /** {@link #DEFAULT_IDLE_INTERVAL_MS} as a duration. */
+    public static final Duration DEFAULT_IDLE_INTERVAL = Duration.ofMillis(DEFAULT_IDLE_INTERVAL_MS);
 
     private final Executor blocking;
     private final Supplier<B> batchOpener;

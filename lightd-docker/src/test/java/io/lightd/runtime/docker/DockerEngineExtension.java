@@ -28,7 +28,7 @@ public final class DockerEngineExtension implements ExecutionCondition {
     /** {@code DOCKER_HOST} when set, else the default socket. */
     public static String dockerHost() {
         String host = System.getenv("DOCKER_HOST");
-        return host == null || host.isBlank() ? DockerRuntime.DEFAULT_DOCKER_HOST : host;
+        return host == null || host.isBlank() ? "unix:///var/run/docker.sock" : host;
     }
 
     @Override

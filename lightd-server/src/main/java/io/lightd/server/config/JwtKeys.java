@@ -24,7 +24,7 @@ import java.util.Set;
  */
 final class JwtKeys {
 
-    static final String KEY = "authorization.jwt.keys";
+    static final String KEY = ConfigKeys.AUTHORIZATION_JWT_KEYS.name();
     private static final int MIN_SECRET_BYTES = 32;
 
     private JwtKeys() {

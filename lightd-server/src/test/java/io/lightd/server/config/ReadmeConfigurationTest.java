@@ -1,6 +1,7 @@
 package io.lightd.server.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -19,82 +20,117 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * README.md's configuration table and {@link ConfigLoader#defaultsJson} describe the same keys with
- * the same defaults, both ways: every key a new config file gets is documented, and every documented
- * key is real, with the default it really has. The failure lists each key that differs and how.
+ * {@link ConfigKeys} is the one definition of the configuration keys: README.md's table is the one
+ * it renders, the defaults file holds exactly its keys at its defaults, and the values column is
+ * what the loader accepts (both ends in, one step beyond refused with the key named).
  */
 class ReadmeConfigurationTest {
 
+    /** A row: {@code | `key` | default | values | meaning |}. */
+    private static final Pattern ROW = Pattern.compile("^\\| `([a-z_.]+)` \\| ([^|]*) \\| ([^|]*) \\| .*\\|$");
+    private static final Pattern RANGE = Pattern.compile("^(-?[0-9.]+) to (-?[0-9.]+)$");
+
     /**
-     * A table row: {@code | `key` | `default` | meaning |}; the token's default is the word "random",
-     * and an empty cell is an empty string.
+     * Keys that must move with the key under test for a value at the end of its range to be valid
+     * (the low watermark below the high one, the pong timeout at least the ping interval).
      */
-    private static final Pattern ROW = Pattern.compile("^\\| `([a-z_.]+)` \\| ?(`([^`]*)`|random|) ?\\|.*\\|$");
+    private static final Map<String, Map<String, Integer>> COMPANIONS = Map.of(
+            "limits.write_buffer_low_bytes", Map.of("limits.write_buffer_high_bytes", 256 * 1024 * 1024),
+            "limits.write_buffer_high_bytes", Map.of("limits.write_buffer_low_bytes", 1024),
+            "limits.ping_interval_seconds", Map.of("limits.pong_timeout_seconds", 3600),
+            "limits.pong_timeout_seconds", Map.of("limits.ping_interval_seconds", 1));
 
     @Test
-    void everyDefaultIsDocumentedAndEveryDocumentedKeyIsReal() throws Exception {
-        Map<String, String> documented = documentedDefaults();
+    void readmeTableIsTheOneConfigKeysRenders() throws Exception {
+        List<String> section = configurationSection();
+        List<String> table = section.stream().filter(line -> line.startsWith("|")).toList();
+        String expected = ConfigKeys.markdownTable();
+        assertThat(String.join("\n", table) + "\n")
+                .as("README.md's configuration table must be ConfigKeys.markdownTable(); paste this in its place:%n%s",
+                        expected)
+                .isEqualTo(expected);
+        assertThat(table).as("a header, a rule and one row per key").hasSize(ConfigKeys.ALL.size() + 2);
+    }
+
+    @Test
+    void theDefaultsFileHoldsEveryKeyAtItsDefaultAndNothingElse() {
         String token = Tokens.generate();
-        Map<String, JsonElement> defaults = new LinkedHashMap<>();
-        flatten("", ConfigLoader.defaultsJson(token), defaults);
-
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, JsonElement> e : defaults.entrySet()) {
-            String key = e.getKey();
-            String actual = key.equals("authorization.token") ? "random" : text(e.getValue());
-            if (!documented.containsKey(key)) {
-                problems.add("README.md has no row for " + key + " (default `" + actual + "`)");
-            } else if (!same(documented.get(key), actual)) {
-                problems.add(key + ": README.md says `" + documented.get(key) + "`, ConfigLoader.defaultsJson has `"
-                        + actual + "`");
-            }
+        Map<String, JsonElement> file = new LinkedHashMap<>();
+        flatten("", ConfigLoader.defaultsJson(token), file);
+        assertThat(new ArrayList<>(file.keySet()))
+                .containsExactlyElementsOf(ConfigKeys.ALL.stream().map(ConfigKey::name).toList());
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            String written = text(file.get(key.name()));
+            String expected = key == ConfigKeys.AUTHORIZATION_TOKEN ? token : key.defaultText();
+            assertThat(same(written, expected)).as("%s: file has %s, default %s", key, written, expected).isTrue();
         }
-        for (String key : documented.keySet()) {
-            if (!defaults.containsKey(key)) {
-                problems.add("README.md documents " + key + ", which ConfigLoader.defaultsJson does not have");
-            }
-        }
-        assertThat(problems).as("README.md configuration table against ConfigLoader.defaultsJson").isEmpty();
-        assertThat(documented).as("rows read from README.md").hasSizeGreaterThan(10);
     }
 
     @Test
-    void theIdleStatsIntervalRowGivesTheRangeTheLoaderAccepts() throws Exception {
-        String row = Files.readAllLines(readme(), StandardCharsets.UTF_8).stream()
-                .filter(line -> line.startsWith("| `stats.idle_interval_ms` |")).findFirst().orElseThrow();
-        Matcher range = Pattern.compile("(\\d+) to (\\d+)").matcher(row);
-        assertThat(range.find()).as("a range \"MIN to MAX\" in: " + row).isTrue();
-        long min = Long.parseLong(range.group(1));
-        long max = Long.parseLong(range.group(2));
-        for (long accepted : new long[] {min, max}) {
-            assertThat(ConfigLoader.parse(withIdleInterval(accepted), Path.of(".")).stats().idleIntervalMs()).isEqualTo(accepted);
-        }
-        for (long refused : new long[] {min - 1, max + 1}) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(
-                    () -> ConfigLoader.parse(withIdleInterval(refused), Path.of(".")))
-                    .isInstanceOf(ConfigException.class).hasMessageContaining("stats.idle_interval_ms");
-        }
+    void theDefaultsFileParsesToWhatTheBuilderGivesUntouched() throws Exception {
+        String token = Tokens.generate();
+        Path dir = Path.of("/srv/node");
+        LightdConfig parsed = ConfigLoader.parse(ConfigLoader.defaultsJson(token), dir);
+        LightdConfig built = LightdConfig.builder().token(token).basePath(dir.resolve("data")).build();
+        assertThat(parsed).isEqualTo(built);
+        assertThat(parsed.limits()).isEqualTo(LightdConfig.Limits.builder().build());
     }
 
-    private static JsonObject withIdleInterval(long millis) {
+    @Test
+    void everyRangeInTheReadmeIsWhatTheLoaderAccepts() throws Exception {
+        int ranges = 0;
+        for (String line : configurationSection()) {
+            Matcher row = ROW.matcher(line);
+            if (!row.matches()) {
+                continue;
+            }
+            Matcher range = RANGE.matcher(row.group(3).trim());
+            if (!range.matches()) {
+                continue;
+            }
+            ranges++;
+            String key = row.group(1);
+            BigDecimal min = new BigDecimal(range.group(1));
+            BigDecimal max = new BigDecimal(range.group(2));
+            BigDecimal step = min.scale() > 0 || max.scale() > 0 ? new BigDecimal("0.01") : BigDecimal.ONE;
+            for (BigDecimal accepted : List.of(min, max)) {
+                LightdConfig config = ConfigLoader.parse(with(key, accepted), Path.of("."));
+                assertThat(config).as("%s = %s", key, accepted).isNotNull();
+            }
+            for (BigDecimal refused : List.of(min.subtract(step), max.add(step))) {
+                assertThatThrownBy(() -> ConfigLoader.parse(with(key, refused), Path.of(".")))
+                        .as("%s = %s", key, refused)
+                        .isInstanceOf(ConfigException.class).hasMessageContaining("invalid " + key + ":");
+            }
+        }
+        assertThat(ranges).as("rows with a range").isGreaterThan(20);
+    }
+
+    private static JsonObject with(String key, BigDecimal value) {
         JsonObject config = ConfigLoader.defaultsJson(Tokens.generate());
-        config.getAsJsonObject("stats").addProperty("idle_interval_ms", millis);
+        put(config, key, new JsonPrimitive(value));
+        COMPANIONS.getOrDefault(key, Map.of()).forEach((other, v) -> put(config, other, new JsonPrimitive(v)));
         return config;
     }
 
-    private static Map<String, String> documentedDefaults() throws Exception {
+    private static void put(JsonObject root, String key, JsonElement value) {
+        String[] parts = key.split("\\.");
+        JsonObject parent = root;
+        for (int i = 0; i < parts.length - 1; i++) {
+            parent = parent.getAsJsonObject(parts[i]);
+        }
+        parent.add(parts[parts.length - 1], value);
+    }
+
+    private static List<String> configurationSection() throws Exception {
         List<String> lines = Files.readAllLines(readme(), StandardCharsets.UTF_8);
         int start = lines.indexOf("## Configuration");
         assertThat(start).as("a \"## Configuration\" section in README.md").isNotNegative();
-        Map<String, String> rows = new LinkedHashMap<>();
+        List<String> section = new ArrayList<>();
         for (int i = start + 1; i < lines.size() && !lines.get(i).startsWith("## "); i++) {
-            Matcher m = ROW.matcher(lines.get(i));
-            if (m.matches()) {
-                assertThat(rows.put(m.group(1), m.group(3) == null ? m.group(2) : m.group(3)))
-                        .as("README.md documents " + m.group(1) + " twice").isNull();
-            }
+            section.add(lines.get(i));
         }
-        return rows;
+        return section;
     }
 
     /** The module's tests run in its folder; the README is the reactor's. */
@@ -124,12 +160,12 @@ class ReadmeConfigurationTest {
     }
 
     /** Equal as text, or as numbers ({@code 10} and {@code 10.0} are one default). */
-    private static boolean same(String documented, String actual) {
-        if (documented.equals(actual)) {
+    private static boolean same(String a, String b) {
+        if (a.equals(b)) {
             return true;
         }
         try {
-            return new BigDecimal(documented).compareTo(new BigDecimal(actual)) == 0;
+            return new BigDecimal(a).compareTo(new BigDecimal(b)) == 0;
         } catch (NumberFormatException e) {
             return false;
         }
