@@ -10,11 +10,11 @@ import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.ConfigLoader;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.hub.ContainerManager;
-import io.lightd.server.hub.FakeRuntimeAccess;
 import io.lightd.server.limit.AuthFailureLimiter;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
+import io.lightd.testing.ScriptedRuntime;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.DefaultEventLoopGroup;
@@ -52,7 +52,7 @@ class NodeStreamHandshakeTest {
         tokens = new TokenStore(MASTER, Clock.systemUTC(), files);
         limiter = new ConnectionLimiter(10, 1);
         failures = new AuthFailureLimiter(3, 100, System::nanoTime);
-        ContainerManager manager = new ContainerManager(loops, new FakeRuntimeAccess().runtime(),
+        ContainerManager manager = new ContainerManager(loops, new ScriptedRuntime(),
                 new ContainerRegistry(files), config.limits(), Clock.systemUTC(), dir, Runnable::run, new Metrics());
         LiveSessions sessions = new LiveSessions();
         NodeStream stream = new NodeStream(manager, sessions, loops.next(), Runnable::run, Clock.systemUTC(),

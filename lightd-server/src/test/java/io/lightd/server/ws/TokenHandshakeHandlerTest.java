@@ -11,11 +11,11 @@ import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.ConfigLoader;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.hub.ContainerManager;
-import io.lightd.server.hub.FakeRuntimeAccess;
 import io.lightd.server.limit.AuthFailureLimiter;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
+import io.lightd.testing.ScriptedRuntime;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -52,7 +52,7 @@ class TokenHandshakeHandlerTest {
         JsonFileStore.Factory files = new JsonFileStore.Factory(dir, Runnable::run);
         tokens = new TokenStore(MASTER, Clock.systemUTC(), files);
         limiter = new ConnectionLimiter(10, 1);
-        ContainerManager manager = new ContainerManager(hubs, new FakeRuntimeAccess().runtime(),
+        ContainerManager manager = new ContainerManager(hubs, new ScriptedRuntime(),
                 new ContainerRegistry(files), config.limits(), Clock.systemUTC(), dir, Runnable::run,
                 new Metrics());
         Authenticator authenticator = new Authenticator(tokens, new SignedTokens(config.jwt(),
