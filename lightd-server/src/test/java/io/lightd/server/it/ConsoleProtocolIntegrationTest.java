@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lightd.protocol.PowerAction;
 import io.lightd.server.metrics.Metrics;
+import io.lightd.testing.Await;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -45,11 +46,8 @@ class ConsoleProtocolIntegrationTest extends ConsoleScenarios {
             WsClient c = daemon.ws("nobody-" + i);
             c.close();
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (daemon.server().containers().hubCount() != before && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(daemon.server().containers().hubCount()).as("hubs of ids nobody created or watches").isEqualTo(before);
+        Await.until("hubs of ids nobody created or watches", Duration.ofSeconds(10),
+                () -> daemon.server().containers().hubCount(), n -> n == before);
     }
 
     @Test

@@ -6,6 +6,7 @@ import static io.lightd.server.it.WsClient.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import io.lightd.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -216,7 +217,7 @@ abstract class ConsoleScenarios extends DaemonFixture {
     }
 
     @Test
-    void restRoutesAndTheirErrors() {
+    void restRoutesAndTheirErrors() throws Exception {
         String id = id("rest-1");
         assertThat(daemon.request("GET", "/api/v1/public/ping", null, null).body().get("status").getAsString())
                 .isEqualTo("ok");
@@ -300,19 +301,8 @@ abstract class ConsoleScenarios extends DaemonFixture {
                 .isEqualTo("remembered\n");
     }
 
-    protected void awaitInstalled(String id) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline) {
-            Daemon.Reply r = daemon.request("GET", "/containers/" + id, null);
-            if (r.status() == 200 && r.body().get("install_state").getAsString().equals("installed")) {
-                return;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
-        throw new AssertionError(id + " was not installed in time");
+    protected void awaitInstalled(String id) throws Exception {
+        Await.until(id + " installed", Duration.ofSeconds(15), () -> daemon.request("GET", "/containers/" + id, null),
+                r -> r.status() == 200 && r.body().get("install_state").getAsString().equals("installed"));
     }
 }

@@ -1,11 +1,11 @@
 package io.lightd.server.it;
 
-import static io.lightd.server.it.DockerRecoveryIntegrationTest.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.lightd.runtime.docker.DockerEngineExtension;
+import io.lightd.testing.Await;
 import java.lang.management.ManagementFactory;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -95,7 +95,7 @@ class DockerDensityTest {
     }
 
     /** Creates containers {@code from} until {@code to}, starts them, and waits until all run. */
-    private void runContainers(int from, int to) {
+    private void runContainers(int from, int to) throws Exception {
         for (int i = from; i < to; i++) {
             JsonObject body = new JsonObject();
             body.addProperty("internal_id", id(i));
@@ -106,11 +106,13 @@ class DockerDensityTest {
             body.add("limits", limits);
             assertThat(daemon.request("POST", "/containers", body.toString()).status()).isEqualTo(202);
         }
-        awaitTrue(() -> countInState(from, to, "install_state", "installed") == to - from, "all installed");
+        Await.until("all installed", DockerRecoveryIntegrationTest.WAIT,
+                () -> countInState(from, to, "install_state", "installed") == to - from);
         for (int i = from; i < to; i++) {
             assertThat(daemon.request("POST", "/containers/" + id(i) + "/start", null).status()).isEqualTo(202);
         }
-        awaitTrue(() -> countInState(from, to, "state", "running") == to - from, "all running");
+        Await.until("all running", DockerRecoveryIntegrationTest.WAIT,
+                () -> countInState(from, to, "state", "running") == to - from);
     }
 
     private int countInState(int from, int to, String field, String value) {

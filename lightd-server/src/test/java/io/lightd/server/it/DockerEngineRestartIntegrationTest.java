@@ -1,6 +1,5 @@
 package io.lightd.server.it;
 
-import static io.lightd.server.it.DockerRecoveryIntegrationTest.awaitTrue;
 import static io.lightd.server.it.DockerRecoveryIntegrationTest.console;
 import static io.lightd.server.it.WsClient.daemon;
 import static io.lightd.server.it.WsClient.event;
@@ -9,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import io.lightd.runtime.docker.DockerEngineExtension;
+import io.lightd.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,8 +61,8 @@ class DockerEngineRestartIntegrationTest extends DaemonFixture {
         create(dying, TRAPPING_SERVER, null, "{\"tty\":false}");
         d.await(state("installed"));
         create(idle, "true", null, null);
-        awaitTrue(() -> "installed".equals(daemon.request("GET", "/containers/" + idle, null).body()
-                .get("install_state").getAsString()), idle + " installed");
+        Await.until(idle + " installed", DockerRecoveryIntegrationTest.WAIT, () -> "installed".equals(
+                daemon.request("GET", "/containers/" + idle, null).body().get("install_state").getAsString()));
         l.send("{\"event\":\"power\",\"action\":\"start\"}");
         assertThat(l.await(console()).get("data").getAsString()).isEqualTo("up\n");
         d.send("{\"event\":\"power\",\"action\":\"start\"}");
@@ -78,7 +78,8 @@ class DockerEngineRestartIntegrationTest extends DaemonFixture {
 
         EngineApi.engine("stop");
         try {
-            awaitTrue(() -> stopStatus(idle) == 503, "power actions answer 503 while the engine is down");
+            Await.until("power actions answer 503 while the engine is down", DockerRecoveryIntegrationTest.WAIT,
+                    () -> stopStatus(idle) == 503);
             Daemon.Reply refused = daemon.request("POST", "/containers/" + idle + "/stop", null);
             assertThat(refused.body().get("error").getAsString()).isEqualTo("container runtime unavailable");
             assertThat(daemon.server().containers().runtime().available()).as("runtime_available of the ping")
@@ -95,7 +96,8 @@ class DockerEngineRestartIntegrationTest extends DaemonFixture {
             assertThat(EngineApi.processExists(lastingPid)).as("the lasting container's process").isTrue();
             assertThat(EngineApi.processExists(dyingPid)).as("the dying container's process").isTrue();
             EngineApi.signal(dyingPid, "TERM");
-            awaitTrue(() -> !EngineApi.processExists(dyingPid), "the dying container's process ended");
+            Await.until("the dying container's process ended", DockerRecoveryIntegrationTest.WAIT,
+                    () -> !EngineApi.processExists(dyingPid));
             assertThat(EngineApi.processExists(lastingPid)).as("the lasting container's process").isTrue();
         } finally {
             EngineApi.engine("start");
@@ -105,7 +107,8 @@ class DockerEngineRestartIntegrationTest extends DaemonFixture {
         List<JsonObject> died = d.until(daemon("Container stopped"));
         assertThat(ConsoleScenarios.withoutConsole(died)).containsExactly("event:exit", "daemon_message:Container stopped");
         assertThat(WsClient.describe(d.next())).isEqualTo("daemon_message:Error: server exited with code 7");
-        awaitTrue(() -> stopStatus(idle) == 409, "power actions are accepted again once the engine is back");
+        Await.until("power actions are accepted again once the engine is back", DockerRecoveryIntegrationTest.WAIT,
+                () -> stopStatus(idle) == 409);
         assertThat(daemon.server().containers().runtime().streamReopens())
                 .as("the events stream, re-opened after the restart, counts in lightd_runtime_stream_reopens_total")
                 .isPositive();

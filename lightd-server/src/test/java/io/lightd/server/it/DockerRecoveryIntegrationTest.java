@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import io.lightd.runtime.docker.DockerEngineExtension;
+import io.lightd.testing.Await;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -44,7 +44,7 @@ class DockerRecoveryIntegrationTest extends DaemonFixture {
         assertThat(EngineApi.running(id)).as("the container keeps running without lightd").isTrue();
 
         daemon.start();
-        awaitTrue(() -> "running".equals(stateOf(id)), id + " is marked running after the restart");
+        Await.until(id + " is marked running after the restart", WAIT, () -> "running".equals(stateOf(id)));
         WsClient again = ws(id);
         assertThat(WsClient.describe(again.next())).isEqualTo("event:running");
         again.send("{\"event\":\"request_logs\"}");
@@ -124,20 +124,5 @@ class DockerRecoveryIntegrationTest extends DaemonFixture {
 
     static Predicate<JsonObject> console() {
         return m -> m.get("event").getAsString().equals("console");
-    }
-
-    /** Waits for a condition, polling; fails with {@code what} after {@link #WAIT}. */
-    static void awaitTrue(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
     }
 }

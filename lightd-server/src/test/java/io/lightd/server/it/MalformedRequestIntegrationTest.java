@@ -3,6 +3,7 @@ package io.lightd.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonParser;
+import io.lightd.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -145,11 +146,8 @@ class MalformedRequestIntegrationTest extends DaemonFixture {
             }
             // Within the request deadline (10 s by default), with every client still holding its end.
             awaitDaemonSockets(0, Duration.ofSeconds(10));
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (daemonDescriptors() > baseline && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertThat(daemonDescriptors()).as("the daemon's descriptors").isLessThanOrEqualTo(baseline);
+            Await.until("the daemon's descriptors, at most " + baseline, Duration.ofSeconds(10),
+                    this::daemonDescriptors, n -> n <= baseline);
             assertThat(log.withStackTraces()).as(log.describe()).isEmpty();
             assertThat(log.lines()).as(log.describe()).isLessThanOrEqualTo(40);
         } finally {
@@ -161,13 +159,8 @@ class MalformedRequestIntegrationTest extends DaemonFixture {
 
     /** Waits until the daemon holds at most {@code most} accepted connections; fails after {@code wait}. */
     private void awaitDaemonSockets(int most, Duration wait) throws Exception {
-        long deadline = System.nanoTime() + wait.toNanos();
-        int held = Sockets.heldByDaemon(daemon.server().port());
-        while (held > most && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            held = Sockets.heldByDaemon(daemon.server().port());
-        }
-        assertThat(held).as("connections the daemon still holds").isLessThanOrEqualTo(most);
+        Await.until("connections the daemon still holds, at most " + most, wait,
+                () -> Sockets.heldByDaemon(daemon.server().port()), held -> held <= most);
     }
 
     /** The descriptors this process holds, less the test's own client sockets to the daemon. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import io.lightd.server.LightdServer;
 import io.lightd.server.config.ConfigLoader;
+import io.lightd.testing.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -104,7 +105,7 @@ class MetricsIntegrationTest extends DaemonFixture {
         assertThat(series.keySet().stream().filter(k -> k.startsWith("lightd_power_actions_total{"))).hasSize(20);
 
         first.close();
-        assertThat(awaitSeries("lightd_websocket_sessions", 1L)).isTrue();
+        awaitSeries("lightd_websocket_sessions", 1L);
         assertThat(parse(scrape(daemon.uri("/metrics"), Daemon.TOKEN).body()))
                 .containsEntry("lightd_container_subscribers{container=\"" + id + "\"}", 1L);
     }
@@ -130,15 +131,9 @@ class MetricsIntegrationTest extends DaemonFixture {
         }
     }
 
-    private boolean awaitSeries(String key, long value) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Long.valueOf(value).equals(parse(scrape(daemon.uri("/metrics"), Daemon.TOKEN).body()).get(key))) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return false;
+    private void awaitSeries(String key, long value) throws Exception {
+        Await.until(key + " at " + value, Duration.ofSeconds(10),
+                () -> parse(scrape(daemon.uri("/metrics"), Daemon.TOKEN).body()).get(key), v -> Long.valueOf(value).equals(v));
     }
 
     /** The length of a server text frame carrying {@code json}: header (2, 4 or 10 bytes) and payload. */

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.lightd.testing.Await;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -290,20 +292,16 @@ class NodeStreamIntegrationTest extends DaemonFixture {
     }
 
     /** The place of a closed stream is given back once the daemon has seen the close; until then 429. */
-    private WsClient awaitAdmitted(Daemon d) throws InterruptedException {
-        long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
-        while (true) {
+    private WsClient awaitAdmitted(Daemon d) throws Exception {
+        WsClient c = Await.until("the node stream's place given back", WsClient.WAIT, () -> {
             try {
-                WsClient c = d.ws("/node/stream?token=" + Daemon.TOKEN, Map.of());
-                clients.add(c);
-                return c;
+                return d.ws("/node/stream?token=" + Daemon.TOKEN, Map.of());
             } catch (java.util.concurrent.CompletionException refused) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("the node stream's place was not given back", refused);
-                }
-                Thread.onSpinWait();
+                return null;
             }
-        }
+        }, Objects::nonNull);
+        clients.add(c);
+        return c;
     }
 
     private static boolean contains(JsonArray array, String value) {

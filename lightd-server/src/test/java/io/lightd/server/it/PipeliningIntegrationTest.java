@@ -3,6 +3,7 @@ package io.lightd.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import io.lightd.testing.Await;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;

@@ -5,6 +5,7 @@ import static io.lightd.server.it.WsClient.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import io.lightd.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
