@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -18,15 +19,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  * them: each gets its 4xx with the JSON error within a second and the connection is closed by the
  * daemon, none keeps a descriptor, and none costs more than a log line (no stack trace at any level).
  */
-class MalformedRequestIntegrationTest extends DaemonFixture {
+class MalformedRequestIntegrationTest {
+
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.PROCESS)
+            .build();
 
     /** The bound on answer and close. */
     private static final Duration ANSWER_WAIT = Duration.ofSeconds(1);
-
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
-    }
 
     @BeforeEach
     void warmUp() throws Exception {
@@ -38,7 +39,7 @@ class MalformedRequestIntegrationTest extends DaemonFixture {
     }
 
     private RawHttp raw() throws IOException {
-        return RawHttp.open(daemon.server().port());
+        return RawHttp.open(lightd.daemon().server().port());
     }
 
     @ParameterizedTest
@@ -160,11 +161,11 @@ class MalformedRequestIntegrationTest extends DaemonFixture {
     /** Waits until the daemon holds at most {@code most} accepted connections; fails after {@code wait}. */
     private void awaitDaemonSockets(int most, Duration wait) throws Exception {
         Await.until("connections the daemon still holds, at most " + most, wait,
-                () -> Sockets.heldByDaemon(daemon.server().port()), held -> held <= most);
+                () -> Sockets.heldByDaemon(lightd.daemon().server().port()), held -> held <= most);
     }
 
     /** The descriptors this process holds, less the test's own client sockets to the daemon. */
     private long daemonDescriptors() throws IOException {
-        return Sockets.descriptorsOutsideClients(daemon.server().port());
+        return Sockets.descriptorsOutsideClients(lightd.daemon().server().port());
     }
 }
