@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,14 +39,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * <p>Before each test it makes the storage folder, a container id prefix of its own ({@link #id})
  * and starts the daemon; after it, it closes the WebSocket clients opened through {@link #ws} or
  * handed to {@link #closeAfter}, stops the daemon, removes what the Docker engine keeps of the
- * test's containers (ids starting with {@link #prefix()}) and deletes the storage folder. A
- * configuration that depends on the test instance (keys a test rotates) registers the extension as
- * an instance field instead of a static one.
+ * test's containers (ids starting with {@link #prefix()}) and deletes the storage folder. With
+ * {@link Builder#perClass()} one daemon serves every test of the class instead (started before the
+ * first, stopped after the last; clients are still closed after each test). A configuration that
+ * depends on the test instance (keys a test rotates) registers the extension as an instance field
+ * instead of a static one (per test only).
  *
  * <p>Not thread-safe: one test at a time per extension, as JUnit runs them here; the accessors
- * answer only between the test's before-each and after-each callbacks.
+ * answer only while the daemon's lifetime lasts (a test, or the class with {@code perClass()}).
  */
-final class LightdExtension implements BeforeEachCallback, AfterEachCallback {
+final class LightdExtension implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
 
     private final Daemon.Runtime runtime;
     private final String image;
@@ -52,6 +56,7 @@ final class LightdExtension implements BeforeEachCallback, AfterEachCallback {
     private final JsonObject limits;
     private final Consumer<JsonObject> configure;
     private final HttpClient http;
+    private final boolean perClass;
 
     private Path storage;
     private String prefix;
@@ -66,6 +71,7 @@ final class LightdExtension implements BeforeEachCallback, AfterEachCallback {
         this.limits = b.limits.deepCopy();
         this.configure = b.configure;
         this.http = b.http != null ? b.http : Daemon.defaultHttp();
+        this.perClass = b.perClass;
     }
 
     /** A builder with the process runtime, the daemon's default limits and configuration, and the default HTTP client. */
@@ -74,17 +80,49 @@ final class LightdExtension implements BeforeEachCallback, AfterEachCallback {
     }
 
     @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        if (perClass) {
+            start();
+        }
+    }
+
+    @Override
     public void beforeEach(ExtensionContext context) throws Exception {
+        if (!perClass) {
+            start();
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        if (perClass) {
+            closeClients();
+        } else {
+            stop();
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        if (perClass) {
+            stop();
+        }
+    }
+
+    private void start() throws Exception {
         storage = Files.createTempDirectory("lightd-it");
         prefix = "t" + UUID.randomUUID().toString().substring(0, 6) + "-";
         daemon = new Daemon(storage, limits, runtime, http, configure);
     }
 
-    @Override
-    public void afterEach(ExtensionContext context) throws Exception {
+    private void closeClients() {
+        clients.forEach(WsClient::close);
+        clients.clear();
+    }
+
+    private void stop() throws Exception {
         try {
-            clients.forEach(WsClient::close);
-            clients.clear();
+            closeClients();
             if (daemon != null) {
                 daemon.close();
             }
@@ -101,7 +139,7 @@ final class LightdExtension implements BeforeEachCallback, AfterEachCallback {
         }
     }
 
-    /** This test's daemon; {@link Daemon#restart()} and {@link Daemon#close()} keep it this test's. */
+    /** This test's daemon (the class's with {@code perClass()}); {@link Daemon#restart()} and {@link Daemon#close()} keep it so. */
     Daemon daemon() {
         return during(daemon);
     }
@@ -200,8 +238,18 @@ final class LightdExtension implements BeforeEachCallback, AfterEachCallback {
         private final JsonObject limits = new JsonObject();
         private Consumer<JsonObject> configure = config -> { };
         private HttpClient http;
+        private boolean perClass;
 
         private Builder() {
+        }
+
+        /**
+         * One daemon, storage folder and id prefix for every test of the class, as for a daemon that
+         * tests share on purpose (each leaves it serving); only with a static extension field.
+         */
+        Builder perClass() {
+            this.perClass = true;
+            return this;
         }
 
         /** The runtime (process unless set); Docker uses the test engine of {@link DockerEngineExtension}. */
