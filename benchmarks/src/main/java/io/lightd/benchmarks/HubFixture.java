@@ -12,6 +12,8 @@ import io.lightd.server.metrics.Metrics;
 import io.lightd.server.record.ContainerRecord;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
+import io.lightd.testing.Await;
+import io.lightd.testing.ScriptedRuntime;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
@@ -20,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,7 +42,7 @@ final class HubFixture implements AutoCloseable {
 
     private final Path folder;
     private final ExecutorService storage;
-    private final ScriptedRuntime runtime = new ScriptedRuntime();
+    private final ScriptedRuntime runtime = new ScriptedRuntime().exitWhenStopped();
     private final ContainerManager manager;
     private final ScriptedRuntime.Run run;
 
@@ -93,19 +96,9 @@ final class HubFixture implements AutoCloseable {
         loop().submit(() -> { }).syncUninterruptibly();
     }
 
-    private void await(Predicate<ContainerRecord> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            ContainerRecord r = manager.registry().get(CONTAINER_ID);
-            if (r != null && condition.test(r)) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("container " + CONTAINER_ID + " is stuck in "
-                        + (r == null ? "nothing" : r.installState() + "/" + r.state()));
-            }
-            Thread.sleep(5);
-        }
+    private void await(Predicate<ContainerRecord> condition) throws Exception {
+        Await.until("container " + CONTAINER_ID + " in the awaited state", Duration.ofSeconds(10),
+                () -> manager.registry().get(CONTAINER_ID), r -> r != null && condition.test(r));
     }
 
     @Override

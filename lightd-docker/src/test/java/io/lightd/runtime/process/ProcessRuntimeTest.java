@@ -460,11 +460,7 @@ class ProcessRuntimeTest {
 
     /** Waits, up to a deadline, for a condition that the runtime makes true asynchronously. */
     private static void awaitUntil(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition met before the deadline").isLessThan(deadline);
-            Thread.sleep(10);
-        }
+        assertThat(RecordingListener.await(condition, WAIT)).as("condition met before the deadline").isTrue();
     }
 
     private static ProcStat procStat(long pid) throws IOException {

@@ -16,12 +16,13 @@ import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.http.message.BearerAuth;
 import io.lightd.server.hub.ContainerManager;
-import io.lightd.server.hub.FakeRuntimeAccess;
+import io.lightd.server.record.ContainerRecord;
 import io.lightd.server.limit.AuthFailureLimiter;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.record.ContainerRecord;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
+import io.lightd.testing.ScriptedRuntime;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -93,7 +94,7 @@ class RestHandlerFaultTest {
 
     /** The fake runtime, except that every removal fails as a broken engine's would. */
     private static ContainerRuntime removalRefused() {
-        ContainerRuntime fake = new FakeRuntimeAccess().runtime();
+        ContainerRuntime fake = new ScriptedRuntime();
         return (ContainerRuntime) Proxy.newProxyInstance(ContainerRuntime.class.getClassLoader(),
                 new Class<?>[] {ContainerRuntime.class}, (proxy, method, args) -> {
                     if (method.getName().equals("remove")) {

@@ -9,6 +9,7 @@ import io.lightd.server.metrics.Metrics;
 import io.lightd.server.record.ContainerRecord;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
+import io.lightd.testing.ScriptedRuntime;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -39,7 +40,7 @@ class ConsoleCoalescingHubTest {
     @TempDir
     Path dir;
     private final EmbeddedChannel loopChannel = new EmbeddedChannel();
-    private final FakeRuntime runtime = new FakeRuntime();
+    private final ScriptedRuntime runtime = new ScriptedRuntime();
     private final List<EmbeddedChannel> clients = new ArrayList<>();
     private ContainerHub hub;
 

@@ -13,6 +13,7 @@ import io.lightd.server.metrics.Metrics;
 import io.lightd.server.record.ContainerRecord;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
+import io.lightd.testing.ScriptedRuntime;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -42,7 +43,7 @@ class ContainerHubTest {
     Path dir;
     /** The hub's loop; its clock moves only when a test advances it, never with the machine's. */
     private final EmbeddedChannel loopChannel = frozenLoop();
-    private final FakeRuntime runtime = new FakeRuntime();
+    private final ScriptedRuntime runtime = new ScriptedRuntime();
     private final Metrics metrics = new Metrics();
     private final List<EmbeddedChannel> clients = new ArrayList<>();
     private ContainerRegistry registry;
@@ -163,13 +164,13 @@ class ContainerHubTest {
         EmbeddedChannel first = client();
         EmbeddedChannel second = client();
         settle();
-        assertThat(runtime.statsDemands).containsExactly(ID + ":true");
+        assertThat(runtime.statsDemands()).containsExactly(ID + ":true");
         first.close();
         settle();
-        assertThat(runtime.statsDemands).containsExactly(ID + ":true");
+        assertThat(runtime.statsDemands()).containsExactly(ID + ":true");
         second.close();
         settle();
-        assertThat(runtime.statsDemands).containsExactly(ID + ":true", ID + ":false");
+        assertThat(runtime.statsDemands()).containsExactly(ID + ":true", ID + ":false");
     }
 
     @Test
@@ -278,12 +279,12 @@ class ContainerHubTest {
         EmbeddedChannel c = client();
         frames(c);
         assertThat(power(PowerAction.STOP).accepted()).isTrue();
-        assertThat(runtime.calls).endsWith("stdin " + ID);
-        assertThat(new String(runtime.stdin.get(0), StandardCharsets.UTF_8)).isEqualTo("stop\n");
+        assertThat(runtime.calls()).endsWith("stdin " + ID);
+        assertThat(new String(runtime.stdin().get(0), StandardCharsets.UTF_8)).isEqualTo("stop\n");
         runtime.exit(ID, 0);
         assertThat(frames(c)).containsExactly(event("stopping"), event("exit"), daemon("Container stopped"));
         advance(STOP_TIMEOUT_MILLIS);
-        assertThat(runtime.calls).as("nothing after the exit").endsWith("stdin " + ID);
+        assertThat(runtime.calls()).as("nothing after the exit").endsWith("stdin " + ID);
     }
 
     @Test
@@ -325,7 +326,7 @@ class ContainerHubTest {
         EmbeddedChannel c = client();
         frames(c);
         power(PowerAction.KILL);
-        assertThat(runtime.calls).contains("kill " + ID);
+        assertThat(runtime.calls()).contains("kill " + ID);
         runtime.exit(ID, 137);
         assertThat(frames(c)).containsExactly(event("stopping"), event("exit"), daemon("Container stopped"));
     }
@@ -355,7 +356,7 @@ class ContainerHubTest {
         settle();
         assertThat(frames(c)).containsExactly(event("stopping"), event("exit"), daemon("Container stopped"),
                 event("starting"), daemon("Container started"), event("running"), daemon("Container restarted"));
-        assertThat(runtime.calls).containsSubsequence("start " + ID, "stdin " + ID, "start " + ID);
+        assertThat(runtime.calls()).containsSubsequence("start " + ID, "stdin " + ID, "start " + ID);
     }
 
     @Test
@@ -365,7 +366,7 @@ class ContainerHubTest {
         assertThat(power(PowerAction.KILL)).isEqualTo(ActionResult.conflict("not running"));
         power(PowerAction.START);
         assertThat(power(PowerAction.START)).isEqualTo(ActionResult.conflict("already running"));
-        assertThat(runtime.calls.stream().filter(s -> s.startsWith("start")).count()).isEqualTo(1);
+        assertThat(runtime.calls().stream().filter(s -> s.startsWith("start")).count()).isEqualTo(1);
     }
 
     @Test
@@ -375,7 +376,7 @@ class ContainerHubTest {
         power(PowerAction.START);
         assertThat(hub.command("say hi\n").join().accepted()).isTrue();
         settle();
-        assertThat(new String(runtime.stdin.get(0), StandardCharsets.UTF_8)).isEqualTo("say hi\n");
+        assertThat(new String(runtime.stdin().get(0), StandardCharsets.UTF_8)).isEqualTo("say hi\n");
     }
 
     @Test
@@ -392,8 +393,8 @@ class ContainerHubTest {
 
     @Test
     void failedInstallIsReportedAndBlocksStart() {
-        runtime.installExitCode = 2;
-        runtime.installOutput = "fetching...\n".getBytes(StandardCharsets.UTF_8);
+        runtime.installExitCode(2);
+        runtime.installOutput("fetching...\n".getBytes(StandardCharsets.UTF_8));
         EmbeddedChannel c = client();
         create(null);
         assertThat(frames(c)).containsExactly(event("installing"),
@@ -406,7 +407,7 @@ class ContainerHubTest {
 
     @Test
     void failedStartEndsInExitWithAnError() {
-        runtime.failStartWith = new IllegalStateException("no such binary");
+        runtime.failStartWith(new IllegalStateException("no such binary"));
         create(null);
         EmbeddedChannel c = client();
         frames(c);
@@ -417,8 +418,8 @@ class ContainerHubTest {
 
     @Test
     void startThrowingInsteadOfFailingStillEndsInExitWithAnError() {
-        runtime.failStartWith = new IllegalStateException("engine exploded");
-        runtime.throwInsteadOfFailing = true;
+        runtime.failStartWith(new IllegalStateException("engine exploded"));
+        runtime.throwInsteadOfFailing(true);
         create(null);
         EmbeddedChannel c = client();
         frames(c);
@@ -430,14 +431,14 @@ class ContainerHubTest {
 
     @Test
     void startOfAContainerTheRuntimeLostEndsInExitWithAnError() {
-        runtime.failStartWith = new ContainerNotFoundException(ID);
+        runtime.failStartWith(new ContainerNotFoundException(ID));
         create(null);
         EmbeddedChannel c = client();
         frames(c);
         power(PowerAction.START);
         assertThat(frames(c)).containsExactly(event("starting"),
                 daemon("Error: start failed: the runtime has no such container"), event("exit"));
-        runtime.failStartWith = null;
+        runtime.failStartWith(null);
         assertThat(power(PowerAction.START).accepted()).isTrue();
         assertThat(frames(c)).containsExactly(event("starting"), daemon("Container started"), event("running"));
     }
@@ -461,14 +462,14 @@ class ContainerHubTest {
             power(PowerAction.START);
             EmbeddedChannel c = client();
             frames(c);
-            runtime.failStopWith = new IllegalStateException("engine error 500");
-            runtime.throwInsteadOfFailing = throwing;
+            runtime.failStopWith(new IllegalStateException("engine error 500"));
+            runtime.throwInsteadOfFailing(throwing);
             assertThat(power(PowerAction.STOP).accepted()).isTrue();
             advance(STOP_TIMEOUT_MILLIS / 2);
             assertThat(frames(c)).as("throwing %s", throwing).containsExactly(event("stopping"),
                     daemon("Error: stop failed: engine error 500"), event("running"));
             assertThat(registry.get(ID).state()).isEqualTo(ContainerState.RUNNING);
-            runtime.failStopWith = null;
+            runtime.failStopWith(null);
             assertThat(power(PowerAction.STOP).accepted()).isTrue();
             runtime.exit(ID, 0);
             assertThat(frames(c)).containsExactly(event("stopping"), event("exit"), daemon("Container stopped"));
@@ -485,12 +486,12 @@ class ContainerHubTest {
             power(PowerAction.START);
             EmbeddedChannel c = client();
             frames(c);
-            runtime.failKillWith = new IllegalStateException("engine error 500");
-            runtime.throwInsteadOfFailing = throwing;
+            runtime.failKillWith(new IllegalStateException("engine error 500"));
+            runtime.throwInsteadOfFailing(throwing);
             assertThat(power(PowerAction.KILL).accepted()).isTrue();
             assertThat(frames(c)).as("throwing %s", throwing).containsExactly(event("stopping"),
                     daemon("Error: kill failed: engine error 500"), event("running"));
-            runtime.failKillWith = null;
+            runtime.failKillWith(null);
             power(PowerAction.KILL);
             runtime.exit(ID, 137);
             assertThat(frames(c)).containsExactly(event("stopping"), event("exit"), daemon("Container stopped"));
@@ -506,16 +507,16 @@ class ContainerHubTest {
         power(PowerAction.START);
         EmbeddedChannel c = client();
         frames(c);
-        runtime.failStopWith = new IllegalStateException("engine error 500");
+        runtime.failStopWith(new IllegalStateException("engine error 500"));
         assertThat(power(PowerAction.RESTART).accepted()).isTrue();
         advance(STOP_TIMEOUT_MILLIS / 2);
         assertThat(frames(c)).containsExactly(event("stopping"), daemon("Error: stop failed: engine error 500"),
                 event("running"));
-        runtime.failStopWith = null;
+        runtime.failStopWith(null);
         power(PowerAction.STOP);
         runtime.exit(ID, 0);
         settle();
-        assertThat(runtime.calls.stream().filter(s -> s.startsWith("start")).count()).isEqualTo(1);
+        assertThat(runtime.calls().stream().filter(s -> s.startsWith("start")).count()).isEqualTo(1);
         assertThat(registry.get(ID).state()).isEqualTo(ContainerState.EXIT);
     }
 
@@ -526,8 +527,8 @@ class ContainerHubTest {
             power(PowerAction.START);
             EmbeddedChannel c = client();
             frames(c);
-            runtime.failStopWith = new ContainerNotFoundException(ID);
-            runtime.failKillWith = new ContainerNotFoundException(ID);
+            runtime.failStopWith(new ContainerNotFoundException(ID));
+            runtime.failKillWith(new ContainerNotFoundException(ID));
             assertThat(power(action).accepted()).isTrue();
             advance(STOP_TIMEOUT_MILLIS / 2); // with a stop command, the stop signal goes at half the timeout
             String verb = action == PowerAction.STOP ? "stop" : "kill";
@@ -535,8 +536,8 @@ class ContainerHubTest {
                     daemon("Error: " + verb + " failed: the runtime has no such container"), event("exit"),
                     daemon("Container stopped"));
             assertThat(registry.get(ID).state()).isEqualTo(ContainerState.EXIT);
-            runtime.failStopWith = null;
-            runtime.failKillWith = null;
+            runtime.failStopWith(null);
+            runtime.failKillWith(null);
             assertThat(power(PowerAction.START).accepted()).as("startable again after " + verb).isTrue();
             assertThat(frames(c)).containsExactly(event("starting"), daemon("Container started"), event("running"));
             CompletableFuture<Void> deleted = hub.delete(); // a running server is killed first
@@ -551,8 +552,8 @@ class ContainerHubTest {
     @Test
     void installThatCrashesOrThrowsMarksTheInstallFailed() {
         for (boolean throwing : new boolean[] {false, true}) {
-            runtime.failInstallWith = new IllegalStateException("pull failed: no such image");
-            runtime.throwInsteadOfFailing = throwing;
+            runtime.failInstallWith(new IllegalStateException("pull failed: no such image"));
+            runtime.throwInsteadOfFailing(throwing);
             EmbeddedChannel c = client();
             create(null);
             assertThat(frames(c)).as("throwing %s", throwing).containsExactly(event("installing"),
@@ -561,7 +562,7 @@ class ContainerHubTest {
             assertThat(registry.get(ID).state()).isEqualTo(ContainerState.EXIT);
             assertThat(power(PowerAction.START))
                     .isEqualTo(ActionResult.conflict("install failed; reinstall the server first"));
-            runtime.failInstallWith = null;
+            runtime.failInstallWith(null);
             assertThat(hub.reinstall(null, null).join().accepted()).isTrue();
             settle();
             assertThat(frames(c)).containsExactly(event("installing"), event("installed"));
@@ -587,7 +588,7 @@ class ContainerHubTest {
         frames(c);
         hub.delete().join();
         settle();
-        assertThat(runtime.calls).contains("remove " + ID);
+        assertThat(runtime.calls()).contains("remove " + ID);
         assertThat(hub.power(PowerAction.START).join()).isEqualTo(ActionResult.notFound("unknown container"));
         assertThat(frames(c)).isEmpty();
     }

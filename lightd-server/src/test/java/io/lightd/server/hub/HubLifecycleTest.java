@@ -12,6 +12,7 @@ import io.lightd.server.record.ContainerRecord;
 import io.lightd.server.record.ExitHistory;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
+import io.lightd.testing.ScriptedRuntime;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -43,7 +44,7 @@ class HubLifecycleTest {
     @TempDir
     Path dir;
     private final EmbeddedChannel loopChannel = new EmbeddedChannel();
-    private final FakeRuntime runtime = new FakeRuntime();
+    private final ScriptedRuntime runtime = new ScriptedRuntime();
     private final List<EmbeddedChannel> clients = new ArrayList<>();
     private final Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     private ContainerRegistry registry;
@@ -119,7 +120,7 @@ class HubLifecycleTest {
     }
 
     private long starts() {
-        return runtime.calls.stream().filter(s -> s.startsWith("start ")).count();
+        return runtime.calls().stream().filter(s -> s.startsWith("start ")).count();
     }
 
     @Test
@@ -128,21 +129,21 @@ class HubLifecycleTest {
         power(PowerAction.START);
         EmbeddedChannel c = client();
         power(PowerAction.STOP);
-        assertThat(runtime.calls).endsWith("stdin " + ID);
-        assertThat(new String(runtime.stdin.get(0), StandardCharsets.UTF_8)).isEqualTo("please-stop\n");
+        assertThat(runtime.calls()).endsWith("stdin " + ID);
+        assertThat(new String(runtime.stdin().get(0), StandardCharsets.UTF_8)).isEqualTo("please-stop\n");
         advance(STOP_TIMEOUT_MILLIS / 2 - 1);
-        assertThat(runtime.calls).endsWith("stdin " + ID);
+        assertThat(runtime.calls()).endsWith("stdin " + ID);
         advance(1);
-        assertThat(runtime.calls).endsWith("signal " + ID + " SIGTERM");
+        assertThat(runtime.calls()).endsWith("signal " + ID + " SIGTERM");
         advance(STOP_TIMEOUT_MILLIS / 2 - 1);
-        assertThat(runtime.calls).as("no kill before the one timeout").endsWith("signal " + ID + " SIGTERM");
+        assertThat(runtime.calls()).as("no kill before the one timeout").endsWith("signal " + ID + " SIGTERM");
         advance(1);
-        assertThat(runtime.calls).as("killed at the one timeout").endsWith("kill " + ID);
+        assertThat(runtime.calls()).as("killed at the one timeout").endsWith("kill " + ID);
         runtime.exit(ID, 137);
         assertThat(frames(c)).containsExactly("event:stopping", "event:exit", "daemon_message:Container stopped",
                 "daemon_message:Error: server did not stop within 30 s; killed");
         advance(STOP_TIMEOUT_MILLIS * 2);
-        assertThat(runtime.calls).endsWith("kill " + ID);
+        assertThat(runtime.calls()).endsWith("kill " + ID);
         assertThat(frames(c)).isEmpty();
     }
 
@@ -152,11 +153,11 @@ class HubLifecycleTest {
         power(PowerAction.START);
         EmbeddedChannel c = client();
         power(PowerAction.STOP);
-        assertThat(runtime.calls).endsWith("signal " + ID + " SIGINT");
+        assertThat(runtime.calls()).endsWith("signal " + ID + " SIGINT");
         runtime.exit(ID, 0);
         assertThat(frames(c)).containsExactly("event:stopping", "event:exit", "daemon_message:Container stopped");
         advance(STOP_TIMEOUT_MILLIS);
-        assertThat(runtime.calls).as("no kill after the exit").doesNotContain("kill " + ID);
+        assertThat(runtime.calls()).as("no kill after the exit").doesNotContain("kill " + ID);
     }
 
     @Test
@@ -164,7 +165,7 @@ class HubLifecycleTest {
         create("{\"stop_signal\":\"SIGUSR1\"}");
         power(PowerAction.START);
         power(PowerAction.RESTART);
-        assertThat(runtime.calls).endsWith("signal " + ID + " SIGUSR1");
+        assertThat(runtime.calls()).endsWith("signal " + ID + " SIGUSR1");
         runtime.exit(ID, 0);
         settle();
         assertThat(starts()).isEqualTo(2);
@@ -296,12 +297,12 @@ class HubLifecycleTest {
         EmbeddedChannel c = client();
         CompletableFuture<Void> deleted = hub.delete();
         settle();
-        assertThat(runtime.calls).endsWith("kill " + ID);
+        assertThat(runtime.calls()).endsWith("kill " + ID);
         assertThat(deleted).isNotDone();
         runtime.exit(ID, 137);
         settle();
         assertThat(deleted).isDone();
-        assertThat(runtime.calls).endsWith("kill " + ID, "remove " + ID);
+        assertThat(runtime.calls()).endsWith("kill " + ID, "remove " + ID);
         assertThat(frames(c)).containsExactly("event:stopping", "event:exit", "daemon_message:Container stopped");
         assertThat(hub.power(PowerAction.START).join()).isEqualTo(ActionResult.notFound("unknown container"));
         assertThat(frames(c)).isEmpty();
@@ -314,7 +315,7 @@ class HubLifecycleTest {
         EmbeddedChannel c = client();
         assertThat(hub.reinstall(null, "echo again").join().accepted()).isTrue();
         settle();
-        assertThat(runtime.calls).endsWith("kill " + ID);
+        assertThat(runtime.calls()).endsWith("kill " + ID);
         runtime.exit(ID, 137);
         settle();
         assertThat(frames(c)).containsExactly("event:stopping", "event:exit", "daemon_message:Container stopped",
@@ -324,13 +325,13 @@ class HubLifecycleTest {
 
     @Test
     void aKillDuringAnInstallEndsItAsFailedAndOnlyAReinstallStartsAgain() {
-        runtime.installHangs = true;
+        runtime.installHangs(true);
         create("{\"install_script\":\"sleep 600\"}");
         EmbeddedChannel c = client();
         assertThat(hub.power(PowerAction.STOP).join()).isEqualTo(ActionResult.conflict("not running"));
         assertThat(hub.power(PowerAction.START).join()).isEqualTo(ActionResult.conflict("server is installing"));
         assertThat(power(PowerAction.KILL).accepted()).isTrue();
-        assertThat(runtime.calls).endsWith("remove " + ID);
+        assertThat(runtime.calls()).endsWith("remove " + ID);
         assertThat(frames(c)).containsExactly("event:stopping", "event:exit", "daemon_message:Container stopped");
         assertThat(hub.view().installState()).isEqualTo(io.lightd.protocol.InstallState.FAILED);
         assertThat(hub.power(PowerAction.START).join())
@@ -338,7 +339,7 @@ class HubLifecycleTest {
         assertThat(hub.power(PowerAction.RESTART).join())
                 .isEqualTo(ActionResult.conflict("install failed; reinstall the server first"));
         assertThat(hub.power(PowerAction.KILL).join()).isEqualTo(ActionResult.conflict("not running"));
-        runtime.installHangs = false;
+        runtime.installHangs(false);
         assertThat(hub.reinstall(null, "echo again").join().accepted()).isTrue();
         settle();
         assertThat(frames(c)).containsExactly("event:installing", "event:installed");
@@ -411,7 +412,7 @@ class HubLifecycleTest {
         ContainerRecord stored = ContainerRecord.fromStoredJson(registry.get(ID).toJson());
         assertThat(stored.state()).isEqualTo(ContainerState.RUNNING);
         Instant finished = Instant.parse("2025-12-31T23:59:58Z");
-        runtime.lastExits.put(ID, new io.lightd.runtime.ExitReport(3, false, finished));
+        runtime.reportLastExit(ID, new io.lightd.runtime.ExitReport(3, false, finished));
 
         hub = new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock,
                 LightdConfig.Defaults.limits(), new Metrics());
@@ -429,7 +430,7 @@ class HubLifecycleTest {
 
         // the engine's OOM kill of the server itself while the daemon was down
         hub.shutdown().join();
-        runtime.lastExits.put(ID, new io.lightd.runtime.ExitReport(137, true, finished));
+        runtime.reportLastExit(ID, new io.lightd.runtime.ExitReport(137, true, finished));
         ContainerRecord again = ContainerRecord.fromStoredJson(registry.get(ID).toJson());
         hub = new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock,
                 LightdConfig.Defaults.limits(), new Metrics());

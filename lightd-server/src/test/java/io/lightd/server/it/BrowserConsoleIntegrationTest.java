@@ -18,6 +18,7 @@ import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,12 @@ import org.slf4j.LoggerFactory;
  * then it fails.
  */
 @ExtendWith(BrowserConsoleIntegrationTest.BrowserAvailable.class)
-class BrowserConsoleIntegrationTest extends DaemonFixture {
+class BrowserConsoleIntegrationTest {
+
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.PROCESS)
+            .build();
 
     private static final Logger log = LoggerFactory.getLogger(BrowserConsoleIntegrationTest.class);
     private static final Path MODULE = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
@@ -49,11 +55,6 @@ class BrowserConsoleIntegrationTest extends DaemonFixture {
             + "\\033]0;a title\\007\\033[2Kplain after escapes\\n"
             + "<b>not markup</b>\\n'; echo 'Done (0.1s)!'; "
             + "while read line; do echo \"echo: $line\"; done";
-
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
-    }
 
     /** Runs the class only where the browser and the script's packages are, loudly skipping it otherwise. */
     static final class BrowserAvailable implements ExecutionCondition {
@@ -80,18 +81,18 @@ class BrowserConsoleIntegrationTest extends DaemonFixture {
 
     @Test
     void theConsolePageDrivesARunningServer() throws Exception {
-        String id = id("browser-1");
-        WsClient watcher = ws(id);
-        create(id, STARTUP, "Done \\(", null);
+        String id = lightd.id("browser-1");
+        WsClient watcher = lightd.ws(id);
+        lightd.create(id, STARTUP, "Done \\(", null);
         watcher.await(state("installed"));
         watcher.send("{\"event\":\"power\",\"action\":\"start\"}");
         watcher.await(daemon("Server started"));
         watcher.await(m -> m.get("event").getAsString().equals("stats"));
-        Daemon.Reply issued = daemon.request("POST", "/auth/tokens", "{\"ttl\":\"15m\"}");
+        Daemon.Reply issued = lightd.daemon().request("POST", "/auth/tokens", "{\"ttl\":\"15m\"}");
         assertThat(issued.status()).as(issued.body().toString()).isEqualTo(201);
 
         JsonObject cfg = new JsonObject();
-        cfg.addProperty("base", "http://127.0.0.1:" + daemon.server().port());
+        cfg.addProperty("base", "http://127.0.0.1:" + lightd.daemon().server().port());
         cfg.addProperty("id", id);
         cfg.addProperty("token", issued.body().get("token").getAsString());
         cfg.addProperty("masterToken", Daemon.TOKEN);

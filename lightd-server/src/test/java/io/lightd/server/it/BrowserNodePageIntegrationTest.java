@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,7 +35,12 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code LIGHTD_REQUIRE_BROWSER=1}, like {@link BrowserConsoleIntegrationTest}.
  */
 @ExtendWith(BrowserConsoleIntegrationTest.BrowserAvailable.class)
-class BrowserNodePageIntegrationTest extends DaemonFixture {
+class BrowserNodePageIntegrationTest {
+
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.PROCESS)
+            .build();
 
     private static final Path MODULE = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
     private static final Path SCRIPT_DIR = MODULE.resolve("src/test/browser");
@@ -46,20 +52,15 @@ class BrowserNodePageIntegrationTest extends DaemonFixture {
     @TempDir
     Path bigStorage;
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
-    }
-
     @Test
     void theNodePageListsAndDrivesEveryServer() throws Exception {
-        String running = id("run");
-        String idle1 = id("idle-1");
-        String idle2 = id("idle-2");
-        WsClient watcher = ws(running);
-        create(running, ECHO, "Done \\(", "{\"limits\":{\"memory\":268435456}}");
-        create(idle1, ECHO, "Done \\(", null);
-        create(idle2, ECHO, null, null);
+        String running = lightd.id("run");
+        String idle1 = lightd.id("idle-1");
+        String idle2 = lightd.id("idle-2");
+        WsClient watcher = lightd.ws(running);
+        lightd.create(running, ECHO, "Done \\(", "{\"limits\":{\"memory\":268435456}}");
+        lightd.create(idle1, ECHO, "Done \\(", null);
+        lightd.create(idle2, ECHO, null, null);
         watcher.await(state("installed"));
         watcher.send("{\"event\":\"power\",\"action\":\"start\"}");
         watcher.await(daemon("Server started"));
@@ -67,15 +68,15 @@ class BrowserNodePageIntegrationTest extends DaemonFixture {
 
         JsonObject cfg = new JsonObject();
         cfg.addProperty("mode", "drive");
-        cfg.addProperty("base", "http://127.0.0.1:" + daemon.server().port());
+        cfg.addProperty("base", "http://127.0.0.1:" + lightd.daemon().server().port());
         cfg.addProperty("masterToken", Daemon.TOKEN);
         cfg.addProperty("running", running);
         JsonArray installed = new JsonArray();
         installed.add(idle1);
         installed.add(idle2);
         cfg.add("installed", installed);
-        cfg.addProperty("newId", id("made-in-browser"));
-        cfg.addProperty("hungId", id("hung-install"));
+        cfg.addProperty("newId", lightd.id("made-in-browser"));
+        cfg.addProperty("hungId", lightd.id("hung-install"));
         cfg.addProperty("chromium", CHROMIUM);
         cfg.addProperty("out", OUT.toString());
         List<JsonObject> lines = run(cfg, "node-check.log");
@@ -106,21 +107,21 @@ class BrowserNodePageIntegrationTest extends DaemonFixture {
         assertThat(ConsoleScenarios.withoutConsole(seen)).containsSubsequence(
                 "event:stopping", "event:exit", "event:starting", "event:running", "event:stopping", "event:exit",
                 "event:starting", "event:running");
-        assertThat(daemon.request("GET", "/containers/" + id("made-in-browser"), null).status()).isEqualTo(404);
+        assertThat(lightd.daemon().request("GET", "/containers/" + lightd.id("made-in-browser"), null).status()).isEqualTo(404);
     }
 
     @Test
     void fiveThousandServersRenderWithoutStallingThePage() throws Exception {
         int servers = 5_000;
-        NodeSeed.installedServers(bigStorage, prefix, servers);
-        daemon.close();
+        NodeSeed.installedServers(bigStorage, lightd.prefix(), servers);
+        lightd.daemon().close();
         try (Daemon big = new Daemon(bigStorage, new JsonObject())) {
             JsonObject cfg = new JsonObject();
             cfg.addProperty("mode", "scale");
             cfg.addProperty("base", "http://127.0.0.1:" + big.server().port());
             cfg.addProperty("masterToken", Daemon.TOKEN);
             cfg.addProperty("servers", servers);
-            cfg.addProperty("last", prefix + String.format("%04d", servers - 1));
+            cfg.addProperty("last", lightd.prefix() + String.format("%04d", servers - 1));
             cfg.addProperty("chromium", CHROMIUM);
             cfg.addProperty("out", OUT.toString());
             List<JsonObject> lines = run(cfg, "node-scale.log");

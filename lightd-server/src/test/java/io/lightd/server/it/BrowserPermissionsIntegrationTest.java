@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The console page in headless Chromium shows only the controls its token may use:
@@ -27,7 +28,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@link BrowserConsoleIntegrationTest} where Chromium or the script's packages are missing.
  */
 @ExtendWith(BrowserConsoleIntegrationTest.BrowserAvailable.class)
-class BrowserPermissionsIntegrationTest extends DaemonFixture {
+class BrowserPermissionsIntegrationTest {
+
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.PROCESS)
+            .configure(BrowserPermissionsIntegrationTest::configure)
+            .build();
 
     private static final Path MODULE = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
     private static final Path SCRIPT_DIR = MODULE.resolve("src/test/browser");
@@ -38,20 +45,14 @@ class BrowserPermissionsIntegrationTest extends DaemonFixture {
     private static final String AUDIENCE = "browser-test-node";
     private static final OctetKeyPair PANEL_KEY = PanelSigner.ed25519("browser-panel-1");
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
-    }
-
-    @Override
-    void configure(JsonObject config) {
+    private static void configure(JsonObject config) {
         JsonObject jwt = config.getAsJsonObject("authorization").getAsJsonObject("jwt");
         jwt.add("keys", PanelSigner.nodeKeys(PANEL_KEY));
         jwt.addProperty("audience", AUDIENCE);
     }
 
     private String issue(String id, String permissions) {
-        Daemon.Reply r = daemon.request("POST", "/auth/tokens", "{\"ttl\":\"15m\",\"containers\":[\"" + id + "\"]"
+        Daemon.Reply r = lightd.daemon().request("POST", "/auth/tokens", "{\"ttl\":\"15m\",\"containers\":[\"" + id + "\"]"
                 + (permissions == null ? "" : ",\"permissions\":" + permissions) + "}");
         assertThat(r.status()).as(r.body().toString()).isEqualTo(201);
         return r.body().get("token").getAsString();
@@ -59,10 +60,10 @@ class BrowserPermissionsIntegrationTest extends DaemonFixture {
 
     @Test
     void theConsolePageShowsOnlyTheControlsItsTokenMayUse() throws Exception {
-        String id = id("perm-page");
-        DaemonHealth.startEchoServer(daemon, id);
+        String id = lightd.id("perm-page");
+        DaemonHealth.startEchoServer(lightd.daemon(), id);
         JsonObject cfg = new JsonObject();
-        cfg.addProperty("base", "http://127.0.0.1:" + daemon.server().port());
+        cfg.addProperty("base", "http://127.0.0.1:" + lightd.daemon().server().port());
         cfg.addProperty("id", id);
         cfg.addProperty("full", issue(id, null));
         cfg.addProperty("readOnly", issue(id, "[\"console\"]"));

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The frame budget end to end: a real daemon (process runtime) with {@code console.coalesce_ms} at a
@@ -14,17 +15,17 @@ import org.junit.jupiter.api.Test;
  * pauses between them. The budget is large so that what is asserted (how many events carry the
  * lines) does not depend on how fast the machine runs the process.
  */
-class ConsoleCoalescingIntegrationTest extends DaemonFixture {
+class ConsoleCoalescingIntegrationTest {
+
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.PROCESS)
+            .configure(ConsoleCoalescingIntegrationTest::configure)
+            .build();
 
     private static final int LINES = 300;
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
-    }
-
-    @Override
-    void configure(JsonObject config) {
+    private static void configure(JsonObject config) {
         JsonObject console = new JsonObject();
         console.addProperty("coalesce_ms", 1000);
         config.add("console", console);
@@ -32,11 +33,11 @@ class ConsoleCoalescingIntegrationTest extends DaemonFixture {
 
     @Test
     void fastOutputArrivesInFewerEventsThanLinesWithEveryByteInOrder() {
-        String id = id("burst-1");
-        WsClient c = ws(id);
+        String id = lightd.id("burst-1");
+        WsClient c = lightd.ws(id);
         // One echo per line (one write each), a pause after every tenth: without a budget the pump
         // hands over at least one chunk per pause, so at least 30 events.
-        create(id, "i=0; while [ $i -lt " + LINES + " ]; do i=$((i+1)); echo \"line $i \u00e9\u20ac\"; "
+        lightd.create(id, "i=0; while [ $i -lt " + LINES + " ]; do i=$((i+1)); echo \"line $i \u00e9\u20ac\"; "
                 + "[ $((i % 10)) -eq 0 ] && sleep 0.01; done; printf 'tail'", null, null);
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");

@@ -6,6 +6,7 @@ import static io.lightd.server.it.WsClient.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import io.lightd.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -14,26 +15,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The protocol end to end, the same for every runtime: a real daemon on a real port, driven by a
- * real WebSocket client and real HTTP requests. A subclass names the runtime and the image; each
- * container id of a test starts with {@link #prefix}, so a subclass can find and remove what its
- * runtime left behind.
+ * real WebSocket client and real HTTP requests. A subclass names the runtime (and the create
+ * body's {@code tty}) in the {@link LightdExtension.Builder} it passes up; the extension starts a
+ * fresh daemon for each test and removes what its runtime left behind.
  */
-abstract class ConsoleScenarios extends DaemonFixture {
+abstract class ConsoleScenarios {
+
+    /** The daemon of each test: the subclass names the runtime (and tty), these scenarios add their limits. */
+    @RegisterExtension
+    final LightdExtension lightd;
+
+    ConsoleScenarios(LightdExtension.Builder lightd) {
+        this.lightd = lightd.limit("inbound_rate_per_second", 1000).limit("inbound_burst", 1000).build();
+    }
 
     /** Prints a banner, waits for lines on stdin and echoes them; "stop" ends it with code 0. */
     static final String ECHO_SERVER = "echo Booting; echo 'Done (0.1s)!'; "
             + "while read line; do echo \"echo: $line\"; [ \"$line\" = stop ] && exit 0; done";
-
-    @Override
-    JsonObject limits() {
-        JsonObject limits = new JsonObject();
-        limits.addProperty("inbound_rate_per_second", 1000);
-        limits.addProperty("inbound_burst", 1000);
-        return limits;
-    }
 
     static List<String> describe(List<JsonObject> messages) {
         return messages.stream().map(WsClient::describe).collect(Collectors.toList());
@@ -51,13 +53,13 @@ abstract class ConsoleScenarios extends DaemonFixture {
 
     @Test
     void fullLifecycleOverOneConnection() {
-        String id = id("life-1");
-        WsClient c = ws(id);
-        create(id, ECHO_SERVER, "Done \\(", "{\"install_script\":\"echo fetching...; echo ok > installed.txt\"}");
+        String id = lightd.id("life-1");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, ECHO_SERVER, "Done \\(", "{\"install_script\":\"echo fetching...; echo ok > installed.txt\"}");
         List<JsonObject> install = c.until(state("installed"));
         assertThat(withoutConsole(install)).containsExactly("event:installing", "event:installed");
         assertThat(consoleText(install, "console")).isEqualTo("fetching...\n");
-        assertThat(Files.exists(storage.resolve("volumes/" + id + "/installed.txt"))).isTrue();
+        assertThat(Files.exists(lightd.storage().resolve("volumes/" + id + "/installed.txt"))).isTrue();
 
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         List<JsonObject> start = c.until(daemon("Server started"));
@@ -106,9 +108,9 @@ abstract class ConsoleScenarios extends DaemonFixture {
 
     @Test
     void consoleBytesAreExactWithSplitCharactersBlankLinesAndCarriageReturns() {
-        String id = id("bytes-1");
-        WsClient c = ws(id);
-        create(id, "printf 'first\\n\\n\\r\\nsplit: a\\342\\202'; sleep 0.3; printf '\\254b\\n'; "
+        String id = lightd.id("bytes-1");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "printf 'first\\n\\n\\r\\nsplit: a\\342\\202'; sleep 0.3; printf '\\254b\\n'; "
                 + "printf 'prompt> '; sleep 0.3; printf 'tail\\n'", null, null);
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
@@ -131,9 +133,9 @@ abstract class ConsoleScenarios extends DaemonFixture {
 
     @Test
     void aProcessThatEndsByItselfReportsItsExitCode() {
-        String id = id("exit-1");
-        WsClient c = ws(id);
-        create(id, "echo bye; exit 3", null, null);
+        String id = lightd.id("exit-1");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "echo bye; exit 3", null, null);
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         List<JsonObject> all = c.until(daemon("Error: server exited with code 3"));
@@ -143,9 +145,9 @@ abstract class ConsoleScenarios extends DaemonFixture {
 
     @Test
     void statsCarrySevenNumbersWithTheConfiguredLimitAndOnlyChanges() throws Exception {
-        String id = id("stats-1");
-        WsClient c = ws(id);
-        create(id, "sleep 30", null, "{\"limits\":{\"memory\":268435456}}");
+        String id = lightd.id("stats-1");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "sleep 30", null, "{\"limits\":{\"memory\":268435456}}");
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         JsonObject stats = c.await(m -> m.get("event").getAsString().equals("stats"));
@@ -167,17 +169,17 @@ abstract class ConsoleScenarios extends DaemonFixture {
             JsonObject b = more.get(i).deepCopy();
             assertThat(b).as("consecutive stats frames differ").isNotEqualTo(a);
         }
-        WsClient late = ws(id);
+        WsClient late = lightd.ws(id);
         assertThat(WsClient.describe(late.next())).isEqualTo("event:running");
         assertThat(late.next().get("event").getAsString()).isEqualTo("stats");
     }
 
     @Test
     void twoClientsEachReceiveTheWholeStream() {
-        String id = id("two-1");
-        WsClient a = ws(id);
-        WsClient b = ws(id);
-        create(id, "for i in 1 2 3 4 5; do echo line $i; done", null, null);
+        String id = lightd.id("two-1");
+        WsClient a = lightd.ws(id);
+        WsClient b = lightd.ws(id);
+        lightd.create(id, "for i in 1 2 3 4 5; do echo line $i; done", null, null);
         a.await(state("installed"));
         b.await(state("installed"));
         a.send("{\"event\":\"power\",\"action\":\"start\"}");
@@ -189,9 +191,9 @@ abstract class ConsoleScenarios extends DaemonFixture {
 
     @Test
     void everyBadFrameGetsOneErrorAndTheConnectionStaysUsable() {
-        String id = id("bad-1");
-        WsClient c = ws(id);
-        create(id, "cat", null, null);
+        String id = lightd.id("bad-1");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "cat", null, null);
         c.await(state("installed"));
         Map<String, String> cases = new java.util.LinkedHashMap<>();
         cases.put("not json", "Error: invalid JSON");
@@ -216,103 +218,94 @@ abstract class ConsoleScenarios extends DaemonFixture {
     }
 
     @Test
-    void restRoutesAndTheirErrors() {
-        String id = id("rest-1");
-        assertThat(daemon.request("GET", "/api/v1/public/ping", null, null).body().get("status").getAsString())
+    void restRoutesAndTheirErrors() throws Exception {
+        String id = lightd.id("rest-1");
+        assertThat(lightd.daemon().request("GET", "/api/v1/public/ping", null, null).body().get("status").getAsString())
                 .isEqualTo("ok");
-        assertThat(daemon.request("GET", "/containers", null, null).status()).isEqualTo(401);
-        assertThat(daemon.request("GET", "/containers", null, "lightd_nope-nope-nope-nope").status()).isEqualTo(401);
-        assertThat(daemon.request("POST", "/containers", "{\"image\":\"x\"}").body().get("error").getAsString())
+        assertThat(lightd.daemon().request("GET", "/containers", null, null).status()).isEqualTo(401);
+        assertThat(lightd.daemon().request("GET", "/containers", null, "lightd_nope-nope-nope-nope").status()).isEqualTo(401);
+        assertThat(lightd.daemon().request("POST", "/containers", "{\"image\":\"x\"}").body().get("error").getAsString())
                 .isEqualTo("internal_id is required");
-        assertThat(daemon.request("POST", "/containers", "{oops").status()).isEqualTo(400);
-        assertThat(daemon.request("POST", "/containers",
+        assertThat(lightd.daemon().request("POST", "/containers", "{oops").status()).isEqualTo(400);
+        assertThat(lightd.daemon().request("POST", "/containers",
                 "{\"internal_id\":\"../etc\",\"image\":\"x\",\"startup_command\":\"true\"}").status()).isEqualTo(400);
-        assertThat(daemon.request("POST", "/containers",
+        assertThat(lightd.daemon().request("POST", "/containers",
                 "{\"internal_id\":\"r-1\",\"image\":\"x\",\"startup_command\":\"true\",\"start_pattern\":\"(\"}")
                 .status()).isEqualTo(400);
-        create(id, "cat", null, "{\"env\":{\"GREETING\":\"hi\"},\"stop_command\":\"stop\\n\"}");
-        assertThat(daemon.request("POST", "/containers",
+        lightd.create(id, "cat", null, "{\"env\":{\"GREETING\":\"hi\"},\"stop_command\":\"stop\\n\"}");
+        assertThat(lightd.daemon().request("POST", "/containers",
                 "{\"internal_id\":\"" + id + "\",\"image\":\"x\",\"startup_command\":\"true\"}").status()).isEqualTo(409);
         awaitInstalled(id);
-        Daemon.Reply list = daemon.request("GET", "/containers", null);
+        Daemon.Reply list = lightd.daemon().request("GET", "/containers", null);
         assertThat(list.body().getAsJsonArray("containers").get(0).getAsJsonObject().get("internal_id").getAsString())
                 .isEqualTo(id);
-        Daemon.Reply one = daemon.request("GET", "/containers/" + id, null);
+        Daemon.Reply one = lightd.daemon().request("GET", "/containers/" + id, null);
         assertThat(one.body().get("install_state").getAsString()).isEqualTo("installed");
         assertThat(one.body().getAsJsonObject("env").get("GREETING").getAsString()).isEqualTo("hi");
         assertThat(one.body().has("created_at")).isTrue();
-        assertThat(daemon.request("GET", "/containers/nope-1", null).status()).isEqualTo(404);
-        assertThat(daemon.request("POST", "/containers/nope-1/start", null).status()).isEqualTo(404);
-        assertThat(daemon.request("POST", "/containers/" + id + "/explode", null).status()).isEqualTo(404);
-        assertThat(daemon.request("POST", "/containers/" + id + "/stop", null).status()).isEqualTo(409);
-        assertThat(daemon.request("POST", "/containers/" + id + "/command", "{\"command\":\"x\\n\"}").status()).isEqualTo(409);
-        assertThat(daemon.request("POST", "/containers/" + id + "/command", "{\"command\":5}").status()).isEqualTo(400);
+        assertThat(lightd.daemon().request("GET", "/containers/nope-1", null).status()).isEqualTo(404);
+        assertThat(lightd.daemon().request("POST", "/containers/nope-1/start", null).status()).isEqualTo(404);
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/explode", null).status()).isEqualTo(404);
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/stop", null).status()).isEqualTo(409);
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/command", "{\"command\":\"x\\n\"}").status())
+                .isEqualTo(409);
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/command", "{\"command\":5}").status()).isEqualTo(400);
 
-        WsClient c = ws(id);
+        WsClient c = lightd.ws(id);
         c.await(state("installed"));
-        assertThat(daemon.request("POST", "/containers/" + id + "/start", null).status()).isEqualTo(202);
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/start", null).status()).isEqualTo(202);
         c.await(state("running"));
-        assertThat(daemon.request("POST", "/containers/" + id + "/start", null).status()).isEqualTo(409);
-        assertThat(daemon.request("POST", "/containers/" + id + "/command", "{\"command\":\"from rest\\n\"}").status())
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/start", null).status()).isEqualTo(409);
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/command", "{\"command\":\"from rest\\n\"}").status())
                 .isEqualTo(202);
         assertThat(c.await(m -> m.get("event").getAsString().equals("console")).get("data").getAsString())
                 .isEqualTo("from rest\n");
-        assertThat(daemon.request("POST", "/containers/" + id + "/kill", null).status()).isEqualTo(202);
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/kill", null).status()).isEqualTo(202);
         c.await(daemon("Container stopped"));
-        assertThat(daemon.request("POST", "/containers/" + id + "/reinstall", "{\"install_script\":\"echo again\"}").status())
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/reinstall",
+                "{\"install_script\":\"echo again\"}").status())
                 .isEqualTo(202);
         c.await(state("installing"));
         c.await(state("installed"));
-        assertThat(daemon.request("DELETE", "/containers/" + id + "?purge=true", null).status()).isEqualTo(200);
-        assertThat(daemon.request("GET", "/containers/" + id, null).status()).isEqualTo(404);
-        assertThat(Files.exists(storage.resolve("volumes/" + id))).isFalse();
-        assertThat(daemon.request("DELETE", "/containers/" + id, null).status()).isEqualTo(404);
-        assertThat(daemon.request("POST", "/auth/tokens", "{\"ttl\":\"forever\"}").status()).isEqualTo(400);
-        assertThat(daemon.request("GET", "/auth/tokens", null).status()).isEqualTo(405);
-        assertThat(daemon.request("GET", "/nowhere", null).status()).isEqualTo(404);
+        assertThat(lightd.daemon().request("DELETE", "/containers/" + id + "?purge=true", null).status()).isEqualTo(200);
+        assertThat(lightd.daemon().request("GET", "/containers/" + id, null).status()).isEqualTo(404);
+        assertThat(Files.exists(lightd.storage().resolve("volumes/" + id))).isFalse();
+        assertThat(lightd.daemon().request("DELETE", "/containers/" + id, null).status()).isEqualTo(404);
+        assertThat(lightd.daemon().request("POST", "/auth/tokens", "{\"ttl\":\"forever\"}").status()).isEqualTo(400);
+        assertThat(lightd.daemon().request("GET", "/auth/tokens", null).status()).isEqualTo(405);
+        assertThat(lightd.daemon().request("GET", "/nowhere", null).status()).isEqualTo(404);
     }
 
     @Test
     void restartingTheDaemonKeepsContainersTokensAndHistory() throws Exception {
-        String id = id("keep-1");
-        create(id, "echo remembered", null, null);
+        String id = lightd.id("keep-1");
+        lightd.create(id, "echo remembered", null, null);
         awaitInstalled(id);
-        WsClient c = ws(id);
+        WsClient c = lightd.ws(id);
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         c.await(daemon("Container stopped"));
-        String token = daemon.request("POST", "/auth/tokens", "{\"ttl\":\"1h\"}").body().get("token").getAsString();
-        String registry = Files.readString(storage.resolve("registry/tokens.json"), StandardCharsets.UTF_8);
+        String token = lightd.daemon().request("POST", "/auth/tokens", "{\"ttl\":\"1h\"}").body().get("token").getAsString();
+        String registry = Files.readString(lightd.storage().resolve("registry/tokens.json"), StandardCharsets.UTF_8);
         assertThat(registry).doesNotContain(token).doesNotContain(token.substring(7));
 
-        daemon.restart();
+        lightd.daemon().restart();
 
-        assertThat(daemon.request("GET", "/containers/" + id, null, token).status())
+        assertThat(lightd.daemon().request("GET", "/containers/" + id, null, token).status())
                 .as("the issued token is known after the restart, and a console token").isEqualTo(403);
-        Daemon.Reply one = daemon.request("GET", "/containers/" + id, null);
+        Daemon.Reply one = lightd.daemon().request("GET", "/containers/" + id, null);
         assertThat(one.status()).isEqualTo(200);
         assertThat(one.body().get("install_state").getAsString()).isEqualTo("installed");
-        WsClient again = daemon.ws(id, token);
-        clients.add(again);
+        WsClient again = lightd.daemon().ws(id, token);
+        lightd.closeAfter(again);
         assertThat(WsClient.describe(again.next())).isEqualTo("event:exit");
         again.send("{\"event\":\"request_logs\"}");
         assertThat(again.await(m -> m.get("event").getAsString().equals("logs")).get("data").getAsString())
                 .isEqualTo("remembered\n");
     }
 
-    protected void awaitInstalled(String id) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline) {
-            Daemon.Reply r = daemon.request("GET", "/containers/" + id, null);
-            if (r.status() == 200 && r.body().get("install_state").getAsString().equals("installed")) {
-                return;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
-        throw new AssertionError(id + " was not installed in time");
+    protected void awaitInstalled(String id) throws Exception {
+        Await.until(id + " installed", Duration.ofSeconds(15), () -> lightd.daemon().request("GET", "/containers/" + id, null),
+                r -> r.status() == 200 && r.body().get("install_state").getAsString().equals("installed"));
     }
 }

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -38,7 +39,14 @@ import org.slf4j.LoggerFactory;
  * plus the clock skew), are revoked (by {@code jti} or subject, live sessions closed with 4003) and
  * used once, and all of that survives a restart.
  */
-class ConsoleTokenIntegrationTest extends DaemonFixture {
+class ConsoleTokenIntegrationTest {
+
+    @RegisterExtension
+    final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.PROCESS)
+            .limit("auth_failures_per_ip_per_minute", 1000)
+            .configure(this::configure)
+            .build();
 
     private static final String AUD = "node-under-test";
     /** authorization.jwt.clock_skew_seconds here: short, so a session admitted within it ends soon. */
@@ -49,20 +57,7 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
     /** The node's keys; a test changes them and restarts the daemon to rotate. */
     private List<JWK> nodeKeys = List.of(secret, ed, nextEd);
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
-    }
-
-    @Override
-    JsonObject limits() {
-        JsonObject limits = new JsonObject();
-        limits.addProperty("auth_failures_per_ip_per_minute", 1000);
-        return limits;
-    }
-
-    @Override
-    void configure(JsonObject config) {
+    private void configure(JsonObject config) {
         JsonObject jwt = config.getAsJsonObject("authorization").getAsJsonObject("jwt");
         jwt.add("keys", PanelSigner.nodeKeys(nodeKeys.toArray(new JWK[0])));
         jwt.addProperty("audience", AUD);
@@ -70,7 +65,7 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
     }
 
     private String issue(String body) {
-        Daemon.Reply r = daemon.request("POST", "/auth/tokens", body);
+        Daemon.Reply r = lightd.daemon().request("POST", "/auth/tokens", body);
         assertThat(r.status()).as(r.body().toString()).isEqualTo(201);
         return r.body().get("token").getAsString();
     }
@@ -84,17 +79,17 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
     }
 
     private Raw raw(String method, String path, String body, String token) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(daemon.uri(path)).timeout(Duration.ofSeconds(15))
+        HttpRequest.Builder b = HttpRequest.newBuilder(lightd.daemon().uri(path)).timeout(Duration.ofSeconds(15))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body))
                 .header("Authorization", "Bearer " + token);
-        HttpResponse<String> r = daemon.http().send(b.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = lightd.daemon().http().send(b.build(), HttpResponse.BodyHandlers.ofString());
         return new Raw(r.statusCode(), r.body());
     }
 
     private WsClient open(String id, String token) {
-        WsClient c = daemon.ws(id, token);
-        clients.add(c);
+        WsClient c = lightd.daemon().ws(id, token);
+        lightd.closeAfter(c);
         return c;
     }
 
@@ -102,14 +97,14 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
 
     @Test
     void everyAdminRouteRefusesEachKindOfConsoleTokenWith403AndTakesTheMasterToken() throws Exception {
-        String victim = id("victim");
-        DaemonHealth.startEchoServer(daemon, victim);
+        String victim = lightd.id("victim");
+        DaemonHealth.startEchoServer(lightd.daemon(), victim);
         String someIssued = issue("{\"ttl\":\"1h\"}");
         List<String[]> routes = List.of(
                 new String[] {"POST", "/auth/tokens", "{\"ttl\":\"365d\"}"},
                 new String[] {"DELETE", "/auth/tokens/" + someIssued, null},
                 new String[] {"POST", "/auth/revocations", "{\"jti\":\"some-jti\"}"},
-                new String[] {"POST", "/containers", "{\"internal_id\":\"" + id("new") + "\",\"image\":\"local\","
+                new String[] {"POST", "/containers", "{\"internal_id\":\"" + lightd.id("new") + "\",\"image\":\"local\","
                         + "\"startup_command\":\"true\"}"},
                 new String[] {"GET", "/containers", null},
                 new String[] {"GET", "/containers/" + victim, null},
@@ -141,7 +136,7 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
         assertThat(wrong).as("admin routes that did not refuse a console token with 403").isEmpty();
 
         // Nothing happened: the victim still runs, and the single-use token was not used up by REST.
-        WsClient watcher = ws(victim);
+        WsClient watcher = lightd.ws(victim);
         assertThat(WsClient.describe(watcher.next())).isEqualTo("event:running");
         open(victim, consoleTokens.get("issued single-use")).await(state("running"));
 
@@ -152,24 +147,25 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
             assertThat(r.status()).as("master: " + route[0] + " " + route[1] + " " + r.body())
                     .isNotIn(401, 403).isLessThan(500);
         }
-        assertThat(daemon.request("GET", "/containers/" + victim, null).status()).as("deleted by the master").isEqualTo(404);
-        assertThat(daemon.request("GET", "/api/v1/public/ping", null, null).status()).isEqualTo(200);
+        assertThat(lightd.daemon().request("GET", "/containers/" + victim, null).status()).as("deleted by the master")
+                .isEqualTo(404);
+        assertThat(lightd.daemon().request("GET", "/api/v1/public/ping", null, null).status()).isEqualTo(200);
     }
 
     @Test
     void issuingValidatesAndEchoesContainersAndPermissions() {
-        Daemon.Reply r = daemon.request("POST", "/auth/tokens",
+        Daemon.Reply r = lightd.daemon().request("POST", "/auth/tokens",
                 "{\"ttl\":\"5m\",\"containers\":[\"a-1\",\"b-2\"],\"permissions\":[\"command\",\"power.start\"]}");
         assertThat(r.status()).isEqualTo(201);
         assertThat(r.body().get("containers").toString()).isEqualTo("[\"a-1\",\"b-2\"]");
         assertThat(r.body().get("permissions").toString()).isEqualTo("[\"console\",\"command\",\"power.start\"]");
-        Daemon.Reply all = daemon.request("POST", "/auth/tokens", "{\"ttl\":\"5m\"}");
+        Daemon.Reply all = lightd.daemon().request("POST", "/auth/tokens", "{\"ttl\":\"5m\"}");
         assertThat(all.body().get("containers").isJsonNull()).isTrue();
         assertThat(all.body().get("permissions").getAsJsonArray()).hasSize(6);
         for (String bad : List.of("{\"permissions\":[\"power.explode\"]}", "{\"permissions\":[]}",
                 "{\"containers\":[]}", "{\"containers\":[\"../x\"]}", "{\"containers\":\"a-1\"}",
                 "{\"permissions\":[7]}")) {
-            Daemon.Reply refused = daemon.request("POST", "/auth/tokens", bad);
+            Daemon.Reply refused = lightd.daemon().request("POST", "/auth/tokens", bad);
             assertThat(refused.status()).as(bad).isEqualTo(400);
             assertThat(refused.body().get("error").getAsString()).as(bad).isNotBlank();
         }
@@ -179,31 +175,31 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
 
     @Test
     void aTokenForOneContainerOpensItAndIsRefusedWith403OnAnother() {
-        String a = id("a");
-        String b = id("b");
-        DaemonHealth.startEchoServer(daemon, a);
-        DaemonHealth.startEchoServer(daemon, b);
+        String a = lightd.id("a");
+        String b = lightd.id("b");
+        DaemonHealth.startEchoServer(lightd.daemon(), a);
+        DaemonHealth.startEchoServer(lightd.daemon(), b);
         String forA = issue("{\"ttl\":\"15m\",\"containers\":[\"" + a + "\"]}");
         assertThat(WsClient.describe(open(a, forA).next())).isEqualTo("event:running");
-        assertThat(daemon.refusedStatus("/ws/" + b + "?token=" + forA, Map.of())).isEqualTo(403);
-        assertThat(daemon.refusedStatus("/ws/" + b, Map.of("Authorization", "Bearer " + forA))).isEqualTo(403);
+        assertThat(lightd.daemon().refusedStatus("/ws/" + b + "?token=" + forA, Map.of())).isEqualTo(403);
+        assertThat(lightd.daemon().refusedStatus("/ws/" + b, Map.of("Authorization", "Bearer " + forA))).isEqualTo(403);
 
         String onceForA = issue("{\"ttl\":\"15m\",\"remove_on_use\":true,\"containers\":[\"" + a + "\"]}");
-        assertThat(daemon.refusedStatus("/ws/" + b + "?token=" + onceForA, Map.of())).as("not covered").isEqualTo(403);
+        assertThat(lightd.daemon().refusedStatus("/ws/" + b + "?token=" + onceForA, Map.of())).as("not covered").isEqualTo(403);
         assertThat(WsClient.describe(open(a, onceForA).next())).as("a 403 does not use a single-use token up")
                 .isEqualTo("event:running");
-        assertThat(daemon.refusedStatus("/ws/" + a + "?token=" + onceForA, Map.of())).isEqualTo(401);
+        assertThat(lightd.daemon().refusedStatus("/ws/" + a + "?token=" + onceForA, Map.of())).isEqualTo(401);
 
         String signedForA = PanelSigner.sign(ed, claims(List.of(a), List.of("console")).build());
         assertThat(WsClient.describe(open(a, signedForA).next())).isEqualTo("event:running");
-        assertThat(daemon.refusedStatus("/ws/" + b + "?token=" + signedForA, Map.of())).isEqualTo(403);
+        assertThat(lightd.daemon().refusedStatus("/ws/" + b + "?token=" + signedForA, Map.of())).isEqualTo(403);
     }
 
     @Test
     void aReadOnlyTokenWatchesButItsCommandsAndPowerActionsAreRefusedAndChangeNothing() {
-        String id = id("ro");
-        DaemonHealth.startEchoServer(daemon, id);
-        WsClient master = ws(id);
+        String id = lightd.id("ro");
+        DaemonHealth.startEchoServer(lightd.daemon(), id);
+        WsClient master = lightd.ws(id);
         master.await(state("running"));
         String readOnly = issue("{\"ttl\":\"15m\",\"containers\":[\"" + id + "\"],\"permissions\":[\"console\"]}");
         WsClient ro = open(id, readOnly);
@@ -230,13 +226,13 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
                 && m.get("data").getAsString().contains("echo: marker\n"));
         assertThat(ConsoleScenarios.withoutConsole(seenByRo)).noneMatch(e -> e.startsWith("event:"));
         assertThat(ro.isClosed()).isFalse();
-        DaemonHealth.assertServesAFreshClient(daemon, id);
+        DaemonHealth.assertServesAFreshClient(lightd.daemon(), id);
     }
 
     @Test
     void aCommandOnlyTokenSendsCommandsButCannotKill() {
-        String id = id("cmd");
-        DaemonHealth.startEchoServer(daemon, id);
+        String id = lightd.id("cmd");
+        DaemonHealth.startEchoServer(lightd.daemon(), id);
         String token = PanelSigner.sign(secret, claims(List.of(id), List.of("command")).build());
         WsClient c = open(id, token);
         c.await(state("running"));
@@ -245,22 +241,22 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
                 && m.get("data").getAsString().contains("echo: allowed\n"));
         c.send("{\"event\":\"power\",\"action\":\"kill\"}");
         c.await(daemon("Error: permission denied (power.kill)"));
-        DaemonHealth.assertServesAFreshClient(daemon, id);
+        DaemonHealth.assertServesAFreshClient(lightd.daemon(), id);
     }
 
     // ---- Signed tokens ----
 
     @Test
     void signedTokensOpenAConsoleAndEachBadOneIsRefusedWith401AndItsOwnLogLine() {
-        String id = id("jwt");
-        DaemonHealth.startEchoServer(daemon, id);
+        String id = lightd.id("jwt");
+        DaemonHealth.startEchoServer(lightd.daemon(), id);
         List<String> all = List.of("console", "command", "power");
         assertThat(WsClient.describe(open(id, PanelSigner.sign(secret, claims(List.of(id), all).build())).next()))
                 .isEqualTo("event:running");
         String edToken = PanelSigner.sign(ed, claims(List.of(id), all).build());
-        WsClient viaHeader = WsClient.connect(daemon.http(), daemon.wsUri("/ws/" + id),
+        WsClient viaHeader = WsClient.connect(lightd.daemon().http(), lightd.daemon().wsUri("/ws/" + id),
                 Map.of("Authorization", "Bearer " + edToken));
-        clients.add(viaHeader);
+        lightd.closeAfter(viaHeader);
         assertThat(WsClient.describe(viaHeader.next())).isEqualTo("event:running");
         viaHeader.send("{\"event\":\"send_command\",\"command\":\"signed\\n\"}");
         viaHeader.await(m -> m.get("event").getAsString().equals("console")
@@ -288,7 +284,7 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
         logger.addAppender(lines);
         try {
             for (Map.Entry<String, String> e : bad.entrySet()) {
-                assertThat(daemon.refusedStatus("/ws/" + id + "?token=" + e.getValue(), Map.of()))
+                assertThat(lightd.daemon().refusedStatus("/ws/" + id + "?token=" + e.getValue(), Map.of()))
                         .as(e.getKey()).isEqualTo(401);
             }
         } finally {
@@ -306,8 +302,8 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
 
     @Test
     void aSignedSessionClosesAtItsExpPlusTheSkewWith4001() {
-        String id = id("exp");
-        DaemonHealth.startEchoServer(daemon, id);
+        String id = lightd.id("exp");
+        DaemonHealth.startEchoServer(lightd.daemon(), id);
         Instant now = Instant.now();
         String token = PanelSigner.sign(secret, claims(List.of(id), List.of("console")).issueTime(Date.from(now))
                 .expirationTime(Date.from(now.plusSeconds(2))).build());
@@ -318,8 +314,8 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
 
     @Test
     void aSignedTokenLetInWithinTheSkewAfterItsExpLivesUntilExpPlusTheSkewThenCloses4001() {
-        String id = id("skew");
-        DaemonHealth.startEchoServer(daemon, id);
+        String id = lightd.id("skew");
+        DaemonHealth.startEchoServer(lightd.daemon(), id);
         Instant exp = Instant.now().minusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
         String token = PanelSigner.sign(secret, claims(List.of(id), List.of("console"))
                 .issueTime(Date.from(exp.minusSeconds(600))).expirationTime(Date.from(exp)).build());
@@ -330,20 +326,20 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
         assertThat(c.awaitClose()).isEqualTo(new WsClient.Close(LiveSessions.CLOSE_TOKEN_EXPIRED, "token expired"));
         assertThat(Instant.now()).as("closed once the node stops accepting the token")
                 .isAfterOrEqualTo(exp.plusSeconds(SKEW_SECONDS));
-        assertThat(daemon.refusedStatus("/ws/" + id + "?token=" + token, Map.of())).isEqualTo(401);
+        assertThat(lightd.daemon().refusedStatus("/ws/" + id + "?token=" + token, Map.of())).isEqualTo(401);
     }
 
     @Test
     void aRemovedKeysTokensAreRefusedAfterTheRotation() throws Exception {
-        String id = id("rot");
-        DaemonHealth.startEchoServer(daemon, id);
+        String id = lightd.id("rot");
+        DaemonHealth.startEchoServer(lightd.daemon(), id);
         String old = PanelSigner.sign(ed, claims(List.of(id), List.of("console")).build());
         String fresh = PanelSigner.sign(nextEd, claims(List.of(id), List.of("console")).build());
         open(id, old).close();
         open(id, fresh).close();
         nodeKeys = List.of(secret, nextEd);
-        daemon.restart();
-        assertThat(daemon.refusedStatus("/ws/" + id + "?token=" + old, Map.of())).isEqualTo(401);
+        lightd.daemon().restart();
+        assertThat(lightd.daemon().refusedStatus("/ws/" + id + "?token=" + old, Map.of())).isEqualTo(401);
         WsClient c = open(id, fresh);
         c.send("{\"event\":\"request_logs\"}");
         c.await(m -> m.get("event").getAsString().equals("logs"));
@@ -351,8 +347,8 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
 
     @Test
     void revocationsByJtiAndBySubjectCloseLiveSessionsWith4003AndSurviveARestart() throws Exception {
-        String id = id("rev");
-        DaemonHealth.startEchoServer(daemon, id);
+        String id = lightd.id("rev");
+        DaemonHealth.startEchoServer(lightd.daemon(), id);
         String byJti = PanelSigner.sign(secret, claims(List.of(id), List.of("console")).jwtID("console-7").build());
         String bySubject = PanelSigner.sign(ed, claims(List.of(id), List.of("console")).subject("user-42").build());
         String otherSubject = PanelSigner.sign(ed, claims(List.of(id), List.of("console")).subject("user-43")
@@ -364,12 +360,12 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
             c.await(state("running"));
         }
 
-        Daemon.Reply r = daemon.request("POST", "/auth/revocations", "{\"jti\":\"console-7\"}");
+        Daemon.Reply r = lightd.daemon().request("POST", "/auth/revocations", "{\"jti\":\"console-7\"}");
         assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
         assertThat(jtiSession.awaitClose()).isEqualTo(new WsClient.Close(LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked"));
         assertThat(subjectSession.isClosed()).isFalse();
 
-        r = daemon.request("POST", "/auth/revocations",
+        r = lightd.daemon().request("POST", "/auth/revocations",
                 "{\"subject\":\"user-42\",\"issued_before\":\"" + Instant.now().plusSeconds(1) + "\"}");
         assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
         assertThat(subjectSession.awaitClose())
@@ -377,23 +373,23 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
         untouched.send("{\"event\":\"request_logs\"}");
         untouched.await(m -> m.get("event").getAsString().equals("logs"));
         assertThat(untouched.isClosed()).isFalse();
-        assertThat(daemon.refusedStatus("/ws/" + id + "?token=" + byJti, Map.of())).isEqualTo(401);
-        assertThat(daemon.refusedStatus("/ws/" + id + "?token=" + bySubject, Map.of())).isEqualTo(401);
+        assertThat(lightd.daemon().refusedStatus("/ws/" + id + "?token=" + byJti, Map.of())).isEqualTo(401);
+        assertThat(lightd.daemon().refusedStatus("/ws/" + id + "?token=" + bySubject, Map.of())).isEqualTo(401);
 
         for (String badBody : List.of("{}", "{\"jti\":\"a\",\"subject\":\"b\"}", "{\"subject\":\"user-42\"}")) {
-            Daemon.Reply refused = daemon.request("POST", "/auth/revocations", badBody);
+            Daemon.Reply refused = lightd.daemon().request("POST", "/auth/revocations", badBody);
             assertThat(refused.status()).as(badBody).isEqualTo(400);
             assertThat(refused.body().get("error").getAsString()).as(badBody).isNotBlank();
         }
         for (String badDate : List.of("yesterday", "+999999999-12-31T23:59:59Z", "+2026-11-29T12:00:00Z",
                 "12026-11-29T12:00:00Z", "2026-11-29 12:00:00Z", "2026-11-29T12:00:00")) {
-            Daemon.Reply refused = daemon.request("POST", "/auth/revocations",
+            Daemon.Reply refused = lightd.daemon().request("POST", "/auth/revocations",
                     "{\"subject\":\"user-43\",\"issued_before\":\"" + badDate + "\"}");
             assertThat(refused.status()).as(badDate).isEqualTo(400);
             assertThat(refused.body().get("error").getAsString()).as(badDate)
                     .isEqualTo("issued_before must be an RFC 3339 time, e.g. 2026-11-29T12:00:00Z");
         }
-        Daemon.Reply future = daemon.request("POST", "/auth/revocations",
+        Daemon.Reply future = lightd.daemon().request("POST", "/auth/revocations",
                 "{\"subject\":\"user-43\",\"issued_before\":\"" + Instant.now().plusSeconds(3600) + "\"}");
         assertThat(future.status()).isEqualTo(400);
         assertThat(future.body().get("error").getAsString()).startsWith("issued_before is in the future");
@@ -401,9 +397,9 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
         untouched.await(m -> m.get("event").getAsString().equals("logs"));
         assertThat(untouched.isClosed()).as("user-43 was never revoked").isFalse();
 
-        daemon.restart();
-        assertThat(daemon.refusedStatus("/ws/" + id + "?token=" + byJti, Map.of())).isEqualTo(401);
-        assertThat(daemon.refusedStatus("/ws/" + id + "?token=" + bySubject, Map.of())).isEqualTo(401);
+        lightd.daemon().restart();
+        assertThat(lightd.daemon().refusedStatus("/ws/" + id + "?token=" + byJti, Map.of())).isEqualTo(401);
+        assertThat(lightd.daemon().refusedStatus("/ws/" + id + "?token=" + bySubject, Map.of())).isEqualTo(401);
         WsClient after = open(id, otherSubject);
         after.send("{\"event\":\"request_logs\"}");
         after.await(m -> m.get("event").getAsString().equals("logs"));
@@ -411,26 +407,26 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
 
     @Test
     void aOnceTokenIsRefusedOnItsSecondUseAlsoAfterARestart() throws Exception {
-        String id = id("once");
-        DaemonHealth.startEchoServer(daemon, id);
+        String id = lightd.id("once");
+        DaemonHealth.startEchoServer(lightd.daemon(), id);
         String once = PanelSigner.sign(ed, claims(List.of(id), List.of("console")).jwtID("once-1")
                 .claim("once", true).build());
         String unused = PanelSigner.sign(ed, claims(List.of(id), List.of("console")).jwtID("once-2")
                 .claim("once", true).build());
         open(id, once).await(state("running"));
-        assertThat(daemon.refusedStatus("/ws/" + id + "?token=" + once, Map.of())).isEqualTo(401);
+        assertThat(lightd.daemon().refusedStatus("/ws/" + id + "?token=" + once, Map.of())).isEqualTo(401);
 
-        daemon.restart();
-        assertThat(daemon.refusedStatus("/ws/" + id + "?token=" + once, Map.of())).isEqualTo(401);
+        lightd.daemon().restart();
+        assertThat(lightd.daemon().refusedStatus("/ws/" + id + "?token=" + once, Map.of())).isEqualTo(401);
         WsClient c = open(id, unused);
         c.send("{\"event\":\"request_logs\"}");
         c.await(m -> m.get("event").getAsString().equals("logs"));
-        assertThat(daemon.refusedStatus("/ws/" + id + "?token=" + unused, Map.of())).isEqualTo(401);
+        assertThat(lightd.daemon().refusedStatus("/ws/" + id + "?token=" + unused, Map.of())).isEqualTo(401);
     }
 
     @Test
     void theConsolePageLearnsWhatItsTokenMayDoWithoutUsingItUp() throws Exception {
-        String id = id("page");
+        String id = lightd.id("page");
         String once = issue("{\"ttl\":\"15m\",\"remove_on_use\":true,\"containers\":[\"" + id + "\"],"
                 + "\"permissions\":[\"power.start\"]}");
         Raw r = raw("GET", "/console/" + id + "/session", null, once);
@@ -438,7 +434,7 @@ class ConsoleTokenIntegrationTest extends DaemonFixture {
         JsonObject session = JsonParser.parseString(r.body()).getAsJsonObject();
         assertThat(session.get("permissions").toString()).isEqualTo("[\"console\",\"power.start\"]");
         assertThat(session.get("internal_id").getAsString()).isEqualTo(id);
-        assertThat(raw("GET", "/console/" + id("other") + "/session", null, once).status()).isEqualTo(403);
+        assertThat(raw("GET", "/console/" + lightd.id("other") + "/session", null, once).status()).isEqualTo(403);
         assertThat(raw("GET", "/console/" + id + "/session", null, "lightd_nope-nope-nope-nope").status())
                 .isEqualTo(401);
         open(id, once).close();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
+import io.lightd.testing.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -101,11 +102,8 @@ class CrashRecoveryIntegrationTest {
                     }
                 });
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (ackedIds.size() + ackedTokens.size() - acksBefore < ACKS_BEFORE_KILL
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            Await.until("acknowledged writes before the kill in round " + round, Duration.ofSeconds(60),
+                    () -> ackedIds.size() + ackedTokens.size() - acksBefore >= ACKS_BEFORE_KILL);
             int acks = ackedIds.size() + ackedTokens.size() - acksBefore;
             daemon.kill();
             killed.set(true);

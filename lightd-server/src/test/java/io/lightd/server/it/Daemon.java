@@ -47,21 +47,15 @@ final class Daemon implements AutoCloseable {
     private final Consumer<JsonObject> configChanges;
     private LightdServer server;
 
-    /** With the process runtime. */
+    /** With the process runtime, the default HTTP client and no change beyond the limits. */
     Daemon(Path storage, JsonObject limitOverrides) throws Exception {
-        this(storage, limitOverrides, Runtime.PROCESS);
+        this(storage, limitOverrides, Runtime.PROCESS, defaultHttp(), config -> { });
     }
 
-    Daemon(Path storage, JsonObject limitOverrides, Runtime runtime) throws Exception {
-        this(storage, limitOverrides, runtime, defaultHttp());
-    }
-
-    /** With the given HTTP client for REST and WebSocket connections. */
-    Daemon(Path storage, JsonObject limitOverrides, Runtime runtime, HttpClient http) throws Exception {
-        this(storage, limitOverrides, runtime, http, config -> { });
-    }
-
-    /** {@code configChanges} edits the configuration JSON (origins, TLS...) after the limits are set. */
+    /**
+     * With {@code http} for REST and WebSocket connections; {@code configChanges} edits the
+     * configuration JSON (origins, TLS...) after the limits are set, at every start.
+     */
     Daemon(Path storage, JsonObject limitOverrides, Runtime runtime, HttpClient http,
            Consumer<JsonObject> configChanges) throws Exception {
         this.storage = storage;

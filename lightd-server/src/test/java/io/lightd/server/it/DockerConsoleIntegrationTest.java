@@ -12,8 +12,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(DockerEngineExtension.class)
 class DockerConsoleIntegrationTest extends ConsoleScenarios {
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.DOCKER;
+    DockerConsoleIntegrationTest() {
+        super(LightdExtension.builder()
+                .runtime(Daemon.Runtime.DOCKER));
     }
 }

@@ -11,13 +11,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(DockerEngineExtension.class)
 class DockerConsolePipesIntegrationTest extends ConsoleScenarios {
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.DOCKER;
-    }
-
-    @Override
-    Boolean tty() {
-        return false;
+    DockerConsolePipesIntegrationTest() {
+        super(LightdExtension.builder()
+                .runtime(Daemon.Runtime.DOCKER)
+                .tty(false));
     }
 }

@@ -9,6 +9,7 @@ import io.lightd.runtime.docker.DockerEngineExtension;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A create body with a value the Docker engine would refuse is a 400 from lightd whose error starts
@@ -19,12 +20,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * engine.
  */
 @ExtendWith(DockerEngineExtension.class)
-class DockerCreateValidationIntegrationTest extends DaemonFixture {
+class DockerCreateValidationIntegrationTest {
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.DOCKER;
-    }
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.DOCKER)
+            .build();
 
     private JsonObject body(String id, String image, String extraJson) {
         JsonObject body = JsonParser.parseString(extraJson).getAsJsonObject();
@@ -37,7 +38,7 @@ class DockerCreateValidationIntegrationTest extends DaemonFixture {
     @Test
     void valuesTheEngineRefusesAre400sNamingTheFieldAndItsBoundariesAreTaken() throws Exception {
         int engineCpus = EngineApi.request("GET", "/info").json().getAsJsonObject().get("NCPU").getAsInt();
-        String bad = id("bad-1");
+        String bad = lightd.id("bad-1");
         Map<String, String> refusals = Map.of(
                 "{\"limits\":{\"cpu\":1000}}", "limits.cpu must be from 0.01 to " + engineCpus + " (the host's CPUs)",
                 "{\"limits\":{\"cpu\":" + (engineCpus + 0.01) + "}}", "limits.cpu must be from 0.01 to " + engineCpus,
@@ -45,31 +46,31 @@ class DockerCreateValidationIntegrationTest extends DaemonFixture {
                 "{\"limits\":{\"memory\":6291455}}", "limits.memory must be at least 6 MiB",
                 "{\"ports\":[{\"ip\":\"999.1.1.1\",\"port\":25565}]}", "ports[0].ip must be an IPv4 or IPv6 address");
         for (Map.Entry<String, String> refusal : refusals.entrySet()) {
-            Daemon.Reply r = daemon.request("POST", "/containers",
-                    body(bad, image(), refusal.getKey()).toString());
+            Daemon.Reply r = lightd.daemon().request("POST", "/containers",
+                    body(bad, lightd.image(), refusal.getKey()).toString());
             assertThat(r.status()).as(refusal.getKey()).isEqualTo(400);
             assertThat(r.body().get("error").getAsString()).as(refusal.getKey()).startsWith(refusal.getValue());
         }
-        Daemon.Reply image = daemon.request("POST", "/containers", body(bad, "UPPER/Case::", "{}").toString());
+        Daemon.Reply image = lightd.daemon().request("POST", "/containers", body(bad, "UPPER/Case::", "{}").toString());
         assertThat(image.status()).isEqualTo(400);
         assertThat(image.body().get("error").getAsString())
                 .startsWith("image \"UPPER/Case::\" is not a valid image reference");
-        assertThat(daemon.request("GET", "/containers/" + bad, null).status()).isEqualTo(404);
+        assertThat(lightd.daemon().request("GET", "/containers/" + bad, null).status()).isEqualTo(404);
         assertThat(EngineApi.managedContainers()).noneMatch(c -> EngineApi.internalIdOf(c).equals(bad));
 
-        String edge = id("edge-1");
-        WsClient c = ws(edge);
-        create(edge, "echo up", null, "{\"limits\":{\"memory\":6291456,\"cpu\":" + engineCpus + "}}");
+        String edge = lightd.id("edge-1");
+        WsClient c = lightd.ws(edge);
+        lightd.create(edge, "echo up", null, "{\"limits\":{\"memory\":6291456,\"cpu\":" + engineCpus + "}}");
         c.await(state("installed"));
-        JsonObject stored = daemon.request("GET", "/containers/" + edge, null).body();
+        JsonObject stored = lightd.daemon().request("GET", "/containers/" + edge, null).body();
         assertThat(stored.get("install_state").getAsString()).isEqualTo("installed");
         assertThat(stored.getAsJsonObject("limits").get("memory").getAsLong()).isEqualTo(6291456);
 
-        Daemon.Reply reinstall = daemon.request("POST", "/containers/" + edge + "/reinstall",
+        Daemon.Reply reinstall = lightd.daemon().request("POST", "/containers/" + edge + "/reinstall",
                 "{\"image\":\"UPPER/Case::\"}");
         assertThat(reinstall.status()).isEqualTo(400);
         assertThat(reinstall.body().get("error").getAsString()).startsWith("image \"UPPER/Case::\"");
-        assertThat(daemon.request("GET", "/containers/" + edge, null).body().get("image").getAsString())
-                .isEqualTo(image());
+        assertThat(lightd.daemon().request("GET", "/containers/" + edge, null).body().get("image").getAsString())
+                .isEqualTo(lightd.image());
     }
 }

@@ -1,27 +1,24 @@
 package io.lightd.server.it;
 
-import static io.lightd.server.it.DockerRecoveryIntegrationTest.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.lightd.runtime.docker.DockerEngineExtension;
+import io.lightd.testing.Await;
 import java.lang.management.ManagementFactory;
 import java.net.http.HttpClient;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The daemon's live thread count does not grow with the number of running Docker containers nor
@@ -44,29 +41,20 @@ class DockerDensityTest {
     static final int MAX_GROWTH = 12;
     static final String STARTUP = "echo up; exec cat";
 
-    @TempDir
-    Path storage;
-    private final String prefix = "d" + UUID.randomUUID().toString().substring(0, 6) + "-";
-    private final ExecutorService clientThreads = Executors.newFixedThreadPool(2);
-    private final List<WsClient> clients = new ArrayList<>();
-    private Daemon daemon;
+    private static final ExecutorService CLIENT_THREADS = Executors.newFixedThreadPool(2);
 
-    @BeforeEach
-    void start() throws Exception {
-        HttpClient http = HttpClient.newBuilder().executor(clientThreads).connectTimeout(Duration.ofSeconds(10)).build();
-        // 200 consoles and the REST calls open from one address within seconds.
-        JsonObject limits = new JsonObject();
-        limits.addProperty("connection_attempts_per_ip_per_second", 100_000);
-        limits.addProperty("connection_attempts_per_ip_burst", 100_000);
-        daemon = new Daemon(storage, limits, Daemon.Runtime.DOCKER, http);
-    }
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.DOCKER)
+            // 200 consoles and the REST calls open from one address within seconds.
+            .limit("connection_attempts_per_ip_per_second", 100_000)
+            .limit("connection_attempts_per_ip_burst", 100_000)
+            .httpClient(HttpClient.newBuilder().executor(CLIENT_THREADS).connectTimeout(Duration.ofSeconds(10)).build())
+            .build();
 
-    @AfterEach
-    void stop() throws Exception {
-        clients.forEach(WsClient::close);
-        daemon.close();
-        clientThreads.shutdownNow();
-        EngineApi.removeAll(prefix);
+    @AfterAll
+    static void stopClientThreads() {
+        CLIENT_THREADS.shutdownNow();
     }
 
     @Test
@@ -78,7 +66,7 @@ class DockerDensityTest {
 
         runContainers(WARM_CONTAINERS, CONTAINERS);
         connectClients(WARM_CONTAINERS, CLIENTS, CONTAINERS);
-        assertThat(EngineApi.countRunning(prefix)).isEqualTo(CONTAINERS);
+        assertThat(EngineApi.countRunning(lightd.prefix())).isEqualTo(CONTAINERS);
         int after = ManagementFactory.getThreadMXBean().getThreadCount();
         Map<String, Integer> afterByName = threadsByName();
 
@@ -90,12 +78,12 @@ class DockerDensityTest {
                 .isLessThanOrEqualTo(MAX_GROWTH);
     }
 
-    private String id(int i) {
-        return prefix + i;
+    private static String id(int i) {
+        return lightd.id(Integer.toString(i));
     }
 
     /** Creates containers {@code from} until {@code to}, starts them, and waits until all run. */
-    private void runContainers(int from, int to) {
+    private void runContainers(int from, int to) throws Exception {
         for (int i = from; i < to; i++) {
             JsonObject body = new JsonObject();
             body.addProperty("internal_id", id(i));
@@ -104,20 +92,23 @@ class DockerDensityTest {
             JsonObject limits = new JsonObject();
             limits.addProperty("memory", 16L * 1024 * 1024);
             body.add("limits", limits);
-            assertThat(daemon.request("POST", "/containers", body.toString()).status()).isEqualTo(202);
+            assertThat(lightd.daemon().request("POST", "/containers", body.toString()).status()).isEqualTo(202);
         }
-        awaitTrue(() -> countInState(from, to, "install_state", "installed") == to - from, "all installed");
+        Await.until("all installed", DockerRecoveryIntegrationTest.WAIT,
+                () -> countInState(from, to, "install_state", "installed") == to - from);
         for (int i = from; i < to; i++) {
-            assertThat(daemon.request("POST", "/containers/" + id(i) + "/start", null).status()).isEqualTo(202);
+            assertThat(lightd.daemon().request("POST", "/containers/" + id(i) + "/start", null).status()).isEqualTo(202);
         }
-        awaitTrue(() -> countInState(from, to, "state", "running") == to - from, "all running");
+        Await.until("all running", DockerRecoveryIntegrationTest.WAIT,
+                () -> countInState(from, to, "state", "running") == to - from);
     }
 
     private int countInState(int from, int to, String field, String value) {
         int count = 0;
-        for (JsonElement e : daemon.request("GET", "/containers", null).body().getAsJsonArray("containers")) {
+        for (JsonElement e : lightd.daemon().request("GET", "/containers", null).body().getAsJsonArray("containers")) {
             JsonObject c = e.getAsJsonObject();
             String id = c.get("internal_id").getAsString();
+            String prefix = lightd.prefix();
             if (id.startsWith(prefix) && c.get(field).getAsString().equals(value)) {
                 int n = Integer.parseInt(id.substring(prefix.length()));
                 count += n >= from && n < to ? 1 : 0;
@@ -130,8 +121,7 @@ class DockerDensityTest {
     private void connectClients(int from, int to, int containers) {
         List<WsClient> added = new ArrayList<>();
         for (int i = from; i < to; i++) {
-            WsClient c = daemon.ws(id(i % containers));
-            clients.add(c);
+            WsClient c = lightd.ws(id(i % containers));
             added.add(c);
         }
         for (WsClient c : added) {

@@ -1,6 +1,5 @@
 package io.lightd.server.it;
 
-import static io.lightd.server.it.DockerRecoveryIntegrationTest.awaitTrue;
 import static io.lightd.server.it.DockerRecoveryIntegrationTest.console;
 import static io.lightd.server.it.WsClient.daemon;
 import static io.lightd.server.it.WsClient.event;
@@ -9,12 +8,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import io.lightd.runtime.docker.DockerEngineExtension;
+import io.lightd.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Docker engine restarts under a running daemon with consoles open. The engine of
@@ -27,18 +28,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * otherwise it is skipped loudly.
  */
 @ExtendWith(DockerEngineExtension.class)
-class DockerEngineRestartIntegrationTest extends DaemonFixture {
+class DockerEngineRestartIntegrationTest {
+
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.DOCKER)
+            .build();
 
     /** Exits with 7 on SIGTERM. */
     static final String TRAPPING_SERVER = "trap 'echo bye; exit 7' TERM; echo up; "
             + "while true; do sleep 1 & wait $!; done";
     /** Echoes each line of stdin. */
     static final String ECHO_SERVER = "echo up; while read line; do echo \"echo: $line\"; done";
-
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.DOCKER;
-    }
 
     @Test
     void consolesAndRestOutliveAnEngineRestart() throws Exception {
@@ -48,21 +49,21 @@ class DockerEngineRestartIntegrationTest extends DaemonFixture {
             System.err.println("\n" + message + "\n");
             Assumptions.abort(message);
         }
-        String lasting = prefix + "lasting-1";
-        String dying = prefix + "dying-1";
-        String idle = prefix + "idle-1";
-        WsClient l = ws(lasting);
-        WsClient d = ws(dying);
-        create(lasting, ECHO_SERVER, null, null);
+        String lasting = lightd.prefix() + "lasting-1";
+        String dying = lightd.prefix() + "dying-1";
+        String idle = lightd.prefix() + "idle-1";
+        WsClient l = lightd.ws(lasting);
+        WsClient d = lightd.ws(dying);
+        lightd.create(lasting, ECHO_SERVER, null, null);
         l.await(state("installed"));
         // On pipes: the engine (20.10, live-restore) gives a terminal container that ended during its
         // outage a SIGHUP at its first start afterwards (exit 129; the next start runs), as plain
         // `docker start` shows too. README, "Servers on a terminal", says so.
-        create(dying, TRAPPING_SERVER, null, "{\"tty\":false}");
+        lightd.create(dying, TRAPPING_SERVER, null, "{\"tty\":false}");
         d.await(state("installed"));
-        create(idle, "true", null, null);
-        awaitTrue(() -> "installed".equals(daemon.request("GET", "/containers/" + idle, null).body()
-                .get("install_state").getAsString()), idle + " installed");
+        lightd.create(idle, "true", null, null);
+        Await.until(idle + " installed", DockerRecoveryIntegrationTest.WAIT, () -> "installed".equals(
+                lightd.daemon().request("GET", "/containers/" + idle, null).body().get("install_state").getAsString()));
         l.send("{\"event\":\"power\",\"action\":\"start\"}");
         assertThat(l.await(console()).get("data").getAsString()).isEqualTo("up\n");
         d.send("{\"event\":\"power\",\"action\":\"start\"}");
@@ -78,13 +79,14 @@ class DockerEngineRestartIntegrationTest extends DaemonFixture {
 
         EngineApi.engine("stop");
         try {
-            awaitTrue(() -> stopStatus(idle) == 503, "power actions answer 503 while the engine is down");
-            Daemon.Reply refused = daemon.request("POST", "/containers/" + idle + "/stop", null);
+            Await.until("power actions answer 503 while the engine is down", DockerRecoveryIntegrationTest.WAIT,
+                    () -> stopStatus(idle) == 503);
+            Daemon.Reply refused = lightd.daemon().request("POST", "/containers/" + idle + "/stop", null);
             assertThat(refused.body().get("error").getAsString()).isEqualTo("container runtime unavailable");
-            assertThat(daemon.server().containers().runtime().available()).as("runtime_available of the ping")
+            assertThat(lightd.daemon().server().containers().runtime().available()).as("runtime_available of the ping")
                     .isFalse();
-            assertThat(daemon.request("GET", "/containers/" + dying, null).status()).isEqualTo(200);
-            WsClient during = ws(dying);
+            assertThat(lightd.daemon().request("GET", "/containers/" + dying, null).status()).isEqualTo(200);
+            WsClient during = lightd.ws(dying);
             assertThat(during.next().get("event").getAsString()).isEqualTo("event");
             during.send("{\"event\":\"request_logs\"}");
             assertThat(during.await(m -> m.get("event").getAsString().equals("logs")).get("data").getAsString())
@@ -95,7 +97,8 @@ class DockerEngineRestartIntegrationTest extends DaemonFixture {
             assertThat(EngineApi.processExists(lastingPid)).as("the lasting container's process").isTrue();
             assertThat(EngineApi.processExists(dyingPid)).as("the dying container's process").isTrue();
             EngineApi.signal(dyingPid, "TERM");
-            awaitTrue(() -> !EngineApi.processExists(dyingPid), "the dying container's process ended");
+            Await.until("the dying container's process ended", DockerRecoveryIntegrationTest.WAIT,
+                    () -> !EngineApi.processExists(dyingPid));
             assertThat(EngineApi.processExists(lastingPid)).as("the lasting container's process").isTrue();
         } finally {
             EngineApi.engine("start");
@@ -105,8 +108,9 @@ class DockerEngineRestartIntegrationTest extends DaemonFixture {
         List<JsonObject> died = d.until(daemon("Container stopped"));
         assertThat(ConsoleScenarios.withoutConsole(died)).containsExactly("event:exit", "daemon_message:Container stopped");
         assertThat(WsClient.describe(d.next())).isEqualTo("daemon_message:Error: server exited with code 7");
-        awaitTrue(() -> stopStatus(idle) == 409, "power actions are accepted again once the engine is back");
-        assertThat(daemon.server().containers().runtime().streamReopens())
+        Await.until("power actions are accepted again once the engine is back", DockerRecoveryIntegrationTest.WAIT,
+                () -> stopStatus(idle) == 409);
+        assertThat(lightd.daemon().server().containers().runtime().streamReopens())
                 .as("the events stream, re-opened after the restart, counts in lightd_runtime_stream_reopens_total")
                 .isPositive();
 
@@ -115,13 +119,13 @@ class DockerEngineRestartIntegrationTest extends DaemonFixture {
         List<JsonObject> reattached = untilEchoed(l);
         assertThat(ConsoleScenarios.withoutConsole(reattached)).doesNotContain("event:exit", "event:stopping",
                 "daemon_message:Container stopped");
-        WsClient fresh = ws(lasting);
+        WsClient fresh = lightd.ws(lasting);
         assertThat(WsClient.describe(fresh.next())).isEqualTo("event:running");
         sendCommand(fresh, "after");
         fresh.await(event("console", "echo: after\n"));
         l.await(event("console", "echo: after\n"));
         l.await(m -> m.get("event").getAsString().equals("stats"));
-        assertThat(daemon.request("GET", "/containers/" + lasting, null).body().get("state").getAsString())
+        assertThat(lightd.daemon().request("GET", "/containers/" + lasting, null).body().get("state").getAsString())
                 .isEqualTo("running");
         l.send("{\"event\":\"power\",\"action\":\"kill\"}");
         assertThat(ConsoleScenarios.withoutConsole(l.until(daemon("Container stopped"))))
@@ -166,6 +170,6 @@ class DockerEngineRestartIntegrationTest extends DaemonFixture {
     }
 
     private int stopStatus(String id) {
-        return daemon.request("POST", "/containers/" + id + "/stop", null).status();
+        return lightd.daemon().request("POST", "/containers/" + id + "/stop", null).status();
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import io.lightd.runtime.docker.DockerEngineExtension;
+import io.lightd.testing.Await;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -18,16 +19,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(DockerEngineExtension.class)
 class DockerLifecycleIntegrationTest extends LifecycleScenarios {
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.DOCKER;
+    DockerLifecycleIntegrationTest() {
+        super(LightdExtension.builder()
+                .runtime(Daemon.Runtime.DOCKER));
     }
 
     @Test
     void theCrashCountSurvivesADaemonRestartMidWay() throws Exception {
-        String id = id("survive-1");
-        WsClient c = ws(id);
-        create(id, "echo up; read x; exit 3", null,
+        String id = lightd.id("survive-1");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "echo up; read x; exit 3", null,
                 "{\"restart_policy\":{\"name\":\"on-failure\",\"max_retries\":2,\"window_seconds\":300}}");
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
@@ -36,10 +37,10 @@ class DockerLifecycleIntegrationTest extends LifecycleScenarios {
         c.await(daemon("Restarting after crash (attempt 1 of 2)"));
         c.await(m -> m.get("event").getAsString().equals("console") && m.get("data").getAsString().equals("up\n"));
 
-        daemon.restart();
+        lightd.daemon().restart();
 
-        WsClient again = daemon.ws(id);
-        clients.add(again);
+        WsClient again = lightd.daemon().ws(id);
+        lightd.closeAfter(again);
         assertThat(WsClient.describe(again.next())).as("re-attached across the restart").isEqualTo("event:running");
         again.send("{\"event\":\"send_command\",\"command\":\"crash\\n\"}");
         List<JsonObject> second = again.until(daemon("Restarting after crash (attempt 2 of 2)"));
@@ -52,38 +53,38 @@ class DockerLifecycleIntegrationTest extends LifecycleScenarios {
 
     @Test
     void aCrashWhileTheDaemonIsDownIsReportedAndRestartedOnItsReturn() throws Exception {
-        String id = id("down-crash");
-        WsClient c = ws(id);
-        create(id, "echo up; while [ ! -e crash ]; do sleep 0.2; done; exit 3", null,
+        String id = lightd.id("down-crash");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "echo up; while [ ! -e crash ]; do sleep 0.2; done; exit 3", null,
                 "{\"restart_policy\":{\"name\":\"on-failure\",\"max_retries\":2,\"window_seconds\":300}}");
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         c.await(m -> m.get("event").getAsString().equals("console") && m.get("data").getAsString().equals("up\n"));
 
-        daemon.server().close();
-        java.nio.file.Files.writeString(storage.resolve("volumes").resolve(id).resolve("crash"), "");
+        lightd.daemon().server().close();
+        java.nio.file.Files.writeString(lightd.storage().resolve("volumes").resolve(id).resolve("crash"), "");
         Await.until("the container exited while the daemon is down", () -> !EngineApi.running(id));
         assertThat(EngineApi.state(id).get("ExitCode").getAsInt()).isEqualTo(3);
-        java.nio.file.Files.delete(storage.resolve("volumes").resolve(id).resolve("crash"));
-        daemon.start();
+        java.nio.file.Files.delete(lightd.storage().resolve("volumes").resolve(id).resolve("crash"));
+        lightd.daemon().start();
 
         // The restore reports the exit before any console can be open again: the record tells it.
-        JsonObject record = daemon.request("GET", "/containers/" + id, null).body();
+        JsonObject record = lightd.daemon().request("GET", "/containers/" + id, null).body();
         assertThat(record.get("last_exit").isJsonObject()).as("the exit while down is recorded: %s", record).isTrue();
         JsonObject lastExit = record.getAsJsonObject("last_exit");
         assertThat(lastExit.get("code").getAsInt()).isEqualTo(3);
         assertThat(lastExit.get("out_of_memory").getAsBoolean()).isFalse();
         assertThat(record.getAsJsonArray("recent_crashes")).as("counted as a crash").hasSize(1);
         Await.until("restarted by the policy", () -> EngineApi.running(id)
-                && "running".equals(daemon.request("GET", "/containers/" + id, null).body().get("state").getAsString()));
+                && "running".equals(lightd.daemon().request("GET", "/containers/" + id, null).body().get("state").getAsString()));
     }
 
     @Test
     void aChildKilledForMemoryIsANoticeNotTheServersExit() {
-        String id = id("child-oom");
-        WsClient c = ws(id);
+        String id = lightd.id("child-oom");
+        WsClient c = lightd.ws(id);
         // The child asks to be the OOM killer's first choice, so the server's own shell is not the one taken.
-        create(id, "(echo 1000 > /proc/self/oom_score_adj; x=$(yes | head -c 80000000); echo held ${#x}); "
+        lightd.create(id, "(echo 1000 > /proc/self/oom_score_adj; x=$(yes | head -c 80000000); echo held ${#x}); "
                 + "echo survived; exit 0", null,
                 "{\"limits\":{\"memory\":16777216},\"restart_policy\":{\"name\":\"on-failure\"}}");
         c.await(state("installed"));
@@ -95,10 +96,10 @@ class DockerLifecycleIntegrationTest extends LifecycleScenarios {
         assertThat(events).doesNotContain("daemon_message:Error: server ran out of memory (limit 16 MiB) and was killed");
         assertThat(events).endsWith("event:exit", "daemon_message:Container stopped",
                 "daemon_message:Server exited with code 0");
-        JsonObject lastExit = daemon.request("GET", "/containers/" + id, null).body().getAsJsonObject("last_exit");
+        JsonObject lastExit = lightd.daemon().request("GET", "/containers/" + id, null).body().getAsJsonObject("last_exit");
         assertThat(lastExit.get("code").getAsInt()).isZero();
         assertThat(lastExit.get("out_of_memory").getAsBoolean()).isFalse();
-        assertThat(daemon.request("GET", "/containers/" + id, null).body().get("restart_pending").getAsBoolean())
+        assertThat(lightd.daemon().request("GET", "/containers/" + id, null).body().get("restart_pending").getAsBoolean())
                 .as("a clean exit is no crash for on-failure").isFalse();
     }
 }

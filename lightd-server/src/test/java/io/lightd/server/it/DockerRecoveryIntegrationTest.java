@@ -6,12 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import io.lightd.runtime.docker.DockerEngineExtension;
+import io.lightd.testing.Await;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What goes wrong around a Docker container, end to end with a real daemon and engine: the daemon
@@ -19,33 +20,33 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * does not exist. Skipped loudly without an engine.
  */
 @ExtendWith(DockerEngineExtension.class)
-class DockerRecoveryIntegrationTest extends DaemonFixture {
+class DockerRecoveryIntegrationTest {
+
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.DOCKER)
+            .build();
 
     static final Duration WAIT = Duration.ofSeconds(30);
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.DOCKER;
-    }
-
     @Test
     void aRunningContainerOutlivesTheDaemonAndIsReattachedWithItsHistory() throws Exception {
-        String id = prefix + "alive-1";
-        WsClient c = ws(id);
-        create(id, ConsoleScenarios.ECHO_SERVER, "Done \\(", null);
+        String id = lightd.prefix() + "alive-1";
+        WsClient c = lightd.ws(id);
+        lightd.create(id, ConsoleScenarios.ECHO_SERVER, "Done \\(", null);
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         c.await(daemon("Server started"));
         c.send("{\"event\":\"send_command\",\"command\":\"before\\n\"}");
         assertThat(c.await(console()).get("data").getAsString()).isEqualTo("echo: before\n");
 
-        daemon.close();
+        lightd.daemon().close();
         c.awaitClose();
         assertThat(EngineApi.running(id)).as("the container keeps running without lightd").isTrue();
 
-        daemon.start();
-        awaitTrue(() -> "running".equals(stateOf(id)), id + " is marked running after the restart");
-        WsClient again = ws(id);
+        lightd.daemon().start();
+        Await.until(id + " is marked running after the restart", WAIT, () -> "running".equals(stateOf(id)));
+        WsClient again = lightd.ws(id);
         assertThat(WsClient.describe(again.next())).isEqualTo("event:running");
         again.send("{\"event\":\"request_logs\"}");
         assertThat(again.await(m -> m.get("event").getAsString().equals("logs")).get("data").getAsString())
@@ -66,9 +67,9 @@ class DockerRecoveryIntegrationTest extends DaemonFixture {
 
     @Test
     void aContainerRemovedBehindLightdsBackIsReportedAndLaterActionsFailClearly() throws Exception {
-        String id = prefix + "gone-1";
-        WsClient c = ws(id);
-        create(id, "echo up; while true; do sleep 1; done", null, null);
+        String id = lightd.prefix() + "gone-1";
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "echo up; while true; do sleep 1; done", null, null);
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         assertThat(c.await(console()).get("data").getAsString()).isEqualTo("up\n");
@@ -84,11 +85,11 @@ class DockerRecoveryIntegrationTest extends DaemonFixture {
         assertThat(WsClient.describe(refused.get(refused.size() - 1)))
                 .isEqualTo("daemon_message:Error: start failed: the runtime has no such container");
         c.await(state("exit"));
-        assertThat(daemon.request("POST", "/containers/" + id + "/kill", null).status()).isEqualTo(409);
-        assertThat(daemon.request("GET", "/api/v1/public/ping", null, null).status()).isEqualTo(200);
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/kill", null).status()).isEqualTo(409);
+        assertThat(lightd.daemon().request("GET", "/api/v1/public/ping", null, null).status()).isEqualTo(200);
 
         // a reinstall makes a new engine container, and it runs
-        assertThat(daemon.request("POST", "/containers/" + id + "/reinstall", null).status()).isEqualTo(202);
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/reinstall", null).status()).isEqualTo(202);
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         assertThat(c.await(console()).get("data").getAsString()).isEqualTo("up\n");
@@ -97,10 +98,10 @@ class DockerRecoveryIntegrationTest extends DaemonFixture {
 
     @Test
     void aMissingImageFailsTheInstallWithAClearError() {
-        String id = prefix + "noimage-1";
-        String image = "lightd-missing-" + prefix + "image:nope";
-        WsClient c = ws(id);
-        create(id, image, "true", null, null);
+        String id = lightd.prefix() + "noimage-1";
+        String image = "lightd-missing-" + lightd.prefix() + "image:nope";
+        WsClient c = lightd.ws(id);
+        lightd.create(id, image, "true", null, null);
         List<JsonObject> install = c.until(state("exit"));
         List<String> messages = ConsoleScenarios.withoutConsole(install);
         assertThat(messages).first().isEqualTo("event:installing");
@@ -108,7 +109,7 @@ class DockerRecoveryIntegrationTest extends DaemonFixture {
         assertThat(messages.get(messages.size() - 2))
                 .startsWith("daemon_message:Error: install failed: image " + image + " not found and could not be pulled: ");
         assertThat(messages).last().isEqualTo("event:exit");
-        JsonObject record = daemon.request("GET", "/containers/" + id, null).body();
+        JsonObject record = lightd.daemon().request("GET", "/containers/" + id, null).body();
         assertThat(record.get("install_state").getAsString()).isEqualTo("failed");
 
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
@@ -118,26 +119,11 @@ class DockerRecoveryIntegrationTest extends DaemonFixture {
     // ---- helpers -----------------------------------------------------------------------------
 
     private String stateOf(String id) {
-        Daemon.Reply r = daemon.request("GET", "/containers/" + id, null);
+        Daemon.Reply r = lightd.daemon().request("GET", "/containers/" + id, null);
         return r.status() == 200 ? r.body().get("state").getAsString() : null;
     }
 
     static Predicate<JsonObject> console() {
         return m -> m.get("event").getAsString().equals("console");
-    }
-
-    /** Waits for a condition, polling; fails with {@code what} after {@link #WAIT}. */
-    static void awaitTrue(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
     }
 }

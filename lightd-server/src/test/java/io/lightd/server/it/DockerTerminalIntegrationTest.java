@@ -16,9 +16,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(DockerEngineExtension.class)
 class DockerTerminalIntegrationTest extends TerminalScenarios {
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.DOCKER;
+    DockerTerminalIntegrationTest() {
+        super(LightdExtension.builder()
+                .runtime(Daemon.Runtime.DOCKER));
     }
 
     @Override
@@ -33,16 +33,16 @@ class DockerTerminalIntegrationTest extends TerminalScenarios {
 
     @Test
     void aServerRunningOnATerminalIsReattachedAfterADaemonRestart() throws Exception {
-        String id = id("reattach-1");
-        WsClient c = ws(id);
-        create(id, "echo ready; while read l; do echo \"got: $l\"; done", "ready", null);
+        String id = lightd.id("reattach-1");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "echo ready; while read l; do echo \"got: $l\"; done", "ready", null);
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         c.await(state("running"));
-        daemon.close();
-        daemon.start();
+        lightd.daemon().close();
+        lightd.daemon().start();
 
-        WsClient again = ws(id);
+        WsClient again = lightd.ws(id);
         again.await(state("running"));
         again.send("{\"event\":\"send_command\",\"command\":\"again\\r\\n\"}");
         JsonObject console = again.await(m -> m.get("event").getAsString().equals("console"));
@@ -54,16 +54,16 @@ class DockerTerminalIntegrationTest extends TerminalScenarios {
 
     @Test
     void aContainerStartedThroughTheEngineWhileTheDaemonWasDownGetsItsGateOpened() throws Exception {
-        String id = id("gate-1");
-        WsClient c = ws(id);
-        create(id, "echo hello-from-server; while read l; do echo \"got: $l\"; done", null, null);
+        String id = lightd.id("gate-1");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "echo hello-from-server; while read l; do echo \"got: $l\"; done", null, null);
         c.await(state("installed"));
-        daemon.close();
+        lightd.daemon().close();
         EngineApi.Answer started = EngineApi.request("POST", "/containers/" + EngineApi.containerName(id) + "/start");
         assertThat(started.status()).as(started.body()).isEqualTo(204);
-        daemon.start();
+        lightd.daemon().start();
 
-        WsClient again = ws(id);
+        WsClient again = lightd.ws(id);
         again.await(state("running"));
         again.send("{\"event\":\"send_command\",\"command\":\"x\\n\"}");
         again.await(m -> m.get("event").getAsString().equals("console")
@@ -78,16 +78,16 @@ class DockerTerminalIntegrationTest extends TerminalScenarios {
     @Test
     void historyAfterADaemonRestartIsTheTerminalsOutputExactly() throws Exception {
         // a first line shorter than a multiplexed frame header: the raw log must be read as it is
-        String id = id("history-1");
-        WsClient c = ws(id);
-        create(id, "printf 'ab\\ncdefghij\\r\\nk\\n'", null, null);
+        String id = lightd.id("history-1");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "printf 'ab\\ncdefghij\\r\\nk\\n'", null, null);
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         c.await(WsClient.daemon("Container stopped"));
-        daemon.close();
-        daemon.start();
+        lightd.daemon().close();
+        lightd.daemon().start();
 
-        WsClient again = ws(id);
+        WsClient again = lightd.ws(id);
         again.send("{\"event\":\"request_logs\"}");
         assertThat(again.await(m -> m.get("event").getAsString().equals("logs")).get("data").getAsString())
                 .isEqualTo("ab\ncdefghij\r\nk\n");

@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.google.gson.JsonObject;
+import io.lightd.testing.Await;
 import io.netty.channel.DefaultChannelPipeline;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -130,22 +131,8 @@ class HostileChurnIntegrationTest {
                 case 3 -> out.write(("POST /containers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + Daemon.TOKEN
                         + "\r\nContent-Length: 1000\r\n\r\n{\"internal_id\":").getBytes(StandardCharsets.US_ASCII));
                 default -> {
-                    out.write(request.getBytes(StandardCharsets.US_ASCII));
-                    int status = RawWsClient.statusOf(socket);
-                    // Every place may be held by connections the daemon has not yet seen reset (how
-                    // many depends on how fast it notices): then a place frees as it does.
-                    long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
-                    while (status == 429) {
-                        refused.incrementAndGet();
-                        assertThat(System.nanoTime()).as("a connection place freed in time").isLessThan(deadline);
-                        RawWsClient.abort(socket);
-                        Thread.sleep(10);
-                        socket = RawWsClient.connect(port);
-                        out = socket.getOutputStream();
-                        out.write(request.getBytes(StandardCharsets.US_ASCII));
-                        status = RawWsClient.statusOf(socket);
-                    }
-                    assertThat(status).isEqualTo(101);
+                    socket = upgrade(socket, port, request, refused);
+                    out = socket.getOutputStream();
                     upgraded.incrementAndGet();
                     if (i % 7 == 4) {
                         // the first two bytes of a 100-byte frame
@@ -161,23 +148,48 @@ class HostileChurnIntegrationTest {
         }
     }
 
-    /** Polls until the open files are at most {@code bound}: the daemon closes reset connections as it notices them. */
-    private static long awaitFdsAtMost(long bound) throws Exception {
-        long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
-        long fds = DaemonHealth.openFds();
-        while (fds > bound && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            fds = DaemonHealth.openFds();
+    /**
+     * Sends {@code request} on {@code first} and returns the upgraded connection. Every place may be
+     * held by connections the daemon has not yet seen reset (how many depends on how fast it
+     * notices): a 429 is counted in {@code refused}, that connection reset and a new one tried, until
+     * a place frees.
+     */
+    private static Socket upgrade(Socket first, int port, String request, AtomicInteger refused) throws Exception {
+        Socket[] current = {first};
+        try {
+            Await.until("a connection place freed", WsClient.WAIT, () -> {
+                if (current[0] == null) {
+                    current[0] = RawWsClient.connect(port);
+                }
+                current[0].getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+                int status = RawWsClient.statusOf(current[0]);
+                if (status == 429) {
+                    refused.incrementAndGet();
+                    RawWsClient.abort(current[0]);
+                    current[0] = null;
+                    return false;
+                }
+                assertThat(status).isEqualTo(101);
+                return true;
+            });
+        } catch (Exception | AssertionError e) {
+            if (current[0] != null) {
+                RawWsClient.abort(current[0]);
+            }
+            throw e;
         }
-        return fds;
+        return current[0];
     }
 
-    private static void awaitHubs(Daemon daemon, int hubs) throws InterruptedException {
-        long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
-        while (daemon.server().containers().hubCount() != hubs && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(daemon.server().containers().hubCount()).as("hubs after the churn").isEqualTo(hubs);
+    /** Polls until the open files are at most {@code bound}: the daemon closes reset connections as it notices them. */
+    private static long awaitFdsAtMost(long bound) throws Exception {
+        return Await.until("open files after the churn, at most " + bound, WsClient.WAIT, DaemonHealth::openFds,
+                fds -> fds <= bound);
+    }
+
+    private static void awaitHubs(Daemon daemon, int hubs) throws Exception {
+        Await.until("hubs after the churn", WsClient.WAIT, () -> daemon.server().containers().hubCount(),
+                n -> n == hubs);
     }
 
     /**
@@ -188,16 +200,14 @@ class HostileChurnIntegrationTest {
     private static void assertEveryPlaceIsFree(int port) throws Exception {
         List<RawWsClient> open = new ArrayList<>();
         try {
-            long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
-            while (open.size() < CAP) {
+            Await.until("all " + CAP + " places free", WsClient.WAIT, () -> {
                 try {
                     open.add(RawWsClient.open(port, "echo-1"));
                 } catch (AssertionError refused) {
-                    assertThat(System.nanoTime()).as("place %d of %d free in time: %s", open.size() + 1, CAP,
-                            refused.getMessage()).isLessThan(deadline);
-                    Thread.sleep(50);
+                    // not yet given back
                 }
-            }
+                return open.size() == CAP;
+            });
             assertThat(RawWsClient.upgradeStatus(port, "/ws/echo-1?token=" + Daemon.TOKEN))
                     .as("one more than the cap").isEqualTo(429);
         } finally {

@@ -11,25 +11,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.lightd.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -46,39 +44,34 @@ class HostileFramesIntegrationTest {
 
     private static final String ECHO = "echo-1";
 
-    @TempDir
-    static Path storage;
-    private static Daemon daemon;
+    /** One daemon for the class: each test must leave it serving others (checked after each). */
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .perClass()
+            // Framing is under test here, not the inbound rate limit.
+            .limit("inbound_rate_per_second", 1000)
+            .limit("inbound_burst", 1000)
+            .limit("connection_attempts_per_ip_per_second", 100_000)
+            .limit("connection_attempts_per_ip_burst", 100_000)
+            // A console flood must reach the clients whole: the live console throttle is out of the way.
+            .limit("console_lines_per_second", 100_000_000)
+            .limit("console_bytes_per_second", 1_000_000_000)
+            // A client that stops reading on purpose is not closed for it, however long the flood takes.
+            .limit("slow_client_close_seconds", 3600)
+            .build();
 
     @BeforeAll
-    static void startDaemon() throws Exception {
-        JsonObject limits = new JsonObject();
-        // Framing is under test here, not the inbound rate limit.
-        limits.addProperty("inbound_rate_per_second", 1000);
-        limits.addProperty("inbound_burst", 1000);
-        limits.addProperty("connection_attempts_per_ip_per_second", 100_000);
-        limits.addProperty("connection_attempts_per_ip_burst", 100_000);
-        // A console flood must reach the clients whole: the live console throttle is out of the way.
-        limits.addProperty("console_lines_per_second", 100_000_000);
-        limits.addProperty("console_bytes_per_second", 1_000_000_000);
-        // A client that stops reading on purpose is not closed for it, however long the flood takes.
-        limits.addProperty("slow_client_close_seconds", 3600);
-        daemon = new Daemon(storage, limits);
-        DaemonHealth.startEchoServer(daemon, ECHO);
-    }
-
-    @AfterAll
-    static void stopDaemon() {
-        daemon.close();
+    static void startEchoServer() {
+        DaemonHealth.startEchoServer(lightd.daemon(), ECHO);
     }
 
     @AfterEach
     void daemonStillServesOthers() {
-        DaemonHealth.assertServesAFreshClient(daemon, ECHO);
+        DaemonHealth.assertServesAFreshClient(lightd.daemon(), ECHO);
     }
 
     private static RawWsClient open() throws IOException {
-        RawWsClient c = RawWsClient.open(daemon.server().port(), ECHO);
+        RawWsClient c = RawWsClient.open(lightd.daemon().server().port(), ECHO);
         assertThat(DaemonHealth.eventOf(c.next())).as("the current state comes first").isEqualTo("event");
         return c;
     }
@@ -431,13 +424,13 @@ class HostileFramesIntegrationTest {
         // 12 MB, of which 8 MB are more than the socket buffers (the client's fixed at 64 KiB, the
         // daemon's send buffer a few MiB at most) and the high-water mark between daemon and client hold.
         body.addProperty("startup_command", "head -c 12000000 /dev/zero | tr '\\0' x | fold -w 1000; cat");
-        assertThat(daemon.request("POST", "/containers", body.toString()).status()).isEqualTo(202);
+        assertThat(lightd.daemon().request("POST", "/containers", body.toString()).status()).isEqualTo(202);
         awaitState(fill, "installed");
-        try (RawWsClient c = RawWsClient.open(daemon.server().port(), fill)) {
+        try (RawWsClient c = RawWsClient.open(lightd.daemon().server().port(), fill)) {
             long droppedBefore = metric("lightd_frames_dropped_total");
             long answeredBefore = pings("answered");
             long supersededBefore = pings("superseded");
-            assertThat(daemon.request("POST", "/containers/" + fill + "/start", null).status()).isEqualTo(202);
+            assertThat(lightd.daemon().request("POST", "/containers/" + fill + "/start", null).status()).isEqualTo(202);
             Await.until("console frames dropped for the client that reads nothing", Duration.ofSeconds(60),
                     () -> metric("lightd_frames_dropped_total") > droppedBefore);
             c.write(pingFrames(0, pings));
@@ -477,7 +470,7 @@ class HostileFramesIntegrationTest {
     }
 
     private static void awaitState(String id, String state) throws Exception {
-        try (WsClient watcher = daemon.ws(id)) {
+        try (WsClient watcher = lightd.daemon().ws(id)) {
             watcher.await(WsClient.state(state));
         }
     }
@@ -500,7 +493,7 @@ class HostileFramesIntegrationTest {
 
     /** One series of the daemon's metrics ({@code name} with its labels, if any), scraped over HTTP. */
     private static long metric(String name) throws Exception {
-        HttpResponse<String> r = SCRAPER.send(HttpRequest.newBuilder(daemon.uri("/metrics"))
+        HttpResponse<String> r = SCRAPER.send(HttpRequest.newBuilder(lightd.daemon().uri("/metrics"))
                 .header("Authorization", "Bearer " + Daemon.TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
         return r.body().lines().filter(l -> l.startsWith(name + " "))
                 .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1).trim())).findFirst()

@@ -9,6 +9,7 @@ import static io.lightd.server.it.RawWsClient.TEXT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import io.lightd.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -88,11 +89,8 @@ class HostileFuzzIntegrationTest {
             System.out.printf("fuzz: %d frames on %d connections%n", frames, connections);
 
             DaemonHealth.assertServesAFreshClient(daemon, "echo-1");
-            long until = System.nanoTime() + WsClient.WAIT.toNanos();
-            while (daemon.server().containers().hubCount() != hubs && System.nanoTime() < until) {
-                Thread.sleep(20);
-            }
-            assertThat(daemon.server().containers().hubCount()).as("hubs after the fuzz").isEqualTo(hubs);
+            Await.until("hubs after the fuzz", WsClient.WAIT, () -> daemon.server().containers().hubCount(),
+                    n -> n == hubs);
             long heapAfter = DaemonHealth.heapAfterGc();
             System.out.printf("fuzz: heap after GC %s before, %s after%n", DaemonHealth.mib(heapBefore),
                     DaemonHealth.mib(heapAfter));

@@ -2,7 +2,7 @@ package io.lightd.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.gson.JsonObject;
+import io.lightd.testing.Await;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Token abuse beyond what {@link ConsoleProtocolIntegrationTest} covers (a single-use token
@@ -20,25 +21,19 @@ import org.junit.jupiter.api.Test;
  * clients at once, a token presented after its expiry, a revoked token with several live sessions
  * next to sessions on other tokens, and tokens or request lines too large to be tokens.
  */
-class HostileTokenIntegrationTest extends DaemonFixture {
+class HostileTokenIntegrationTest {
+
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.PROCESS)
+            .limit("auth_failures_per_ip_per_minute", 1000)
+            .build();
 
     private static final int RACERS = 20;
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
-    }
-
-    /** The racers' refusals all come from one address; the brute-force block is another class's subject. */
-    @Override
-    JsonObject limits() {
-        JsonObject limits = new JsonObject();
-        limits.addProperty("auth_failures_per_ip_per_minute", 1000);
-        return limits;
-    }
-
     private String issue(String ttl, boolean removeOnUse) {
-        Daemon.Reply r = daemon.request("POST", "/auth/tokens", "{\"ttl\":\"" + ttl + "\",\"remove_on_use\":" + removeOnUse + "}");
+        Daemon.Reply r = lightd.daemon().request("POST", "/auth/tokens",
+                "{\"ttl\":\"" + ttl + "\",\"remove_on_use\":" + removeOnUse + "}");
         assertThat(r.status()).isEqualTo(201);
         return r.body().get("token").getAsString();
     }
@@ -46,7 +41,7 @@ class HostileTokenIntegrationTest extends DaemonFixture {
     @Test
     void aSingleUseTokenRacedByManyClientsOpensExactlyOneSession() throws Exception {
         String token = issue("5m", true);
-        int port = daemon.server().port();
+        int port = lightd.daemon().server().port();
         ExecutorService racers = Executors.newFixedThreadPool(RACERS);
         CountDownLatch start = new CountDownLatch(1);
         try {
@@ -67,7 +62,7 @@ class HostileTokenIntegrationTest extends DaemonFixture {
         } finally {
             racers.shutdownNow();
         }
-        assertThat(daemon.refusedStatus("/ws/race-1?token=" + token, Map.of())).isEqualTo(401);
+        assertThat(lightd.daemon().refusedStatus("/ws/race-1?token=" + token, Map.of())).isEqualTo(401);
     }
 
     @Test
@@ -75,35 +70,35 @@ class HostileTokenIntegrationTest extends DaemonFixture {
         String token = issue("1s", false);
         // The token's second passes: until then REST knows it (403, a console token on an admin route;
         // a token that never expired would end the wait at its deadline), and from then on nothing does.
-        Await.until("the token expired", () -> daemon.request("GET", "/containers", null, token).status() == 401);
-        assertThat(daemon.refusedStatus("/ws/late-1?token=" + token, Map.of())).isEqualTo(401);
-        assertThat(daemon.refusedStatus("/ws/late-1", Map.of("Authorization", "Bearer " + token))).isEqualTo(401);
-        assertThat(daemon.request("GET", "/containers", null, token).status()).isEqualTo(401);
+        Await.until("the token expired", () -> lightd.daemon().request("GET", "/containers", null, token).status() == 401);
+        assertThat(lightd.daemon().refusedStatus("/ws/late-1?token=" + token, Map.of())).isEqualTo(401);
+        assertThat(lightd.daemon().refusedStatus("/ws/late-1", Map.of("Authorization", "Bearer " + token))).isEqualTo(401);
+        assertThat(lightd.daemon().request("GET", "/containers", null, token).status()).isEqualTo(401);
     }
 
     @Test
     void revokingATokenClosesEachOfItsSessionsWith4003AndNoOtherSession() {
-        String id = id("rev-many");
-        DaemonHealth.startEchoServer(daemon, id);
+        String id = lightd.id("rev-many");
+        DaemonHealth.startEchoServer(lightd.daemon(), id);
         String revoked = issue("10m", false);
         String kept = issue("10m", false);
         List<WsClient> onRevoked = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            WsClient c = daemon.ws(i == 2 ? "other-1" : id, revoked);
-            clients.add(c);
+            WsClient c = lightd.daemon().ws(i == 2 ? "other-1" : id, revoked);
+            lightd.closeAfter(c);
             onRevoked.add(c);
         }
-        WsClient onKept = daemon.ws(id, kept);
-        clients.add(onKept);
-        WsClient onMaster = ws(id);
+        WsClient onKept = lightd.daemon().ws(id, kept);
+        lightd.closeAfter(onKept);
+        WsClient onMaster = lightd.ws(id);
         onKept.await(WsClient.state("running"));
         onMaster.await(WsClient.state("running"));
 
-        assertThat(daemon.request("DELETE", "/auth/tokens/" + revoked, null).status()).isEqualTo(200);
+        assertThat(lightd.daemon().request("DELETE", "/auth/tokens/" + revoked, null).status()).isEqualTo(200);
         for (WsClient c : onRevoked) {
             assertThat(c.awaitClose()).isEqualTo(new WsClient.Close(4003, "token revoked"));
         }
-        assertThat(daemon.refusedStatus("/ws/" + id + "?token=" + revoked, Map.of())).isEqualTo(401);
+        assertThat(lightd.daemon().refusedStatus("/ws/" + id + "?token=" + revoked, Map.of())).isEqualTo(401);
         for (WsClient c : List.of(onKept, onMaster)) {
             c.send("{\"event\":\"send_command\",\"command\":\"after the revocation\\n\"}");
             c.await(m -> DaemonHealth.eventOf(m).equals("console")
@@ -114,10 +109,10 @@ class HostileTokenIntegrationTest extends DaemonFixture {
 
     @Test
     void oversizeTokensAndRequestLinesAreRefusedBeforeAnyUpgrade() throws Exception {
-        int port = daemon.server().port();
+        int port = lightd.daemon().server().port();
         String longToken = "lightd_" + "a".repeat(600);
         assertThat(RawWsClient.upgradeStatus(port, "/ws/big-1?token=" + longToken)).isEqualTo(401);
-        assertThat(daemon.refusedStatus("/ws/big-1", Map.of("Authorization", "Bearer " + longToken))).isEqualTo(401);
+        assertThat(lightd.daemon().refusedStatus("/ws/big-1", Map.of("Authorization", "Bearer " + longToken))).isEqualTo(401);
         assertThat(RawWsClient.upgradeStatus(port, "/ws/big-1?token=" + "x".repeat(10_000)))
                 .as("a request line longer than the HTTP decoder takes").isBetween(400, 499);
         try (Socket socket = RawWsClient.connect(port)) {
@@ -125,8 +120,8 @@ class HostileTokenIntegrationTest extends DaemonFixture {
                     + "y".repeat(20_000) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             assertThat(RawWsClient.statusOf(socket)).as("a header longer than the HTTP decoder takes").isBetween(400, 499);
         }
-        String id = id("big-ok");
-        DaemonHealth.startEchoServer(daemon, id);
-        DaemonHealth.assertServesAFreshClient(daemon, id);
+        String id = lightd.id("big-ok");
+        DaemonHealth.startEchoServer(lightd.daemon(), id);
+        DaemonHealth.assertServesAFreshClient(lightd.daemon(), id);
     }
 }

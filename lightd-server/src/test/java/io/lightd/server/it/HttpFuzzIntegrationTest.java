@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.google.gson.JsonObject;
+import io.lightd.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -130,13 +131,8 @@ class HttpFuzzIntegrationTest {
             assertThat(inputs).as("inputs tried").isGreaterThan(100);
             assertThat(linesByPort.values()).as("log lines per connection").allMatch(n -> n <= 2);
             assertThat(logLines[0]).as("log lines in all").isLessThanOrEqualTo(2 * inputs);
-            long descriptors = Sockets.descriptorsOutsideClients(port);
-            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (descriptors > descriptorsBefore && System.nanoTime() < end) {
-                Thread.sleep(50);
-                descriptors = Sockets.descriptorsOutsideClients(port);
-            }
-            assertThat(descriptors).as("the daemon's descriptors after the fuzz").isLessThanOrEqualTo(descriptorsBefore);
+            Await.until("the daemon's descriptors after the fuzz, at most " + descriptorsBefore, Duration.ofSeconds(10),
+                    () -> Sockets.descriptorsOutsideClients(port), n -> n <= descriptorsBefore);
             assertThat(daemon.request("GET", "/api/v1/public/ping", null).status()).isEqualTo(200);
             assertThat(daemon.request("GET", "/containers/fuzz-1", null).status()).isEqualTo(200);
         }
@@ -228,13 +224,8 @@ class HttpFuzzIntegrationTest {
     }
 
     private static void awaitNoConnectionHeld(int port) throws Exception {
-        long end = System.nanoTime() + ANSWER_WAIT.toNanos() * 2;
-        int held = Sockets.heldByDaemon(port);
-        while (held > 0 && System.nanoTime() < end) {
-            Thread.sleep(50);
-            held = Sockets.heldByDaemon(port);
-        }
-        assertThat(held).as("connections the daemon still holds after the fuzz").isZero();
+        Await.until("connections the daemon still holds after the fuzz", ANSWER_WAIT.multipliedBy(2),
+                () -> Sockets.heldByDaemon(port), held -> held == 0);
     }
 
     private static String histogram(List<Outcome> outcomes) {

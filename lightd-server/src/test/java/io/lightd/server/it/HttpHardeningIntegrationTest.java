@@ -4,9 +4,10 @@ import static io.lightd.server.it.WsClient.daemon;
 import static io.lightd.server.it.WsClient.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.gson.JsonObject;
+import io.lightd.testing.Await;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A daemon on a real socket against clients that take too long or send too much: the request
@@ -18,26 +19,20 @@ import org.junit.jupiter.api.Test;
  * busy for a while goes on a connection of its own, never on a kept-alive one that the 1 s idle
  * close may be shutting at that very moment.
  */
-class HttpHardeningIntegrationTest extends DaemonFixture {
+class HttpHardeningIntegrationTest {
+
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.PROCESS)
+            .limit("handshake_timeout_seconds", 1)
+            .limit("http_max_body_bytes", 2048)
+            .limit("max_command_bytes", 16)
+            .build();
 
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
-    }
-
-    @Override
-    JsonObject limits() {
-        JsonObject limits = new JsonObject();
-        limits.addProperty("handshake_timeout_seconds", 1);
-        limits.addProperty("http_max_body_bytes", 2048);
-        limits.addProperty("max_command_bytes", 16);
-        return limits;
-    }
-
     private RawHttp raw() throws Exception {
-        return RawHttp.open(daemon.server().port());
+        return RawHttp.open(lightd.daemon().server().port());
     }
 
     @Test
@@ -61,7 +56,7 @@ class HttpHardeningIntegrationTest extends DaemonFixture {
                 assertThat(c.closedWithin(CLOSE_WAIT)).isTrue();
             }
             Await.until("the daemon has let go of the connection", CLOSE_WAIT,
-                    () -> Sockets.heldByDaemon(daemon.server().port()) == 0);
+                    () -> Sockets.heldByDaemon(lightd.daemon().server().port()) == 0);
             assertThat(log.withStackTraces()).as(log.describe()).isEmpty();
             assertThat(log.debugLinesNaming(client)).as("lines at DEBUG about the client").isEqualTo(1);
         }
@@ -91,9 +86,9 @@ class HttpHardeningIntegrationTest extends DaemonFixture {
 
     @Test
     void aWebSocketSessionOutlivesTheDeadline() throws Exception {
-        String id = id("long-1");
-        create(id, "cat", null, null);
-        WsClient c = ws(id);
+        String id = lightd.id("long-1");
+        lightd.create(id, "cat", null, null);
+        WsClient c = lightd.ws(id);
         c.await(state("installed"));
         // A silent connection opened after the upgrade is closed at its deadline: the WebSocket's
         // would have passed by then, had it kept one.
@@ -130,14 +125,14 @@ class HttpHardeningIntegrationTest extends DaemonFixture {
             assertThat(a.body()).isEqualTo("{\"error\":\"request body larger than 2048 bytes\"}");
             assertThat(c.closedWithin(CLOSE_WAIT)).isTrue();
         }
-        assertThat(daemon.request("GET", "/api/v1/public/ping", null).status()).isEqualTo(200);
+        assertThat(lightd.daemon().request("GET", "/api/v1/public/ping", null).status()).isEqualTo(200);
     }
 
     @Test
     void aTooLongCommandIsRefusedAndNotWritten() throws Exception {
-        String id = id("cmd-1");
-        create(id, "cat", null, null);
-        WsClient c = ws(id);
+        String id = lightd.id("cmd-1");
+        lightd.create(id, "cat", null, null);
+        WsClient c = lightd.ws(id);
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         c.await(daemon("Container started"));

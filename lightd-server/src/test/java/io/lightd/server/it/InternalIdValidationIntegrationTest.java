@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An {@code internal_id} that could leave its folder (traversal, slashes, absolute paths, their
@@ -22,17 +23,17 @@ import org.junit.jupiter.api.Test;
  * WebSocket path. Requests are written byte for byte on a raw socket, so no client normalises them.
  * Every volume of an accepted id lies inside {@code storage.base_path}.
  */
-class InternalIdValidationIntegrationTest extends DaemonFixture {
+class InternalIdValidationIntegrationTest {
+
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.PROCESS)
+            .build();
 
     private static final List<String> BAD_IDS = List.of("..", "../x", "a/b", "/etc", "/tmp/x", "..%2Fx", "%2e%2e",
             "a\\b", ".hidden", "a..b", "x".repeat(65), "");
     private static final List<String> BAD_PATH_SEGMENTS = List.of("..", "..%2Fx", "%2e%2e", "%2E%2E%2Fetc",
             "a%2Fb", "%2Fetc%2Fpasswd", "%2e%2e%2f%2e%2e%2fdata", ".hidden", "a..b", "");
-
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
-    }
 
     @Test
     void traversalInACreateBodyIsRefusedAndCreatesNothing() throws Exception {
@@ -41,12 +42,12 @@ class InternalIdValidationIntegrationTest extends DaemonFixture {
             body.addProperty("internal_id", id);
             body.addProperty("image", "local");
             body.addProperty("startup_command", "true");
-            Daemon.Reply r = daemon.request("POST", "/containers", body.toString());
+            Daemon.Reply r = lightd.daemon().request("POST", "/containers", body.toString());
             assertThat(r.status()).as(id).isEqualTo(400);
             assertThat(r.body().get("error").getAsString()).startsWith("internal_id must");
         }
-        assertThat(daemon.request("GET", "/containers", null).body().getAsJsonArray("containers")).isEmpty();
-        assertThat(entries(storage)).doesNotContain("x", "etc", "tmp", "a", "b");
+        assertThat(lightd.daemon().request("GET", "/containers", null).body().getAsJsonArray("containers")).isEmpty();
+        assertThat(entries(lightd.storage())).doesNotContain("x", "etc", "tmp", "a", "b");
     }
 
     @Test
@@ -75,14 +76,14 @@ class InternalIdValidationIntegrationTest extends DaemonFixture {
 
     @Test
     void everyVolumeLiesInsideTheStorageFolder() throws Exception {
-        List<String> ids = List.of(id("a.b"), id("x_1-2"), id("Z.9"));
+        List<String> ids = List.of(lightd.id("a.b"), lightd.id("x_1-2"), lightd.id("Z.9"));
         for (String id : ids) {
-            create(id, "true", null, null);
+            lightd.create(id, "true", null, null);
         }
-        Path base = storage.toRealPath();
+        Path base = lightd.storage().toRealPath();
         Path volumes = base.resolve("volumes");
         for (String id : ids) {
-            ws(id).await(WsClient.state("installed"));
+            lightd.ws(id).await(WsClient.state("installed"));
             Path volume = volumes.resolve(id);
             assertThat(volume).isDirectory();
             assertThat(volume.toRealPath().getParent()).isEqualTo(volumes);
@@ -98,7 +99,7 @@ class InternalIdValidationIntegrationTest extends DaemonFixture {
 
     /** Sends {@code requestLine} as is, with the master token and {@code headers}; the answer's status. */
     private int status(String requestLine, String headers) throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", daemon.server().port())) {
+        try (Socket socket = new Socket("127.0.0.1", lightd.daemon().server().port())) {
             OutputStream out = socket.getOutputStream();
             out.write((requestLine + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + Daemon.TOKEN
                     + "\r\nContent-Length: 0\r\nConnection: close\r\n" + headers + "\r\n")

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Server lifecycle end to end, the same for every runtime: stops that reach the whole process tree
@@ -21,7 +22,16 @@ import org.junit.jupiter.api.Test;
  * server, a kill that ends an install under way, and the disk limit. A real daemon, a real
  * WebSocket client, real processes or containers. The daemon's stop timeout is 3 s.
  */
-abstract class LifecycleScenarios extends DaemonFixture {
+abstract class LifecycleScenarios {
+
+    /** The daemon of each test: the subclass names the runtime (and tty), these scenarios add their limits. */
+    @RegisterExtension
+    final LightdExtension lightd;
+
+    LifecycleScenarios(LightdExtension.Builder lightd) {
+        this.lightd = lightd.limit("inbound_rate_per_second", 1000).limit("inbound_burst", 1000)
+                .limit("disk_check_seconds", 1).build();
+    }
 
     /** A shell server that reads stdin: without an init it would ignore SIGTERM as PID 1 on Docker. */
     static final String READ_LOOP = "echo up; while read l; do echo \"got $l\"; done";
@@ -29,15 +39,6 @@ abstract class LifecycleScenarios extends DaemonFixture {
     static final String IGNORES_TERM = "trap 'echo ignoring-term' TERM; echo Ready; while :; do sleep 1 & wait $!; done";
     /** A server that just runs. */
     static final String IDLE = "echo up; while :; do sleep 1 & wait $!; done";
-
-    @Override
-    JsonObject limits() {
-        JsonObject limits = new JsonObject();
-        limits.addProperty("inbound_rate_per_second", 1000);
-        limits.addProperty("inbound_burst", 1000);
-        limits.addProperty("disk_check_seconds", 1);
-        return limits;
-    }
 
     private static final String START = "{\"event\":\"power\",\"action\":\"start\"}";
     private static final String STOP = "{\"event\":\"power\",\"action\":\"stop\"}";
@@ -47,14 +48,14 @@ abstract class LifecycleScenarios extends DaemonFixture {
     }
 
     private JsonObject record(String id) {
-        Daemon.Reply r = daemon.request("GET", "/containers/" + id, null);
+        Daemon.Reply r = lightd.daemon().request("GET", "/containers/" + id, null);
         assertThat(r.status()).isEqualTo(200);
         return r.body();
     }
 
     private WsClient createAndStart(String id, String startup, String extraJson, String firstLine) {
-        WsClient c = ws(id);
-        create(id, startup, null, extraJson);
+        WsClient c = lightd.ws(id);
+        lightd.create(id, startup, null, extraJson);
         c.await(state("installed"));
         c.send(START);
         c.await(m -> consoleHas(m, firstLine));
@@ -63,7 +64,7 @@ abstract class LifecycleScenarios extends DaemonFixture {
 
     @Test
     void stopAndRestartOfAShellServerEndItAtOnceWithTheSignal() {
-        String id = id("shell-1");
+        String id = lightd.id("shell-1");
         WsClient c = createAndStart(id, READ_LOOP, null, "up");
         c.send(STOP);
         List<JsonObject> stop = c.until(daemon("Container stopped"));
@@ -84,7 +85,7 @@ abstract class LifecycleScenarios extends DaemonFixture {
 
     @Test
     void aStopCommandThatIsIgnoredEndsInOneTimeoutWithTheKillSaid() {
-        String id = id("cmd-1");
+        String id = lightd.id("cmd-1");
         WsClient c = createAndStart(id, IGNORES_TERM, "{\"stop_command\":\"please-stop\\n\"}", "Ready");
         c.send(STOP);
         List<JsonObject> stop = c.until(daemon("Error: server did not stop within 3 s; killed"));
@@ -99,7 +100,7 @@ abstract class LifecycleScenarios extends DaemonFixture {
     void everyStopSignalReachesAServerThatTrapsItAndExits() {
         for (StopSignal signal : StopSignal.values()) {
             String name = signal.shortName();
-            String id = id("sig-" + name.toLowerCase(java.util.Locale.ROOT));
+            String id = lightd.id("sig-" + name.toLowerCase(java.util.Locale.ROOT));
             WsClient c = createAndStart(id, "trap 'echo got-" + name + "; exit 0' " + name
                     + "; echo Ready; while :; do sleep 1 & wait $!; done", "{\"stop_signal\":\"" + signal.name() + "\"}",
                     "Ready");
@@ -115,14 +116,14 @@ abstract class LifecycleScenarios extends DaemonFixture {
 
     @Test
     void deletingARunningServerShowsTheKillThenNothingUntilItIsCreatedAgain() {
-        String id = id("del-1");
+        String id = lightd.id("del-1");
         WsClient c = createAndStart(id, IDLE, null, "up");
-        assertThat(daemon.request("DELETE", "/containers/" + id, null).status()).isEqualTo(200);
+        assertThat(lightd.daemon().request("DELETE", "/containers/" + id, null).status()).isEqualTo(200);
         List<JsonObject> gone = c.until(daemon("Container stopped"));
         assertThat(ConsoleScenarios.withoutConsole(gone)).containsExactly("event:stopping", "event:exit",
                 "daemon_message:Container stopped");
-        assertThat(daemon.request("GET", "/containers/" + id, null).status()).isEqualTo(404);
-        create(id, IDLE, null, null);
+        assertThat(lightd.daemon().request("GET", "/containers/" + id, null).status()).isEqualTo(404);
+        lightd.create(id, IDLE, null, null);
         List<JsonObject> again = c.until(state("installed"));
         assertThat(ConsoleScenarios.withoutConsole(again)).as("nothing between the stop and the new container")
                 .containsExactly("event:installing", "event:installed");
@@ -130,35 +131,35 @@ abstract class LifecycleScenarios extends DaemonFixture {
 
     @Test
     void deletingAnInstallingServerEndsTheInstallWithTheEventsOfAKill() throws Exception {
-        String id = id("delinst-1");
-        WsClient c = ws(id);
-        create(id, IDLE, null, "{\"install_script\":\"echo fetching; sleep 60\"}");
+        String id = lightd.id("delinst-1");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, IDLE, null, "{\"install_script\":\"echo fetching; sleep 60\"}");
         c.await(m -> consoleHas(m, "fetching"));
-        assertThat(daemon.request("DELETE", "/containers/" + id, null).status()).isEqualTo(200);
+        assertThat(lightd.daemon().request("DELETE", "/containers/" + id, null).status()).isEqualTo(200);
         List<JsonObject> gone = c.until(daemon("Container stopped"));
         assertThat(ConsoleScenarios.withoutConsole(gone)).containsExactly("event:stopping", "event:exit",
                 "daemon_message:Container stopped");
-        assertThat(daemon.request("GET", "/containers/" + id, null).status()).isEqualTo(404);
-        if (runtime() == Daemon.Runtime.DOCKER) {
+        assertThat(lightd.daemon().request("GET", "/containers/" + id, null).status()).isEqualTo(404);
+        if (lightd.runtime() == Daemon.Runtime.DOCKER) {
             assertThat(EngineApi.managedContainers()).noneMatch(container -> EngineApi.internalIdOf(container).equals(id));
         }
     }
 
     @Test
     void killingAnInstallingServerEndsTheInstallAsFailedUntilAReinstall() {
-        String id = id("killinst-1");
-        WsClient c = ws(id);
-        create(id, IDLE, null, "{\"install_script\":\"echo fetching; sleep 60\"}");
+        String id = lightd.id("killinst-1");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, IDLE, null, "{\"install_script\":\"echo fetching; sleep 60\"}");
         c.await(m -> consoleHas(m, "fetching"));
-        assertThat(daemon.request("POST", "/containers/" + id + "/kill", null).status()).isEqualTo(202);
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/kill", null).status()).isEqualTo(202);
         List<JsonObject> ended = c.until(daemon("Container stopped"));
         assertThat(ConsoleScenarios.withoutConsole(ended)).containsExactly("event:stopping", "event:exit",
                 "daemon_message:Container stopped");
         assertThat(record(id).get("install_state").getAsString()).isEqualTo("failed");
-        Daemon.Reply start = daemon.request("POST", "/containers/" + id + "/start", null);
+        Daemon.Reply start = lightd.daemon().request("POST", "/containers/" + id + "/start", null);
         assertThat(start.status()).isEqualTo(409);
         assertThat(start.body().get("error").getAsString()).isEqualTo("install failed; reinstall the server first");
-        assertThat(daemon.request("POST", "/containers/" + id + "/reinstall", "{\"install_script\":\"echo again\"}")
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/reinstall", "{\"install_script\":\"echo again\"}")
                 .status()).isEqualTo(202);
         c.await(state("installed"));
         assertThat(record(id).get("install_state").getAsString()).isEqualTo("installed");
@@ -166,11 +167,12 @@ abstract class LifecycleScenarios extends DaemonFixture {
 
     @Test
     void reinstallingARunningServerKillsItFirstAndDuringAnInstallIsRefused() {
-        String id = id("reinst-1");
+        String id = lightd.id("reinst-1");
         WsClient c = createAndStart(id, IDLE, null, "up");
-        assertThat(daemon.request("POST", "/containers/" + id + "/reinstall", "{\"install_script\":\"sleep 1; echo again\"}")
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/reinstall",
+                "{\"install_script\":\"sleep 1; echo again\"}")
                 .status()).isEqualTo(202);
-        Daemon.Reply during = daemon.request("POST", "/containers/" + id + "/reinstall", null);
+        Daemon.Reply during = lightd.daemon().request("POST", "/containers/" + id + "/reinstall", null);
         assertThat(during.status()).isEqualTo(409);
         List<JsonObject> seen = c.until(state("installed"));
         assertThat(ConsoleScenarios.withoutConsole(seen)).containsExactly("event:stopping", "event:exit",
@@ -180,9 +182,9 @@ abstract class LifecycleScenarios extends DaemonFixture {
 
     @Test
     void anOutOfMemoryKillIsToldAsSuchAndRecorded() {
-        String id = id("oom-1");
-        WsClient c = ws(id);
-        create(id, "x=$(yes | head -c 80000000); echo held ${#x}; sleep 100", null,
+        String id = lightd.id("oom-1");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "x=$(yes | head -c 80000000); echo held ${#x}; sleep 100", null,
                 "{\"limits\":{\"memory\":16777216}}");
         c.await(state("installed"));
         c.send(START);
@@ -196,9 +198,9 @@ abstract class LifecycleScenarios extends DaemonFixture {
 
     @Test
     void aServerThatEndsCleanlyIsNotAnError() {
-        String id = id("clean-1");
-        WsClient c = ws(id);
-        create(id, "echo bye", null, null);
+        String id = lightd.id("clean-1");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "echo bye", null, null);
         c.await(state("installed"));
         c.send(START);
         List<JsonObject> all = c.until(daemon("Server exited with code 0"));
@@ -209,9 +211,9 @@ abstract class LifecycleScenarios extends DaemonFixture {
 
     @Test
     void aCrashingServerIsRestartedTwiceThenLeftExited() {
-        String id = id("crash-1");
-        WsClient c = ws(id);
-        create(id, "echo up; sleep 1; exit 3", null,
+        String id = lightd.id("crash-1");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "echo up; sleep 1; exit 3", null,
                 "{\"restart_policy\":{\"name\":\"on-failure\",\"max_retries\":2,\"window_seconds\":60}}");
         c.await(state("installed"));
         c.send(START);
@@ -235,7 +237,7 @@ abstract class LifecycleScenarios extends DaemonFixture {
 
     @Test
     void aRequestedStopIsNeverRestarted() throws Exception {
-        String id = id("nocrash-1");
+        String id = lightd.id("nocrash-1");
         WsClient c = createAndStart(id, IDLE, "{\"restart_policy\":{\"name\":\"always\"}}", "up");
         c.send(STOP);
         c.await(daemon("Container stopped"));
@@ -249,7 +251,7 @@ abstract class LifecycleScenarios extends DaemonFixture {
 
     @Test
     void overTheDiskLimitTheServerIsStoppedAndCannotStartUntilTheFileIsGone() throws Exception {
-        String id = id("disk-1");
+        String id = lightd.id("disk-1");
         WsClient c = createAndStart(id, "echo up; head -c 2000000 /dev/zero > big.bin; echo written; "
                 + "while :; do sleep 1 & wait $!; done", "{\"limits\":{\"disk\":1048576}}", "up");
         JsonObject over = c.await(m -> m.get("event").getAsString().equals("daemon_message")
@@ -260,7 +262,7 @@ abstract class LifecycleScenarios extends DaemonFixture {
         assertThat(ConsoleScenarios.withoutConsole(stop)).containsExactly("event:stopping", "event:exit",
                 "daemon_message:Container stopped");
 
-        Daemon.Reply refused = daemon.request("POST", "/containers/" + id + "/start", null);
+        Daemon.Reply refused = lightd.daemon().request("POST", "/containers/" + id + "/start", null);
         assertThat(refused.status()).isEqualTo(409);
         assertThat(refused.body().get("error").getAsString())
                 .isEqualTo("disk limit exceeded (used 2000000 of 1048576 bytes)");
@@ -269,26 +271,26 @@ abstract class LifecycleScenarios extends DaemonFixture {
                 .isEqualTo("Error: disk limit exceeded (used 2000000 of 1048576 bytes)");
         assertThat(record(id).get("disk_usage").getAsLong()).isEqualTo(2_000_000L);
         assertThat(record(id).getAsJsonObject("limits").get("disk").getAsLong()).isEqualTo(1_048_576L);
-        HttpResponse<String> metrics = daemon.http().send(HttpRequest.newBuilder(daemon.uri("/metrics"))
+        HttpResponse<String> metrics = lightd.daemon().http().send(HttpRequest.newBuilder(lightd.daemon().uri("/metrics"))
                 .header("Authorization", "Bearer " + Daemon.TOKEN).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body()).contains("lightd_container_disk_usage_bytes{container=\"" + id + "\"} 2000000");
 
-        Path big = storage.resolve("volumes").resolve(id).resolve("big.bin");
+        Path big = lightd.storage().resolve("volumes").resolve(id).resolve("big.bin");
         Files.delete(big);
-        assertThat(daemon.request("POST", "/containers/" + id + "/start", null).status()).isEqualTo(202);
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/start", null).status()).isEqualTo(202);
         c.await(m -> consoleHas(m, "up"));
     }
 
     @Test
     void aStopOrKillDuringACrashLoopsBackoffEndsIt() {
         for (String action : List.of("stop", "kill")) {
-            String id = id("loop-" + action);
-            WsClient c = ws(id);
-            create(id, "echo hi; exit 3", null, "{\"restart_policy\":{\"name\":\"always\"}}");
+            String id = lightd.id("loop-" + action);
+            WsClient c = lightd.ws(id);
+            lightd.create(id, "echo hi; exit 3", null, "{\"restart_policy\":{\"name\":\"always\"}}");
             c.await(state("installed"));
             c.send(START);
             c.await(daemon("Restarting after crash (attempt 1)"));
-            Daemon.Reply answer = daemon.request("POST", "/containers/" + id + "/" + action, null);
+            Daemon.Reply answer = lightd.daemon().request("POST", "/containers/" + id + "/" + action, null);
             assertThat(answer.status()).as("%s during the backoff: %s", action, answer.body()).isEqualTo(202);
             c.await(daemon("Pending restart after crash cancelled by " + action));
             JsonObject record = record(id);
@@ -299,16 +301,16 @@ abstract class LifecycleScenarios extends DaemonFixture {
 
     @Test
     void aReinstallDuringACrashLoopsBackoffClearsThePendingRestart() throws Exception {
-        String id = id("loop-reinstall");
-        WsClient c = ws(id);
-        create(id, "echo hi; exit 3", null, "{\"restart_policy\":{\"name\":\"always\"}}");
+        String id = lightd.id("loop-reinstall");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "echo hi; exit 3", null, "{\"restart_policy\":{\"name\":\"always\"}}");
         c.await(state("installed"));
         c.send(START);
         c.await(daemon("Restarting after crash (attempt 1)"));
-        assertThat(daemon.request("POST", "/containers/" + id + "/reinstall", "{}").status()).isEqualTo(202);
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/reinstall", "{}").status()).isEqualTo(202);
         assertThat(record(id).get("restart_pending").getAsBoolean()).as("cleared with the reinstall").isFalse();
         c.await(state("installed"));
-        daemon.restart();
+        lightd.daemon().restart();
         JsonObject after = record(id);
         assertThat(after.get("restart_pending").getAsBoolean()).isFalse();
         assertThat(after.get("state").getAsString()).as("not started by the daemon's restart").isEqualTo("installed");

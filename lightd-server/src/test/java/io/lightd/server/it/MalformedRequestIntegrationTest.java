@@ -3,12 +3,14 @@ package io.lightd.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonParser;
+import io.lightd.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,15 +19,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  * them: each gets its 4xx with the JSON error within a second and the connection is closed by the
  * daemon, none keeps a descriptor, and none costs more than a log line (no stack trace at any level).
  */
-class MalformedRequestIntegrationTest extends DaemonFixture {
+class MalformedRequestIntegrationTest {
+
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.PROCESS)
+            .build();
 
     /** The bound on answer and close. */
     private static final Duration ANSWER_WAIT = Duration.ofSeconds(1);
-
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
-    }
 
     @BeforeEach
     void warmUp() throws Exception {
@@ -37,7 +39,7 @@ class MalformedRequestIntegrationTest extends DaemonFixture {
     }
 
     private RawHttp raw() throws IOException {
-        return RawHttp.open(daemon.server().port());
+        return RawHttp.open(lightd.daemon().server().port());
     }
 
     @ParameterizedTest
@@ -145,11 +147,8 @@ class MalformedRequestIntegrationTest extends DaemonFixture {
             }
             // Within the request deadline (10 s by default), with every client still holding its end.
             awaitDaemonSockets(0, Duration.ofSeconds(10));
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (daemonDescriptors() > baseline && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertThat(daemonDescriptors()).as("the daemon's descriptors").isLessThanOrEqualTo(baseline);
+            Await.until("the daemon's descriptors, at most " + baseline, Duration.ofSeconds(10),
+                    this::daemonDescriptors, n -> n <= baseline);
             assertThat(log.withStackTraces()).as(log.describe()).isEmpty();
             assertThat(log.lines()).as(log.describe()).isLessThanOrEqualTo(40);
         } finally {
@@ -161,17 +160,12 @@ class MalformedRequestIntegrationTest extends DaemonFixture {
 
     /** Waits until the daemon holds at most {@code most} accepted connections; fails after {@code wait}. */
     private void awaitDaemonSockets(int most, Duration wait) throws Exception {
-        long deadline = System.nanoTime() + wait.toNanos();
-        int held = Sockets.heldByDaemon(daemon.server().port());
-        while (held > most && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            held = Sockets.heldByDaemon(daemon.server().port());
-        }
-        assertThat(held).as("connections the daemon still holds").isLessThanOrEqualTo(most);
+        Await.until("connections the daemon still holds, at most " + most, wait,
+                () -> Sockets.heldByDaemon(lightd.daemon().server().port()), held -> held <= most);
     }
 
     /** The descriptors this process holds, less the test's own client sockets to the daemon. */
     private long daemonDescriptors() throws IOException {
-        return Sockets.descriptorsOutsideClients(daemon.server().port());
+        return Sockets.descriptorsOutsideClients(lightd.daemon().server().port());
     }
 }

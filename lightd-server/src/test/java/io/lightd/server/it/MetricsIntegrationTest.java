@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import io.lightd.server.LightdServer;
 import io.lightd.server.config.ConfigLoader;
+import io.lightd.testing.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +21,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code GET /metrics} over real HTTP after real activity with the process runtime: a container
@@ -28,7 +30,12 @@ import org.junit.jupiter.api.Test;
  * samples, every sample line {@code name{labels} value}) and the series must hold exactly what was
  * done.
  */
-class MetricsIntegrationTest extends DaemonFixture {
+class MetricsIntegrationTest {
+
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.PROCESS)
+            .build();
 
     /** A sample line of the text format, labels optional, label values escaped. */
     private static final Pattern SAMPLE = Pattern.compile(
@@ -39,17 +46,12 @@ class MetricsIntegrationTest extends DaemonFixture {
     private static final Pattern HELP = Pattern.compile("# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .+");
     private static final Pattern TYPE = Pattern.compile("# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge)");
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
-    }
-
     @Test
     void seriesCountWhatHappened() throws Exception {
-        String id = id("metrics-1");
-        create(id, "echo Done; while read l; do echo \"you said: $l\"; done", "Done", null);
-        WsClient first = ws(id);
-        WsClient second = ws(id);
+        String id = lightd.id("metrics-1");
+        lightd.create(id, "echo Done; while read l; do echo \"you said: $l\"; done", "Done", null);
+        WsClient first = lightd.ws(id);
+        WsClient second = lightd.ws(id);
         List<JsonObject> seen = new ArrayList<>(first.until(WsClient.state("installed")));
         second.await(WsClient.state("installed"));
 
@@ -71,7 +73,7 @@ class MetricsIntegrationTest extends DaemonFixture {
                 .mapToLong(m -> frameLength(m.toString()))
                 .sum();
 
-        HttpResponse<String> scrape = scrape(daemon.uri("/metrics"), Daemon.TOKEN);
+        HttpResponse<String> scrape = scrape(lightd.daemon().uri("/metrics"), Daemon.TOKEN);
         assertThat(scrape.statusCode()).isEqualTo(200);
         assertThat(scrape.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
         Map<String, Long> series = parse(scrape.body());
@@ -104,15 +106,15 @@ class MetricsIntegrationTest extends DaemonFixture {
         assertThat(series.keySet().stream().filter(k -> k.startsWith("lightd_power_actions_total{"))).hasSize(20);
 
         first.close();
-        assertThat(awaitSeries("lightd_websocket_sessions", 1L)).isTrue();
-        assertThat(parse(scrape(daemon.uri("/metrics"), Daemon.TOKEN).body()))
+        awaitSeries("lightd_websocket_sessions", 1L);
+        assertThat(parse(scrape(lightd.daemon().uri("/metrics"), Daemon.TOKEN).body()))
                 .containsEntry("lightd_container_subscribers{container=\"" + id + "\"}", 1L);
     }
 
     @Test
     void scrapeNeedsTheTokenByDefault() throws Exception {
-        assertThat(scrape(daemon.uri("/metrics"), null).statusCode()).isEqualTo(401);
-        assertThat(scrape(daemon.uri("/metrics"), "lightd_not-the-token-of-this-daemon").statusCode()).isEqualTo(401);
+        assertThat(scrape(lightd.daemon().uri("/metrics"), null).statusCode()).isEqualTo(401);
+        assertThat(scrape(lightd.daemon().uri("/metrics"), "lightd_not-the-token-of-this-daemon").statusCode()).isEqualTo(401);
     }
 
     @Test
@@ -120,25 +122,20 @@ class MetricsIntegrationTest extends DaemonFixture {
         JsonObject json = ConfigLoader.defaultsJson(Daemon.TOKEN);
         json.getAsJsonObject("server").addProperty("host", "127.0.0.1");
         json.getAsJsonObject("server").addProperty("port", 0);
-        json.getAsJsonObject("storage").addProperty("base_path", storage.resolve("open").toString());
+        json.getAsJsonObject("storage").addProperty("base_path", lightd.storage().resolve("open").toString());
         json.addProperty("runtime", "process");
         json.getAsJsonObject("metrics").addProperty("require_token", false);
-        try (LightdServer open = LightdServer.start(ConfigLoader.parse(json, storage))) {
+        try (LightdServer open = LightdServer.start(ConfigLoader.parse(json, lightd.storage()))) {
             HttpResponse<String> r = scrape(URI.create("http://127.0.0.1:" + open.port() + "/metrics"), null);
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(parse(r.body())).containsEntry("lightd_websocket_sessions", 0L);
         }
     }
 
-    private boolean awaitSeries(String key, long value) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Long.valueOf(value).equals(parse(scrape(daemon.uri("/metrics"), Daemon.TOKEN).body()).get(key))) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return false;
+    private void awaitSeries(String key, long value) throws Exception {
+        Await.until(key + " at " + value, Duration.ofSeconds(10),
+                () -> parse(scrape(lightd.daemon().uri("/metrics"), Daemon.TOKEN).body()).get(key),
+                v -> Long.valueOf(value).equals(v));
     }
 
     /** The length of a server text frame carrying {@code json}: header (2, 4 or 10 bytes) and payload. */

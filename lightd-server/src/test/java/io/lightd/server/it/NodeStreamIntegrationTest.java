@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.lightd.testing.Await;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -19,21 +22,21 @@ import org.junit.jupiter.api.io.TempDir;
  * stats, consoles, removals) no closer than a second apart; refused without the master token;
  * counted in the connection caps; and the snapshot of a node with 5,000 servers in one frame.
  */
-class NodeStreamIntegrationTest extends DaemonFixture {
+class NodeStreamIntegrationTest {
+
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.PROCESS)
+            .build();
 
     private static final String ECHO = "echo 'Done (0.1s)!'; while read line; do echo \"echo: $line\"; done";
 
     @TempDir
     Path otherStorage;
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
-    }
-
     private WsClient nodeStream() {
-        WsClient c = daemon.ws("/node/stream?token=" + Daemon.TOKEN, Map.of());
-        clients.add(c);
+        WsClient c = lightd.daemon().ws("/node/stream?token=" + Daemon.TOKEN, Map.of());
+        lightd.closeAfter(c);
         return c;
     }
 
@@ -53,12 +56,12 @@ class NodeStreamIntegrationTest extends DaemonFixture {
 
     @Test
     void snapshotFirstThenBatchesOfChanges() {
-        String a = id("a");
-        String b = id("b");
-        WsClient watchA = ws(a);
-        WsClient watchB = ws(b);
-        create(a, ECHO, "Done \\(", "{\"limits\":{\"memory\":268435456}}");
-        create(b, ECHO, null, null);
+        String a = lightd.id("a");
+        String b = lightd.id("b");
+        WsClient watchA = lightd.ws(a);
+        WsClient watchB = lightd.ws(b);
+        lightd.create(a, ECHO, "Done \\(", "{\"limits\":{\"memory\":268435456}}");
+        lightd.create(b, ECHO, null, null);
         watchA.await(WsClient.state("installed"));
         watchB.await(WsClient.state("installed"));
         watchB.close();
@@ -84,22 +87,22 @@ class NodeStreamIntegrationTest extends DaemonFixture {
         assertThat(facts.get("version").getAsString()).isNotEmpty();
 
         List<JsonObject> frames = new ArrayList<>();
-        assertThat(daemon.request("POST", "/containers/" + a + "/start", null).status()).isEqualTo(202);
+        assertThat(lightd.daemon().request("POST", "/containers/" + a + "/start", null).status()).isEqualTo(202);
         frames.addAll(node.until(changed(a, r -> r.get("state").getAsString().equals("running"))));
         frames.addAll(node.until(changed(a, r -> !r.get("cpu_usage").isJsonNull())));
         JsonObject live = row(frames.get(frames.size() - 1), a);
         assertThat(live.get("memory_usage").getAsLong()).isPositive();
         assertThat(live.get("memory_limit").getAsLong()).isPositive();
 
-        WsClient second = ws(a);
+        WsClient second = lightd.ws(a);
         frames.addAll(node.until(changed(a, r -> r.get("consoles").getAsInt() == 2)));
         second.close();
         frames.addAll(node.until(changed(a, r -> r.get("consoles").getAsInt() == 1)));
 
-        assertThat(daemon.request("POST", "/containers/" + a + "/stop", null).status()).isEqualTo(202);
+        assertThat(lightd.daemon().request("POST", "/containers/" + a + "/stop", null).status()).isEqualTo(202);
         frames.addAll(node.until(changed(a, r -> r.get("state").getAsString().equals("exit"))));
 
-        assertThat(daemon.request("DELETE", "/containers/" + b, null).status()).isEqualTo(200);
+        assertThat(lightd.daemon().request("DELETE", "/containers/" + b, null).status()).isEqualTo(200);
         frames.addAll(node.until(m -> m.get("event").getAsString().equals("changes")
                 && contains(m.getAsJsonArray("removed"), b)));
         JsonObject last = frames.get(frames.size() - 1);
@@ -115,21 +118,21 @@ class NodeStreamIntegrationTest extends DaemonFixture {
 
     @Test
     void afterARestartTheSnapshotShowsEachServerAsRestored() throws Exception {
-        String stopped = id("stopped");
-        String fresh = id("fresh");
-        WsClient watch = ws(stopped);
-        create(stopped, ECHO, null, null);
+        String stopped = lightd.id("stopped");
+        String fresh = lightd.id("fresh");
+        WsClient watch = lightd.ws(stopped);
+        lightd.create(stopped, ECHO, null, null);
         watch.await(WsClient.state("installed"));
-        assertThat(daemon.request("POST", "/containers/" + stopped + "/start", null).status()).isEqualTo(202);
+        assertThat(lightd.daemon().request("POST", "/containers/" + stopped + "/start", null).status()).isEqualTo(202);
         watch.await(WsClient.state("running"));
-        assertThat(daemon.request("POST", "/containers/" + stopped + "/kill", null).status()).isEqualTo(202);
+        assertThat(lightd.daemon().request("POST", "/containers/" + stopped + "/kill", null).status()).isEqualTo(202);
         watch.await(WsClient.state("exit"));
-        WsClient watchFresh = ws(fresh);
-        create(fresh, ECHO, null, null);
+        WsClient watchFresh = lightd.ws(fresh);
+        lightd.create(fresh, ECHO, null, null);
         watchFresh.await(WsClient.state("installed"));
         watch.close();
         watchFresh.close();
-        daemon.restart();
+        lightd.daemon().restart();
 
         JsonObject snapshot = nodeStream().next();
         assertThat(row(snapshot, stopped).get("state").getAsString()).isEqualTo("exit");
@@ -144,8 +147,8 @@ class NodeStreamIntegrationTest extends DaemonFixture {
         assertThat(node.next().get("event").getAsString()).isEqualTo("snapshot");
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            ids.add(id("burst-" + i));
-            create(ids.get(i), ECHO, null, null);
+            ids.add(lightd.id("burst-" + i));
+            lightd.create(ids.get(i), ECHO, null, null);
         }
         // Each server goes installing -> installed: 24 changes; rows of one id within one batch are one row.
         List<JsonObject> frames = new ArrayList<>();
@@ -170,26 +173,26 @@ class NodeStreamIntegrationTest extends DaemonFixture {
 
     @Test
     void refusedWithoutTheMasterToken() {
-        assertThat(daemon.refusedStatus("/node/stream", Map.of())).isEqualTo(401);
-        assertThat(daemon.refusedStatus("/node/stream?token=lightd_wrong", Map.of())).isEqualTo(401);
-        Daemon.Reply issued = daemon.request("POST", "/auth/tokens", "{\"ttl\":\"15m\"}");
+        assertThat(lightd.daemon().refusedStatus("/node/stream", Map.of())).isEqualTo(401);
+        assertThat(lightd.daemon().refusedStatus("/node/stream?token=lightd_wrong", Map.of())).isEqualTo(401);
+        Daemon.Reply issued = lightd.daemon().request("POST", "/auth/tokens", "{\"ttl\":\"15m\"}");
         String consoleToken = issued.body().get("token").getAsString();
-        assertThat(daemon.refusedStatus("/node/stream?token=" + consoleToken, Map.of())).isEqualTo(403);
-        assertThat(daemon.refusedStatus("/node/stream", Map.of("Authorization", "Bearer " + consoleToken)))
+        assertThat(lightd.daemon().refusedStatus("/node/stream?token=" + consoleToken, Map.of())).isEqualTo(403);
+        assertThat(lightd.daemon().refusedStatus("/node/stream", Map.of("Authorization", "Bearer " + consoleToken)))
                 .isEqualTo(403);
         // The refusal is JSON with a reason, as every refusal is; a request that is no handshake is
         // refused for that first, as on /ws/{id}, whatever its token.
-        Daemon.Reply plain = daemon.request("GET", "/node/stream", null, consoleToken);
+        Daemon.Reply plain = lightd.daemon().request("GET", "/node/stream", null, consoleToken);
         assertThat(plain.status()).isEqualTo(400);
         assertThat(plain.body().get("error").getAsString())
                 .isEqualTo("not a WebSocket handshake: Upgrade: websocket is missing");
-        Daemon.Reply none = daemon.request("GET", "/node/stream", null, Daemon.TOKEN);
+        Daemon.Reply none = lightd.daemon().request("GET", "/node/stream", null, Daemon.TOKEN);
         assertThat(none.status()).isEqualTo(400);
         assertThat(none.body().get("error").getAsString())
                 .isEqualTo("not a WebSocket handshake: Upgrade: websocket is missing");
         // With the header instead of the query it opens.
-        WsClient node = daemon.ws("/node/stream", Map.of("Authorization", "Bearer " + Daemon.TOKEN));
-        clients.add(node);
+        WsClient node = lightd.daemon().ws("/node/stream", Map.of("Authorization", "Bearer " + Daemon.TOKEN));
+        lightd.closeAfter(node);
         assertThat(node.next().get("event").getAsString()).isEqualTo("snapshot");
     }
 
@@ -214,13 +217,13 @@ class NodeStreamIntegrationTest extends DaemonFixture {
         assertThat(node.next().get("event").getAsString()).isEqualTo("snapshot");
         WsClient other = nodeStream();
         assertThat(other.next().get("event").getAsString()).isEqualTo("snapshot");
-        assertThat(daemon.server().tokens().replaceMaster("lightd_a-new-master-token")).isTrue();
+        assertThat(lightd.daemon().server().tokens().replaceMaster("lightd_a-new-master-token")).isTrue();
         assertThat(node.awaitClose()).isEqualTo(new WsClient.Close(4003, "token revoked"));
         assertThat(other.awaitClose().code()).isEqualTo(4003);
-        WsClient fresh = daemon.ws("/node/stream?token=lightd_a-new-master-token", Map.of());
-        clients.add(fresh);
+        WsClient fresh = lightd.daemon().ws("/node/stream?token=lightd_a-new-master-token", Map.of());
+        lightd.closeAfter(fresh);
         assertThat(fresh.next().get("event").getAsString()).isEqualTo("snapshot");
-        daemon.close();
+        lightd.daemon().close();
         assertThat(fresh.awaitClose().code()).isEqualTo(1001);
     }
 
@@ -239,13 +242,13 @@ class NodeStreamIntegrationTest extends DaemonFixture {
         limits.addProperty("max_connections_per_container", 1);
         try (Daemon small = new Daemon(otherStorage, limits)) {
             WsClient first = small.ws("/node/stream?token=" + Daemon.TOKEN, Map.of());
-            clients.add(first);
+            lightd.closeAfter(first);
             assertThat(first.next().get("event").getAsString()).isEqualTo("snapshot");
             assertThat(small.refusedStatus("/node/stream?token=" + Daemon.TOKEN, Map.of()))
                     .as("a second node stream, over the per-endpoint cap").isEqualTo(429);
-            WsClient console = small.ws(id("x"));
-            clients.add(console);
-            assertThat(small.refusedStatus("/ws/" + id("y") + "?token=" + Daemon.TOKEN, Map.of()))
+            WsClient console = small.ws(lightd.id("x"));
+            lightd.closeAfter(console);
+            assertThat(small.refusedStatus("/ws/" + lightd.id("y") + "?token=" + Daemon.TOKEN, Map.of()))
                     .as("a console beyond the total cap, which counts the node stream").isEqualTo(429);
             first.close();
             WsClient again = awaitAdmitted(small);
@@ -260,50 +263,46 @@ class NodeStreamIntegrationTest extends DaemonFixture {
     @Test
     void aNodeWithFiveThousandServersArrivesInOneSnapshot() throws Exception {
         int servers = 5_000;
-        NodeSeed.installedServers(otherStorage, prefix, servers);
+        NodeSeed.installedServers(otherStorage, lightd.prefix(), servers);
         try (Daemon big = new Daemon(otherStorage, new JsonObject())) {
             long start = System.nanoTime();
             WsClient node = big.ws("/node/stream?token=" + Daemon.TOKEN, Map.of());
-            clients.add(node);
+            lightd.closeAfter(node);
             String raw = node.nextText();
             long micros = (System.nanoTime() - start) / 1000;
             JsonObject snapshot = com.google.gson.JsonParser.parseString(raw).getAsJsonObject();
             assertThat(snapshot.get("event").getAsString()).isEqualTo("snapshot");
             assertThat(snapshot.getAsJsonArray("servers")).hasSize(servers);
             assertThat(snapshot.getAsJsonObject("node").get("servers_total").getAsInt()).isEqualTo(servers);
-            assertThat(row(snapshot, prefix + "4999").get("state").getAsString()).isEqualTo("installed");
+            assertThat(row(snapshot, lightd.prefix() + "4999").get("state").getAsString()).isEqualTo("installed");
             System.out.printf("node stream: %d servers, snapshot of %d bytes in one frame, %.1f ms from "
                     + "connect to the whole frame%n", servers, raw.getBytes(java.nio.charset.StandardCharsets.UTF_8)
                     .length, micros / 1000.0);
             // A second watcher, the daemon warm now.
             long again = System.nanoTime();
             WsClient second = big.ws("/node/stream?token=" + Daemon.TOKEN, Map.of());
-            clients.add(second);
+            lightd.closeAfter(second);
             String warm = second.nextText();
             System.out.printf("node stream: %d servers, a second watcher: %.1f ms from connect to the whole frame%n",
                     servers, (System.nanoTime() - again) / 1_000_000.0);
             assertThat(warm).startsWith("{\"event\":\"snapshot\"");
             // And the next changes still come as batches: one start shows up as its row.
-            assertThat(big.request("POST", "/containers/" + prefix + "0042/start", null).status()).isEqualTo(202);
-            node.await(changed(prefix + "0042", r -> r.get("state").getAsString().equals("running")));
+            assertThat(big.request("POST", "/containers/" + lightd.prefix() + "0042/start", null).status()).isEqualTo(202);
+            node.await(changed(lightd.prefix() + "0042", r -> r.get("state").getAsString().equals("running")));
         }
     }
 
     /** The place of a closed stream is given back once the daemon has seen the close; until then 429. */
-    private WsClient awaitAdmitted(Daemon d) throws InterruptedException {
-        long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
-        while (true) {
+    private WsClient awaitAdmitted(Daemon d) throws Exception {
+        WsClient c = Await.until("the node stream's place given back", WsClient.WAIT, () -> {
             try {
-                WsClient c = d.ws("/node/stream?token=" + Daemon.TOKEN, Map.of());
-                clients.add(c);
-                return c;
+                return d.ws("/node/stream?token=" + Daemon.TOKEN, Map.of());
             } catch (java.util.concurrent.CompletionException refused) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("the node stream's place was not given back", refused);
-                }
-                Thread.onSpinWait();
+                return null;
             }
-        }
+        }, Objects::nonNull);
+        lightd.closeAfter(c);
+        return c;
     }
 
     private static boolean contains(JsonArray array, String value) {

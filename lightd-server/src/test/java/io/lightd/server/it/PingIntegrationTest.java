@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.lightd.server.LightdServer;
 import io.lightd.server.config.ConfigLoader;
+import io.lightd.testing.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,12 +41,8 @@ class PingIntegrationTest {
     void dockerRuntimeWithoutAnEngineIsUnavailable() throws Exception {
         Path socket = storage.resolve("no-engine.sock");
         try (LightdServer server = LightdServer.start(ConfigLoader.parse(config("docker", socket), storage))) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            JsonObject ping = ping(server);
-            while (ping.get("runtime_available").getAsBoolean() && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-                ping = ping(server);
-            }
+            JsonObject ping = Await.until("the ping reports the runtime unavailable", Duration.ofSeconds(15),
+                    () -> ping(server), p -> !p.get("runtime_available").getAsBoolean());
             assertThat(ping.get("status").getAsString()).isEqualTo("ok");
             assertThat(ping.get("runtime").getAsString()).isEqualTo("docker");
             assertThat(ping.get("runtime_available").getAsBoolean()).as(ping.toString()).isFalse();

@@ -2,39 +2,34 @@ package io.lightd.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.gson.JsonObject;
+import io.lightd.testing.Await;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Clients that pipeline many requests over a real socket: one that never reads its answers is
  * closed at the answer deadline (2 s here) with a DEBUG line only, however much output is waiting
  * for it; one that reads late gets exactly one answer per request.
  */
-class PipeliningIntegrationTest extends DaemonFixture {
+class PipeliningIntegrationTest {
+
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.PROCESS)
+            .limit("response_timeout_seconds", 2)
+            .limit("handshake_timeout_seconds", 2)
+            .build();
 
     private static final String ASSET = "GET /node/assets/node.js HTTP/1.1\r\nHost: x\r\n\r\n";
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
-    }
-
-    @Override
-    JsonObject limits() {
-        JsonObject limits = new JsonObject();
-        limits.addProperty("response_timeout_seconds", 2);
-        limits.addProperty("handshake_timeout_seconds", 2);
-        return limits;
-    }
-
     @Test
     void aClientThatPipelinesAndNeverReadsIsClosed() throws Exception {
-        int port = daemon.server().port();
+        int port = lightd.daemon().server().port();
         try (CapturedLog log = CapturedLog.start(); Socket s = new Socket()) {
             s.setReceiveBufferSize(4096);
             s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
@@ -50,7 +45,7 @@ class PipeliningIntegrationTest extends DaemonFixture {
     void aClientThatReadsLateGetsOneAnswerPerRequest() throws Exception {
         int requests = 50;
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", daemon.server().port()), 5_000);
+            s.connect(new InetSocketAddress("127.0.0.1", lightd.daemon().server().port()), 5_000);
             s.setSoTimeout(10_000);
             s.getOutputStream().write(("GET /api/v1/public/ping HTTP/1.1\r\nHost: x\r\n\r\n").repeat(requests)
                     .getBytes(StandardCharsets.US_ASCII));

@@ -7,13 +7,9 @@ package io.lightd.server.it;
  */
 class ProcessConsolePipesIntegrationTest extends ConsoleScenarios {
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
-    }
-
-    @Override
-    Boolean tty() {
-        return false;
+    ProcessConsolePipesIntegrationTest() {
+        super(LightdExtension.builder()
+                .runtime(Daemon.Runtime.PROCESS)
+                .tty(false));
     }
 }

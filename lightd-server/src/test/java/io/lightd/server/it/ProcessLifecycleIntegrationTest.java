@@ -5,6 +5,7 @@ import static io.lightd.server.it.WsClient.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import io.lightd.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,22 +18,22 @@ import org.junit.jupiter.api.Test;
  */
 class ProcessLifecycleIntegrationTest extends LifecycleScenarios {
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
+    ProcessLifecycleIntegrationTest() {
+        super(LightdExtension.builder()
+                .runtime(Daemon.Runtime.PROCESS));
     }
 
     @Test
     void aDescendantInItsOwnSessionNeitherBlocksTheStopNorTheNextStart() throws Exception {
-        String id = id("own-session");
-        WsClient c = ws(id);
-        create(id, "setsid sh -c 'echo $$ > orphan.pid; while :; do sleep 1; done' & "
+        String id = lightd.id("own-session");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "setsid sh -c 'echo $$ > orphan.pid; while :; do sleep 1; done' & "
                 + "while [ ! -s orphan.pid ]; do sleep 0.1; done; echo up; while :; do sleep 1 & wait $!; done",
                 null, null);
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         c.await(m -> m.get("event").getAsString().equals("console") && m.get("data").getAsString().equals("up\n"));
-        Path pidFile = storage.resolve("volumes").resolve(id).resolve("orphan.pid");
+        Path pidFile = lightd.storage().resolve("volumes").resolve(id).resolve("orphan.pid");
         long orphan = Long.parseLong(Files.readString(pidFile).trim());
         assertThat(Files.exists(Path.of("/proc", Long.toString(orphan)))).isTrue();
 
@@ -40,12 +41,12 @@ class ProcessLifecycleIntegrationTest extends LifecycleScenarios {
         List<JsonObject> stop = c.until(daemon("Container stopped"));
         assertThat(ConsoleScenarios.withoutConsole(stop)).containsExactly("event:stopping", "event:exit",
                 "daemon_message:Container stopped");
-        JsonObject lastExit = daemon.request("GET", "/containers/" + id, null).body().getAsJsonObject("last_exit");
+        JsonObject lastExit = lightd.daemon().request("GET", "/containers/" + id, null).body().getAsJsonObject("last_exit");
         assertThat(lastExit.get("code").getAsInt()).as("the shell's own exit, by the stop signal").isEqualTo(143);
         Await.until("the descendant outside the group is killed", () -> gone(orphan));
 
         Files.delete(pidFile);
-        assertThat(daemon.request("POST", "/containers/" + id + "/start", null).status()).isEqualTo(202);
+        assertThat(lightd.daemon().request("POST", "/containers/" + id + "/start", null).status()).isEqualTo(202);
         c.await(m -> m.get("event").getAsString().equals("console") && m.get("data").getAsString().equals("up\n"));
     }
 

@@ -5,9 +5,9 @@ import java.util.List;
 /** {@link TerminalScenarios} on the process runtime (pty4j), with the Python program. */
 class ProcessTerminalIntegrationTest extends TerminalScenarios {
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
+    ProcessTerminalIntegrationTest() {
+        super(LightdExtension.builder()
+                .runtime(Daemon.Runtime.PROCESS));
     }
 
     @Override

@@ -5,6 +5,7 @@ import static io.lightd.server.it.WsClient.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import io.lightd.testing.Await;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.nio.file.Path;
 import java.util.List;

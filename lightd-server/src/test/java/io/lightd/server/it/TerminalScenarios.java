@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Servers on a terminal ({@code tty}, the create body's default), the same for every runtime: output
@@ -20,7 +21,15 @@ import org.junit.jupiter.api.Test;
  * wrote (no {@code \r} added, no command echoed), and programs see a terminal. A subclass names the
  * runtime and a program of its own that buffers its output on a pipe.
  */
-abstract class TerminalScenarios extends DaemonFixture {
+abstract class TerminalScenarios {
+
+    /** The daemon of each test, with the runtime the subclass names. */
+    @RegisterExtension
+    final LightdExtension lightd;
+
+    TerminalScenarios(LightdExtension.Builder lightd) {
+        this.lightd = lightd.build();
+    }
 
     /** Create fields that leave the server's shell nothing but its builtins. */
     static final String NO_PATH = "{\"env\":{\"PATH\":\"/nonexistent\"}}";
@@ -35,8 +44,8 @@ abstract class TerminalScenarios extends DaemonFixture {
     abstract List<String> bufferingProgramLines();
 
     private WsClient startWhenInstalled(String id, String startup, String extraJson) {
-        WsClient c = ws(id);
-        create(id, startup, null, extraJson);
+        WsClient c = lightd.ws(id);
+        lightd.create(id, startup, null, extraJson);
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         c.await(state("running"));
@@ -56,7 +65,7 @@ abstract class TerminalScenarios extends DaemonFixture {
         // cut writes through C stdio, which buffers in blocks on a pipe (so does sed, but busybox's
         // reads a line ahead whatever its output is); each line after the first is written only once
         // the test answered the one before, so a line held in a buffer stops the test.
-        String id = id("lockstep-1");
+        String id = lightd.id("lockstep-1");
         WsClient c = startWhenInstalled(id,
                 "(echo line a; read x; echo line b; read x; echo line c; read x; echo line d) | cut -c1-", null);
         List<JsonObject> seen = new ArrayList<>();
@@ -72,7 +81,7 @@ abstract class TerminalScenarios extends DaemonFixture {
 
     @Test
     void theIssuesProgramShowsEachLineWhenWrittenNotAtItsExit() {
-        String id = id("ticks-1");
+        String id = lightd.id("ticks-1");
         WsClient c = startWhenInstalled(id, bufferingProgram(), null);
         List<JsonObject> all = new ArrayList<>();
         List<Long> arrivals = new ArrayList<>();
@@ -88,7 +97,7 @@ abstract class TerminalScenarios extends DaemonFixture {
                         (arrivals.get(i) - arrivals.get(0)) / 1_000_000));
             }
         }
-        System.out.println(runtime() + " arrivals after the first message:" + gaps);
+        System.out.println(lightd.runtime() + " arrivals after the first message:" + gaps);
         List<String> chunks = all.stream().filter(TerminalScenarios::isConsole)
                 .map(m -> m.get("data").getAsString()).toList();
         assertThat(chunks).as("one console event per line, as each was written").isEqualTo(bufferingProgramLines());
@@ -99,7 +108,7 @@ abstract class TerminalScenarios extends DaemonFixture {
 
     @Test
     void consoleDataIsExactlyTheBytesTheProgramWrote() {
-        String id = id("exact-1");
+        String id = lightd.id("exact-1");
         // builtins only, and a PATH with nothing on it: no stty of the image's can take part
         WsClient c = startWhenInstalled(id, "printf 'a\\r\\nb\\n'; printf '50%%\\r100%%\\n'; printf '\\n\\nend\\n'",
                 NO_PATH);
@@ -113,7 +122,7 @@ abstract class TerminalScenarios extends DaemonFixture {
 
     @Test
     void aCommandIsNotEchoedIntoTheConsole() {
-        String id = id("echo-1");
+        String id = lightd.id("echo-1");
         WsClient c = startWhenInstalled(id, "while read l; do echo \"got: $l\"; done", NO_PATH);
         c.send("{\"event\":\"send_command\",\"command\":\"hello\\n\"}");
         List<JsonObject> seen = new ArrayList<>(c.until(m -> isConsole(m)
@@ -126,24 +135,24 @@ abstract class TerminalScenarios extends DaemonFixture {
     @Test
     void aProgramColoursOnATerminalAndNotOnPipes() {
         String program = "[ -t 1 ] && printf '\\033[32mtty\\033[0m\\n'; echo done";
-        String onTerminal = id("colour-tty");
+        String onTerminal = lightd.id("colour-tty");
         WsClient t = startWhenInstalled(onTerminal, program, null);
         assertThat(consoleText(t.until(daemon("Container stopped")))).isEqualTo("\u001b[32mtty\u001b[0m\ndone\n");
-        assertThat(daemon.request("GET", "/containers/" + onTerminal, null).body().get("tty").getAsBoolean()).isTrue();
+        assertThat(lightd.daemon().request("GET", "/containers/" + onTerminal, null).body().get("tty").getAsBoolean()).isTrue();
 
-        String onPipes = id("colour-pipe");
+        String onPipes = lightd.id("colour-pipe");
         WsClient p = startWhenInstalled(onPipes, program, "{\"tty\":false}");
         assertThat(consoleText(p.until(daemon("Container stopped")))).isEqualTo("done\n");
-        assertThat(daemon.request("GET", "/containers/" + onPipes, null).body().get("tty").getAsBoolean()).isFalse();
+        assertThat(lightd.daemon().request("GET", "/containers/" + onPipes, null).body().get("tty").getAsBoolean()).isFalse();
     }
 
     @Test
     void aColouredLineMatchesTheStartPatternOnATerminalAndOnPipes() {
         String program = "printf '\\033[32mDone\\033[0m (1.2s)!\\n'; while read l; do echo \"got: $l\"; done";
         for (String tty : List.of("true", "false")) {
-            String id = id("coloured-" + tty);
-            WsClient c = ws(id);
-            create(id, program, "Done \\(", "{\"tty\":" + tty + "}");
+            String id = lightd.id("coloured-" + tty);
+            WsClient c = lightd.ws(id);
+            lightd.create(id, program, "Done \\(", "{\"tty\":" + tty + "}");
             c.await(state("installed"));
             c.send("{\"event\":\"power\",\"action\":\"start\"}");
             List<JsonObject> seen = new ArrayList<>(c.until(state("running")));
@@ -158,27 +167,27 @@ abstract class TerminalScenarios extends DaemonFixture {
 
     @Test
     void theTerminalHasItsFixedSizeAndTerm() {
-        String id = id("size-1");
+        String id = lightd.id("size-1");
         WsClient c = startWhenInstalled(id, "echo \"$TERM\"; stty size", null);
         assertThat(consoleText(c.until(daemon("Container stopped")))).isEqualTo("xterm-256color\n50 200\n");
     }
 
     @Test
     void aContainerFromARegistryWrittenBeforeTerminalsKeepsItsPipes() throws Exception {
-        String id = id("legacy-1");
-        WsClient c = ws(id);
-        create(id, "[ -t 1 ] && echo terminal; echo done", null, "{\"tty\":false}");
+        String id = lightd.id("legacy-1");
+        WsClient c = lightd.ws(id);
+        lightd.create(id, "[ -t 1 ] && echo terminal; echo done", null, "{\"tty\":false}");
         c.await(state("installed"));
-        daemon.close();
-        Path registry = storage.resolve("registry/containers.json");
+        lightd.daemon().close();
+        Path registry = lightd.storage().resolve("registry/containers.json");
         JsonElement stored = JsonParser.parseString(Files.readString(registry, StandardCharsets.UTF_8));
         removeTty(stored);
         assertThat(stored.toString()).doesNotContain("\"tty\"");
         Files.writeString(registry, stored.toString(), StandardCharsets.UTF_8);
-        daemon.start();
+        lightd.daemon().start();
 
-        assertThat(daemon.request("GET", "/containers/" + id, null).body().get("tty").getAsBoolean()).isFalse();
-        WsClient again = ws(id);
+        assertThat(lightd.daemon().request("GET", "/containers/" + id, null).body().get("tty").getAsBoolean()).isFalse();
+        WsClient again = lightd.ws(id);
         again.await(state("installed"));
         again.send("{\"event\":\"power\",\"action\":\"start\"}");
         assertThat(consoleText(again.until(daemon("Container stopped")))).isEqualTo("done\n");

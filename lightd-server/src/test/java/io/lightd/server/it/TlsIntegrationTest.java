@@ -14,29 +14,31 @@ import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * REST and WebSocket over TLS ({@code server.ssl}) with the JDK's own clients, trusting only the
  * test certificate (a self-signed pair for 127.0.0.1 under {@code src/test/resources/tls}, valid
  * for a hundred years, used by nothing else).
  */
-class TlsIntegrationTest extends DaemonFixture {
+class TlsIntegrationTest {
 
-    @Override
-    Daemon.Runtime runtime() {
-        return Daemon.Runtime.PROCESS;
-    }
+    @RegisterExtension
+    static final LightdExtension lightd = LightdExtension.builder()
+            .runtime(Daemon.Runtime.PROCESS)
+            .configure(TlsIntegrationTest::configure)
+            .httpClient(trustingTestCertificate())
+            .build();
 
-    @Override
-    void configure(JsonObject config) {
+    private static void configure(JsonObject config) {
         JsonObject ssl = config.getAsJsonObject("server").getAsJsonObject("ssl");
         ssl.addProperty("enabled", true);
         ssl.addProperty("cert", resource("cert.pem").toString());
         ssl.addProperty("key", resource("key.pem").toString());
     }
 
-    @Override
-    HttpClient httpClient() {
+    /** A client that trusts the test certificate. */
+    private static HttpClient trustingTestCertificate() {
         try (InputStream in = TlsIntegrationTest.class.getResourceAsStream("/tls/cert.pem")) {
             KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
             trusted.load(null, null);
@@ -61,11 +63,11 @@ class TlsIntegrationTest extends DaemonFixture {
 
     @Test
     void restAndWebSocketSpeakTls() {
-        assertThat(daemon.uri("/").getScheme()).isEqualTo("https");
-        assertThat(daemon.request("GET", "/api/v1/public/ping", null, null).status()).isEqualTo(200);
-        String id = id("tls-1");
-        create(id, "cat", null, null);
-        WsClient c = ws(id);
+        assertThat(lightd.daemon().uri("/").getScheme()).isEqualTo("https");
+        assertThat(lightd.daemon().request("GET", "/api/v1/public/ping", null, null).status()).isEqualTo(200);
+        String id = lightd.id("tls-1");
+        lightd.create(id, "cat", null, null);
+        WsClient c = lightd.ws(id);
         c.await(state("installed"));
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         c.await(daemon("Container started"));
@@ -76,10 +78,10 @@ class TlsIntegrationTest extends DaemonFixture {
 
     @Test
     void plainHttpOnTheTlsPortGetsNoAnswerAndHarmsNothing() throws Exception {
-        try (RawHttp c = RawHttp.open(daemon.server().port())) {
+        try (RawHttp c = RawHttp.open(lightd.daemon().server().port())) {
             c.send("GET /api/v1/public/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
             assertThat(c.closedWithin(Duration.ofSeconds(5))).isTrue();
         }
-        assertThat(daemon.request("GET", "/api/v1/public/ping", null, null).status()).isEqualTo(200);
+        assertThat(lightd.daemon().request("GET", "/api/v1/public/ping", null, null).status()).isEqualTo(200);
     }
 }

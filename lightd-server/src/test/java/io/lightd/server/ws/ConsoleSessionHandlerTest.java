@@ -13,6 +13,8 @@ import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import com.google.gson.JsonParser;
 import io.lightd.protocol.OutboundEvents;
+import io.lightd.server.record.ContainerRecord;
+import io.lightd.testing.ScriptedRuntime;
 import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -46,10 +48,10 @@ class ConsoleSessionHandlerTest {
     }
 
     private ContainerManager manager;
-    private io.lightd.runtime.ContainerRuntime runtime;
+    private ScriptedRuntime runtime;
 
     private EmbeddedChannel session(TokenStore.Grant grant, AtomicLong nanos) {
-        runtime = new io.lightd.server.hub.FakeRuntimeAccess().runtime();
+        runtime = new ScriptedRuntime();
         manager = new ContainerManager(hubs, runtime,
                 new ContainerRegistry(new JsonFileStore.Factory(dir, Runnable::run)),
                 LightdConfig.Defaults.limits(), Clock.systemUTC(), dir, Runnable::run,
@@ -230,7 +232,7 @@ class ConsoleSessionHandlerTest {
         }
         // Let anything that did slip through reach the hub's loop and the runtime before looking.
         hubs.next().submit(() -> { }).get(5, TimeUnit.SECONDS);
-        assertThat(new io.lightd.server.hub.FakeRuntimeAccess().calls(runtime)).as("nothing reached the runtime")
+        assertThat(runtime.calls()).as("nothing reached the runtime")
                 .noneMatch(c -> c.startsWith("stdin") || c.startsWith("start") || c.startsWith("stop")
                         || c.startsWith("kill") || c.startsWith("restart"));
         assertThat(ch.isActive()).as("the connection stays open").isTrue();

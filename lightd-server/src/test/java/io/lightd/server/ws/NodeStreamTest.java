@@ -8,11 +8,12 @@ import com.google.gson.JsonParser;
 import io.lightd.server.config.ConfigLoader;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.hub.ContainerManager;
-import io.lightd.server.hub.FakeRuntimeAccess;
+import io.lightd.server.record.ContainerRecord;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.record.ContainerRecord;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
+import io.lightd.testing.ScriptedRuntime;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +44,7 @@ class NodeStreamTest {
     void setUp() throws Exception {
         LightdConfig config = ConfigLoader.parse(ConfigLoader.defaultsJson("lightd_node-stream-unit"), dir);
         JsonFileStore.Factory files = new JsonFileStore.Factory(dir, Runnable::run);
-        manager = new ContainerManager(watcher.eventLoop(), new FakeRuntimeAccess().runtime(),
+        manager = new ContainerManager(watcher.eventLoop(), new ScriptedRuntime(),
                 new ContainerRegistry(files), config.limits(), Clock.systemUTC(), dir, Runnable::run, new Metrics());
         stream = new NodeStream(manager, new LiveSessions(), watcher.eventLoop(), Runnable::run, Clock.systemUTC(),
                 "test");
@@ -91,7 +92,7 @@ class NodeStreamTest {
         JsonObject snapshot = read();
         assertThat(snapshot.get("event").getAsString()).isEqualTo("snapshot");
         assertThat(ids(snapshot, "servers")).containsExactly("a");
-        assertThat(snapshot.getAsJsonObject("node").get("runtime").getAsString()).isEqualTo("fake");
+        assertThat(snapshot.getAsJsonObject("node").get("runtime").getAsString()).isEqualTo(ScriptedRuntime.NAME);
 
         create("b");
         create("c");

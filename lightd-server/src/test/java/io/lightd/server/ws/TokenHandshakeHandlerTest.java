@@ -1,32 +1,14 @@
 package io.lightd.server.ws;
 
+import static io.lightd.server.ws.UpgradeGuards.upgrade;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.gson.JsonObject;
-import io.lightd.server.auth.Authenticator;
 import io.lightd.server.auth.ConsoleScope;
-import io.lightd.server.auth.Revocations;
-import io.lightd.server.auth.SignedTokens;
 import io.lightd.server.auth.TokenStore;
-import io.lightd.server.config.ConfigLoader;
-import io.lightd.server.config.LightdConfig;
-import io.lightd.server.hub.ContainerManager;
-import io.lightd.server.hub.FakeRuntimeAccess;
-import io.lightd.server.limit.AuthFailureLimiter;
-import io.lightd.server.metrics.Metrics;
-import io.lightd.server.store.ContainerRegistry;
-import io.lightd.server.store.JsonFileStore;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.channel.DefaultEventLoopGroup;
-import io.netty.channel.embedded.EmbeddedChannel;
-import java.nio.charset.StandardCharsets;
+import io.lightd.server.ws.UpgradeGuards.Answer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,150 +20,82 @@ class TokenHandshakeHandlerTest {
     private static final String MASTER = "lightd_handshake-test-master";
     @TempDir
     Path dir;
-    private final DefaultEventLoopGroup hubs = new DefaultEventLoopGroup(1);
+    private UpgradeGuards guards;
     private TokenStore tokens;
     private ConnectionLimiter limiter;
     private TokenHandshakeHandler handler;
 
     @BeforeEach
     void setUp() throws Exception {
-        JsonObject json = ConfigLoader.defaultsJson(MASTER);
-        json.getAsJsonArray("allowed_origins").add("https://panel.example");
-        json.getAsJsonObject("limits").addProperty("max_connections_per_container", 1);
-        LightdConfig config = ConfigLoader.parse(json, dir);
-        JsonFileStore.Factory files = new JsonFileStore.Factory(dir, Runnable::run);
-        tokens = new TokenStore(MASTER, Clock.systemUTC(), files);
-        limiter = new ConnectionLimiter(10, 1);
-        ContainerManager manager = new ContainerManager(hubs, new FakeRuntimeAccess().runtime(),
-                new ContainerRegistry(files), config.limits(), Clock.systemUTC(), dir, Runnable::run,
-                new Metrics());
-        Authenticator authenticator = new Authenticator(tokens, new SignedTokens(config.jwt(),
-                new Revocations(Clock.systemUTC(), config.jwt().maxLifetime(), config.jwt().clockSkew(), files),
-                Clock.systemUTC()));
-        handler = new TokenHandshakeHandler(authenticator, manager, limiter, new LiveSessions(),
-                new AuthFailureLimiter(3, 100, System::nanoTime), config, Clock.systemUTC());
+        guards = new UpgradeGuards(MASTER, dir,
+                json -> json.getAsJsonObject("limits").addProperty("max_connections_per_container", 1));
+        tokens = guards.tokens;
+        limiter = guards.limiter;
+        handler = new TokenHandshakeHandler(guards.authenticator, guards.manager, limiter, guards.sessions,
+                guards.failures, guards.config, Clock.systemUTC());
     }
 
     @AfterEach
     void tearDown() {
-        hubs.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        guards.close();
     }
 
-    /** A browser-like upgrade request as raw bytes, with extra header lines. */
-    private static String get(String uri, String... headers) {
-        StringBuilder b = new StringBuilder("GET " + uri + " HTTP/1.1\r\nHost: localhost\r\n"
-                + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
-        for (String h : headers) {
-            b.append(h).append("\r\n");
-        }
-        return b.append("\r\n").toString();
-    }
-
-    private record Answer(int status, String text, boolean closed) {
-    }
-
-    /** Runs the request through codec, aggregator and the guard; returns the status line's code and the reply. */
     private Answer send(String request) {
-        EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new HttpObjectAggregator(8192), handler);
-        ch.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
-        StringBuilder out = new StringBuilder();
-        for (Object o; (o = ch.readOutbound()) != null; ) {
-            ByteBuf buf = (ByteBuf) o;
-            out.append(buf.toString(StandardCharsets.UTF_8));
-            buf.release();
-        }
-        boolean closed = !ch.isOpen();
-        ch.finishAndReleaseAll();
-        String text = out.toString();
-        int status = text.startsWith("HTTP/1.1 ") ? Integer.parseInt(text.substring(9, 12)) : 0;
-        return new Answer(status, text, closed);
+        return UpgradeGuards.send(handler, request);
     }
 
     @Test
     void badIdIs400() {
-        Answer a = send(get("/ws/..%2Fetc?token=" + MASTER));
+        Answer a = send(upgrade("/ws/..%2Fetc?token=" + MASTER));
         assertThat(a.status()).isEqualTo(400);
         assertThat(a.text()).contains("{\"error\":").doesNotContain("Upgrade: websocket");
     }
 
     @Test
     void missingOrWrongTokenIs401() {
-        assertThat(send(get("/ws/c-1")).status()).isEqualTo(401);
-        assertThat(send(get("/ws/c-1?token=lightd_wrong")).status()).isEqualTo(401);
+        assertThat(send(upgrade("/ws/c-1")).status()).isEqualTo(401);
+        assertThat(send(upgrade("/ws/c-1?token=lightd_wrong")).status()).isEqualTo(401);
     }
 
     @Test
     void foreignOriginIs403AndListedOriginPasses() {
-        assertThat(send(get("/ws/c-1?token=" + MASTER, "Origin: https://evil.example")).status()).isEqualTo(403);
-        assertThat(send(get("/ws/c-1?token=" + MASTER, "Origin: https://panel.example")).status()).isEqualTo(101);
+        assertThat(send(upgrade("/ws/c-1?token=" + MASTER, "Origin: https://evil.example")).status()).isEqualTo(403);
+        assertThat(send(upgrade("/ws/c-1?token=" + MASTER, "Origin: https://panel.example")).status()).isEqualTo(101);
     }
 
     @Test
     void overTheCapIs429() {
         assertThat(limiter.tryAcquire("c-1")).isTrue();
-        assertThat(send(get("/ws/c-1?token=" + MASTER)).status()).isEqualTo(429);
+        assertThat(send(upgrade("/ws/c-1?token=" + MASTER)).status()).isEqualTo(429);
         limiter.release("c-1");
     }
 
     @Test
     void bearerHeaderIsAcceptedAndBuildsTheWebSocketPipeline() {
-        assertThat(send(get("/ws/c-1", "Authorization: Bearer " + MASTER)).status()).isEqualTo(101);
+        assertThat(send(upgrade("/ws/c-1", "Authorization: Bearer " + MASTER)).status()).isEqualTo(101);
     }
 
     @Test
     void singleUseTokenIsConsumedByTheFirstUpgrade() {
         String token = tokens.issue(Duration.ofMinutes(5), true).join().token();
-        assertThat(send(get("/ws/c-1?token=" + token)).status()).isEqualTo(101);
-        assertThat(send(get("/ws/c-1?token=" + token)).status()).isEqualTo(401);
+        assertThat(send(upgrade("/ws/c-1?token=" + token)).status()).isEqualTo(101);
+        assertThat(send(upgrade("/ws/c-1?token=" + token)).status()).isEqualTo(401);
     }
 
     @Test
     void aTokenThatDoesNotCoverTheContainerIs403AndKeepsItsSingleUse() {
         ConsoleScope onlyC2 = ConsoleScope.fromJson(com.google.gson.JsonParser.parseString("[\"c-2\"]"), null);
         String token = tokens.issue(Duration.ofMinutes(5), true, onlyC2).join().token();
-        Answer refused = send(get("/ws/c-1?token=" + token));
+        Answer refused = send(upgrade("/ws/c-1?token=" + token));
         assertThat(refused.status()).isEqualTo(403);
         assertThat(refused.text()).contains("{\"error\":\"token does not cover container c-1\"}")
                 .doesNotContain("Upgrade: websocket");
-        assertThat(send(get("/ws/c-2?token=" + token)).status()).isEqualTo(101);
-        assertThat(send(get("/ws/c-2?token=" + token)).status()).isEqualTo(401);
-    }
-
-    /** A request with the handshake headers given, none else of the handshake's. */
-    private static String handshake(String uri, String... headers) {
-        StringBuilder b = new StringBuilder("GET " + uri + " HTTP/1.1\r\nHost: localhost\r\n");
-        for (String h : headers) {
-            b.append(h).append("\r\n");
-        }
-        return b.append("\r\n").toString();
+        assertThat(send(upgrade("/ws/c-2?token=" + token)).status()).isEqualTo(101);
+        assertThat(send(upgrade("/ws/c-2?token=" + token)).status()).isEqualTo(401);
     }
 
     @Test
     void theHandshakeHeadersAreCheckedFirstWithJsonRefusalsAndACloseAfter() {
-        String uri = "/ws/box-1?token=" + MASTER;
-        String upgrade = "Upgrade: websocket";
-        String connection = "Connection: Upgrade";
-        String key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==";
-        String v13 = "Sec-WebSocket-Version: 13";
-        assertRefused(send(handshake(uri, connection, key, v13)), 400, "Upgrade: websocket is missing");
-        assertRefused(send(handshake(uri, upgrade, key, v13)), 400, "Connection: Upgrade is missing");
-        assertRefused(send(handshake(uri, upgrade, connection, v13)), 400, "Sec-WebSocket-Key is missing");
-        for (String bad : new String[] {"abc", "dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZSE=", "!!!!!!!!!!!!!!!!!!!!!!=="}) {
-            assertRefused(send(handshake(uri, upgrade, connection, "Sec-WebSocket-Key: " + bad, v13)), 400,
-                    "Sec-WebSocket-Key must be 16 bytes in base64");
-        }
-        Answer old = send(handshake(uri, upgrade, connection, key, "Sec-WebSocket-Version: 8"));
-        assertRefused(old, 426, "unsupported WebSocket version; use 13");
-        assertThat(old.text()).contains("sec-websocket-version: 13");
-        assertRefused(send(handshake(uri, upgrade, connection, key)), 426, "unsupported WebSocket version; use 13");
-        assertThat(send(handshake(uri, upgrade, connection, key, v13)).status()).isEqualTo(101);
-    }
-
-    private static void assertRefused(Answer a, int status, String error) {
-        assertThat(a.status()).as(a.text()).isEqualTo(status);
-        assertThat(a.text()).contains("content-type: application/json").contains("connection: close")
-                .contains("\"error\":").contains(error).doesNotContain("upgrade: websocket");
-        assertThat(a.closed()).as("closed after the refusal").isTrue();
+        UpgradeGuards.assertHandshakeHeadersCheckedFirst(handler, "/ws/box-1?token=" + MASTER);
     }
 }
