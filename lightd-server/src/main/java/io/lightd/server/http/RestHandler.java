@@ -7,6 +7,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import io.lightd.protocol.InboundDecoder;
+import io.lightd.protocol.ActionOutcome;
 import io.lightd.protocol.PowerAction;
 import io.lightd.runtime.ImageReference;
 import io.lightd.server.auth.ConsoleScope;
@@ -383,6 +384,20 @@ public final class RestHandler {
     }
 
     /**
+     * The HTTP status an action's outcome is answered with, here and only here: 202 accepted, 409
+     * refused in the container's state, 404 unknown id, 503 runtime unreachable, 500 failed otherwise.
+     */
+    static HttpResponseStatus httpStatus(ActionOutcome outcome) {
+        return switch (outcome) {
+            case ACCEPTED -> HttpResponseStatus.ACCEPTED;
+            case CONFLICT -> HttpResponseStatus.CONFLICT;
+            case NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
+            case UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+            case FAILED -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
+        };
+    }
+
+    /**
      * One request's way back: answers once, maps failures to 500/503; a failure that is a fault
      * (not the runtime or the disk being unavailable) goes to {@code faults}, which bounds how often it is written.
      */
@@ -401,7 +416,7 @@ public final class RestHandler {
                 if (r.accepted()) {
                     send(HttpResponseStatus.ACCEPTED, HttpResponses.message(acceptedMessage));
                 } else {
-                    error(HttpResponseStatus.valueOf(r.httpStatus()), r.error());
+                    error(httpStatus(r.outcome()), r.error());
                 }
             });
         }

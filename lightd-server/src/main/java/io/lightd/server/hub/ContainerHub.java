@@ -473,7 +473,7 @@ public final class ContainerHub {
             }
             log.info("power {} requested in state {}", action.wireName(), state.wireName());
             if (!runtime.available()) {
-                return ActionResult.failed("container runtime unavailable", 503);
+                return ActionResult.unavailable("container runtime unavailable");
             }
             return switch (action) {
                 case START -> start(false);
@@ -1174,12 +1174,12 @@ public final class ContainerHub {
     private static ActionResult failure(String what, Throwable err) {
         Throwable cause = unwrap(err);
         if (cause instanceof RuntimeUnavailableException) {
-            return ActionResult.failed("container runtime unavailable", 503);
+            return ActionResult.unavailable("container runtime unavailable");
         }
         if (cause instanceof ContainerNotFoundException) {
-            return ActionResult.failed(what + ": the runtime has no such container", 409);
+            return ActionResult.conflict(what + ": the runtime has no such container");
         }
-        return ActionResult.failed(what + ": " + describe(cause), 500);
+        return ActionResult.failed(what + ": " + describe(cause));
     }
 
     private static Throwable unwrap(Throwable err) {

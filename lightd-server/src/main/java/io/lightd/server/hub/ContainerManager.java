@@ -1,5 +1,6 @@
 package io.lightd.server.hub;
 
+import io.lightd.protocol.ActionOutcome;
 import io.lightd.protocol.PowerAction;
 import io.lightd.runtime.ContainerRuntime;
 import io.lightd.server.config.LightdConfig;
@@ -206,8 +207,7 @@ public final class ContainerManager {
     public CompletableFuture<ActionResult> power(String id, PowerAction action) {
         ContainerHub hub = hubs.get(id);
         CompletableFuture<ActionResult> result = hub == null ? notFound() : hub.power(action);
-        result.whenComplete((r, err) -> metrics.powerAction(action,
-                err != null ? Metrics.PowerResult.FAILED : Metrics.PowerResult.ofStatus(r.httpStatus())));
+        result.whenComplete((r, err) -> metrics.powerAction(action, err != null ? ActionOutcome.FAILED : r.outcome()));
         return result;
     }
 

@@ -34,6 +34,10 @@ final class FakeRuntime implements ContainerRuntime {
     RuntimeException failStopWith;
     RuntimeException failKillWith;
     RuntimeException failInstallWith;
+    /** Makes {@link #writeStdin} fail with this. */
+    RuntimeException failStdinWith;
+    /** What {@link #available} answers. */
+    boolean available = true;
     /** Makes the {@code fail*With} calls throw at once, as a runtime breaking its contract would. */
     boolean throwInsteadOfFailing;
 
@@ -51,6 +55,11 @@ final class FakeRuntime implements ContainerRuntime {
     @Override
     public void statsDemand(String internalId, boolean watched) {
         statsDemands.add(internalId + ":" + watched);
+    }
+
+    @Override
+    public boolean available() {
+        return available;
     }
 
     @Override
@@ -122,6 +131,9 @@ final class FakeRuntime implements ContainerRuntime {
     @Override
     public CompletableFuture<Void> writeStdin(String internalId, byte[] data) {
         calls.add("stdin " + internalId);
+        if (failStdinWith != null) {
+            return CompletableFuture.failedFuture(failStdinWith);
+        }
         stdin.add(data);
         return CompletableFuture.completedFuture(null);
     }
