@@ -151,7 +151,7 @@ class ConsoleCoalescingHubTest {
         runtime.output(ID, "line\n");
         runtime.output(ID, "> ");
         assertThat(frames(a)).containsExactlyElementsOf(console("line\n"));
-        advance(ContainerHub.PARTIAL_LINE_FLUSH_MILLIS);
+        advance(ConsoleStream.PARTIAL_LINE_FLUSH_MILLIS);
         assertThat(frames(a)).containsExactlyElementsOf(console("> "));
     }
 

@@ -636,7 +636,7 @@ class ContainerHubTest {
                 "{\"event\":\"console\",\"data\":\"line 3\\n\"}",
                 "{\"event\":\"console duplicate\",\"data\":\"line 3\\n\"}",
                 event("running"), daemon("Server started"));
-        loopChannel.advanceTimeBy(ContainerHub.THROTTLE_QUIET_MILLIS, TimeUnit.MILLISECONDS);
+        loopChannel.advanceTimeBy(ConsoleStream.THROTTLE_QUIET_MILLIS, TimeUnit.MILLISECONDS);
         loopChannel.runScheduledPendingTasks();
         assertThat(frames(c)).containsExactly(daemon("Error: console output throttled, skipped 4 lines"));
         assertThat(hub.logs(OptionalInt.empty()).join())
