@@ -32,6 +32,7 @@ class SharedFramesTest {
         try {
             assertThat(ByteBufUtil.equals(ours, theirs)).as("frame of %d bytes", length).isTrue();
             assertThat(SharedFrames.payload(ours)).isEqualTo(json);
+            assertThat(SharedFrames.headerLength(length)).isEqualTo(theirs.readableBytes() - length);
         } finally {
             ours.release();
             theirs.release();
