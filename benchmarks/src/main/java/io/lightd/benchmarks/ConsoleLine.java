@@ -1,7 +1,7 @@
 package io.lightd.benchmarks;
 
 import io.lightd.protocol.OutboundEvents;
-import io.lightd.server.hub.SharedFrames;
+import io.lightd.server.fanout.SharedFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;

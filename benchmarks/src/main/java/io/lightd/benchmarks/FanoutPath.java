@@ -1,10 +1,10 @@
 package io.lightd.benchmarks;
 
 import io.lightd.protocol.OutboundEvents;
-import io.lightd.server.hub.ConsoleAssembler;
-import io.lightd.server.hub.ConsoleHistory;
-import io.lightd.server.hub.ConsoleStream;
-import io.lightd.server.hub.SharedFrames;
+import io.lightd.server.console.ConsoleAssembler;
+import io.lightd.server.console.ConsoleHistory;
+import io.lightd.server.console.ConsoleStream;
+import io.lightd.server.fanout.SharedFrames;
 import io.lightd.server.config.LightdConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

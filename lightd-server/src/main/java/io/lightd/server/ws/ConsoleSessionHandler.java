@@ -9,7 +9,7 @@ import io.lightd.server.auth.TokenStore;
 import io.lightd.server.hub.ActionResult;
 import io.lightd.server.hub.ContainerHub;
 import io.lightd.server.hub.ContainerManager;
-import io.lightd.server.hub.Delivery;
+import io.lightd.server.fanout.Delivery;
 import io.lightd.server.logging.ContainerLog;
 import io.lightd.server.metrics.Metrics;
 import io.netty.channel.Channel;

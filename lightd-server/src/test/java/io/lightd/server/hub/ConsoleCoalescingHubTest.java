@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonParser;
 import io.lightd.protocol.PowerAction;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.console.ConsoleStream;
+import io.lightd.server.fanout.SharedFrames;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;

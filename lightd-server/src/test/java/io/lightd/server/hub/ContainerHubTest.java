@@ -11,6 +11,8 @@ import io.lightd.protocol.Stats;
 import io.lightd.runtime.ContainerNotFoundException;
 import io.lightd.runtime.RuntimeUnavailableException;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.console.ConsoleStream;
+import io.lightd.server.fanout.SharedFrames;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;

@@ -1,4 +1,4 @@
-package io.lightd.server.hub;
+package io.lightd.server.console;
 
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.metrics.Metrics;

@@ -1,4 +1,4 @@
-package io.lightd.server.hub;
+package io.lightd.server.fanout;
 
 import io.lightd.protocol.OutboundEvents;
 import io.lightd.server.metrics.Metrics;
