@@ -34,6 +34,12 @@ public final class ConsoleAssembler {
     private int carryLength;
     private ScheduledFuture<?> flushTimer;
 
+    /**
+     * @param loop       the container's event loop: runs the partial-line timer
+     * @param flushDelay how long a partial line waits for its end, in {@code unit}
+     * @param unit       the unit of {@code flushDelay}
+     * @param sink       gets each piece of text, on the loop
+     */
     public ConsoleAssembler(EventExecutor loop, long flushDelay, TimeUnit unit, Consumer<String> sink) {
         this.loop = loop;
         this.flushDelayNanos = unit.toNanos(flushDelay);

@@ -183,10 +183,12 @@ public final class ContainerHub {
         });
     }
 
+    /** The container's {@code internal_id}, as created or first watched. */
     public String id() {
         return id;
     }
 
+    /** The event loop this hub is confined to, one of the server's group. */
     public EventExecutor loop() {
         return loop;
     }
@@ -237,6 +239,7 @@ public final class ContainerHub {
         });
     }
 
+    /** Removes a subscriber (also done when its channel closes); any thread, a no-op once the loop shuts down. */
     public void unsubscribe(Channel channel) {
         try {
             onLoop(() -> {
@@ -479,6 +482,10 @@ public final class ContainerHub {
         });
     }
 
+    /**
+     * Writes {@code command} (UTF-8) to the server's stdin. Completes with CONFLICT unless the server
+     * runs, NOT_FOUND without a record, UNAVAILABLE or FAILED when the runtime could not write it.
+     */
     public CompletableFuture<ActionResult> command(String command) {
         return this.<CompletableFuture<ActionResult>>call(() -> {
             if (record == null) {
