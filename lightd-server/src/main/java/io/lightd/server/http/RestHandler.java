@@ -7,6 +7,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import io.lightd.protocol.InboundDecoder;
+import io.lightd.protocol.JsonFields;
 import io.lightd.protocol.ActionOutcome;
 import io.lightd.protocol.PowerAction;
 import io.lightd.runtime.ImageReference;
@@ -366,14 +367,11 @@ public final class RestHandler {
     }
 
     private static String optionalString(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return null;
+        try {
+            return JsonFields.optionalString(o, key);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage());
         }
-        if (!e.isJsonPrimitive() || !((JsonPrimitive) e).isString()) {
-            throw new BadRequest(key + " must be a string");
-        }
-        return e.getAsString();
     }
 
     /** Bad client input; becomes a 400. */
