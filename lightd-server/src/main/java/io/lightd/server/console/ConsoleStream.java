@@ -1,7 +1,6 @@
 package io.lightd.server.console;
 
 import io.lightd.server.config.LightdConfig;
-import io.lightd.server.metrics.Metrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -35,10 +34,12 @@ public final class ConsoleStream {
 
         /** A daemon message for the watchers, such as the throttle's report of skipped lines. */
         void notice(String message);
+
+        /** The throttle kept {@code lines} lines of console text out of the live stream (they are in the history). */
+        void throttled(int lines);
     }
 
     private final EventExecutor loop;
-    private final Metrics metrics;
     private final Listener listener;
     private final ConsoleAssembler assembler;
     private final ConsoleCoalescer coalescer;
@@ -53,13 +54,10 @@ public final class ConsoleStream {
      * @param limits         history size ({@code limits.history_*}) and throttle rates ({@code limits.console_*})
      * @param coalesceMillis the console frame budget in milliseconds ({@code console.coalesce_ms}); 0
      *                       sends console text as it comes
-     * @param metrics        counts the lines the throttle keeps out of the live stream
-     * @param listener       gets the live text, every assembled piece and notices
+     * @param listener       gets the live text, every assembled piece, notices and throttled line counts
      */
-    public ConsoleStream(EventExecutor loop, LightdConfig.Limits limits, int coalesceMillis, Metrics metrics,
-                         Listener listener) {
+    public ConsoleStream(EventExecutor loop, LightdConfig.Limits limits, int coalesceMillis, Listener listener) {
         this.loop = loop;
-        this.metrics = metrics;
         this.listener = listener;
         this.assembler = new ConsoleAssembler(loop, PARTIAL_LINE_FLUSH_MILLIS, TimeUnit.MILLISECONDS, this::onText);
         this.coalescer = new ConsoleCoalescer(loop, coalesceMillis, listener::live);
@@ -116,7 +114,7 @@ public final class ConsoleStream {
             reportThrottled();
             coalescer.offer(text, bytes);
         } else {
-            metrics.linesThrottled(lines);
+            listener.throttled(lines);
             lastThrottledNanos = loop.ticker().nanoTime();
             if (throttleNotice == null) {
                 throttleNotice = loop.schedule(this::onThrottleQuiet, THROTTLE_QUIET_MILLIS, TimeUnit.MILLISECONDS);

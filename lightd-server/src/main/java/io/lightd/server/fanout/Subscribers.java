@@ -14,17 +14,18 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The channels watching one container, and the one place where an outbound frame is built
- * ({@link SharedFrames}) and the console's delivery is counted ({@link Metrics#consoleBroadcast},
- * {@link Metrics#framesDropped}): the hub hands it event JSON ({@link #console}, {@link #stats},
- * {@link #event}, {@link #sendTo}) and never a frame.
+ * ({@link SharedFrames}) and the console metrics are counted ({@link Metrics#consoleBroadcast},
+ * {@link Metrics#framesDropped}, {@link Metrics#linesThrottled}): the hub hands it event JSON
+ * ({@link #console}, {@link #stats}, {@link #event}, {@link #sendTo}) and never a frame.
  *
- * <p>The channels are grouped by the event loop each belongs to. A broadcast is
- * one task per loop: it writes the shared frames to that loop's channels and flushes each channel
- * once, so a console event costs one task hop per loop, not one per subscriber, and writes happen
- * on the channel's own thread where its writability is exact. Membership changes only on the hub's
- * loop; each loop's task works on an immutable snapshot of its channels. The buckets are replaced,
- * never changed, too: a write that fails closes its channel, which leaves the hub on this very loop
- * while a broadcast is still going through the buckets. The count is volatile so a metrics scrape may read it from any thread.
+ * <p>The channels are grouped by the event loop each belongs to. A broadcast is one task per loop:
+ * it writes the shared frames to that loop's channels and flushes each channel once, so a console
+ * event costs one task hop per loop, not one per subscriber, and writes happen on the channel's own
+ * thread where its writability is exact. Membership changes only on the hub's loop; each loop's
+ * task works on an immutable snapshot of its channels. The buckets are replaced, never changed,
+ * too: a write that fails closes its channel, which leaves the hub on this very loop while a
+ * broadcast is still going through the buckets. The count is volatile so a metrics scrape may read
+ * it from any thread.
  */
 public final class Subscribers {
 
@@ -74,6 +75,11 @@ public final class Subscribers {
         ByteBuf duplicate = SharedFrames.text(ALLOC, OutboundEvents.consoleDuplicate(text));
         metrics.consoleBroadcast(size, console.readableBytes() + duplicate.readableBytes());
         broadcast(console, duplicate, true, true);
+    }
+
+    /** Console lines the throttle kept from every subscriber: counted, nothing is sent. Hub loop only. */
+    public void throttled(int lines) {
+        metrics.linesThrottled(lines);
     }
 
     /**

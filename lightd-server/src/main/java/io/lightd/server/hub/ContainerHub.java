@@ -165,7 +165,7 @@ public final class ContainerHub {
         this.clock = clock;
         this.stopTimeout = limits.stopTimeout();
         this.subscribers = new Subscribers(metrics);
-        this.console = new ConsoleStream(loop, limits, coalesceMillis, metrics, new ConsoleStream.Listener() {
+        this.console = new ConsoleStream(loop, limits, coalesceMillis, new ConsoleStream.Listener() {
             @Override
             public void live(String text) {
                 subscribers.console(text);
@@ -179,6 +179,11 @@ public final class ContainerHub {
             @Override
             public void notice(String message) {
                 message(message);
+            }
+
+            @Override
+            public void throttled(int lines) {
+                subscribers.throttled(lines);
             }
         });
     }

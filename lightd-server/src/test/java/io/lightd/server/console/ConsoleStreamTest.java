@@ -3,7 +3,6 @@ package io.lightd.server.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lightd.server.config.LightdConfig;
-import io.lightd.server.metrics.Metrics;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +23,7 @@ class ConsoleStreamTest {
     private final List<String> live = new ArrayList<>();
     private final List<String> assembled = new ArrayList<>();
     private final List<String> notices = new ArrayList<>();
-    private final Metrics metrics = new Metrics();
+    private int throttledLines;
 
     private static EmbeddedChannel frozen(EmbeddedChannel channel) {
         channel.freezeTime();
@@ -37,7 +36,7 @@ class ConsoleStreamTest {
     }
 
     private ConsoleStream stream(LightdConfig.Limits limits) {
-        return new ConsoleStream(loop.eventLoop(), limits, 0, metrics, new ConsoleStream.Listener() {
+        return new ConsoleStream(loop.eventLoop(), limits, 0, new ConsoleStream.Listener() {
             @Override
             public void live(String text) {
                 live.add(text);
@@ -51,6 +50,11 @@ class ConsoleStreamTest {
             @Override
             public void notice(String message) {
                 notices.add(message);
+            }
+
+            @Override
+            public void throttled(int lines) {
+                throttledLines += lines;
             }
         });
     }
@@ -94,7 +98,7 @@ class ConsoleStreamTest {
         assertThat(live).containsExactly("a\n");
         assertThat(assembled).as("the start pattern sees everything").containsExactly("a\n", "b\n", "c\n");
         assertThat(stream.tail(10)).isEqualTo("a\nb\nc\n");
-        assertThat(metrics.throttledLines()).isEqualTo(2);
+        assertThat(throttledLines).isEqualTo(2);
         assertThat(notices).isEmpty();
         advance(ConsoleStream.THROTTLE_QUIET_MILLIS);
         assertThat(notices).containsExactly("Error: console output throttled, skipped 2 lines");

@@ -161,6 +161,9 @@ class SubscribersTest {
         assertThat(metrics.consoleMessages()).isEqualTo(3);
         assertThat(metrics.consoleBytes()).isEqualTo(3L * frameBytes);
         assertThat(metrics.framesDropped()).isEqualTo(2);
+        subscribers.throttled(5);
+        assertThat(metrics.throttledLines()).isEqualTo(5);
+        assertThat((Object) a.readOutbound()).as("a count, not a frame").isNull();
     }
 
     @Test

@@ -641,6 +641,7 @@ class ContainerHubTest {
         loopChannel.advanceTimeBy(ConsoleStream.THROTTLE_QUIET_MILLIS, TimeUnit.MILLISECONDS);
         loopChannel.runScheduledPendingTasks();
         assertThat(frames(c)).containsExactly(daemon("Error: console output throttled, skipped 4 lines"));
+        assertThat(metrics.throttledLines()).isEqualTo(4);
         assertThat(hub.logs(OptionalInt.empty()).join())
                 .isEqualTo("line 1\nline 2\nline 3\nline 4\nline 5\nline 6\nDone\n");
         loopChannel.advanceTimeBy(2, TimeUnit.SECONDS);
