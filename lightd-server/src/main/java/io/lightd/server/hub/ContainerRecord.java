@@ -32,6 +32,7 @@ public record ContainerRecord(String internalId, String image, String startupCom
                               Instant createdAt, Instant updatedAt, LifecycleSettings lifecycle,
                               ExitHistory exits) {
 
+    /** Copies {@code env} and {@code ports}; a null {@code lifecycle} or {@code exits} (older records) reads as the defaults. */
     public ContainerRecord {
         env = Map.copyOf(env);
         ports = List.copyOf(ports);
@@ -46,21 +47,25 @@ public record ContainerRecord(String internalId, String image, String startupCom
                 newExits);
     }
 
+    /** What the runtime needs to install, start or attach to this container. */
     public ContainerSpec toSpec() {
         return new ContainerSpec(internalId, image, startupCommand, stopCommand, installScript, env, memoryLimit,
                 cpuLimit, ports, tty);
     }
 
+    /** The {@code start_pattern} compiled (validated at create), or null when there is none. */
     public Pattern compiledStartPattern() {
         return startPattern == null ? null : Pattern.compile(startPattern);
     }
 
+    /** This record with another install state and state, updated at {@code now} (whole seconds). */
     public ContainerRecord withStates(InstallState install, ContainerState newState, Instant now) {
         return new ContainerRecord(internalId, image, startupCommand, startPattern, stopCommand, installScript, env,
                 memoryLimit, cpuLimit, ports, tty, containerId, install, newState, createdAt, seconds(now), lifecycle,
                 exits);
     }
 
+    /** This record with the image and install script a reinstall uses (null script: none), updated at {@code now}. */
     public ContainerRecord withInstallInputs(String newImage, String newInstallScript, Instant now) {
         return new ContainerRecord(internalId, newImage, startupCommand, startPattern, stopCommand, newInstallScript,
                 env, memoryLimit, cpuLimit, ports, tty, containerId, installState, state, createdAt, seconds(now),

@@ -16,6 +16,7 @@ public record LifecycleSettings(StopSignal stopSignal, RestartPolicy restartPoli
     /** A container created without any of them. */
     public static final LifecycleSettings DEFAULTS = new LifecycleSettings(StopSignal.DEFAULT, RestartPolicy.NONE, 0);
 
+    /** Checks that the signal and policy are given; {@code diskLimit} is in bytes, 0 = no limit. */
     public LifecycleSettings {
         Objects.requireNonNull(stopSignal, "stopSignal");
         Objects.requireNonNull(restartPolicy, "restartPolicy");

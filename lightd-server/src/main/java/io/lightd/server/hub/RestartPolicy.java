@@ -38,11 +38,13 @@ public record RestartPolicy(Name name, int maxRetries, int windowSeconds) {
             this.wireName = wireName;
         }
 
+        /** The name as the create body and REST spell it: {@code no}, {@code on-failure}, {@code always}. */
         public String wireName() {
             return wireName;
         }
     }
 
+    /** Checks the ranges; an {@link IllegalArgumentException} names them. */
     public RestartPolicy {
         if (maxRetries < 0 || windowSeconds < 1) {
             throw new IllegalArgumentException("restart_policy: max_retries must be >= 0 and window_seconds >= 1");
@@ -69,6 +71,7 @@ public record RestartPolicy(Name name, int maxRetries, int windowSeconds) {
         return Duration.ofSeconds(Math.min(MAX_BACKOFF.toSeconds(), 1L << shift));
     }
 
+    /** The policy as the create body and the stored record spell it: {@code name}, {@code max_retries}, {@code window_seconds}. */
     public JsonObject toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("name", name.wireName());
