@@ -1,6 +1,7 @@
 package io.lightd.benchmarks;
 
 import io.lightd.protocol.OutboundEvents;
+import io.lightd.server.fanout.SharedFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,6 @@ final class ConsoleLine {
     static long wireBytesPerSubscriber() {
         int c = OutboundEvents.console(TEXT).length;
         int d = OutboundEvents.consoleDuplicate(TEXT).length;
-        return WireFrames.headerLength(c) + c + WireFrames.headerLength(d) + d;
+        return SharedFrames.headerLength(c) + c + SharedFrames.headerLength(d) + d;
     }
 }

@@ -1,6 +1,6 @@
 package io.lightd.benchmarks;
 
-import io.lightd.server.hub.Delivery;
+import io.lightd.server.fanout.Delivery;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.DefaultChannelId;

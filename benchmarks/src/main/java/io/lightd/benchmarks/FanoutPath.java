@@ -1,8 +1,10 @@
 package io.lightd.benchmarks;
 
 import io.lightd.protocol.OutboundEvents;
-import io.lightd.server.hub.ConsoleAssembler;
-import io.lightd.server.hub.ConsoleHistory;
+import io.lightd.server.console.ConsoleAssembler;
+import io.lightd.server.console.ConsoleHistory;
+import io.lightd.server.console.ConsoleStream;
+import io.lightd.server.fanout.SharedFrames;
 import io.lightd.server.config.LightdConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -74,33 +76,8 @@ abstract class FanoutPath {
                     }
                 }
             };
-            case "preEncoded" -> new Assembled(hub, channels) {
-                @Override
-                void fanOut(String text) {
-                    ByteBuf console = WireFrames.text(ByteBufAllocator.DEFAULT, OutboundEvents.console(text));
-                    ByteBuf duplicate = WireFrames.text(ByteBufAllocator.DEFAULT, OutboundEvents.consoleDuplicate(text));
-                    try {
-                        writeEach(subscribers, console, duplicate);
-                    } finally {
-                        console.release();
-                        duplicate.release();
-                    }
-                }
-            };
-            case "preEncodedPooled" -> new Assembled(hub, channels) {
-                @Override
-                void fanOut(String text) {
-                    ByteBuf console = WireFrames.text(PooledByteBufAllocator.DEFAULT, OutboundEvents.console(text));
-                    ByteBuf duplicate = WireFrames.text(PooledByteBufAllocator.DEFAULT,
-                            OutboundEvents.consoleDuplicate(text));
-                    try {
-                        writeEach(subscribers, console, duplicate);
-                    } finally {
-                        console.release();
-                        duplicate.release();
-                    }
-                }
-            };
+            case "preEncoded" -> new PreEncoded(hub, channels, ByteBufAllocator.DEFAULT);
+            case "preEncodedPooled" -> new PreEncoded(hub, channels, PooledByteBufAllocator.DEFAULT);
             case "preEncodedPerLoop" -> new PerLoop(hub, channels);
             default -> throw new IllegalArgumentException("unknown variant " + variant + "; one of " + VARIANTS);
         };
@@ -144,7 +121,8 @@ abstract class FanoutPath {
 
         Assembled(HubFixture hub, List<Channel> channels) {
             subscribers = channels.toArray(new Channel[0]);
-            assembler = new ConsoleAssembler(hub.loop(), 50, TimeUnit.MILLISECONDS, this::onText);
+            assembler = new ConsoleAssembler(hub.loop(), ConsoleStream.PARTIAL_LINE_FLUSH_MILLIS, TimeUnit.MILLISECONDS,
+                    this::onText);
             LightdConfig.Limits limits = LightdConfig.Defaults.limits();
             history = new ConsoleHistory(limits.historyLines(), limits.historyBytes());
         }
@@ -160,6 +138,28 @@ abstract class FanoutPath {
         }
 
         abstract void fanOut(String text);
+    }
+
+    /** Pre-encoded wire bytes ({@link SharedFrames}, as the hub builds them), written to each channel in turn. */
+    private static final class PreEncoded extends Assembled {
+        private final ByteBufAllocator alloc;
+
+        PreEncoded(HubFixture hub, List<Channel> channels, ByteBufAllocator alloc) {
+            super(hub, channels);
+            this.alloc = alloc;
+        }
+
+        @Override
+        void fanOut(String text) {
+            ByteBuf console = SharedFrames.text(alloc, OutboundEvents.console(text));
+            ByteBuf duplicate = SharedFrames.text(alloc, OutboundEvents.consoleDuplicate(text));
+            try {
+                writeEach(subscribers, console, duplicate);
+            } finally {
+                console.release();
+                duplicate.release();
+            }
+        }
     }
 
     /** Pre-encoded wire bytes, subscribers grouped by event loop: one task per loop per event. */
@@ -179,8 +179,8 @@ abstract class FanoutPath {
 
         @Override
         void fanOut(String text) {
-            ByteBuf console = WireFrames.text(ByteBufAllocator.DEFAULT, OutboundEvents.console(text));
-            ByteBuf duplicate = WireFrames.text(ByteBufAllocator.DEFAULT, OutboundEvents.consoleDuplicate(text));
+            ByteBuf console = SharedFrames.text(ByteBufAllocator.DEFAULT, OutboundEvents.console(text));
+            ByteBuf duplicate = SharedFrames.text(ByteBufAllocator.DEFAULT, OutboundEvents.consoleDuplicate(text));
             try {
                 for (int i = 0; i < loops.length; i++) {
                     Channel[] group = groups[i];

@@ -1,6 +1,6 @@
 package io.lightd.benchmarks;
 
-import io.lightd.server.hub.Delivery;
+import io.lightd.server.fanout.Delivery;
 import io.lightd.server.Transports;
 import io.lightd.server.config.LightdConfig;
 import io.netty.bootstrap.Bootstrap;

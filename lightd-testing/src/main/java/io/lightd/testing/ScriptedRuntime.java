@@ -58,6 +58,8 @@ public final class ScriptedRuntime implements ContainerRuntime {
     private RuntimeException failStopWith;
     private RuntimeException failKillWith;
     private RuntimeException failInstallWith;
+    private RuntimeException failStdinWith;
+    private boolean available = true;
     private boolean throwInsteadOfFailing;
 
     /**
@@ -103,6 +105,16 @@ public final class ScriptedRuntime implements ContainerRuntime {
     /** The failure of every later install; null lets installs complete again. */
     public synchronized void failInstallWith(RuntimeException failure) {
         failInstallWith = failure;
+    }
+
+    /** The failure of every later stdin write; null lets writes succeed again. */
+    public synchronized void failStdinWith(RuntimeException failure) {
+        failStdinWith = failure;
+    }
+
+    /** What {@link #available()} answers from now on (true unless set): false plays an engine that is gone. */
+    public synchronized void available(boolean answer) {
+        available = answer;
     }
 
     /**
@@ -180,6 +192,12 @@ public final class ScriptedRuntime implements ContainerRuntime {
     }
 
     /** True: nothing runs, so nothing can reach the host. */
+    /** As set by {@link #available(boolean)}; true unless set. */
+    @Override
+    public synchronized boolean available() {
+        return available;
+    }
+
     @Override
     public boolean isolated() {
         return true;
@@ -252,6 +270,9 @@ public final class ScriptedRuntime implements ContainerRuntime {
     @Override
     public synchronized CompletableFuture<Void> writeStdin(String internalId, byte[] data) {
         calls.add("stdin " + internalId);
+        if (failStdinWith != null) {
+            return CompletableFuture.failedFuture(failStdinWith);
+        }
         stdin.add(data);
         return CompletableFuture.completedFuture(null);
     }

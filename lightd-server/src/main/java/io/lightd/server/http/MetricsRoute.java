@@ -1,6 +1,7 @@
 package io.lightd.server.http;
 
 import io.lightd.protocol.DecodeResult;
+import io.lightd.protocol.ActionOutcome;
 import io.lightd.protocol.PowerAction;
 import io.lightd.server.http.message.BearerAuth;
 import io.lightd.server.http.message.HttpResponses;
@@ -111,9 +112,9 @@ public final class MetricsRoute {
                 "Power actions from REST and WebSocket, by action and result (accepted, conflict, not_found, "
                         + "unavailable, failed).");
         for (PowerAction action : PowerAction.values()) {
-            for (Metrics.PowerResult result : Metrics.PowerResult.values()) {
-                t.sample("lightd_power_actions_total", "action", action.wireName(), "result", result.label(),
-                        m.powerActions(action, result));
+            for (ActionOutcome outcome : ActionOutcome.values()) {
+                t.sample("lightd_power_actions_total", "action", action.wireName(), "result", outcome.label(),
+                        m.powerActions(action, outcome));
             }
         }
         t.family("lightd_websocket_pings_total", "counter",

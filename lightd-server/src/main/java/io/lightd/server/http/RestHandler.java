@@ -7,6 +7,8 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import io.lightd.protocol.InboundDecoder;
+import io.lightd.protocol.JsonFields;
+import io.lightd.protocol.ActionOutcome;
 import io.lightd.protocol.PowerAction;
 import io.lightd.runtime.ImageReference;
 import io.lightd.server.auth.ConsoleScope;
@@ -379,14 +381,11 @@ public final class RestHandler {
     }
 
     private static String optionalString(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return null;
+        try {
+            return JsonFields.optionalString(o, key);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage());
         }
-        if (!e.isJsonPrimitive() || !((JsonPrimitive) e).isString()) {
-            throw new BadRequest(key + " must be a string");
-        }
-        return e.getAsString();
     }
 
     /** Bad client input; becomes a 400. */
@@ -394,6 +393,20 @@ public final class RestHandler {
         BadRequest(String message) {
             super(message, null, false, false);
         }
+    }
+
+    /**
+     * The HTTP status an action's outcome is answered with, here and only here: 202 accepted, 409
+     * refused in the container's state, 404 unknown id, 503 runtime unreachable, 500 failed otherwise.
+     */
+    static HttpResponseStatus httpStatus(ActionOutcome outcome) {
+        return switch (outcome) {
+            case ACCEPTED -> HttpResponseStatus.ACCEPTED;
+            case CONFLICT -> HttpResponseStatus.CONFLICT;
+            case NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
+            case UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+            case FAILED -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
+        };
     }
 
     /**
@@ -415,7 +428,7 @@ public final class RestHandler {
                 if (r.accepted()) {
                     send(HttpResponseStatus.ACCEPTED, HttpResponses.message(acceptedMessage));
                 } else {
-                    error(HttpResponseStatus.valueOf(r.httpStatus()), r.error());
+                    error(httpStatus(r.outcome()), r.error());
                 }
             });
         }

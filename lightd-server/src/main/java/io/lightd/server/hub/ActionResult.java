@@ -1,56 +1,56 @@
 package io.lightd.server.hub;
 
+import io.lightd.protocol.ActionOutcome;
+import java.util.Objects;
+
 /**
- * The answer to a power action or command, the same for WebSocket and REST: accepted, or refused
- * with a user-facing reason (without the {@code Error: } prefix) and the HTTP status REST gives it.
- * Immutable.
+ * The answer to a power action, command or reinstall, the same for WebSocket and REST: its
+ * {@link ActionOutcome}, and for a refusal a user-facing reason (without the {@code Error: } prefix).
+ * How an outcome is told (an HTTP status, a daemon message, silence) is each API's business.
  *
- * @param accepted   whether the action was taken
- * @param error      the reason of a refusal (e.g. {@code not running}), or null when accepted
- * @param httpStatus the status REST answers with: 202 when accepted, else 404, 409 or the status
- *                   given to {@link #failed}
+ * @param outcome accepted, or why not; never null
+ * @param error   the reason for a refusal; null when accepted
  */
-public record ActionResult(boolean accepted, String error, int httpStatus) {
+public record ActionResult(ActionOutcome outcome, String error) {
 
-    private static final ActionResult OK = new ActionResult(true, null, 202);
+    private static final ActionResult OK = new ActionResult(ActionOutcome.ACCEPTED, null);
 
-    /**
-     * The action was taken.
-     *
-     * @return the one accepted result (202)
-     */
+    /** Checks that an accepted answer has no error and a refusal has one. */
+    public ActionResult {
+        Objects.requireNonNull(outcome, "outcome");
+        if ((outcome == ActionOutcome.ACCEPTED) != (error == null)) {
+            throw new IllegalArgumentException("an accepted answer has no error, a refusal has one: "
+                    + outcome + " " + error);
+        }
+    }
+
+    /** True when the action was carried out or is under way. */
+    public boolean accepted() {
+        return outcome == ActionOutcome.ACCEPTED;
+    }
+
+    /** The accepted answer (one shared instance). */
     public static ActionResult ok() {
         return OK;
     }
 
-    /**
-     * Refused because of the container's state (already running, installing...).
-     *
-     * @param error the reason for the user, without {@code Error: }
-     * @return a refusal with status 409
-     */
+    /** Refused in the container's current state, for {@code error}. */
     public static ActionResult conflict(String error) {
-        return new ActionResult(false, error, 409);
+        return new ActionResult(ActionOutcome.CONFLICT, error);
     }
 
-    /**
-     * Refused because there is no such container.
-     *
-     * @param error the reason for the user, without {@code Error: }
-     * @return a refusal with status 404
-     */
+    /** Refused: no container has this id. */
     public static ActionResult notFound(String error) {
-        return new ActionResult(false, error, 404);
+        return new ActionResult(ActionOutcome.NOT_FOUND, error);
     }
 
-    /**
-     * Refused or failed for another reason, e.g. the runtime is unavailable (503).
-     *
-     * @param error      the reason for the user, without {@code Error: }
-     * @param httpStatus the HTTP status REST answers with
-     * @return a refusal with that status
-     */
-    public static ActionResult failed(String error, int httpStatus) {
-        return new ActionResult(false, error, httpStatus);
+    /** Refused: the container runtime cannot be reached. */
+    public static ActionResult unavailable(String error) {
+        return new ActionResult(ActionOutcome.UNAVAILABLE, error);
+    }
+
+    /** The runtime was asked and failed, for {@code error}. */
+    public static ActionResult failed(String error) {
+        return new ActionResult(ActionOutcome.FAILED, error);
     }
 }

@@ -13,6 +13,9 @@ import io.lightd.runtime.InstallListener;
 import io.lightd.runtime.RuntimeListener;
 import io.lightd.runtime.RuntimeUnavailableException;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.console.ConsoleStream;
+import io.lightd.server.console.StartPattern;
+import io.lightd.server.fanout.Subscribers;
 import io.lightd.server.logging.ContainerLog;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.record.ContainerRecord;
@@ -20,11 +23,7 @@ import io.lightd.server.record.ExitHistory;
 import io.lightd.server.record.RestartPolicy;
 import io.lightd.server.store.ContainerRegistry;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
@@ -41,15 +40,17 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything live about one container: its subscribers, state machine, console assembly and
- * history, start-pattern matching and stats fan-out. Confined to one event loop: every field is
- * touched only there, and every public method hops onto it, so no locks are needed. Each outbound
- * event is encoded once and the same bytes go to every subscriber.
+ * The state machine of one container (install, start, stop, kill, restart, exits and crash
+ * restarts, delete and reinstall, disk checks, restore after a daemon restart), with the two rooms
+ * it drives: its {@link ConsoleStream} (output bytes to console text, history, throttle, coalescing)
+ * and its {@link Subscribers} (the channels watching it, and the one place an outbound frame is
+ * built). Power actions and commands are answered as an {@link ActionResult}. Confined to one event
+ * loop: every field is touched only there, and every public method hops onto it, so no locks are
+ * needed.
  *
  * <p>A hub without a record is a container nobody created (yet): it keeps its subscribers and sends
  * them nothing until the container is created.
@@ -63,21 +64,14 @@ import org.slf4j.LoggerFactory;
 public final class ContainerHub {
 
     private static final Logger LOG = LoggerFactory.getLogger(ContainerHub.class);
-    static final long PARTIAL_LINE_FLUSH_MILLIS = 50;
 
     /**
      * A stats sample older than this is not sent to a new subscriber: it waits for the fresh one the
      * runtime takes when a container becomes watched (an unwatched one is sampled only every 10 s).
      */
     static final long STATS_FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(2_000);
-    private static final int MAX_PATTERN_LINE_CHARS = 16 * 1024;
     /** How long after a completed stop or kill the exit report may take before the runtime is asked. */
     static final long EXIT_CONFIRM_MILLIS = 10_000;
-
-    /** A throttle episode that sees no output for this long is over, and its skipped lines are reported. */
-    static final long THROTTLE_QUIET_MILLIS = 1000;
-    /** Shared frames come from the pooled allocator, whose duplicates are recycled rather than allocated. */
-    private static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
 
     private final String id;
     private final EventExecutor loop;
@@ -86,17 +80,9 @@ public final class ContainerHub {
     private final Clock clock;
     private final Duration stopTimeout;
     private final Subscribers subscribers;
-    private final ConsoleAssembler assembler;
-    /** The frame budget between the assembler and the fan-out ({@code console.coalesce_ms}). */
-    private final ConsoleCoalescer coalescer;
-    private final ConsoleHistory history;
+    private final ConsoleStream console;
     private final StatsChangeDetector statsDetector = new StatsChangeDetector();
-    private final ConsoleThrottle throttle;
-    private final Metrics metrics;
     private final ContainerLog log;
-    /** Pending while live output is being throttled: reports the skipped lines once the episode ends. */
-    private ScheduledFuture<?> throttleNotice;
-    private long lastThrottledNanos;
 
     /** Guarded by the hub map's per-key lock in {@link ContainerManager}: subscribers plus one for a record. */
     int references;
@@ -109,8 +95,8 @@ public final class ContainerHub {
 
     private ContainerRecord record;
     private ContainerState state = ContainerState.INSTALLED;
-    private Pattern startPattern;
-    private final StringBuilder patternLine = new StringBuilder();
+    /** Watches the console for {@code start_pattern}; null when there is none (or while re-attaching). */
+    private StartPattern startPattern;
     private Run run;
     private Install install;
     private byte[] lastStats;
@@ -175,7 +161,6 @@ public final class ContainerHub {
         this.blocking = blocking;
         this.diskCheckMillis = TimeUnit.SECONDS.toMillis(limits.diskCheckSeconds());
         this.id = id;
-        this.metrics = metrics;
         this.log = new ContainerLog(LOG, id);
         this.loop = loop;
         this.runtime = runtime;
@@ -183,17 +168,35 @@ public final class ContainerHub {
         this.clock = clock;
         this.stopTimeout = limits.stopTimeout();
         this.subscribers = new Subscribers(metrics);
-        this.assembler = new ConsoleAssembler(loop, PARTIAL_LINE_FLUSH_MILLIS, TimeUnit.MILLISECONDS, this::onConsoleText);
-        this.coalescer = new ConsoleCoalescer(loop, coalesceMillis, this::broadcastConsole);
-        this.history = new ConsoleHistory(limits.historyLines(), limits.historyBytes());
-        this.throttle = new ConsoleThrottle(limits.consoleLinesPerSecond(), limits.consoleBytesPerSecond(),
-                loop.ticker());
+        this.console = new ConsoleStream(loop, limits, coalesceMillis, new ConsoleStream.Listener() {
+            @Override
+            public void live(String text) {
+                subscribers.console(text);
+            }
+
+            @Override
+            public void assembled(String text) {
+                watchForStart(text);
+            }
+
+            @Override
+            public void notice(String message) {
+                message(message);
+            }
+
+            @Override
+            public void throttled(int lines) {
+                subscribers.throttled(lines);
+            }
+        });
     }
 
+    /** The container's {@code internal_id}, as created or first watched. */
     public String id() {
         return id;
     }
 
+    /** The event loop this hub is confined to, one of the server's group. */
     public EventExecutor loop() {
         return loop;
     }
@@ -226,23 +229,25 @@ public final class ContainerHub {
             if (subscribers.size() == 1) {
                 runtime.statsDemand(id, true);
             }
-            if (record != null) {
-                channel.write(frame(OutboundEvents.state(state)));
-                if (state == ContainerState.RUNNING && lastStats != null) {
-                    if (loop.ticker().nanoTime() - lastSampleNanos <= STATS_FRESH_NANOS) {
-                        channel.write(frame(lastStats));
-                    } else {
-                        if (awaitingStats == null) {
-                            awaitingStats = new ArrayList<>(1);
-                        }
-                        awaitingStats.add(channel);
-                    }
-                }
-                channel.flush();
+            if (record == null) {
+                return;
             }
+            byte[] stats = null;
+            if (state == ContainerState.RUNNING && lastStats != null) {
+                if (loop.ticker().nanoTime() - lastSampleNanos <= STATS_FRESH_NANOS) {
+                    stats = lastStats;
+                } else {
+                    if (awaitingStats == null) {
+                        awaitingStats = new ArrayList<>(1);
+                    }
+                    awaitingStats.add(channel);
+                }
+            }
+            subscribers.sendTo(channel, OutboundEvents.state(state), stats);
         });
     }
 
+    /** Removes a subscriber (also done when its channel closes); any thread, a no-op once the loop shuts down. */
     public void unsubscribe(Channel channel) {
         try {
             onLoop(() -> {
@@ -263,7 +268,7 @@ public final class ContainerHub {
 
     /** The console history for {@code request_logs}; completes with null for an unknown container. */
     public CompletableFuture<String> logs(OptionalInt lines) {
-        return call(() -> record == null ? null : history.tail(lines.orElse(Integer.MAX_VALUE)));
+        return call(() -> record == null ? null : console.tail(lines.orElse(Integer.MAX_VALUE)));
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------
@@ -272,7 +277,7 @@ public final class ContainerHub {
     void create(ContainerRecord newRecord) {
         onLoop(() -> {
             record = newRecord;
-            startPattern = newRecord.compiledStartPattern();
+            startPattern = StartPattern.of(newRecord.compiledStartPattern());
             startDiskChecks();
             runInstall();
         });
@@ -313,7 +318,7 @@ public final class ContainerHub {
         CompletableFuture<Void> restored = new CompletableFuture<>();
         onLoop(() -> {
             record = stored;
-            startPattern = stored.compiledStartPattern();
+            startPattern = StartPattern.of(stored.compiledStartPattern());
             startDiskChecks();
             if (stored.installState() == InstallState.INSTALLING) {
                 record = record.withStates(InstallState.FAILED, ContainerState.EXIT, clock.instant());
@@ -333,7 +338,7 @@ public final class ContainerHub {
                     return;
                 }
                 if (tail != null && tail.length > 0) {
-                    history.seed(tail, tail.length >= historyBytes);
+                    console.seed(tail, tail.length >= historyBytes);
                 }
                 if (running) {
                     reattach(restored);
@@ -413,7 +418,7 @@ public final class ContainerHub {
             return;
         }
         log.info("re-attached to the running process");
-        startPattern = record.compiledStartPattern();
+        startPattern = StartPattern.of(record.compiledStartPattern());
         setState(ContainerState.RUNNING);
     }
 
@@ -437,9 +442,7 @@ public final class ContainerHub {
             run = null;
             install = null;
             restartPending = false;
-            assembler.discard();
-            coalescer.discard();
-            history.clear();
+            console.clear();
             statsDetector.reset();
             lastStats = null;
             state = ContainerState.INSTALLED;
@@ -476,7 +479,7 @@ public final class ContainerHub {
             }
             log.info("power {} requested in state {}", action.wireName(), state.wireName());
             if (!runtime.available()) {
-                return ActionResult.failed("container runtime unavailable", 503);
+                return ActionResult.unavailable("container runtime unavailable");
             }
             return switch (action) {
                 case START -> start(false);
@@ -487,6 +490,10 @@ public final class ContainerHub {
         });
     }
 
+    /**
+     * Writes {@code command} (UTF-8) to the server's stdin. Completes with CONFLICT unless the server
+     * runs, NOT_FOUND without a record, UNAVAILABLE or FAILED when the runtime could not write it.
+     */
     public CompletableFuture<ActionResult> command(String command) {
         return this.<CompletableFuture<ActionResult>>call(() -> {
             if (record == null) {
@@ -722,7 +729,7 @@ public final class ContainerHub {
         message("Error: " + failure(what, err).error());
         if (unwrap(err) instanceof ContainerNotFoundException) {
             log.warn("{}: the runtime has no such container; marking it exited", what);
-            assembler.flushAll();
+            console.endOfOutput();
             r.exited = true;
             run = null;
             lastStats = null;
@@ -740,7 +747,9 @@ public final class ContainerHub {
         exitRequested = false;
         statsDetector.reset();
         lastStats = null;
-        patternLine.setLength(0);
+        if (startPattern != null) {
+            startPattern.reset();
+        }
         setState(ContainerState.STARTING);
         attempt(() -> runtime.start(record.toSpec(), loop, r)).whenComplete((v, err) -> loop.execute(() -> {
             if (run != r) {
@@ -763,7 +772,7 @@ public final class ContainerHub {
 
     /** The run ended with {@code exitCode} at {@code now} (the runtime's exit time for an exit while the daemon was down). */
     private void onExit(Run r, int exitCode, boolean outOfMemory, Instant now) {
-        assembler.flushAll();
+        console.endOfOutput();
         r.markStarted();
         r.exited = true;
         run = null;
@@ -891,7 +900,7 @@ public final class ContainerHub {
                 }
                 return (Void) null;
             }).thenCompose(v -> call(() -> {
-                assembler.flushAll();
+                console.endOfOutput();
                 record = record.withStates(InstallState.FAILED, state, clock.instant());
                 setState(ContainerState.EXIT);
                 message("Container stopped");
@@ -997,7 +1006,7 @@ public final class ContainerHub {
                 return;
             }
             install = null;
-            assembler.flushAll();
+            console.endOfOutput();
             if (err != null) {
                 log.warn("install failed: {}", describe(err));
                 message("Error: " + failure("install failed", err).error());
@@ -1018,87 +1027,14 @@ public final class ContainerHub {
 
     // ---- output ------------------------------------------------------------------------------
 
-    private void onConsoleText(String text) {
-        history.append(text);
-        int lines = ConsoleThrottle.lineCount(text);
-        long bytes = ConsoleHistory.utf8Length(text);
-        if (throttle.admit(lines, bytes)) {
-            reportThrottled();
-            coalescer.offer(text, bytes);
-        } else {
-            metrics.linesThrottled(lines);
-            lastThrottledNanos = loop.ticker().nanoTime();
-            if (throttleNotice == null) {
-                throttleNotice = loop.schedule(this::onThrottleQuiet, THROTTLE_QUIET_MILLIS, TimeUnit.MILLISECONDS);
-            }
-        }
-        if (run != null && !run.patternMatched && startPattern != null && state == ContainerState.STARTING) {
-            matchStartPattern(text);
-        }
-    }
-
-    /** The throttle episode ends when output gets through again, or after a quiet while. */
-    private void onThrottleQuiet() {
-        throttleNotice = null;
-        long quietNanos = loop.ticker().nanoTime() - lastThrottledNanos;
-        long quietMillis = TimeUnit.NANOSECONDS.toMillis(quietNanos);
-        if (quietMillis < THROTTLE_QUIET_MILLIS) {
-            throttleNotice = loop.schedule(this::onThrottleQuiet, THROTTLE_QUIET_MILLIS - quietMillis,
-                    TimeUnit.MILLISECONDS);
-            return;
-        }
-        reportThrottled();
-    }
-
-    private void reportThrottled() {
-        if (throttleNotice != null) {
-            throttleNotice.cancel(false);
-            throttleNotice = null;
-        }
-        long skipped = throttle.takeSkipped();
-        if (skipped > 0) {
-            message("Error: console output throttled, skipped " + skipped + " lines");
-        }
-    }
-
-    private void broadcastConsole(String text) {
-        if (!subscribers.isEmpty()) {
-            ByteBuf console = SharedFrames.text(ALLOC, OutboundEvents.console(text));
-            ByteBuf duplicate = SharedFrames.text(ALLOC, OutboundEvents.consoleDuplicate(text));
-            metrics.consoleBroadcast(subscribers.size(), console.readableBytes() + duplicate.readableBytes());
-            subscribers.broadcast(console, duplicate, true, true);
-        }
-    }
-
-    /**
-     * Searches each complete line, without its terminal control sequences ({@link ControlSequences}); a
-     * partial line waits for its end, so a split line still matches.
-     */
-    private void matchStartPattern(String text) {
-        int start = 0;
-        while (start < text.length()) {
-            int newline = text.indexOf('\n', start);
-            if (newline < 0) {
-                if (patternLine.length() < MAX_PATTERN_LINE_CHARS) {
-                    patternLine.append(text, start, Math.min(text.length(), start + MAX_PATTERN_LINE_CHARS));
-                }
-                return;
-            }
-            patternLine.append(text, start, newline);
-            int end = patternLine.length();
-            if (end > 0 && patternLine.charAt(end - 1) == '\r') {
-                patternLine.setLength(end - 1);
-            }
-            boolean found = startPattern.matcher(ControlSequences.strip(patternLine)).find();
-            patternLine.setLength(0);
-            if (found) {
-                run.patternMatched = true;
-                setState(ContainerState.RUNNING);
-                message("Server started");
-                log.info("start pattern matched, server running");
-                return;
-            }
-            start = newline + 1;
+    /** Assembled console text while the server is starting: a line that matches the start pattern means it runs. */
+    private void watchForStart(String text) {
+        if (run != null && !run.patternMatched && startPattern != null && state == ContainerState.STARTING
+                && startPattern.find(text)) {
+            run.patternMatched = true;
+            setState(ContainerState.RUNNING);
+            message("Server started");
+            log.info("start pattern matched, server running");
         }
     }
 
@@ -1111,9 +1047,7 @@ public final class ContainerHub {
             // Unchanged: those waiting for a fresh sample get the last one sent, now known current.
             if (awaiting != null && lastStats != null) {
                 for (Channel channel : awaiting) {
-                    if (channel.isActive()) {
-                        channel.writeAndFlush(frame(lastStats));
-                    }
+                    subscribers.sendTo(channel, lastStats, null);
                 }
             }
             return;
@@ -1121,9 +1055,7 @@ public final class ContainerHub {
         lastStats = OutboundEvents.stats(toSend);
         lastSample = toSend;
         publish();
-        if (!subscribers.isEmpty()) {
-            subscribers.broadcast(SharedFrames.text(ALLOC, lastStats), null, true, false);
-        }
+        subscribers.stats(lastStats);
     }
 
     // ---- helpers -----------------------------------------------------------------------------
@@ -1164,25 +1096,19 @@ public final class ContainerHub {
      * console text gathered before it.
      */
     private void broadcast(byte[] json) {
-        coalescer.flush();
-        if (!subscribers.isEmpty()) {
-            subscribers.broadcast(SharedFrames.text(ALLOC, json), null, false, false);
-        }
-    }
-
-    private static TextWebSocketFrame frame(byte[] json) {
-        return new TextWebSocketFrame(Unpooled.wrappedBuffer(json));
+        console.flushLive();
+        subscribers.event(json);
     }
 
     private static ActionResult failure(String what, Throwable err) {
         Throwable cause = unwrap(err);
         if (cause instanceof RuntimeUnavailableException) {
-            return ActionResult.failed("container runtime unavailable", 503);
+            return ActionResult.unavailable("container runtime unavailable");
         }
         if (cause instanceof ContainerNotFoundException) {
-            return ActionResult.failed(what + ": the runtime has no such container", 409);
+            return ActionResult.conflict(what + ": the runtime has no such container");
         }
-        return ActionResult.failed(what + ": " + describe(cause), 500);
+        return ActionResult.failed(what + ": " + describe(cause));
     }
 
     private static Throwable unwrap(Throwable err) {
@@ -1264,7 +1190,7 @@ public final class ContainerHub {
             try {
                 if (run == this) {
                     markStarted();
-                    assembler.accept(chunk);
+                    console.accept(chunk);
                 }
             } finally {
                 chunk.release();
@@ -1306,7 +1232,7 @@ public final class ContainerHub {
         public void onOutput(ByteBuf chunk) {
             try {
                 if (install == this) {
-                    assembler.accept(chunk);
+                    console.accept(chunk);
                 }
             } finally {
                 chunk.release();

@@ -1,5 +1,6 @@
 package io.lightd.server.hub;
 
+import io.lightd.protocol.ActionOutcome;
 import io.lightd.protocol.PowerAction;
 import io.lightd.runtime.ContainerRuntime;
 import io.lightd.server.config.LightdConfig;
@@ -84,14 +85,17 @@ public final class ContainerManager {
         this.clock = clock;
     }
 
+    /** The runtime every hub drives, as given at construction. */
     public ContainerRuntime runtime() {
         return runtime;
     }
 
+    /** The stored container records, as given at construction. */
     public ContainerRegistry registry() {
         return registry;
     }
 
+    /** The counters the hubs and sessions bump, as given at construction. */
     public Metrics metrics() {
         return metrics;
     }
@@ -123,6 +127,10 @@ public final class ContainerManager {
         return hub;
     }
 
+    /**
+     * Removes a subscriber that {@link #subscribe} added; a hub with no record and no subscriber
+     * left is forgotten. Any thread.
+     */
     public void unsubscribe(ContainerHub hub, Channel channel) {
         hub.unsubscribe(channel);
         release(hub.id());
@@ -199,20 +207,33 @@ public final class ContainerManager {
         });
     }
 
+    /**
+     * Reinstalls a container, with a new image or install script where given (null keeps the
+     * stored one); a running server is killed first. Completes on the hub's loop with
+     * {@link io.lightd.protocol.ActionOutcome#NOT_FOUND NOT_FOUND} for an unknown id, CONFLICT while it
+     * installs or is being deleted, else ACCEPTED (the install runs on, told through state events).
+     */
     public CompletableFuture<ActionResult> reinstall(String id, String image, String installScript) {
         ContainerHub hub = hubs.get(id);
         return hub == null ? notFound() : hub.reinstall(image, installScript);
     }
 
-    /** A power action from REST or a WebSocket session; its outcome is counted by action and result. */
+    /**
+     * A power action from REST or a WebSocket session; its outcome is counted by action and result
+     * ({@code lightd_power_actions_total}). Completes on the hub's loop (at once for an unknown id).
+     */
     public CompletableFuture<ActionResult> power(String id, PowerAction action) {
         ContainerHub hub = hubs.get(id);
         CompletableFuture<ActionResult> result = hub == null ? notFound() : hub.power(action);
-        result.whenComplete((r, err) -> metrics.powerAction(action,
-                err != null ? Metrics.PowerResult.FAILED : Metrics.PowerResult.ofStatus(r.httpStatus())));
+        result.whenComplete((r, err) -> metrics.powerAction(action, err != null ? ActionOutcome.FAILED : r.outcome()));
         return result;
     }
 
+    /**
+     * Writes {@code command} (UTF-8, as given, newline included) to the server's stdin. Completes on
+     * the hub's loop: ACCEPTED once written; NOT_FOUND for an unknown id; CONFLICT when the server
+     * does not run; UNAVAILABLE or FAILED when the runtime could not write it.
+     */
     public CompletableFuture<ActionResult> command(String id, String command) {
         ContainerHub hub = hubs.get(id);
         return hub == null ? notFound() : hub.command(command);
@@ -285,6 +306,7 @@ public final class ContainerManager {
         return hub == null ? id : hub.id();
     }
 
+    /** How many hubs exist now (containers plus watched unknown ids); a moment's snapshot. */
     public int hubCount() {
         return hubs.size();
     }

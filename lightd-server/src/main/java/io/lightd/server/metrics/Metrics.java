@@ -1,5 +1,6 @@
 package io.lightd.server.metrics;
 
+import io.lightd.protocol.ActionOutcome;
 import io.lightd.protocol.DecodeResult;
 import io.lightd.protocol.PowerAction;
 import java.util.concurrent.atomic.LongAdder;
@@ -12,26 +13,6 @@ import java.util.concurrent.atomic.LongAdder;
  * from their owners. Thread-safe.
  */
 public final class Metrics {
-
-    /** How a power action ended, from its answer's status. */
-    public enum PowerResult {
-        ACCEPTED, CONFLICT, NOT_FOUND, UNAVAILABLE, FAILED;
-
-        public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-
-        /** The result of an answer with this HTTP status (202 accepted, 409, 404, 503, anything else failed). */
-        public static PowerResult ofStatus(int httpStatus) {
-            return switch (httpStatus) {
-                case 202 -> ACCEPTED;
-                case 409 -> CONFLICT;
-                case 404 -> NOT_FOUND;
-                case 503 -> UNAVAILABLE;
-                default -> FAILED;
-            };
-        }
-    }
 
     /** Inbound mistakes the WebSocket layer sees besides the decoder's kinds. */
     public enum InboundRefusal {
@@ -65,7 +46,7 @@ public final class Metrics {
     private final LongAdder throttledLines = new LongAdder();
     private final LongAdder[] decodeErrors = adders(DecodeResult.Kind.values().length);
     private final LongAdder[] refusals = adders(InboundRefusal.values().length);
-    private final LongAdder[] power = adders(PowerAction.values().length * PowerResult.values().length);
+    private final LongAdder[] power = adders(PowerAction.values().length * ActionOutcome.values().length);
     private final LongAdder[] pings = adders(PingOutcome.values().length);
 
     /**
@@ -96,8 +77,9 @@ public final class Metrics {
         refusals[refusal.ordinal()].increment();
     }
 
-    public void powerAction(PowerAction action, PowerResult result) {
-        power[action.ordinal() * PowerResult.values().length + result.ordinal()].increment();
+    /** One power action from REST or a WebSocket session ended with {@code outcome}; any thread. */
+    public void powerAction(PowerAction action, ActionOutcome outcome) {
+        power[action.ordinal() * ActionOutcome.values().length + outcome.ordinal()].increment();
     }
 
     /** One client ping met {@code outcome}; called on the connection's event loop. */
@@ -137,8 +119,9 @@ public final class Metrics {
         return refusals[refusal.ordinal()].sum();
     }
 
-    public long powerActions(PowerAction action, PowerResult result) {
-        return power[action.ordinal() * PowerResult.values().length + result.ordinal()].sum();
+    /** Power actions of {@code action} that ended with {@code outcome} so far. */
+    public long powerActions(PowerAction action, ActionOutcome outcome) {
+        return power[action.ordinal() * ActionOutcome.values().length + outcome.ordinal()].sum();
     }
 
     private static LongAdder[] adders(int n) {

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import io.lightd.protocol.ContainerState;
 import io.lightd.protocol.InstallState;
+import io.lightd.protocol.JsonFields;
 import io.lightd.runtime.ContainerSpec;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -80,13 +81,13 @@ public record ContainerRecord(String internalId, String image, String startupCom
      * for the first problem found. Unknown fields are ignored.
      */
     public static ContainerRecord fromCreateBody(JsonObject body, Instant now) {
-        String id = requiredString(body, "internal_id");
+        String id = JsonFields.requiredString(body, "internal_id");
         if (!InternalIds.isValid(id)) {
             throw new IllegalArgumentException(InternalIds.problem());
         }
-        String image = requiredString(body, "image");
-        String startup = requiredString(body, "startup_command");
-        String pattern = optionalString(body, "start_pattern");
+        String image = JsonFields.requiredString(body, "image");
+        String startup = JsonFields.requiredString(body, "startup_command");
+        String pattern = JsonFields.optionalString(body, "start_pattern");
         if (pattern != null) {
             try {
                 Pattern.compile(pattern);
@@ -95,8 +96,8 @@ public record ContainerRecord(String internalId, String image, String startupCom
                         + e.getDescription());
             }
         }
-        String stop = optionalString(body, "stop_command");
-        String install = optionalString(body, "install_script");
+        String stop = JsonFields.optionalString(body, "stop_command");
+        String install = JsonFields.optionalString(body, "install_script");
         Map<String, String> env = new LinkedHashMap<>();
         JsonElement envJson = body.get("env");
         if (envJson != null && !envJson.isJsonNull()) {
@@ -105,7 +106,7 @@ public record ContainerRecord(String internalId, String image, String startupCom
             }
             for (Map.Entry<String, JsonElement> e : envJson.getAsJsonObject().entrySet()) {
                 if (e.getKey().isEmpty() || e.getKey().contains("=") || e.getKey().indexOf('\0') >= 0
-                        || !isString(e.getValue()) || e.getValue().getAsString().indexOf('\0') >= 0) {
+                        || !JsonFields.isString(e.getValue()) || e.getValue().getAsString().indexOf('\0') >= 0) {
                     throw new IllegalArgumentException("env must be an object of strings (bad entry \""
                             + e.getKey() + "\")");
                 }
@@ -120,7 +121,7 @@ public record ContainerRecord(String internalId, String image, String startupCom
                 throw new IllegalArgumentException("limits must be an object");
             }
             JsonObject l = limits.getAsJsonObject();
-            memory = nonNegativeLong(l, "memory");
+            memory = JsonFields.integer(l, "memory", "limits.memory", 0, 0, Long.MAX_VALUE);
             cpu = nonNegativeDouble(l, "cpu");
         }
         List<ContainerSpec.PortBinding> ports = new ArrayList<>();
@@ -134,8 +135,8 @@ public record ContainerRecord(String internalId, String image, String startupCom
                     throw new IllegalArgumentException("each port must be an object with ip, port and protocol");
                 }
                 JsonObject o = p.getAsJsonObject();
-                String ip = optionalString(o, "ip");
-                String protocol = optionalString(o, "protocol");
+                String ip = JsonFields.optionalString(o, "ip");
+                String protocol = JsonFields.optionalString(o, "protocol");
                 JsonElement port = o.get("port");
                 if (port == null || !port.isJsonPrimitive() || !((JsonPrimitive) port).isNumber()
                         || port.getAsDouble() != Math.rint(port.getAsDouble())
@@ -150,7 +151,7 @@ public record ContainerRecord(String internalId, String image, String startupCom
             }
         }
         LifecycleSettings lifecycle = LifecycleSettings.fromCreateBody(body);
-        boolean tty = optionalBoolean(body, "tty", true);
+        boolean tty = JsonFields.optionalBoolean(body, "tty", true);
         Instant t = seconds(now);
         return new ContainerRecord(id, image, startup, pattern, stop, install, env, memory, cpu, ports, tty,
                 "lightd-" + id, InstallState.INSTALLING, ContainerState.INSTALLING, t, t, lifecycle, ExitHistory.NONE);
@@ -210,66 +211,11 @@ public record ContainerRecord(String internalId, String image, String startupCom
                 .orElse(InstallState.FAILED);
         ContainerState state = ContainerState.fromWireName(o.get("state").getAsString()).orElse(ContainerState.EXIT);
         // stored before tty existed: created on pipes
-        boolean tty = optionalBoolean(o, "tty", false);
+        boolean tty = JsonFields.optionalBoolean(o, "tty", false);
         return new ContainerRecord(base.internalId, base.image, base.startupCommand, base.startPattern,
                 base.stopCommand, base.installScript, base.env, base.memoryLimit, base.cpuLimit, base.ports, tty,
                 o.get("container_id").getAsString(), install, state, base.createdAt,
                 Instant.parse(o.get("updated_at").getAsString()), base.lifecycle, ExitHistory.fromStoredJson(o));
-    }
-
-    private static boolean isString(JsonElement e) {
-        return e != null && e.isJsonPrimitive() && ((JsonPrimitive) e).isString();
-    }
-
-    private static String requiredString(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            throw new IllegalArgumentException(key + " is required");
-        }
-        if (!isString(e) || e.getAsString().isBlank()) {
-            throw new IllegalArgumentException(key + " must be a non-empty string");
-        }
-        return e.getAsString();
-    }
-
-    private static String optionalString(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        if (!isString(e)) {
-            throw new IllegalArgumentException(key + " must be a string");
-        }
-        return e.getAsString();
-    }
-
-    private static boolean optionalBoolean(JsonObject o, String key, boolean absent) {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return absent;
-        }
-        if (!e.isJsonPrimitive() || !((JsonPrimitive) e).isBoolean()) {
-            throw new IllegalArgumentException(key + " must be true or false");
-        }
-        return e.getAsBoolean();
-    }
-
-    private static long nonNegativeLong(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return 0;
-        }
-        try {
-            if (e.isJsonPrimitive() && ((JsonPrimitive) e).isNumber()) {
-                long v = e.getAsBigDecimal().longValueExact();
-                if (v >= 0) {
-                    return v;
-                }
-            }
-        } catch (ArithmeticException | NumberFormatException ignored) {
-            // reported below
-        }
-        throw new IllegalArgumentException("limits." + key + " must be a non-negative integer");
     }
 
     private static double nonNegativeDouble(JsonObject o, String key) {

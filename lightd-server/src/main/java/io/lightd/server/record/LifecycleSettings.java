@@ -2,7 +2,7 @@ package io.lightd.server.record;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
+import io.lightd.protocol.JsonFields;
 import io.lightd.runtime.StopSignal;
 import java.util.Objects;
 
@@ -41,29 +41,16 @@ public record LifecycleSettings(StopSignal stopSignal, RestartPolicy restartPoli
         StopSignal signal = StopSignal.DEFAULT;
         JsonElement signalJson = body.get("stop_signal");
         if (signalJson != null && !signalJson.isJsonNull()) {
-            if (!signalJson.isJsonPrimitive() || !((JsonPrimitive) signalJson).isString()) {
+            if (!JsonFields.isString(signalJson)) {
                 throw new IllegalArgumentException("stop_signal must be one of " + StopSignal.names());
             }
             signal = StopSignal.fromName(signalJson.getAsString()).orElseThrow(() ->
                     new IllegalArgumentException("stop_signal must be one of " + StopSignal.names()));
         }
         RestartPolicy policy = RestartPolicy.fromJson(body.get("restart_policy"));
-        long disk = 0;
         JsonElement limits = body.get("limits");
-        if (limits != null && limits.isJsonObject()) {
-            JsonElement d = limits.getAsJsonObject().get("disk");
-            if (d != null && !d.isJsonNull()) {
-                try {
-                    disk = d.isJsonPrimitive() && ((JsonPrimitive) d).isNumber()
-                            ? d.getAsBigDecimal().longValueExact() : -1;
-                } catch (ArithmeticException | NumberFormatException e) {
-                    disk = -1;
-                }
-                if (disk < 0) {
-                    throw new IllegalArgumentException("limits.disk must be a non-negative integer");
-                }
-            }
-        }
+        long disk = limits != null && limits.isJsonObject()
+                ? JsonFields.integer(limits.getAsJsonObject(), "disk", "limits.disk", 0, 0, Long.MAX_VALUE) : 0;
         return new LifecycleSettings(signal, policy, disk);
     }
 

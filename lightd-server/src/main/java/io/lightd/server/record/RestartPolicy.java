@@ -2,7 +2,7 @@ package io.lightd.server.record;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
+import io.lightd.protocol.JsonFields;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -142,7 +142,7 @@ public record RestartPolicy(Name name, int maxRetries, int windowSeconds) {
         }
         JsonObject o = json.getAsJsonObject();
         JsonElement nameJson = o.get("name");
-        if (nameJson == null || !nameJson.isJsonPrimitive() || !((JsonPrimitive) nameJson).isString()) {
+        if (!JsonFields.isString(nameJson)) {
             throw new IllegalArgumentException("restart_policy.name must be \"no\", \"on-failure\" or \"always\"");
         }
         Name name = null;
@@ -160,20 +160,6 @@ public record RestartPolicy(Name name, int maxRetries, int windowSeconds) {
     }
 
     private static int intField(JsonObject o, String key, int fallback, int min, int max) {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return fallback;
-        }
-        try {
-            if (e.isJsonPrimitive() && ((JsonPrimitive) e).isNumber()) {
-                int v = e.getAsBigDecimal().intValueExact();
-                if (v >= min && v <= max) {
-                    return v;
-                }
-            }
-        } catch (ArithmeticException | NumberFormatException ignored) {
-            // reported below
-        }
-        throw new IllegalArgumentException("restart_policy." + key + " must be an integer from " + min + " to " + max);
+        return (int) JsonFields.integer(o, key, "restart_policy." + key, fallback, min, max);
     }
 }

@@ -1,5 +1,6 @@
 package io.lightd.server.ws;
 
+import io.lightd.protocol.ActionOutcome;
 import io.lightd.protocol.DecodeResult;
 import io.lightd.protocol.InboundEvent;
 import io.lightd.protocol.OutboundEvents;
@@ -8,7 +9,7 @@ import io.lightd.server.auth.TokenStore;
 import io.lightd.server.hub.ActionResult;
 import io.lightd.server.hub.ContainerHub;
 import io.lightd.server.hub.ContainerManager;
-import io.lightd.server.hub.Delivery;
+import io.lightd.server.fanout.Delivery;
 import io.lightd.server.logging.ContainerLog;
 import io.lightd.server.metrics.Metrics;
 import io.netty.channel.Channel;
@@ -192,7 +193,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
     /** Refusals go to the requester only; actions on an unknown container stay silent, as the protocol says. */
     private static void reply(Channel channel, CompletableFuture<ActionResult> result) {
         result.thenAccept(r -> {
-            if (!r.accepted() && r.httpStatus() != 404) {
+            if (!r.accepted() && r.outcome() != ActionOutcome.NOT_FOUND) {
                 channel.writeAndFlush(OutboundEvents.daemonMessage("Error: " + r.error()));
             }
         });

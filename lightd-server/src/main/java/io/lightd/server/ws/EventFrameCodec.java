@@ -13,8 +13,11 @@ import java.util.List;
 /**
  * Inbound: a data frame becomes a {@link DecodeResult} (an event, or the error text for that
  * client, which is also what a command over the configured length gets); binary frames are an
- * error too. Outbound: an event already encoded as UTF-8 JSON bytes
- * becomes a text frame. Frames hubs share arrive as ready {@link TextWebSocketFrame}s and pass by.
+ * error too. Outbound: an event already encoded as UTF-8 JSON bytes (a session's own reply)
+ * becomes a text frame; any other message passes by unchanged. What a container's hub sends does
+ * not come here: the {@code fanout} package writes it already framed
+ * ({@link io.lightd.server.fanout.SharedFrames}) at the frame encoder's context
+ * ({@link io.lightd.server.fanout.Delivery#FRAME_WRITER}), past this codec.
  */
 public final class EventFrameCodec extends MessageToMessageCodec<WebSocketFrame, byte[]> {
 

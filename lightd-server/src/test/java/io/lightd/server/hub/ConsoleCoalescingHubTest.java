@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonParser;
 import io.lightd.protocol.PowerAction;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.console.ConsoleStream;
+import io.lightd.server.fanout.SharedFrames;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.record.ContainerRecord;
 import io.lightd.server.store.ContainerRegistry;
@@ -153,7 +155,7 @@ class ConsoleCoalescingHubTest {
         runtime.output(ID, "line\n");
         runtime.output(ID, "> ");
         assertThat(frames(a)).containsExactlyElementsOf(console("line\n"));
-        advance(ContainerHub.PARTIAL_LINE_FLUSH_MILLIS);
+        advance(ConsoleStream.PARTIAL_LINE_FLUSH_MILLIS);
         assertThat(frames(a)).containsExactlyElementsOf(console("> "));
     }
 

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.lightd.protocol.ActionOutcome;
 import io.lightd.protocol.ContainerState;
 import io.lightd.protocol.PowerAction;
 import io.lightd.protocol.Stats;
 import io.lightd.runtime.ContainerNotFoundException;
+import io.lightd.runtime.RuntimeUnavailableException;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.console.ConsoleStream;
+import io.lightd.server.fanout.SharedFrames;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.record.ContainerRecord;
 import io.lightd.server.store.ContainerRegistry;
@@ -429,6 +433,29 @@ class ContainerHubTest {
         assertThat(registry.get(ID).state()).isEqualTo(ContainerState.EXIT);
     }
 
+    /** Each refusal is an outcome of its own, not an HTTP status: REST maps it, the metrics label it. */
+    @Test
+    void refusalsAreOutcomesByReason() {
+        assertThat(power(PowerAction.START).outcome()).as("before the create").isEqualTo(ActionOutcome.NOT_FOUND);
+        create(null);
+        assertThat(power(PowerAction.STOP).outcome()).isEqualTo(ActionOutcome.CONFLICT);
+        assertThat(hub.command("say hi\n").join().outcome()).isEqualTo(ActionOutcome.CONFLICT);
+        runtime.available(false);
+        assertThat(power(PowerAction.START))
+                .isEqualTo(new ActionResult(ActionOutcome.UNAVAILABLE, "container runtime unavailable"));
+        runtime.available(true);
+        assertThat(power(PowerAction.START)).isEqualTo(ActionResult.ok());
+        runtime.failStdinWith(new RuntimeUnavailableException("engine gone", null));
+        assertThat(hub.command("say hi\n").join())
+                .isEqualTo(new ActionResult(ActionOutcome.UNAVAILABLE, "container runtime unavailable"));
+        runtime.failStdinWith(new IllegalStateException("pipe broke"));
+        assertThat(hub.command("say hi\n").join())
+                .isEqualTo(new ActionResult(ActionOutcome.FAILED, "command failed: pipe broke"));
+        runtime.failStdinWith(new ContainerNotFoundException(ID));
+        assertThat(hub.command("say hi\n").join()).isEqualTo(
+                new ActionResult(ActionOutcome.CONFLICT, "command failed: the runtime has no such container"));
+    }
+
     @Test
     void startOfAContainerTheRuntimeLostEndsInExitWithAnError() {
         runtime.failStartWith(new ContainerNotFoundException(ID));
@@ -613,9 +640,10 @@ class ContainerHubTest {
                 "{\"event\":\"console\",\"data\":\"line 3\\n\"}",
                 "{\"event\":\"console duplicate\",\"data\":\"line 3\\n\"}",
                 event("running"), daemon("Server started"));
-        loopChannel.advanceTimeBy(ContainerHub.THROTTLE_QUIET_MILLIS, TimeUnit.MILLISECONDS);
+        loopChannel.advanceTimeBy(ConsoleStream.THROTTLE_QUIET_MILLIS, TimeUnit.MILLISECONDS);
         loopChannel.runScheduledPendingTasks();
         assertThat(frames(c)).containsExactly(daemon("Error: console output throttled, skipped 4 lines"));
+        assertThat(metrics.throttledLines()).isEqualTo(4);
         assertThat(hub.logs(OptionalInt.empty()).join())
                 .isEqualTo("line 1\nline 2\nline 3\nline 4\nline 5\nline 6\nDone\n");
         loopChannel.advanceTimeBy(2, TimeUnit.SECONDS);

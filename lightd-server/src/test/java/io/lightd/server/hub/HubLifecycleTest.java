@@ -7,6 +7,7 @@ import com.google.gson.JsonParser;
 import io.lightd.protocol.ContainerState;
 import io.lightd.protocol.PowerAction;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.fanout.SharedFrames;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.record.ContainerRecord;
 import io.lightd.server.record.ExitHistory;

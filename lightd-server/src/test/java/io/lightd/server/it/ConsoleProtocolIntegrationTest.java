@@ -2,6 +2,7 @@ package io.lightd.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lightd.protocol.ActionOutcome;
 import io.lightd.protocol.PowerAction;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.testing.Await;
@@ -25,13 +26,13 @@ class ConsoleProtocolIntegrationTest extends ConsoleScenarios {
     void unknownContainerIsSilentUntilCreated() throws Exception {
         WsClient c = lightd.ws("ghost-1");
         Metrics metrics = lightd.daemon().server().containers().metrics();
-        long refusedBefore = metrics.powerActions(PowerAction.START, Metrics.PowerResult.NOT_FOUND);
+        long refusedBefore = metrics.powerActions(PowerAction.START, ActionOutcome.NOT_FOUND);
         // The history request goes first: the hub's loop answers in order, so once the power action
         // is counted, both have been answered (or not) and any reply is queued for this session.
         c.send("{\"event\":\"request_logs\"}");
         c.send("{\"event\":\"power\",\"action\":\"start\"}");
         Await.until("the power action answered",
-                () -> metrics.powerActions(PowerAction.START, Metrics.PowerResult.NOT_FOUND) > refusedBefore);
+                () -> metrics.powerActions(PowerAction.START, ActionOutcome.NOT_FOUND) > refusedBefore);
         c.send("not json");
         assertThat(WsClient.describe(c.next())).as("the first thing the client hears")
                 .isEqualTo("daemon_message:Error: invalid JSON");

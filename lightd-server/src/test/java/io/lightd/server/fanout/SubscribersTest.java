@@ -1,8 +1,8 @@
-package io.lightd.server.hub;
+package io.lightd.server.fanout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lightd.server.metrics.Metrics;
+import io.lightd.protocol.OutboundEvents;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.testing.LeakFailingDetector;
 import io.netty.buffer.ByteBuf;
@@ -18,6 +18,7 @@ import io.netty.util.ResourceLeakDetector;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -114,8 +115,119 @@ class SubscribersTest {
         frame.release();
     }
 
+    /** A channel whose writability the test turns off, as a full outbound buffer would. */
+    private EmbeddedChannel slow(AtomicLong skipped) {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.attr(Delivery.SKIPPED).set(skipped);
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        assertThat(channel.isWritable()).isFalse();
+        channels.add(channel);
+        return channel;
+    }
+
+    private EmbeddedChannel fast() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channels.add(channel);
+        return channel;
+    }
+
+    @Test
+    void consoleTextBecomesBothFramesOnceCountedPerEventAndSkippedForASlowChannel() {
+        Metrics metrics = new Metrics();
+        Subscribers subscribers = new Subscribers(metrics);
+        subscribers.console("unheard\n");
+        assertThat(metrics.consoleEvents()).as("nothing is built or counted without subscribers").isZero();
+        AtomicLong skipped = new AtomicLong();
+        EmbeddedChannel a = fast();
+        EmbeddedChannel b = fast();
+        EmbeddedChannel slow = slow(skipped);
+        subscribers.add(a);
+        subscribers.add(b);
+        subscribers.add(slow);
+
+        subscribers.console("hi\n");
+
+        byte[] console = OutboundEvents.console("hi\n");
+        byte[] duplicate = OutboundEvents.consoleDuplicate("hi\n");
+        for (EmbeddedChannel c : List.of(a, b)) {
+            assertThat(payloadOf(c.readOutbound())).isEqualTo(console);
+            assertThat(payloadOf(c.readOutbound())).isEqualTo(duplicate);
+        }
+        assertThat((Object) slow.readOutbound()).isNull();
+        assertThat(skipped.get()).as("told once it drains").isEqualTo(1);
+        int frameBytes = SharedFrames.headerLength(console.length) + console.length
+                + SharedFrames.headerLength(duplicate.length) + duplicate.length;
+        assertThat(metrics.consoleEvents()).isEqualTo(1);
+        assertThat(metrics.consoleMessages()).isEqualTo(3);
+        assertThat(metrics.consoleBytes()).isEqualTo(3L * frameBytes);
+        assertThat(metrics.framesDropped()).isEqualTo(2);
+        subscribers.throttled(5);
+        assertThat(metrics.throttledLines()).isEqualTo(5);
+        assertThat((Object) a.readOutbound()).as("a count, not a frame").isNull();
+    }
+
+    @Test
+    void statsAreDroppedForASlowChannelSilentlyAndEventsNever() {
+        Metrics metrics = new Metrics();
+        Subscribers subscribers = new Subscribers(metrics);
+        AtomicLong skipped = new AtomicLong();
+        EmbeddedChannel slow = slow(skipped);
+        subscribers.add(slow);
+        byte[] stats = json("stats", "{}");
+        byte[] state = json("status", "running");
+
+        subscribers.stats(stats);
+        subscribers.event(state);
+
+        assertThat(payloadOf(slow.readOutbound())).isEqualTo(state);
+        assertThat((Object) slow.readOutbound()).isNull();
+        assertThat(skipped.get()).as("a stats sample is not a skipped console message").isZero();
+        assertThat(metrics.framesDropped()).isEqualTo(1);
+        assertThat(metrics.consoleEvents()).isZero();
+    }
+
+    /** What one subscriber is told alone enters its pipeline where shared frames do, and is never dropped. */
+    @Test
+    void sendToWritesAtTheFrameWriterOfOneChannel() {
+        List<Object> passedTheSession = new ArrayList<>();
+        ChannelOutboundHandlerAdapter encoder = new ChannelOutboundHandlerAdapter();
+        EmbeddedChannel channel = new EmbeddedChannel(encoder, new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                passedTheSession.add(msg);
+                ctx.write(msg, promise);
+            }
+        });
+        channels.add(channel);
+        channel.attr(Delivery.FRAME_WRITER).set(channel.pipeline().context(encoder));
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        EmbeddedChannel other = fast();
+        Subscribers subscribers = new Subscribers(new Metrics());
+        subscribers.add(channel);
+        subscribers.add(other);
+        byte[] state = json("status", "running");
+        byte[] stats = json("stats", "{}");
+
+        subscribers.sendTo(channel, state, stats);
+
+        assertThat(payloadOf(channel.readOutbound())).isEqualTo(state);
+        assertThat(payloadOf(channel.readOutbound())).isEqualTo(stats);
+        assertThat(passedTheSession).isEmpty();
+        assertThat((Object) other.readOutbound()).as("to that channel only").isNull();
+    }
+
     private static byte[] json(String event, String arg) {
         return ("{\"event\":\"" + event + "\",\"args\":[\"" + arg + "\"]}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The JSON of a written frame, which is released. */
+    private static byte[] payloadOf(Object written) {
+        ByteBuf frame = (ByteBuf) written;
+        try {
+            return SharedFrames.payload(frame);
+        } finally {
+            frame.release();
+        }
     }
 
     private static byte[] bytes(Object written) {

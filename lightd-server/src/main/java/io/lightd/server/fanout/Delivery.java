@@ -1,4 +1,4 @@
-package io.lightd.server.hub;
+package io.lightd.server.fanout;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,4 +1,4 @@
-package io.lightd.server.hub;
+package io.lightd.server.fanout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,6 +32,7 @@ class SharedFramesTest {
         try {
             assertThat(ByteBufUtil.equals(ours, theirs)).as("frame of %d bytes", length).isTrue();
             assertThat(SharedFrames.payload(ours)).isEqualTo(json);
+            assertThat(SharedFrames.headerLength(length)).isEqualTo(theirs.readableBytes() - length);
         } finally {
             ours.release();
             theirs.release();

@@ -1,4 +1,4 @@
-package io.lightd.server.hub;
+package io.lightd.server.fanout;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -16,9 +16,16 @@ public final class SharedFrames {
     private SharedFrames() {
     }
 
+    /**
+     * One complete text frame (RFC 6455 section 5.2: FIN, opcode 1, no mask, the shortest length
+     * form) holding {@code json}, in one direct buffer from {@code allocator} sized exactly; the
+     * caller owns it (one reference).
+     *
+     * @param json an encoded event, UTF-8 ({@link io.lightd.protocol.OutboundEvents})
+     */
     public static ByteBuf text(ByteBufAllocator allocator, byte[] json) {
         int length = json.length;
-        int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
+        int header = headerLength(length);
         ByteBuf frame = allocator.directBuffer(header + length, header + length);
         frame.writeByte(FIN_TEXT);
         if (length < 126) {
@@ -32,6 +39,11 @@ public final class SharedFrames {
         }
         frame.writeBytes(json);
         return frame;
+    }
+
+    /** The bytes of a server frame's header for a payload of {@code payloadLength} bytes: 2, 4 or 10. */
+    public static int headerLength(int payloadLength) {
+        return payloadLength < 126 ? 2 : payloadLength <= 0xFFFF ? 4 : 10;
     }
 
     /** The payload of a frame made by {@link #text}, for tests and diagnostics. */

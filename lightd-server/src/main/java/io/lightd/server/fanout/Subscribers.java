@@ -1,23 +1,33 @@
-package io.lightd.server.hub;
+package io.lightd.server.fanout;
 
+import io.lightd.protocol.OutboundEvents;
 import io.lightd.server.metrics.Metrics;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundInvoker;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.Arrays;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * The channels watching one container, grouped by the event loop each belongs to. A broadcast is
- * one task per loop: it writes the shared frames to that loop's channels and flushes each channel
- * once, so a console event costs one task hop per loop, not one per subscriber, and writes happen
- * on the channel's own thread where its writability is exact. Membership changes only on the hub's
- * loop; each loop's task works on an immutable snapshot of its channels. The buckets are replaced,
- * never changed, too: a write that fails closes its channel, which leaves the hub on this very loop
- * while a broadcast is still going through the buckets. The count is volatile so a metrics scrape may read it from any thread.
+ * The channels watching one container, and the one place where an outbound frame is built
+ * ({@link SharedFrames}) and the console metrics are counted ({@link Metrics#consoleBroadcast},
+ * {@link Metrics#framesDropped}, {@link Metrics#linesThrottled}): the hub hands it event JSON
+ * ({@link #console}, {@link #stats}, {@link #event}, {@link #sendTo}) and never a frame.
+ *
+ * <p>The channels are grouped by the event loop each belongs to. A broadcast is one task per loop:
+ * it writes the shared frames to that loop's channels and flushes each channel once, so a console
+ * event costs one task hop per loop, not one per subscriber, and writes happen on the channel's own
+ * thread where its writability is exact. Membership changes only on the hub's loop; each loop's
+ * task works on an immutable snapshot of its channels. The buckets are replaced, never changed,
+ * too: a write that fails closes its channel, which leaves the hub on this very loop while a
+ * broadcast is still going through the buckets. The count is volatile so a metrics scrape may read
+ * it from any thread.
  */
-final class Subscribers {
+public final class Subscribers {
 
     /** The channels of one event loop, replaced (never changed) when membership changes. */
     private static final class Bucket {
@@ -29,25 +39,87 @@ final class Subscribers {
         }
     }
 
+    /** Shared frames come from the pooled allocator, whose duplicates are recycled rather than allocated. */
+    private static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
+
     private Bucket[] buckets = new Bucket[0];
     private final Metrics metrics;
     /** Written on the hub loop only. */
     private volatile int size;
 
-    Subscribers(Metrics metrics) {
+    /** @param metrics counts console events, messages, bytes and dropped frames */
+    public Subscribers(Metrics metrics) {
         this.metrics = metrics;
     }
 
-    boolean isEmpty() {
+    /** True when no channel watches; any thread (a moment's snapshot). */
+    public boolean isEmpty() {
         return size == 0;
     }
 
-    int size() {
+    /** How many channels watch; any thread (a moment's snapshot). */
+    public int size() {
         return size;
     }
 
+    /**
+     * One console event: {@code console} and {@code console duplicate} frames of {@code text} to
+     * every subscriber, each dropped for a channel that is not writable (and counted on it). Counts
+     * the event, its messages and bytes. Nothing is built without subscribers. Hub loop only.
+     */
+    public void console(String text) {
+        if (size == 0) {
+            return;
+        }
+        ByteBuf console = SharedFrames.text(ALLOC, OutboundEvents.console(text));
+        ByteBuf duplicate = SharedFrames.text(ALLOC, OutboundEvents.consoleDuplicate(text));
+        metrics.consoleBroadcast(size, console.readableBytes() + duplicate.readableBytes());
+        broadcast(console, duplicate, true, true);
+    }
+
+    /** Console lines the throttle kept from every subscriber: counted, nothing is sent. Hub loop only. */
+    public void throttled(int lines) {
+        metrics.linesThrottled(lines);
+    }
+
+    /**
+     * A {@code stats} event (its encoded JSON) to every subscriber; dropped for a channel that is not
+     * writable, without telling it (the next sample replaces it). Hub loop only.
+     */
+    public void stats(byte[] json) {
+        if (size > 0) {
+            broadcast(SharedFrames.text(ALLOC, json), null, true, false);
+        }
+    }
+
+    /** An event that is never dropped (state, daemon message; its encoded JSON) to every subscriber. Hub loop only. */
+    public void event(byte[] json) {
+        if (size > 0) {
+            broadcast(SharedFrames.text(ALLOC, json), null, false, false);
+        }
+    }
+
+    /**
+     * Events (encoded JSON) to one subscriber only, in order, then one flush: what a new subscriber
+     * is told first, or a stats sample it waited for. {@code second} may be null. Never dropped; an
+     * inactive channel gets nothing. Hub loop; the write hops to the channel's loop, behind any
+     * broadcast already queued there.
+     */
+    public void sendTo(Channel channel, byte[] first, byte[] second) {
+        if (!channel.isActive()) {
+            return;
+        }
+        ChannelHandlerContext ctx = channel.attr(Delivery.FRAME_WRITER).get();
+        ChannelOutboundInvoker out = ctx == null ? channel : ctx;
+        out.write(SharedFrames.text(ALLOC, first));
+        if (second != null) {
+            out.write(SharedFrames.text(ALLOC, second));
+        }
+        out.flush();
+    }
+
     /** Adds a channel; false if it is there already. Hub loop only. */
-    boolean add(Channel channel) {
+    public boolean add(Channel channel) {
         Bucket bucket = bucket(channel.eventLoop(), true);
         for (Channel c : bucket.channels) {
             if (c == channel) {
@@ -62,7 +134,7 @@ final class Subscribers {
     }
 
     /** Removes a channel; false if it was not there. Hub loop only. */
-    boolean remove(Channel channel) {
+    public boolean remove(Channel channel) {
         Bucket bucket = bucket(channel.eventLoop(), false);
         if (bucket == null) {
             return false;

@@ -1,4 +1,4 @@
-package io.lightd.server.hub;
+package io.lightd.server.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
