@@ -60,7 +60,8 @@ class NodeStreamHandshakeTest {
         Authenticator authenticator = new Authenticator(tokens, new SignedTokens(config.jwt(),
                 new Revocations(Clock.systemUTC(), config.jwt().maxLifetime(), config.jwt().clockSkew(), files),
                 Clock.systemUTC()));
-        handler = new NodeStreamHandshake(authenticator, limiter, sessions, failures, stream, config);
+        handler = new NodeStreamHandshake(authenticator, new HandshakeGate(limiter, failures, config.allowedOrigins()),
+                new UpgradeOnly());
     }
 
     @AfterEach

@@ -58,8 +58,8 @@ class TokenHandshakeHandlerTest {
         Authenticator authenticator = new Authenticator(tokens, new SignedTokens(config.jwt(),
                 new Revocations(Clock.systemUTC(), config.jwt().maxLifetime(), config.jwt().clockSkew(), files),
                 Clock.systemUTC()));
-        handler = new TokenHandshakeHandler(authenticator, manager, limiter, new LiveSessions(),
-                new AuthFailureLimiter(3, 100, System::nanoTime), config, Clock.systemUTC());
+        handler = new TokenHandshakeHandler(authenticator, manager, new HandshakeGate(limiter,
+                new AuthFailureLimiter(3, 100, System::nanoTime), config.allowedOrigins()), new UpgradeOnly());
     }
 
     @AfterEach
