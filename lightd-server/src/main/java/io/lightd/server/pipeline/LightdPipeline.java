@@ -65,15 +65,15 @@ import java.util.concurrent.TimeUnit;
  *   wsencoder           WebSocket13FrameEncoder  Netty's name; hubs write shared frames straight to it
  *   wsdecoder           WebSocket13FrameDecoder  Netty's name; frames at most limits.max_frame_bytes
  *   {@value #SESSION_LIFECYCLE}   SessionLifecycleHandler  pings, pong timeout, expiry, slow close, the closing handshake
+ *   Utf8FrameValidator  (put in front of itself by {@value #WS_PROTOCOL}, under its class name)
  *   {@value #WS_PROTOCOL}         WebSocketServerProtocolHandler  the handshake, then close and protocol errors
- *   Utf8FrameValidator  (named by Netty, added by {@value #WS_PROTOCOL})
  *   {@value #WS_AGGREGATOR}       WebSocketFrameAggregator fragments into one frame
  *   {@value #EVENT_CODEC}         EventFrameCodec          shared: frames to DecodeResult, byte[] to text frames
  *   {@value #CONSOLE_SESSION}     ConsoleSessionHandler    the hub, commands, power, logs
  *
  * The node stream after its upgrade (/node/stream), built by {@link #nodeStream}:
  *
- *   {@value #TLS}, wsencoder, wsdecoder (frames at most 1,024 bytes), {@value #SESSION_LIFECYCLE}, {@value #WS_PROTOCOL}, Utf8FrameValidator,
+ *   {@value #TLS}, wsencoder, wsdecoder (frames at most 1,024 bytes), {@value #SESSION_LIFECYCLE}, Utf8FrameValidator, {@value #WS_PROTOCOL},
  *   {@value #NODE_SESSION}        NodeStreamSession        the stream's snapshot and batches
  * </pre>
  *

@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.List;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The checks every WebSocket handshake passes before its token is looked at, in this order, and the
@@ -19,13 +18,20 @@ import org.slf4j.LoggerFactory;
  * {@code Retry-After}; {@link AuthFailureLimiter}) and the connection caps (429;
  * {@link ConnectionLimiter}). Shared by {@link TokenHandshakeHandler} ({@code /ws/{id}}) and
  * {@link NodeStreamHandshake} ({@code /node/stream}); every refusal is a status with a JSON
- * {@code {"error": "..."}} body, logged at INFO as {@code <label> <address>: refused with <status> (<error>)}
- * (the failed-login block is logged once per episode by the limiter instead). Thread-safe and
- * shared by all connections.
+ * {@code {"error": "..."}} body, logged at INFO by the guard's own logger as
+ * {@code <label> <address>: refused with <status> (<error>)} (the failed-login block is logged once
+ * per episode by the limiter instead). Thread-safe and shared by all connections.
  */
 public final class HandshakeGate {
 
-    private static final Logger log = LoggerFactory.getLogger(HandshakeGate.class);
+    /**
+     * Who refuses, for the log.
+     *
+     * @param log the guard's logger, which every refusal line is written to
+     * @param label how the line names the connection, such as {@code "ws"} or {@code "node stream"}
+     */
+    public record Guard(Logger log, String label) {
+    }
 
     private final ConnectionLimiter limiter;
     private final AuthFailureLimiter authFailures;
@@ -51,29 +57,29 @@ public final class HandshakeGate {
      * stream's key): the caller either {@link #admitted admits} the connection or gives the place
      * back through {@link #refuse}. Channel loop.
      *
-     * @param label how the log names the connection, such as {@code "ws"} or {@code "node stream"}
+     * @param guard who refuses, for the log
      * @param subject what the log adds after the address, such as {@code "container c-1"}; null for nothing
      */
     public boolean enter(ChannelHandlerContext ctx, FullHttpRequest request, String capKey, String badTarget,
-                         String label, String subject) {
+                         Guard guard, String subject) {
         if (!HttpMethod.GET.equals(request.method())) {
-            reject(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET to open a WebSocket", label, subject);
+            reject(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET to open a WebSocket", guard, subject);
             return false;
         }
         if (badTarget != null) {
-            reject(ctx, request, HttpResponseStatus.BAD_REQUEST, badTarget, label, "container (invalid)");
+            reject(ctx, request, HttpResponseStatus.BAD_REQUEST, badTarget, guard, "container (invalid)");
             return false;
         }
         HandshakeHeaders.Refusal notHandshake = HandshakeHeaders.check(request.headers());
         if (notHandshake != null) {
             request.release();
-            logRefusal(ctx, label, subject, notHandshake.status(), notHandshake.message());
+            logRefusal(ctx, guard, subject, notHandshake.status(), notHandshake.message());
             notHandshake.send(ctx);
             return false;
         }
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
         if (origin != null && !allowedOrigins.isEmpty() && !allowedOrigins.contains(origin)) {
-            reject(ctx, request, HttpResponseStatus.FORBIDDEN, "origin not allowed", label, subject);
+            reject(ctx, request, HttpResponseStatus.FORBIDDEN, "origin not allowed", guard, subject);
             return false;
         }
         long blocked = authFailures.blockedSeconds(ctx.channel().remoteAddress());
@@ -84,7 +90,7 @@ public final class HandshakeGate {
             return false;
         }
         if (!limiter.tryAcquire(capKey)) {
-            reject(ctx, request, HttpResponseStatus.TOO_MANY_REQUESTS, "too many connections", label, subject);
+            reject(ctx, request, HttpResponseStatus.TOO_MANY_REQUESTS, "too many connections", guard, subject);
             return false;
         }
         return true;
@@ -97,12 +103,12 @@ public final class HandshakeGate {
      * request. Channel loop.
      */
     public void refuse(ChannelHandlerContext ctx, FullHttpRequest request, String capKey, boolean failedLogin,
-                       HttpResponseStatus status, String message, String label, String subject) {
+                       HttpResponseStatus status, String message, Guard guard, String subject) {
         limiter.release(capKey);
         if (failedLogin) {
             authFailures.recordFailure(ctx.channel().remoteAddress());
         }
-        reject(ctx, request, status, message, label, subject);
+        reject(ctx, request, status, message, guard, subject);
     }
 
     /** Admits the connection: its place under the caps for {@code capKey} is given back when it closes. */
@@ -111,19 +117,20 @@ public final class HandshakeGate {
     }
 
     private static void reject(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
-                               String message, String label, String subject) {
+                               String message, Guard guard, String subject) {
         request.release();
-        logRefusal(ctx, label, subject, status, message);
+        logRefusal(ctx, guard, subject, status, message);
         HttpResponses.sendError(ctx, status, message, false);
     }
 
-    private static void logRefusal(ChannelHandlerContext ctx, String label, String subject,
+    private static void logRefusal(ChannelHandlerContext ctx, Guard guard, String subject,
                                    HttpResponseStatus status, String message) {
         if (subject == null) {
-            log.info("{} {}: refused with {} ({})", label, ctx.channel().remoteAddress(), status.code(), message);
+            guard.log().info("{} {}: refused with {} ({})", guard.label(), ctx.channel().remoteAddress(),
+                    status.code(), message);
         } else {
-            log.info("{} {} {}: refused with {} ({})", label, ctx.channel().remoteAddress(), subject, status.code(),
-                    message);
+            guard.log().info("{} {} {}: refused with {} ({})", guard.label(), ctx.channel().remoteAddress(),
+                    subject, status.code(), message);
         }
     }
 }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import org.slf4j.LoggerFactory;
 
 /**
  * Guards {@code GET /node/stream}, the admin node stream: the checks every handshake passes
@@ -25,7 +26,8 @@ public final class NodeStreamHandshake extends SimpleChannelInboundHandler<FullH
     public static final String PATH = "/node/stream";
     /** The key the node streams are counted under in the per-container cap; never a valid internal id. */
     static final String CAP_KEY = PATH;
-    private static final String LABEL = "node stream";
+    private static final HandshakeGate.Guard GUARD = new HandshakeGate.Guard(
+            LoggerFactory.getLogger(NodeStreamHandshake.class), "node stream");
 
     private final Authenticator authenticator;
     private final HandshakeGate gate;
@@ -61,18 +63,18 @@ public final class NodeStreamHandshake extends SimpleChannelInboundHandler<FullH
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         RequestTarget uri = RequestTarget.of(ctx.channel(), request);
-        if (!gate.enter(ctx, request, CAP_KEY, null, LABEL, null)) {
+        if (!gate.enter(ctx, request, CAP_KEY, null, GUARD, null)) {
             return;
         }
         Authenticator.Result result = authenticator.authenticate(TokenHandshakeHandler.presentedToken(request, uri), false);
         if (!(result instanceof Authenticator.Result.Accepted accepted)) {
             gate.refuse(ctx, request, CAP_KEY, true, HttpResponseStatus.UNAUTHORIZED, "invalid or expired token",
-                    LABEL, null);
+                    GUARD, null);
             return;
         }
         if (!accepted.grant().isMaster()) {
             gate.refuse(ctx, request, CAP_KEY, false, HttpResponseStatus.FORBIDDEN,
-                    "the node stream needs the master token", LABEL, null);
+                    "the node stream needs the master token", GUARD, null);
             return;
         }
         gate.admitted(ctx, CAP_KEY);

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import org.slf4j.LoggerFactory;
 import java.util.List;
 
 /**
@@ -27,7 +28,8 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
 
     /** The path prefix of console WebSockets: {@code /ws/} followed by the container's internal id. */
     public static final String WS_PREFIX = "/ws/";
-    private static final String LABEL = "ws";
+    private static final HandshakeGate.Guard GUARD = new HandshakeGate.Guard(
+            LoggerFactory.getLogger(TokenHandshakeHandler.class), "ws");
 
     private final Authenticator tokens;
     private final ContainerManager manager;
@@ -64,7 +66,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
         // The one segment after /ws/, split on the raw slashes: an escaped slash never separates.
         String id = uri.segments().size() == 2 ? uri.segments().get(1) : uri.rawPath().substring(WS_PREFIX.length());
         String subject = "container " + id;
-        if (!gate.enter(ctx, request, id, InternalIds.isValid(id) ? null : InternalIds.problem(), LABEL, subject)) {
+        if (!gate.enter(ctx, request, id, InternalIds.isValid(id) ? null : InternalIds.problem(), GUARD, subject)) {
             return;
         }
         String token = presentedToken(request, uri);
@@ -72,7 +74,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
         Authenticator.Result result = tokens.authenticate(token, false);
         if (result instanceof Authenticator.Result.Accepted looked && !looked.grant().scope().covers(id)) {
             gate.refuse(ctx, request, id, false, HttpResponseStatus.FORBIDDEN, "token does not cover container " + id,
-                    LABEL, subject);
+                    GUARD, subject);
             return;
         }
         if (result instanceof Authenticator.Result.Accepted) {
@@ -81,7 +83,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
         if (!(result instanceof Authenticator.Result.Accepted accepted)) {
             String reason = ((Authenticator.Result.Refused) result).reason();
             gate.refuse(ctx, request, id, true, HttpResponseStatus.UNAUTHORIZED, reason.startsWith("signed token")
-                    ? "invalid " + reason : "invalid or expired token", LABEL, subject);
+                    ? "invalid " + reason : "invalid or expired token", GUARD, subject);
             return;
         }
         gate.admitted(ctx, id);
