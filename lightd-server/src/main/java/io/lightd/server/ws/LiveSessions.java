@@ -19,8 +19,11 @@ import java.util.function.Predicate;
  */
 public final class LiveSessions {
 
+    /** RFC 6455's going away: lightd shuts down (and the pong timeout's code). */
     public static final int CLOSE_GOING_AWAY = 1001;
+    /** The session's token reached its expiry instant (lightd's own code, spec: websocket-api.md). */
     public static final int CLOSE_TOKEN_EXPIRED = 4001;
+    /** The session's token was revoked or, for the master token, replaced (lightd's own code). */
     public static final int CLOSE_TOKEN_REVOKED = 4003;
 
     /** The grant a session was opened with. */
@@ -50,6 +53,10 @@ public final class LiveSessions {
         }
     }
 
+    /**
+     * Registers a session under the hash of its token ({@code TokenStore.Grant#hash}), for
+     * {@link #closeAll}; it leaves the table when its connection closes. Any thread.
+     */
     public void register(String tokenHash, Channel channel) {
         // Added inside the map's atomic step, so a revocation walking this token's set either sees
         // the channel or runs before it is there.

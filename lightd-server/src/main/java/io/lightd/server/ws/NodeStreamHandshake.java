@@ -4,7 +4,6 @@ import io.lightd.server.auth.Authenticator;
 import io.lightd.server.http.RequestTarget;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import org.slf4j.LoggerFactory;
@@ -20,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * and hands the request on for the upgrade. Stateless and shared.
  */
 @ChannelHandler.Sharable
-public final class NodeStreamHandshake extends SimpleChannelInboundHandler<FullHttpRequest> {
+public final class NodeStreamHandshake extends HandshakeGuard {
 
     /** The node stream's path; a query ({@code ?token=}) may follow. */
     public static final String PATH = "/node/stream";
@@ -40,7 +39,6 @@ public final class NodeStreamHandshake extends SimpleChannelInboundHandler<FullH
      * @param upgrade builds the stream's handlers once the connection is admitted
      */
     public NodeStreamHandshake(Authenticator authenticator, HandshakeGate gate, WebSocketUpgrade upgrade) {
-        super(false);
         this.authenticator = authenticator;
         this.gate = gate;
         this.upgrade = upgrade;
@@ -52,16 +50,7 @@ public final class NodeStreamHandshake extends SimpleChannelInboundHandler<FullH
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        try {
-            handle(ctx, request);
-        } catch (RuntimeException e) {
-            request.release();
-            throw e;
-        }
-    }
-
-    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+    void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         RequestTarget uri = RequestTarget.of(ctx.channel(), request);
         if (!gate.enter(ctx, request, CAP_KEY, null, GUARD, null)) {
             return;
@@ -79,7 +68,6 @@ public final class NodeStreamHandshake extends SimpleChannelInboundHandler<FullH
         }
         gate.admitted(ctx, CAP_KEY);
         upgrade.nodeStream(ctx, accepted.grant());
-        ctx.pipeline().remove(this);
-        ctx.fireChannelRead(request);
+        upgrade(ctx, request);
     }
 }

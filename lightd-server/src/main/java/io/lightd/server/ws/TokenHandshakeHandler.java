@@ -7,7 +7,6 @@ import io.lightd.server.http.BearerAuth;
 import io.lightd.server.http.RequestTarget;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import org.slf4j.LoggerFactory;
@@ -24,7 +23,7 @@ import java.util.List;
  * upgrade. Stateless and shared by all connections.
  */
 @ChannelHandler.Sharable
-public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+public final class TokenHandshakeHandler extends HandshakeGuard {
 
     /** The path prefix of console WebSockets: {@code /ws/} followed by the container's internal id. */
     public static final String WS_PREFIX = "/ws/";
@@ -44,7 +43,6 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
      */
     public TokenHandshakeHandler(Authenticator tokens, ContainerManager manager, HandshakeGate gate,
                                  WebSocketUpgrade upgrade) {
-        super(false);
         this.tokens = tokens;
         this.manager = manager;
         this.gate = gate;
@@ -52,16 +50,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        try {
-            handle(ctx, request);
-        } catch (RuntimeException e) {
-            request.release();
-            throw e;
-        }
-    }
-
-    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+    void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         RequestTarget uri = RequestTarget.of(ctx.channel(), request);
         // The one segment after /ws/, split on the raw slashes: an escaped slash never separates.
         String id = uri.segments().size() == 2 ? uri.segments().get(1) : uri.rawPath().substring(WS_PREFIX.length());
@@ -88,8 +77,7 @@ public final class TokenHandshakeHandler extends SimpleChannelInboundHandler<Ful
         }
         gate.admitted(ctx, id);
         upgrade.console(ctx, manager.canonicalId(id), accepted.grant());
-        ctx.pipeline().remove(this);
-        ctx.fireChannelRead(request);
+        upgrade(ctx, request);
     }
 
     /**
