@@ -1,5 +1,6 @@
 package io.lightd.server.ws;
 
+import io.lightd.server.http.RequestTarget;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -29,8 +30,12 @@ abstract class HandshakeGuard extends SimpleChannelInboundHandler<FullHttpReques
     /** Checks {@code request}: refuses it (answering and releasing it) or admits it through {@link #upgrade}. */
     abstract void handle(ChannelHandlerContext ctx, FullHttpRequest request);
 
-    /** Takes this guard out and passes the admitted {@code request} on to be upgraded. */
+    /**
+     * Takes this guard out and passes the admitted {@code request} on to be upgraded; the checked
+     * request target is let go first, as nothing after the upgrade reads it.
+     */
     final void upgrade(ChannelHandlerContext ctx, FullHttpRequest request) {
+        RequestTarget.detach(ctx.channel());
         ctx.pipeline().remove(this);
         ctx.fireChannelRead(request);
     }
