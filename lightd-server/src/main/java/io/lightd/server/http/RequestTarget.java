@@ -149,7 +149,7 @@ public final class RequestTarget {
      * path and query (the token among them). Channel loop.
      */
     public static void detach(Channel channel) {
-        channel.attr(KEY).set(null);
+        channel.attr(KEY).getAndRemove();
     }
 
     /** The target in origin-form: raw path and query as sent, without scheme and authority. */

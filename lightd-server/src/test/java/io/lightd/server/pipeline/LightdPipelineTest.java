@@ -11,6 +11,7 @@ import io.lightd.server.config.ConfigLoader;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.http.ExceptionResponder;
 import io.lightd.server.http.RequestRouter;
+import io.lightd.server.http.RequestTarget;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.FakeRuntimeAccess;
 import io.lightd.server.limit.AuthFailureLimiter;
@@ -30,6 +31,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -133,6 +135,9 @@ class LightdPipelineTest {
         assertThat(names(ch)).containsExactly("wsencoder", "wsdecoder", LightdPipeline.SESSION_LIFECYCLE,
                 UTF8_VALIDATOR, LightdPipeline.WS_PROTOCOL, LightdPipeline.WS_AGGREGATOR,
                 LightdPipeline.EVENT_CODEC, LightdPipeline.CONSOLE_SESSION);
+        assertThat(ch.hasAttr(AttributeKey.valueOf(RequestTarget.class, "target")))
+                .as("the handshake's request target (its query holds the token) is not kept for the session's life")
+                .isFalse();
         ch.finishAndReleaseAll();
     }
 
