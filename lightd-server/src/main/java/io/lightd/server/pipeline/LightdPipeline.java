@@ -36,6 +36,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslContext;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The one place that builds every channel's pipeline: the names of lightd's handlers (each a
@@ -141,6 +142,7 @@ public final class LightdPipeline implements WebSocketUpgrade, RequestRouter.Han
     private final SessionLifecycleHandler.Settings consoleLifecycle;
     private final SessionLifecycleHandler.Settings nodeLifecycle;
     private final EventFrameCodec eventCodec;
+    private final Supplier<InboundRateLimiter> rateLimits;
 
     /**
      * @param limits the {@code limits} section: frame and command sizes, handshake timeout, ping,
@@ -169,6 +171,8 @@ public final class LightdPipeline implements WebSocketUpgrade, RequestRouter.Han
         this.nodeLifecycle = new SessionLifecycleHandler.Settings(manager.metrics(), limits.pingIntervalSeconds(),
                 limits.pongTimeoutSeconds(), limits.slowClientCloseSeconds(), clock);
         this.eventCodec = new EventFrameCodec(limits.maxCommandBytes());
+        this.rateLimits = () -> new InboundRateLimiter(limits.inboundRatePerSecond(), limits.inboundBurst(),
+                System::nanoTime);
     }
 
     private WebSocketServerProtocolConfig protocol(String path, int maxFrameBytes) {
@@ -231,14 +235,12 @@ public final class LightdPipeline implements WebSocketUpgrade, RequestRouter.Han
     @Override
     public void console(ChannelHandlerContext guard, String containerId, TokenStore.Grant grant) {
         ChannelPipeline p = leaveHttp(guard);
-        InboundRateLimiter rateLimiter = new InboundRateLimiter(limits.inboundRatePerSecond(), limits.inboundBurst(),
-                System::nanoTime);
         p.addAfter(guard.name(), SESSION_LIFECYCLE, new SessionLifecycleHandler(consoleLifecycle))
                 .addAfter(SESSION_LIFECYCLE, WS_PROTOCOL, new WebSocketServerProtocolHandler(consoleProtocol))
                 .addAfter(WS_PROTOCOL, WS_AGGREGATOR, new WebSocketFrameAggregator(limits.maxFrameBytes()))
                 .addAfter(WS_AGGREGATOR, EVENT_CODEC, eventCodec)
                 .addAfter(EVENT_CODEC, CONSOLE_SESSION, new ConsoleSessionHandler(containerId, grant, manager,
-                        sessions, rateLimiter));
+                        sessions, rateLimits));
     }
 
     /** Builds the node stream's WebSocket handlers after {@code guard} (the third drawing above). Channel loop. */

@@ -23,6 +23,7 @@ import java.net.SocketAddress;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +45,9 @@ public final class ConsoleSessionHandler extends ChannelInboundHandlerAdapter {
     private final TokenStore.Grant grant;
     private final ContainerManager manager;
     private final LiveSessions sessions;
-    private final InboundRateLimiter rateLimiter;
+    private final Supplier<InboundRateLimiter> rateLimits;
+    /** Made on the first frame the client sends: an idle console carries none. */
+    private InboundRateLimiter rateLimiter;
     private ContainerHub hub;
     private boolean closing;
     private boolean logsInFlight;
@@ -56,15 +59,15 @@ public final class ConsoleSessionHandler extends ChannelInboundHandlerAdapter {
      * @param grant what the token allows, and until when
      * @param manager the hubs: where the session subscribes and sends commands and power actions
      * @param sessions the live sessions, where this one is registered under its grant
-     * @param rateLimiter this connection's own inbound rate limit
+     * @param rateLimits makes this connection's own inbound rate limit (shared by every console)
      */
     public ConsoleSessionHandler(String containerId, TokenStore.Grant grant, ContainerManager manager,
-                                 LiveSessions sessions, InboundRateLimiter rateLimiter) {
+                                 LiveSessions sessions, Supplier<InboundRateLimiter> rateLimits) {
         this.containerId = containerId;
         this.grant = grant;
         this.manager = manager;
         this.sessions = sessions;
-        this.rateLimiter = rateLimiter;
+        this.rateLimits = rateLimits;
     }
 
     @Override
@@ -103,6 +106,9 @@ public final class ConsoleSessionHandler extends ChannelInboundHandlerAdapter {
         if (!(msg instanceof DecodeResult result)) {
             ReferenceCountUtil.release(msg);
             return;
+        }
+        if (rateLimiter == null) {
+            rateLimiter = rateLimits.get();
         }
         switch (rateLimiter.onFrame()) {
             case DROP -> {

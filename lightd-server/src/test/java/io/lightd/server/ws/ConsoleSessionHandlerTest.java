@@ -55,7 +55,7 @@ class ConsoleSessionHandlerTest {
                 LightdConfig.Defaults.limits(), Clock.systemUTC(), dir, Runnable::run,
                 new Metrics());
         ConsoleSessionHandler handler = new ConsoleSessionHandler("c-1", grant, manager, new LiveSessions(),
-                new InboundRateLimiter(1, 2, nanos::get));
+                () -> new InboundRateLimiter(1, 2, nanos::get));
         // Pings so far apart that none is sent in these tests (SessionLifecycleHandlerTest has them).
         SessionLifecycleHandler lifecycle = new SessionLifecycleHandler(new SessionLifecycleHandler.Settings(
                 new Metrics(), 1_000_000_000, 2_000_000_000, 30, Clock.fixed(NOW, ZoneOffset.UTC)));
