@@ -8,15 +8,12 @@ import io.lightd.server.auth.TokenStore;
 import io.lightd.server.config.ConfigException;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.config.TlsFiles;
-import io.lightd.server.http.AttemptRefusalHandler;
-import io.lightd.server.http.BadRequestHandler;
-import io.lightd.server.http.BodyLimitAggregator;
+import io.lightd.server.http.message.BearerAuth;
 import io.lightd.server.http.ExceptionResponder;
 import io.lightd.server.http.ConsolePage;
 import io.lightd.server.http.ConsoleSessionRoute;
 import io.lightd.server.http.MetricsRoute;
 import io.lightd.server.http.NodePage;
-import io.lightd.server.http.RequestDeadlineHandler;
 import io.lightd.server.http.RequestRouter;
 import io.lightd.server.http.RestHandler;
 import io.lightd.server.http.message.BearerAuth;
@@ -27,7 +24,9 @@ import io.lightd.server.limit.ConnectionAttemptLimiter;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
+import io.lightd.server.pipeline.LightdPipeline;
 import io.lightd.server.ws.ConnectionLimiter;
+import io.lightd.server.ws.HandshakeGate;
 import io.lightd.server.ws.LiveSessions;
 import io.lightd.server.ws.NodeStream;
 import io.lightd.server.ws.NodeStreamHandshake;
@@ -35,16 +34,12 @@ import io.lightd.server.ws.TokenHandshakeHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -174,19 +169,18 @@ public final class LightdServer implements AutoCloseable {
             BearerAuth bearer = new BearerAuth(authenticator, authFailures);
             this.nodeStream = new NodeStream(manager, sessions, group.next(), blocking, clock, version());
             manager.observe(nodeStream);
+            LightdPipeline pipeline = new LightdPipeline(limits, manager, sessions, nodeStream, clock);
+            HandshakeGate gate = new HandshakeGate(limiter, authFailures, config.allowedOrigins());
             RequestRouter router = new RequestRouter(
                     new RestHandler(tokens, revocations, manager, bearer, limits.maxCommandBytes(), clock, version()),
-                    new TokenHandshakeHandler(authenticator, manager, limiter, sessions, authFailures, config, clock),
+                    new TokenHandshakeHandler(authenticator, manager, gate, pipeline),
                     ConsolePage.load().withSessionRoute(new ConsoleSessionRoute(authenticator, authFailures)),
                     new MetricsRoute(config.metrics().requireToken(), bearer, manager, sessions, group),
-                    new RequestRouter.Node(NodePage.load(), new NodeStreamHandshake(authenticator, limiter, sessions,
-                            authFailures, nodeStream, config)));
+                    new RequestRouter.Node(NodePage.load(), new NodeStreamHandshake(authenticator, gate, pipeline)),
+                    pipeline);
             // One for every connection, so a fault met by every request is written once a minute.
             FaultLog httpFaults = new FaultLog(LoggerFactory.getLogger(ExceptionResponder.class));
             ExceptionResponder exceptionResponder = new ExceptionResponder(httpFaults);
-            HttpDecoderConfig httpLimits = new HttpDecoderConfig()
-                    .setMaxInitialLineLength(BadRequestHandler.MAX_REQUEST_LINE_BYTES)
-                    .setMaxHeaderSize(BadRequestHandler.MAX_HEADER_BYTES);
             this.connections = new DefaultChannelGroup("lightd connections", GlobalEventExecutor.INSTANCE);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
@@ -195,29 +189,8 @@ public final class LightdServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                             config.limits().writeBufferLowBytes(), config.limits().writeBufferHighBytes()))
-                    .childHandler(new ChannelInitializer<>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            connections.add(ch);
-                            long retryAfter = attempts.acquire(ch.remoteAddress());
-                            ChannelPipeline p = ch.pipeline();
-                            if (tls != null) {
-                                p.addLast("tls", tls.newHandler(ch.alloc()));
-                            }
-                            p.addLast("http", new HttpServerCodec(httpLimits))
-                                    .addLast("request-deadline", new RequestDeadlineHandler(
-                                            limits.handshakeTimeoutSeconds(), limits.responseTimeoutSeconds(),
-                                            TimeUnit.SECONDS, httpFaults));
-                            if (retryAfter > 0) {
-                                p.addLast("refused", new AttemptRefusalHandler(retryAfter));
-                                return;
-                            }
-                            p.addLast("bad-request", BadRequestHandler.INSTANCE)
-                                    .addLast("http-aggregator", new BodyLimitAggregator(limits.httpMaxBodyBytes()))
-                                    .addLast("router", router)
-                                    .addLast("exception-responder", exceptionResponder);
-                        }
-                    });
+                    .childHandler(pipeline.initializer(new LightdPipeline.Http(tls, attempts, router,
+                            exceptionResponder, httpFaults, connections)));
             this.serverChannel = bootstrap.bind(new InetSocketAddress(config.host(), config.port()))
                     .syncUninterruptibly().channel();
             nodeStream.start();

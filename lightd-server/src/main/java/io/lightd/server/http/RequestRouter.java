@@ -33,6 +33,23 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
     private final ConsolePage console;
     private final MetricsRoute metrics;
     private final Node node;
+    private final Handoff handoff;
+
+    /**
+     * How the router hands a WebSocket handshake request on to its guard: puts {@code guard} right
+     * after the router in the connection's pipeline and takes the router out, so the request read
+     * next from the router's context reaches the guard. Implemented where every pipeline is built
+     * ({@code io.lightd.server.pipeline.LightdPipeline}). Channel loop.
+     */
+    @FunctionalInterface
+    public interface Handoff {
+
+        /**
+         * @param router the router's context in the connection's pipeline
+         * @param guard the shared handshake guard of the requested path
+         */
+        void toGuard(ChannelHandlerContext router, ChannelHandler guard);
+    }
 
     /**
      * The node page and the guard of its stream; both stateless and shared.
@@ -44,17 +61,17 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
     }
 
     /**
-     * Creates the router; one instance serves every connection.
-     *
-     * @param rest      the REST routes
-     * @param handshake the guard of WebSocket upgrades to {@code /ws/{id}}
-     * @param console   the browser console under {@code /console/}
-     * @param metrics   the metrics route
-     * @param node      the node page and its stream
+     * @param rest the REST routes, for every path no other route owns
+     * @param handshake the guard of {@code /ws/{id}}
+     * @param console the browser console page ({@code /console/...})
+     * @param metrics the scrape ({@code /metrics})
+     * @param node the node page and the guard of its stream
+     * @param handoff puts a guard in the router's place for a handshake request
      */
     public RequestRouter(RestHandler rest, TokenHandshakeHandler handshake, ConsolePage console,
-                         MetricsRoute metrics, Node node) {
+                         MetricsRoute metrics, Node node, Handoff handoff) {
         super(false);
+        this.handoff = handoff;
         this.node = node;
         this.rest = rest;
         this.handshake = handshake;
@@ -78,14 +95,12 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
         RequestTarget.attach(ctx.channel(), target);
         String path = target.rawPath();
         if (path.startsWith(TokenHandshakeHandler.WS_PREFIX)) {
-            ctx.pipeline().addAfter(ctx.name(), "ws-handshake", handshake);
-            ctx.pipeline().remove(this);
+            handoff.toGuard(ctx, handshake);
             ctx.fireChannelRead(request);
             return;
         }
         if (NodeStreamHandshake.owns(path)) {
-            ctx.pipeline().addAfter(ctx.name(), "node-handshake", node.stream());
-            ctx.pipeline().remove(this);
+            handoff.toGuard(ctx, node.stream());
             ctx.fireChannelRead(request);
             return;
         }

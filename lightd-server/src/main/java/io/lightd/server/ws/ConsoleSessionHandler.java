@@ -14,37 +14,31 @@ import io.lightd.server.logging.ContainerLog;
 import io.lightd.server.metrics.Metrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelPromise;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One console session: after the upgrade it joins the container's hub, routes the client's
  * commands, power actions and log requests (the same path REST takes), enforces the inbound rate
- * limit, tells the client about skipped output, pings idle clients, and closes the connection at
- * its token's expiry instant (4001). A command or power action the token's permissions do not
- * allow is answered with {@code Error: permission denied (<permission>)} to this client alone and
- * goes no further. Confined to the connection's event loop.
+ * limit, tells the client about skipped output, and has its token's expiry instant (4001) kept by
+ * the connection's {@link SessionLifecycleHandler}, which also pings, closes and drops what follows
+ * a close; on its {@link SessionLifecycleHandler.Closing} event the session leaves its hub. A
+ * command or power action the token's permissions do not allow is answered with
+ * {@code Error: permission denied (<permission>)} to this client alone and goes no further.
+ * Confined to the connection's event loop.
  */
-public final class ConsoleSessionHandler extends ChannelDuplexHandler {
+public final class ConsoleSessionHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleSessionHandler.class);
 
@@ -52,40 +46,44 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
     private final TokenStore.Grant grant;
     private final ContainerManager manager;
     private final LiveSessions sessions;
-    private final Clock clock;
-    private final InboundRateLimiter rateLimiter;
-    private final int pingIntervalSeconds;
-    private final int pongTimeoutSeconds;
-    private final long slowCloseMillis;
+    private final Supplier<InboundRateLimiter> rateLimits;
+    /** Made on the first frame the client sends: an idle console carries none. */
+    private InboundRateLimiter rateLimiter;
     private ContainerHub hub;
-    private ScheduledFuture<?> expiry;
-    private ScheduledFuture<?> slowClose;
-    private int idleEvents;
     private boolean closing;
     private boolean logsInFlight;
     private InboundEvent.RequestLogs waitingLogs;
     private final AtomicLong skipped = new AtomicLong();
 
+    /**
+     * @param containerId the container's internal id, canonical
+     * @param grant what the token allows, and until when
+     * @param manager the hubs: where the session subscribes and sends commands and power actions
+     * @param sessions the live sessions, where this one is registered under its grant
+     * @param rateLimits makes this connection's own inbound rate limit (shared by every console)
+     */
     public ConsoleSessionHandler(String containerId, TokenStore.Grant grant, ContainerManager manager,
-                                 LiveSessions sessions, Clock clock, InboundRateLimiter rateLimiter,
-                                 int pingIntervalSeconds, int pongTimeoutSeconds, int slowClientCloseSeconds) {
+                                 LiveSessions sessions, Supplier<InboundRateLimiter> rateLimits) {
         this.containerId = containerId;
         this.grant = grant;
         this.manager = manager;
         this.sessions = sessions;
-        this.clock = clock;
-        this.rateLimiter = rateLimiter;
-        this.pingIntervalSeconds = pingIntervalSeconds;
-        this.pongTimeoutSeconds = pongTimeoutSeconds;
-        this.slowCloseMillis = TimeUnit.SECONDS.toMillis(slowClientCloseSeconds);
+        this.rateLimits = rateLimits;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
             open(ctx);
-        } else if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE) {
-            onReaderIdle(ctx, idle);
+        } else if (evt instanceof SessionLifecycleHandler.Closing closingEvent) {
+            // Nothing may follow the close frame: leave the hub first, otherwise the next broadcast
+            // would reach a connection that has sent its close.
+            closing = true;
+            ctx.channel().attr(Delivery.FRAME_WRITER).set(null);
+            leaveHub(ctx.channel());
+            if (closingEvent.cause() != null) {
+                log().info("ws {} {}, closing", remote(ctx.channel()), closingEvent.cause());
+            }
         } else {
             super.userEventTriggered(ctx, evt);
         }
@@ -98,11 +96,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
         // Master sessions too: replacing the master token closes them as revoked.
         sessions.register(grant, channel);
         if (!grant.isMaster()) {
-            long delayMillis = Duration.between(clock.instant(), grant.expiresAt()).toMillis();
-            expiry = ctx.executor().schedule(() -> {
-                log().info("ws {} token expired, closing", remote(channel));
-                LiveSessions.close(channel, LiveSessions.CLOSE_TOKEN_EXPIRED, "token expired");
-            }, Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
+            SessionLifecycleHandler.of(ctx.pipeline()).expireAt(grant.expiresAt());
         }
         hub = manager.subscribe(containerId, channel);
         log().info("ws {} connected ({} token)", remote(channel), grant.kind().name().toLowerCase(Locale.ROOT));
@@ -113,6 +107,9 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
         if (!(msg instanceof DecodeResult result)) {
             ReferenceCountUtil.release(msg);
             return;
+        }
+        if (rateLimiter == null) {
+            rateLimiter = rateLimits.get();
         }
         switch (rateLimiter.onFrame()) {
             case DROP -> {
@@ -199,70 +196,22 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
         });
     }
 
-    /** The reader-idle timer fires every ping interval without inbound bytes (pongs count); ping, or give up. */
-    private void onReaderIdle(ChannelHandlerContext ctx, IdleStateEvent idle) {
-        idleEvents = idle.isFirst() ? 1 : idleEvents + 1;
-        long idleSeconds = (long) idleEvents * pingIntervalSeconds;
-        if (idleSeconds >= pongTimeoutSeconds) {
-            log().info("ws {} no pong for {} s, closing", remote(ctx.channel()), idleSeconds);
-            LiveSessions.close(ctx.channel(), WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), "ping timeout");
-            return;
-        }
-        ctx.writeAndFlush(new PingWebSocketFrame());
-    }
-
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         Channel channel = ctx.channel();
         if (channel.isWritable()) {
-            if (slowClose != null) {
-                slowClose.cancel(false);
-                slowClose = null;
-            }
             long n = skipped.getAndSet(0);
             if (n > 0) {
                 ctx.writeAndFlush(OutboundEvents.daemonMessage("Error: skipped " + n
                         + " console messages (slow connection)"));
             }
             answerWaitingLogs(channel);
-        } else if (slowClose == null) {
-            slowClose = ctx.executor().schedule(() -> {
-                log().info("ws {} unwritable for {} ms, closing", remote(channel),
-                        slowCloseMillis);
-                // The close frame queues behind what the client has not read; if it cannot get
-                // through either, the connection is dropped (LiveSessions.FORCED_CLOSE_SECONDS).
-                LiveSessions.close(channel, WebSocketCloseStatus.POLICY_VIOLATION.code(), "connection too slow");
-            }, slowCloseMillis, TimeUnit.MILLISECONDS);
         }
         super.channelWritabilityChanged(ctx);
     }
 
-    /**
-     * Once a close frame is on its way nothing may follow it, so the session leaves its hub first;
-     * otherwise the next broadcast would fail and tear the connection down before the close frame
-     * (queued behind unread output) reaches the client.
-     */
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        try {
-            if (msg instanceof CloseWebSocketFrame) {
-                closing = true;
-                ctx.channel().attr(Delivery.FRAME_WRITER).set(null);
-                leaveHub(ctx.channel());
-            }
-        } finally {
-            super.write(ctx, msg, promise);
-        }
-    }
-
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        if (expiry != null) {
-            expiry.cancel(false);
-        }
-        if (slowClose != null) {
-            slowClose.cancel(false);
-        }
         leaveHub(ctx.channel());
         log().info("ws {} disconnected", remote(ctx.channel()));
         super.channelInactive(ctx);
@@ -283,7 +232,7 @@ public final class ConsoleSessionHandler extends ChannelDuplexHandler {
         }
         if (cause instanceof TooLongFrameException) {
             manager.metrics().inboundRefused(Metrics.InboundRefusal.TOO_BIG);
-            LiveSessions.close(ctx.channel(), WebSocketCloseStatus.MESSAGE_TOO_BIG.code(), "message too big");
+            SessionLifecycleHandler.close(ctx.channel(), WebSocketCloseStatus.MESSAGE_TOO_BIG.code(), "message too big");
             return;
         }
         log().debug("ws {} closing after error: {}", remote(ctx.channel()), cause.toString());

@@ -3,38 +3,28 @@ package io.lightd.server.ws;
 import io.lightd.server.auth.TokenStore;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.util.AttributeKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
  * The open WebSocket sessions by token hash, so revoking a token closes its sessions (4003), and
- * shutting down closes them all (1001). Counts them for the metrics. Thread-safe.
+ * shutting down closes them all (1001); each close is the closing handshake of the session's
+ * {@link SessionLifecycleHandler}. Counts them for the metrics. Thread-safe.
  */
 public final class LiveSessions {
 
+    /** RFC 6455's going away: lightd shuts down (and the pong timeout's code). */
     public static final int CLOSE_GOING_AWAY = 1001;
+    /** The session's token reached its expiry instant (lightd's own code, spec: websocket-api.md). */
     public static final int CLOSE_TOKEN_EXPIRED = 4001;
+    /** The session's token was revoked or, for the master token, replaced (lightd's own code). */
     public static final int CLOSE_TOKEN_REVOKED = 4003;
-
-    /**
-     * How long, in seconds, a close frame may wait behind unread output and for the client's
-     * answer before the connection is cut.
-     */
-    static final long FORCED_CLOSE_SECONDS = 10;
-
-    /** Set on a session's channel once lightd has sent it a close frame. */
-    static final AttributeKey<Boolean> CLOSE_SENT = AttributeKey.valueOf("lightd.closeSent");
 
     /** The grant a session was opened with. */
     private static final AttributeKey<TokenStore.Grant> GRANT = AttributeKey.valueOf("lightd.grant");
@@ -57,12 +47,16 @@ public final class LiveSessions {
             for (Channel channel : channels) {
                 TokenStore.Grant grant = channel.attr(GRANT).get();
                 if (grant != null && matches.test(grant)) {
-                    close(channel, code, reason);
+                    SessionLifecycleHandler.close(channel, code, reason);
                 }
             }
         }
     }
 
+    /**
+     * Registers a session under the hash of its token ({@code TokenStore.Grant#hash}), for
+     * {@link #closeAll}; it leaves the table when its connection closes. Any thread.
+     */
     public void register(String tokenHash, Channel channel) {
         // Added inside the map's atomic step, so a revocation walking this token's set either sees
         // the channel or runs before it is there.
@@ -91,7 +85,7 @@ public final class LiveSessions {
         Set<Channel> channels = byToken.remove(tokenHash);
         if (channels != null) {
             for (Channel channel : channels) {
-                close(channel, code, reason);
+                SessionLifecycleHandler.close(channel, code, reason);
             }
         }
     }
@@ -101,38 +95,10 @@ public final class LiveSessions {
         List<ChannelFuture> closed = new ArrayList<>();
         for (Set<Channel> channels : byToken.values()) {
             for (Channel channel : channels) {
-                close(channel, code, reason);
+                SessionLifecycleHandler.close(channel, code, reason);
                 closed.add(channel.closeFuture());
             }
         }
         return closed;
-    }
-
-    /**
-     * Starts the closing handshake (RFC 6455 7.1.2): sends a close frame with code and reason; the
-     * connection ends when the client answers with its own close frame ({@link CloseReplyGuard}) or
-     * ends the connection itself, and at the latest {@link #FORCED_CLOSE_SECONDS} after this call.
-     * It does not end when the frame has been written: the frame may still wait in the kernel
-     * behind output the client has not read, the client may meanwhile send (a pong, a command typed),
-     * and bytes arriving at a closed socket make the kernel answer with a reset that discards
-     * everything not yet delivered, the close frame among it (the client would see 1006, not the
-     * code). From this call on nothing the client sends is acted upon ({@link CloseReplyGuard}).
-     * Only the first close of a session sends a frame (an expiry and a revocation may meet).
-     * Callable from any thread.
-     */
-    public static void close(Channel channel, int code, String reason) {
-        if (channel.isActive() && channel.attr(CLOSE_SENT).setIfAbsent(Boolean.TRUE) == null) {
-            channel.writeAndFlush(new CloseWebSocketFrame(code, reason))
-                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-            // The frame queues behind whatever the client has not read; a client that reads nothing
-            // more would keep the connection (and its place under the caps) for ever.
-            try {
-                ScheduledFuture<?> forced = channel.eventLoop().schedule(() -> channel.close(),
-                        FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
-                channel.closeFuture().addListener(f -> forced.cancel(false));
-            } catch (RejectedExecutionException shuttingDown) {
-                channel.close();
-            }
-        }
     }
 }

@@ -5,7 +5,6 @@ import io.lightd.protocol.ContainerState;
 import io.lightd.protocol.Stats;
 import io.lightd.runtime.ContainerRuntime;
 import io.lightd.server.hub.ContainerManager;
-import io.lightd.server.metrics.Metrics;
 import io.lightd.server.hub.HubObserver;
 import io.lightd.server.hub.ServerView;
 import io.netty.buffer.ByteBuf;
@@ -102,11 +101,6 @@ public final class NodeStream implements HubObserver {
         this.clock = clock;
         this.version = version;
         this.startedAt = clock.instant();
-    }
-
-    /** The daemon's metrics (through the container manager), for the stream's pipeline handlers. */
-    Metrics metrics() {
-        return manager.metrics();
     }
 
     /** Starts the batch timer; a fixed delay, so two batches are never closer than the interval. */

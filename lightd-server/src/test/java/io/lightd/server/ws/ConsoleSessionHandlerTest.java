@@ -57,8 +57,11 @@ class ConsoleSessionHandlerTest {
                 LightdConfig.Defaults.limits(), Clock.systemUTC(), dir, Runnable::run,
                 new Metrics());
         ConsoleSessionHandler handler = new ConsoleSessionHandler("c-1", grant, manager, new LiveSessions(),
-                Clock.fixed(NOW, ZoneOffset.UTC), new InboundRateLimiter(1, 2, nanos::get), 20, 60, 30);
-        EmbeddedChannel ch = new EmbeddedChannel(new EventFrameCodec(4096), handler);
+                () -> new InboundRateLimiter(1, 2, nanos::get));
+        // Pings so far apart that none is sent in these tests (SessionLifecycleHandlerTest has them).
+        SessionLifecycleHandler lifecycle = new SessionLifecycleHandler(new SessionLifecycleHandler.Settings(
+                new Metrics(), 1_000_000_000, 2_000_000_000, 30, Clock.fixed(NOW, ZoneOffset.UTC)));
+        EmbeddedChannel ch = new EmbeddedChannel(lifecycle, new EventFrameCodec(4096), handler);
         ch.freezeTime(); // timers (token expiry) move only when a test advances the clock
         ch.pipeline().fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete("/ws/c-1",
                 EmptyHttpHeaders.INSTANCE, null));
@@ -126,7 +129,7 @@ class ConsoleSessionHandlerTest {
     void aCloseFrameStillGoesOutWhenTheHubsLoopIsAlreadyGone() throws Exception {
         EmbeddedChannel ch = session(new TokenStore.Grant("h", null), new AtomicLong());
         hubs.shutdownGracefully(0, 0, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-        LiveSessions.close(ch, LiveSessions.CLOSE_GOING_AWAY, "server shutting down");
+        SessionLifecycleHandler.close(ch, LiveSessions.CLOSE_GOING_AWAY, "server shutting down");
         CloseWebSocketFrame close = ch.readOutbound();
         assertThat(close).as("the close frame passed on, not dropped (and leaked)").isNotNull();
         assertThat(close.statusCode()).isEqualTo(1001);
@@ -177,22 +180,33 @@ class ConsoleSessionHandlerTest {
     }
 
     @Test
-    void pingsAnIdleClientAndClosesOneThatStaysSilent() {
+    void aClosingSessionLeavesItsHubBeforeTheCloseFrameAndIsLeftOutOfBroadcasts() throws Exception {
         EmbeddedChannel ch = session(new TokenStore.Grant("h", null), new AtomicLong());
-        ch.pipeline().addFirst(new io.netty.handler.timeout.IdleStateHandler(20, 0, 0, TimeUnit.SECONDS));
-        for (int i = 0; i < 2; i++) {
-            ch.advanceTimeBy(20, TimeUnit.SECONDS);
-            ch.runScheduledPendingTasks();
-            Object ping = ch.readOutbound();
-            assertThat(ping).isInstanceOf(io.netty.handler.codec.http.websocketx.PingWebSocketFrame.class);
-            io.netty.util.ReferenceCountUtil.release(ping);
+        manager.create(ContainerRecord.fromCreateBody(JsonParser.parseString(
+                "{\"internal_id\":\"c-1\",\"image\":\"img\",\"startup_command\":\"run\"}").getAsJsonObject(),
+                NOW)).get(5, TimeUnit.SECONDS);
+        EmbeddedChannel other = new EmbeddedChannel();
+        io.lightd.server.hub.ContainerHub hub = manager.subscribe("c-1", other);
+        hubs.submit(() -> { }).get(5, TimeUnit.SECONDS);
+        assertThat(hub.subscriberCount()).as("this session and the other watcher").isEqualTo(2);
+        SessionLifecycleHandler.close(ch, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked");
+        hubs.submit(() -> { }).get(5, TimeUnit.SECONDS);
+        assertThat(hub.subscriberCount()).as("the closing session has left, the connection still open")
+                .isEqualTo(1);
+        assertThat(ch.isOpen()).isTrue();
+        CloseWebSocketFrame close = null;
+        for (Object o; (o = ch.readOutbound()) != null; ) {
+            if (o instanceof CloseWebSocketFrame c) {
+                close = c;
+            } else {
+                io.netty.util.ReferenceCountUtil.release(o); // what the hub sent before the close
+            }
         }
-        ch.advanceTimeBy(20, TimeUnit.SECONDS);
-        ch.runScheduledPendingTasks();
-        CloseWebSocketFrame close = ch.readOutbound();
-        assertThat(close.reasonText()).isEqualTo("ping timeout");
+        assertThat(close).isNotNull();
+        assertThat(close.statusCode()).isEqualTo(4003);
         close.release();
         ch.finishAndReleaseAll();
+        other.finishAndReleaseAll();
     }
 
     @Test

@@ -32,10 +32,8 @@ class NodeStreamHandshakeTest {
         tokens = guards.tokens;
         limiter = guards.limiter;
         failures = guards.failures;
-        NodeStream stream = new NodeStream(guards.manager, guards.sessions, guards.loops.next(), Runnable::run,
-                Clock.systemUTC(), "test");
-        handler = new NodeStreamHandshake(guards.authenticator, limiter, guards.sessions, failures, stream,
-                guards.config);
+        handler = new NodeStreamHandshake(guards.authenticator,
+                new HandshakeGate(limiter, failures, guards.config.allowedOrigins()), new UpgradeOnly());
     }
 
     @AfterEach

@@ -31,8 +31,8 @@ class TokenHandshakeHandlerTest {
                 json -> json.getAsJsonObject("limits").addProperty("max_connections_per_container", 1));
         tokens = guards.tokens;
         limiter = guards.limiter;
-        handler = new TokenHandshakeHandler(guards.authenticator, guards.manager, limiter, guards.sessions,
-                guards.failures, guards.config, Clock.systemUTC());
+        handler = new TokenHandshakeHandler(guards.authenticator, guards.manager,
+                new HandshakeGate(limiter, guards.failures, guards.config.allowedOrigins()), new UpgradeOnly());
     }
 
     @AfterEach

@@ -164,10 +164,15 @@ public final class RequestTarget {
     }
 
     /**
-     * The target in origin-form: raw path and query as sent, without scheme and authority.
-     *
-     * @return e.g. {@code /api/v1/containers?x=1}
+     * Lets go of the target attached to {@code channel}: called when a connection becomes a
+     * WebSocket, which routes no more requests, so an idle session does not hold its handshake's
+     * path and query (the token among them). Channel loop.
      */
+    public static void detach(Channel channel) {
+        channel.attr(KEY).getAndRemove();
+    }
+
+    /** The target in origin-form: raw path and query as sent, without scheme and authority. */
     public String originForm() {
         return originForm;
     }

@@ -1,0 +1,326 @@
+package io.lightd.server.ws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lightd.server.metrics.Metrics;
+import io.lightd.server.metrics.Metrics.PingOutcome;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The one owner of a session's life on an embedded channel whose clock only the test moves: pings
+ * and the pong timeout, expiry, the slow-client close, the client's pings, and the closing
+ * handshake (one close frame, the client's reply ends it, a forced close after a timeout, nothing
+ * acted upon in between).
+ */
+class SessionLifecycleHandlerTest {
+
+    private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+    private final Metrics metrics = new Metrics();
+    private final SessionLifecycleHandler.Settings settings = new SessionLifecycleHandler.Settings(metrics,
+            20, 60, 30, Clock.fixed(NOW, ZoneOffset.UTC));
+    /** What reached the end of the pipeline: frames passed on and the lifecycle's events. */
+    private final List<Object> passed = new ArrayList<>();
+
+    private EmbeddedChannel channel() {
+        return channel(settings);
+    }
+
+    private EmbeddedChannel channel(SessionLifecycleHandler.Settings settings) {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(new SessionLifecycleHandler(settings), new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                passed.add(msg);
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                passed.add(evt);
+            }
+        });
+        return ch;
+    }
+
+    /** A channel whose close only completes the promise: it stays open, as a socket whose close frame is still on its way. */
+    private EmbeddedChannel channelThatStaysOpen() {
+        EmbeddedChannel ch = channel();
+        ch.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+                promise.setSuccess();
+            }
+        });
+        return ch;
+    }
+
+    private static void advance(EmbeddedChannel ch, long seconds) {
+        ch.advanceTimeBy(seconds, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+    }
+
+    private static PingWebSocketFrame ping(String payload) {
+        return new PingWebSocketFrame(Unpooled.copiedBuffer(payload, StandardCharsets.UTF_8));
+    }
+
+    private static void stall(EmbeddedChannel ch) {
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(4, 8));
+        ch.write(Unpooled.wrappedBuffer(new byte[16]));
+        assertThat(ch.isWritable()).isFalse();
+    }
+
+    private static void drain(EmbeddedChannel ch) {
+        ch.flush();
+        ch.runPendingTasks();
+        assertThat(ch.isWritable()).isTrue();
+        ByteBuf filler = ch.readOutbound();
+        filler.release();
+    }
+
+    private static String pongText(EmbeddedChannel ch) {
+        PongWebSocketFrame pong = ch.readOutbound();
+        assertThat(pong).isNotNull();
+        try {
+            return pong.content().toString(StandardCharsets.UTF_8);
+        } finally {
+            pong.release();
+        }
+    }
+
+    private static CloseWebSocketFrame closeFrame(EmbeddedChannel ch) {
+        Object out = ch.readOutbound();
+        assertThat(out).isInstanceOf(CloseWebSocketFrame.class);
+        return (CloseWebSocketFrame) out;
+    }
+
+    @Test
+    void pingsAnIdleClientEveryIntervalAndClosesOneThatStaysSilentWith1001() {
+        EmbeddedChannel ch = channel();
+        for (int i = 0; i < 2; i++) {
+            advance(ch, 19);
+            assertThat((Object) ch.readOutbound()).as("no ping before the interval").isNull();
+            advance(ch, 1);
+            Object ping = ch.readOutbound();
+            assertThat(ping).isInstanceOf(PingWebSocketFrame.class);
+            ReferenceCountUtil.release(ping);
+        }
+        advance(ch, 20);
+        CloseWebSocketFrame close = closeFrame(ch);
+        assertThat(close.statusCode()).isEqualTo(1001);
+        assertThat(close.reasonText()).isEqualTo("ping timeout");
+        close.release();
+        assertThat(passed).contains(new SessionLifecycleHandler.Closing(1001, "ping timeout", "no pong for 60 s"));
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aFrameFromTheClientPutsOffThePingAndResetsTheSilence() {
+        EmbeddedChannel ch = channel();
+        advance(ch, 20);
+        ReferenceCountUtil.release(ch.readOutbound());
+        advance(ch, 10);
+        ch.writeInbound(new PongWebSocketFrame());
+        advance(ch, 10);
+        assertThat((Object) ch.readOutbound()).as("20 s after the last ping, but only 10 s of silence").isNull();
+        for (int i = 0; i < 2; i++) {
+            advance(ch, 20);
+            Object ping = ch.readOutbound();
+            assertThat(ping).as("silence counted from the pong").isInstanceOf(PingWebSocketFrame.class);
+            ReferenceCountUtil.release(ping);
+        }
+        assertThat(ch.isActive()).isTrue();
+        passed.forEach(ReferenceCountUtil::release);
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void closesWith4001AtTheExpiryInstant() {
+        EmbeddedChannel ch = channel();
+        ch.pipeline().get(SessionLifecycleHandler.class).expireAt(NOW.plusSeconds(90));
+        ch.writeInbound(new PongWebSocketFrame()); // keep the pings away from the frames read below
+        advance(ch, 89);
+        for (Object o; (o = ch.readOutbound()) != null; ) {
+            assertThat(o).isNotInstanceOf(CloseWebSocketFrame.class);
+            ReferenceCountUtil.release(o);
+        }
+        advance(ch, 1);
+        CloseWebSocketFrame close = closeFrame(ch);
+        assertThat(close.statusCode()).isEqualTo(4001);
+        assertThat(close.reasonText()).isEqualTo("token expired");
+        close.release();
+        passed.forEach(ReferenceCountUtil::release);
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aClientUnwritableForTheSlowCloseTimeIsClosedWith1008AndOneThatDrainsIsNot() {
+        // No pings in this test: on an embedded channel the flush of a ping would drain the stalled output.
+        EmbeddedChannel ch = channel(new SessionLifecycleHandler.Settings(metrics, 1_000_000, 2_000_000, 30,
+                Clock.fixed(NOW, ZoneOffset.UTC)));
+        stall(ch);
+        advance(ch, 29);
+        drain(ch);
+        advance(ch, 10);
+        assertThat(passed).noneMatch(e -> e instanceof SessionLifecycleHandler.Closing);
+        stall(ch);
+        advance(ch, 30);
+        assertThat(passed).contains(new SessionLifecycleHandler.Closing(1008, "connection too slow",
+                "unwritable for 30000 ms"));
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aSessionGetsOneCloseFrameHoweverManyReasonsMeetAndTheSessionHearsFirst() {
+        EmbeddedChannel ch = channelThatStaysOpen();
+        ch.pipeline().addLast(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                if (msg instanceof CloseWebSocketFrame) {
+                    assertThat(passed).as("the session hears of the close before the frame is written")
+                            .containsExactly(new SessionLifecycleHandler.Closing(4003, "token revoked", null));
+                }
+                ctx.write(msg, promise);
+            }
+        });
+        SessionLifecycleHandler.close(ch, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked");
+        SessionLifecycleHandler.close(ch, LiveSessions.CLOSE_TOKEN_EXPIRED, "token expired");
+        CloseWebSocketFrame ours = closeFrame(ch);
+        assertThat(ours.statusCode()).isEqualTo(4003);
+        ours.release();
+        assertThat((Object) ch.readOutbound()).as("one close frame per session").isNull();
+        assertThat(ch.pipeline().get(SessionLifecycleHandler.class).closeSent()).isTrue();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void theClientsReplyEndsTheConnectionWithoutBeingPassedOn() {
+        EmbeddedChannel ch = channelThatStaysOpen();
+        SessionLifecycleHandler.close(ch, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked");
+        closeFrame(ch).release();
+        passed.clear();
+        TextWebSocketFrame typed = new TextWebSocketFrame("{\"event\":\"send_command\",\"command\":\"op me\"}");
+        PingWebSocketFrame ping = ping("late");
+        ch.writeInbound(typed, ping);
+        assertThat(passed).as("nothing the client sends after our close is acted upon").isEmpty();
+        assertThat(typed.refCnt()).isZero();
+        assertThat(ping.refCnt()).isZero();
+        assertThat((Object) ch.readOutbound()).as("no pong behind the close frame").isNull();
+        CloseWebSocketFrame reply = new CloseWebSocketFrame(4003, "token revoked");
+        ch.writeInbound(reply);
+        assertThat(passed).as("not passed on to be answered with a second close frame").isEmpty();
+        assertThat(reply.refCnt()).isZero();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void theReplyClosesTheConnection() {
+        EmbeddedChannel ch = channel();
+        SessionLifecycleHandler.close(ch, LiveSessions.CLOSE_GOING_AWAY, "server shutting down");
+        closeFrame(ch).release();
+        assertThat(ch.isOpen()).as("not when the frame is written").isTrue();
+        ch.writeInbound(new CloseWebSocketFrame(1001, ""));
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aCloseFrameStuckBehindUnreadOutputStillEndsTheConnection() {
+        EmbeddedChannel ch = channel();
+        // Writes never complete, as on a socket whose client stopped reading.
+        ch.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                ReferenceCountUtil.release(msg);
+            }
+        });
+        SessionLifecycleHandler.close(ch, 1001, "ping timeout");
+        advance(ch, SessionLifecycleHandler.FORCED_CLOSE_SECONDS - 1);
+        assertThat(ch.isOpen()).as("the close frame still has time to get through").isTrue();
+        advance(ch, 1);
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aCloseTheClientStartsIsPassedOn() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(new CloseWebSocketFrame(1000, "bye"));
+        assertThat(passed).hasSize(1).first().isInstanceOf(CloseWebSocketFrame.class);
+        ((WebSocketFrame) passed.get(0)).release();
+        assertThat(ch.isOpen()).isTrue();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aPingOnAWritableConnectionIsAnsweredAtOnceWithItsPayload() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(ping("hello"));
+        assertThat(pongText(ch)).isEqualTo("hello");
+        assertThat(passed).as("the ping goes no further").isEmpty();
+        assertThat(metrics.pings(PingOutcome.ANSWERED)).isEqualTo(1);
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void whileUnwritableOnlyTheLatestPingIsKeptAndAnsweredOnceItDrains() {
+        EmbeddedChannel ch = channel();
+        stall(ch);
+        PingWebSocketFrame first = ping("1");
+        PingWebSocketFrame second = ping("2");
+        ch.writeInbound(first, second, ping("3"));
+        assertThat((Object) ch.readOutbound()).as("nothing answered while unwritable").isNull();
+        assertThat(first.refCnt()).as("a superseded ping is released").isZero();
+        assertThat(second.refCnt()).isZero();
+        assertThat(metrics.pings(PingOutcome.SUPERSEDED)).isEqualTo(2);
+        assertThat(metrics.pings(PingOutcome.ANSWERED)).isZero();
+        drain(ch);
+        assertThat(pongText(ch)).isEqualTo("3");
+        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat(metrics.pings(PingOutcome.ANSWERED)).isEqualTo(1);
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void aPingStillUnansweredWhenTheConnectionEndsIsReleased() {
+        EmbeddedChannel ch = channel();
+        stall(ch);
+        PingWebSocketFrame ping = ping("late");
+        ch.writeInbound(ping);
+        ch.close();
+        assertThat(ping.refCnt()).isZero();
+        assertThat(metrics.pings(PingOutcome.ABANDONED)).isEqualTo(1);
+        assertThat(metrics.pings(PingOutcome.ANSWERED) + metrics.pings(PingOutcome.SUPERSEDED)).isZero();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void otherFramesPassUntouched() {
+        EmbeddedChannel ch = channel();
+        TextWebSocketFrame text = new TextWebSocketFrame("{}");
+        ch.writeInbound(text);
+        assertThat(passed).containsExactly(text);
+        text.release();
+        assertThat(ch.finish()).isFalse();
+    }
+}
