@@ -32,7 +32,10 @@ import io.lightd.server.ws.LiveSessions;
 import io.lightd.server.ws.NodeStream;
 import io.lightd.server.ws.NodeStreamHandshake;
 import io.lightd.server.ws.TokenHandshakeHandler;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -90,6 +93,7 @@ public final class LightdServer implements AutoCloseable {
     private final ExecutorService blocking;
     private final ExecutorService storage;
     private final ContainerRuntime runtime;
+    private final Metrics metrics;
     private final TokenStore tokens;
     private final Revocations revocations;
     private final ContainerManager manager;
@@ -100,13 +104,15 @@ public final class LightdServer implements AutoCloseable {
     private final ScheduledFuture<?> purgeTask;
     private final ScheduledFuture<?> evictTask;
 
-    private LightdServer(LightdConfig config, RuntimeFactory runtimeFactory, Clock clock) throws IOException {
+    private LightdServer(LightdConfig config, RuntimeFactory runtimeFactory, Clock clock, MeterRegistry meterRegistry)
+            throws IOException {
         this.config = config;
         Transports transport = Transports.select(config.transport());
         this.group = transport.newGroup(config.eventLoopThreads() == 0
                 ? Runtime.getRuntime().availableProcessors() : config.eventLoopThreads());
         this.blocking = boundedExecutor("lightd-blocking", 4, 4096);
         this.storage = boundedExecutor("lightd-storage", 1, 65_536);
+        this.metrics = new Metrics(meterRegistry);
         boolean started = false;
         ContainerRuntime createdRuntime = null;
         try {
@@ -127,7 +133,7 @@ public final class LightdServer implements AutoCloseable {
                         + "for development, demos and tests only", runtime.name());
             }
             this.manager = new ContainerManager(group, runtime, registry, config.limits(), clock,
-                    config.volumesPath(), blocking, new Metrics(), config.console().coalesceMillis());
+                    config.volumesPath(), blocking, metrics, config.console().coalesceMillis());
             try {
                 manager.restoreAll().get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
@@ -137,6 +143,8 @@ public final class LightdServer implements AutoCloseable {
                 throw new IOException("cannot restore containers: " + e.getMessage(), e);
             }
             this.sessions = new LiveSessions();
+            metrics.bindNode(sessions::count, runtime::available, runtime::streamReopens, group,
+                    ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider ? provider : null);
             tokens.onRevoked(hash -> sessions.closeAll(hash, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked"));
             revocations.onRevoked(matches -> sessions.closeMatching(matches, LiveSessions.CLOSE_TOKEN_REVOKED,
                     "token revoked"));
@@ -154,7 +162,7 @@ public final class LightdServer implements AutoCloseable {
                     new RestHandler(tokens, revocations, manager, bearer, limits.maxCommandBytes(), clock, version()),
                     new TokenHandshakeHandler(authenticator, manager, limiter, sessions, authFailures, config, clock),
                     ConsolePage.load().withSessionRoute(new ConsoleSessionRoute(authenticator, authFailures)),
-                    new MetricsRoute(config.metrics().requireToken(), bearer, manager, sessions, group),
+                    new MetricsRoute(config.metrics().requireToken(), bearer, metrics),
                     new RequestRouter.Node(NodePage.load(), new NodeStreamHandshake(authenticator, limiter, sessions,
                             authFailures, nodeStream, config)));
             // One for every connection, so a fault met by every request is written once a minute.
@@ -221,6 +229,7 @@ public final class LightdServer implements AutoCloseable {
                     createdRuntime.close();
                 }
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                metrics.close();
                 blocking.shutdownNow();
                 storage.shutdown();
             }
@@ -233,7 +242,16 @@ public final class LightdServer implements AutoCloseable {
 
     public static LightdServer start(LightdConfig config, RuntimeFactory runtimeFactory, Clock clock)
             throws IOException {
-        return new LightdServer(config, runtimeFactory, clock);
+        return start(config, runtimeFactory, clock, null);
+    }
+
+    /**
+     * Starts lightd with its meters on {@code meterRegistry} (an embedder's, left open on close), or on
+     * a new Prometheus registry of its own when it is null; {@code GET /metrics} serves them either way.
+     */
+    public static LightdServer start(LightdConfig config, RuntimeFactory runtimeFactory, Clock clock,
+                                     MeterRegistry meterRegistry) throws IOException {
+        return new LightdServer(config, runtimeFactory, clock, meterRegistry);
     }
 
     public int port() {
@@ -292,6 +310,7 @@ public final class LightdServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         blocking.shutdownNow();
+        metrics.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         log.info("lightd stopped");
     }
