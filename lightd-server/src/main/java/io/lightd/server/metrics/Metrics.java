@@ -124,8 +124,8 @@ public final class Metrics implements AutoCloseable {
 
     private final MeterRegistry registry;
     private final PrometheusMeterRegistry scrape;
-    /** The registry lightd made and so closes: the default Prometheus one, or the composite around a given one. */
-    private final List<MeterRegistry> owned = new ArrayList<>();
+    /** Whether {@link #scrape} is lightd's own registry (none given, or a given one that is not Prometheus's). */
+    private final boolean ownsScrape;
     /** Meters lightd registered, removed again on close (an embedder's registry outlives lightd). */
     private final List<Meter> registered = new ArrayList<>();
     private final List<AutoCloseable> binders = new ArrayList<>();
@@ -155,18 +155,18 @@ public final class Metrics implements AutoCloseable {
         if (registry == null) {
             this.scrape = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             this.registry = scrape;
-            owned.add(scrape);
+            this.ownsScrape = true;
         } else if (prometheusIn(registry) != null) {
             this.scrape = prometheusIn(registry);
             this.registry = registry;
+            this.ownsScrape = false;
         } else {
             this.scrape = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             CompositeMeterRegistry both = new CompositeMeterRegistry();
             both.add(registry);
             both.add(scrape);
             this.registry = both;
-            owned.add(both);
-            owned.add(scrape);
+            this.ownsScrape = true;
         }
         consoleEvents = counter(NAME_CONSOLE_EVENTS,
                 "Console events broadcast to at least one subscriber, each counted once however many watch.");
@@ -225,10 +225,13 @@ public final class Metrics implements AutoCloseable {
     }
 
     /**
-     * Registers the node-wide gauges, read at each scrape from their owners, and Micrometer's JVM
-     * binders (memory, GC, threads, class loading, processor, uptime) and Netty binders (pending tasks
-     * of each of {@code loops}, memory of {@code allocator}). Called once, at start, not on an event
-     * loop: the Netty executor binder waits for each loop's thread to name it.
+     * Registers the node-wide gauges, read at each scrape from their owners, and Micrometer's Netty
+     * binders (pending tasks of each of {@code loops}, memory of {@code allocator}). Micrometer's JVM
+     * binders (memory, GC, threads, class loading, processor, uptime) go on lightd's own Prometheus
+     * registry only: the JVM is its host's, and a host that brings a registry binds them there itself
+     * (the GC binder adds meters later, at each kind of collection, which lightd could not take back
+     * out of a registry it does not own). Called once, at start, not on an event loop: the Netty
+     * executor binder waits for each loop's thread to name it.
      *
      * @param sessions             WebSocket sessions open now ({@code lightd_websocket_sessions})
      * @param runtimeAvailable     whether the container runtime answers ({@code lightd_runtime_available})
@@ -265,14 +268,16 @@ public final class Metrics implements AutoCloseable {
                 () -> memory.getHeapMemoryUsage().getCommitted());
         gauge(NAME_THREADS, "Live JVM threads.", threads::getThreadCount);
 
-        bind(new JvmMemoryMetrics());
-        JvmGcMetrics gc = new JvmGcMetrics();
-        bind(gc);
-        binders.add(gc);
-        bind(new JvmThreadMetrics());
-        bind(new ClassLoaderMetrics());
-        bind(new ProcessorMetrics());
-        bind(new UptimeMetrics());
+        if (ownsScrape) {
+            new JvmMemoryMetrics().bindTo(scrape);
+            JvmGcMetrics gc = new JvmGcMetrics();
+            gc.bindTo(scrape);
+            binders.add(gc);
+            new JvmThreadMetrics().bindTo(scrape);
+            new ClassLoaderMetrics().bindTo(scrape);
+            new ProcessorMetrics().bindTo(scrape);
+            new UptimeMetrics().bindTo(scrape);
+        }
         bind(new NettyEventExecutorMetrics(loops));
         if (allocator != null) {
             bind(new NettyAllocatorMetrics(allocator));
@@ -405,8 +410,9 @@ public final class Metrics implements AutoCloseable {
     }
 
     /**
-     * Removes every meter lightd registered (its own and the binders'), stops the GC listener, and
-     * closes the registries lightd made; a registry an embedder gave stays open. Idempotent.
+     * Removes every meter lightd registered (its own and the Netty binders') from the registry, stops
+     * the GC listener, and closes lightd's own Prometheus registry; a registry an embedder gave stays
+     * open. Idempotent.
      */
     @Override
     public synchronized void close() {
@@ -422,7 +428,9 @@ public final class Metrics implements AutoCloseable {
         diskGauges.keySet().forEach(this::diskUsageUntracked);
         registered.forEach(registry::remove);
         registered.clear();
-        owned.forEach(MeterRegistry::close);
+        if (ownsScrape) {
+            scrape.close();
+        }
     }
 
     private static int powerIndex(PowerAction action, PowerResult result) {
