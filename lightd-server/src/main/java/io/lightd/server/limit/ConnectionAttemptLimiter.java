@@ -27,7 +27,7 @@ public final class ConnectionAttemptLimiter {
     }
 
     private final double ratePerSecond;
-    private final double burst;
+    private final int burst;
     private final LongSupplier nanoClock;
     private final AddressTable<Attempts> buckets;
 
