@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.openjdk.jol.info.GraphLayout;
 
 class TokenBucketTest {
 
@@ -73,7 +74,7 @@ class TokenBucketTest {
 
     /**
      * It sits on the console path once per chunk: taking, refusing, and the throttle's two-step
-     * covers-then-take allocate nothing (Bucket4j's default lock-free bucket would copy its state).
+     * covers-then-take allocate nothing.
      */
     @Test
     void takingAllocatesNothing() {
@@ -86,6 +87,16 @@ class TokenBucketTest {
         long allocated = threads.getThreadAllocatedBytes(id) - before;
         assertThat(sink).isPositive();
         assertThat(allocated).as("bytes allocated by 1,000,000 takes and refusals").isLessThan(1024);
+    }
+
+    /** One per WebSocket connection and per tracked address: it must stay one small object. */
+    @Test
+    void oneBucketIsOneSmallObject() {
+        TokenBucket bucket = new TokenBucket(10, 1, 0);
+        bucket.tryTake(1, 5);
+        GraphLayout layout = GraphLayout.parseInstance(bucket);
+        assertThat(layout.totalCount()).isEqualTo(1);
+        assertThat(layout.totalSize()).isLessThanOrEqualTo(48);
     }
 
     private static long run(TokenBucket bucket, long round) {
