@@ -1,5 +1,6 @@
 package io.lightd.server;
 
+import io.lightd.runtime.BoundedExecutors;
 import io.lightd.runtime.ContainerRuntime;
 import io.lightd.server.auth.Authenticator;
 import io.lightd.server.auth.Revocations;
@@ -51,7 +52,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -59,9 +59,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -79,6 +78,8 @@ public final class LightdServer implements AutoCloseable {
     /** Most addresses each per-IP limit tracks at once (a few MB at most). */
     static final int MAX_TRACKED_ADDRESSES = 65_536;
     private static final long EVICT_INTERVAL_SECONDS = 10;
+    /** How long a thread of the blocking and storage pools lives on without work. */
+    private static final Duration EXECUTOR_IDLE_TIMEOUT = Duration.ofSeconds(30);
     /** How long a shutdown waits for clients to answer the 1001 close before their connections are cut. */
     private static final long SESSION_CLOSE_SECONDS = 3;
 
@@ -110,8 +111,8 @@ public final class LightdServer implements AutoCloseable {
         Transports transport = Transports.select(config.transport());
         this.group = transport.newGroup(config.eventLoopThreads() == 0
                 ? Runtime.getRuntime().availableProcessors() : config.eventLoopThreads());
-        this.blocking = boundedExecutor("lightd-blocking", 4, 4096);
-        this.storage = boundedExecutor("lightd-storage", 1, 65_536);
+        this.blocking = BoundedExecutors.newBoundedExecutor("lightd-blocking", 4, 4096, EXECUTOR_IDLE_TIMEOUT);
+        this.storage = BoundedExecutors.newBoundedExecutor("lightd-storage", 1, 65_536, EXECUTOR_IDLE_TIMEOUT);
         this.metrics = new Metrics(meterRegistry);
         boolean started = false;
         ContainerRuntime createdRuntime = null;
@@ -325,12 +326,5 @@ public final class LightdServer implements AutoCloseable {
         } catch (ConfigException e) {
             throw new IOException(e.getMessage(), e);
         }
-    }
-
-    private static ExecutorService boundedExecutor(String name, int threads, int queue) {
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(queue), new DefaultThreadFactory(name, true));
-        executor.allowCoreThreadTimeOut(true);
-        return executor;
     }
 }

@@ -15,6 +15,7 @@ import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.model.Statistics;
+import io.lightd.runtime.BoundedExecutors;
 import io.lightd.runtime.ContainerNotFoundException;
 import io.lightd.runtime.ContainerRuntime;
 import io.lightd.runtime.ContainerSpec;
@@ -27,7 +28,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.Closeable;
 import java.io.IOException;
@@ -44,14 +44,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -205,12 +203,10 @@ public final class DockerRuntime implements ContainerRuntime {
         this(group, dockerHost, storageBase, networkMode, null);
     }
 
-    /** A bounded pool: {@code threads} named daemon threads, a bounded queue, idle threads time out. */
+    /** The runtime's own blocking pool when none is given: {@link BoundedExecutors}, {@code threads} threads. */
     public static ExecutorService newBlockingExecutor(int threads) {
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(BLOCKING_QUEUE_SIZE), new DefaultThreadFactory("lightd-docker-blocking", true));
-        executor.allowCoreThreadTimeOut(true);
-        return executor;
+        return BoundedExecutors.newBoundedExecutor("lightd-docker-blocking", threads, BLOCKING_QUEUE_SIZE,
+                Duration.ofSeconds(30));
     }
 
     @Override
