@@ -56,22 +56,39 @@ public final class Metrics implements AutoCloseable {
     /** {@code GET /metrics}' answer type: Prometheus's text exposition format, version 0.0.4. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
+    /** Gauge: WebSocket sessions open now (console and node streams). */
     public static final String NAME_WEBSOCKET_SESSIONS = "lightd_websocket_sessions";
+    /** Gauge, label {@code container}: sessions watching each container. */
     public static final String NAME_CONTAINER_SUBSCRIBERS = "lightd_container_subscribers";
+    /** Gauge, label {@code container}: bytes in each existing container's volume at its last check. */
     public static final String NAME_CONTAINER_DISK_USAGE = "lightd_container_disk_usage_bytes";
+    /** Counter: console events broadcast, each once. */
     public static final String NAME_CONSOLE_EVENTS = "lightd_console_events_total";
+    /** Counter: console events times their subscribers, at broadcast. */
     public static final String NAME_CONSOLE_MESSAGES = "lightd_console_messages_sent_total";
+    /** Counter: bytes of both console frames times subscribers, at broadcast. */
     public static final String NAME_CONSOLE_BYTES = "lightd_console_bytes_sent_total";
+    /** Counter: console and stats frames skipped for slow clients. */
     public static final String NAME_FRAMES_DROPPED = "lightd_frames_dropped_total";
+    /** Counter: console lines kept out of the live stream by the throttle. */
     public static final String NAME_LINES_THROTTLED = "lightd_console_lines_throttled_total";
+    /** Counter, label {@code kind}: refused inbound messages. */
     public static final String NAME_INBOUND_ERRORS = "lightd_inbound_errors_total";
+    /** Counter, labels {@code action} and {@code result}: power actions by outcome. */
     public static final String NAME_POWER_ACTIONS = "lightd_power_actions_total";
+    /** Counter, label {@code result}: client pings by what became of them. */
     public static final String NAME_PINGS = "lightd_websocket_pings_total";
+    /** Gauge: 1 while the container runtime answers, else 0. */
     public static final String NAME_RUNTIME_AVAILABLE = "lightd_runtime_available";
+    /** Counter: Docker events and stats streams re-opened after a loss. */
     public static final String NAME_STREAM_REOPENS = "lightd_runtime_stream_reopens_total";
+    /** Gauge, label {@code loop} (its index in the group): tasks queued on each event loop. */
     public static final String NAME_PENDING_TASKS = "lightd_event_loop_pending_tasks";
+    /** Gauge: JVM heap in use, in bytes. */
     public static final String NAME_HEAP_USED = "lightd_jvm_heap_used_bytes";
+    /** Gauge: JVM heap committed, in bytes. */
     public static final String NAME_HEAP_COMMITTED = "lightd_jvm_heap_committed_bytes";
+    /** Gauge: live JVM threads. */
     public static final String NAME_THREADS = "lightd_jvm_threads";
 
     /** How a power action ended, from its answer's status. */

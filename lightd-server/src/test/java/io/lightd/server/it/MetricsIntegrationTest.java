@@ -181,6 +181,20 @@ class MetricsIntegrationTest extends DaemonFixture {
         watcher.close();
     }
 
+    /** A container's series come with it and go with it: created, its gauges are there; deleted, gone. */
+    @Test
+    void aContainersSeriesGoWhenItIsDeleted() throws Exception {
+        String id = id("metrics-gone");
+        create(id, "echo Done; while read l; do echo \"you said: $l\"; done", "Done", null);
+        String subscribers = "lightd_container_subscribers{container=\"" + id + "\"}";
+        String disk = "lightd_container_disk_usage_bytes{container=\"" + id + "\"}";
+        assertThat(parse(scrape(daemon.uri("/metrics"), Daemon.TOKEN).body()))
+                .containsEntry(subscribers, 0L).containsKey(disk);
+
+        assertThat(daemon.request("DELETE", "/containers/" + id, null).status()).isEqualTo(200);
+        assertThat(parse(scrape(daemon.uri("/metrics"), Daemon.TOKEN).body())).doesNotContainKeys(subscribers, disk);
+    }
+
     /**
      * lightd's meters go to a registry its host gives it: its series appear there beside the host's
      * own meters, {@code /metrics} serves that registry, and closing lightd takes its meters away
