@@ -149,6 +149,9 @@ public final class Metrics implements AutoCloseable {
     private final Map<String, Meter> subscriberGauges = new ConcurrentHashMap<>();
     private final Map<String, Meter> diskGauges = new ConcurrentHashMap<>();
 
+    /** The runtime's count of re-opened streams, once {@link #bindNode} has it. */
+    private volatile LongSupplier streamReopens = () -> 0;
+
     private final Counter consoleEvents;
     private final Counter consoleMessages;
     private final Counter consoleBytes;
@@ -263,8 +266,9 @@ public final class Metrics implements AutoCloseable {
         gauge(NAME_WEBSOCKET_SESSIONS, "WebSocket console sessions open now.", sessions::getAsInt);
         gauge(NAME_RUNTIME_AVAILABLE, "1 while the container runtime answers, else 0.",
                 () -> runtimeAvailable.getAsBoolean() ? 1 : 0);
-        registered.add(FunctionCounter.builder(NAME_STREAM_REOPENS, runtimeStreamReopens,
-                        LongSupplier::getAsLong)
+        this.streamReopens = runtimeStreamReopens;
+        // A function counter holds its object weakly: this, which lives as long as lightd does.
+        registered.add(FunctionCounter.builder(NAME_STREAM_REOPENS, this, m -> m.streamReopens.getAsLong())
                 .description("Long-lived runtime streams (Docker events and stats) opened again after they were lost.")
                 .register(registry));
         int index = 0;
@@ -310,6 +314,7 @@ public final class Metrics implements AutoCloseable {
                 .description("WebSocket sessions watching each container (containers that exist or that someone "
                         + "watches).")
                 .tag("container", key)
+                .strongReference(true)
                 .register(registry));
     }
 
@@ -330,6 +335,7 @@ public final class Metrics implements AutoCloseable {
                 .description("Bytes in each container's volume at its last check (every limits.disk_check_seconds "
                         + "and on start).")
                 .tag("container", key)
+                .strongReference(true)
                 .register(registry));
     }
 

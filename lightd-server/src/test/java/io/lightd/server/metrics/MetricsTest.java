@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.DefaultEventLoopGroup;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class MetricsTest {
@@ -39,9 +40,14 @@ class MetricsTest {
         DefaultEventLoopGroup loops = new DefaultEventLoopGroup(2);
         try {
             AtomicInteger sessions = new AtomicInteger(4);
-            metrics.bindNode(sessions::get, () -> true, () -> 7, loops, null);
-            metrics.containerWatched("c-1", () -> 2);
-            metrics.diskUsageTracked("c-1", () -> 4096);
+            AtomicLong reopens = new AtomicLong(7);
+            AtomicInteger subscribers = new AtomicInteger(2);
+            AtomicLong disk = new AtomicLong(4096);
+            // Method references made here and held only by lightd's meters, which must keep them
+            // (Micrometer holds a gauge's or function counter's object weakly unless told otherwise).
+            metrics.bindNode(sessions::get, () -> true, reopens::get, loops, null);
+            metrics.containerWatched("c-1", subscribers::get);
+            metrics.diskUsageTracked("c-1", disk::get);
             metrics.powerAction(PowerAction.START, Metrics.PowerResult.CONFLICT);
             metrics.inboundError(DecodeResult.Kind.INVALID_JSON);
 
@@ -53,6 +59,7 @@ class MetricsTest {
             assertThat(metrics.scrape()).as("the JVM binders on lightd's own Prometheus registry")
                     .contains("\n# TYPE jvm_memory_used_bytes gauge\n");
             assertThat(host.get("netty.eventexecutor.tasks.pending").gauges()).as("the Netty binder").hasSize(2);
+            System.gc();
             sessions.set(5);
             assertThat(metrics.scrape()).contains("\nlightd_websocket_sessions 5")
                     .contains("\nlightd_container_subscribers{container=\"c-1\"} 2")
