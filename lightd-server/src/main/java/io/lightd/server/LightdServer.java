@@ -1,5 +1,6 @@
 package io.lightd.server;
 
+import io.lightd.runtime.BoundedExecutors;
 import io.lightd.runtime.ContainerRuntime;
 import io.lightd.server.auth.Authenticator;
 import io.lightd.server.auth.Revocations;
@@ -31,7 +32,10 @@ import io.lightd.server.ws.LiveSessions;
 import io.lightd.server.ws.NodeStream;
 import io.lightd.server.ws.NodeStreamHandshake;
 import io.lightd.server.ws.TokenHandshakeHandler;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -44,7 +48,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -53,10 +56,9 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -78,6 +80,8 @@ public final class LightdServer implements AutoCloseable {
     /** Most addresses each per-IP limit tracks at once (a few MB at most). */
     static final int MAX_TRACKED_ADDRESSES = 65_536;
     private static final long EVICT_INTERVAL_SECONDS = 10;
+    /** How long a thread of the blocking and storage pools lives on without work. */
+    private static final Duration EXECUTOR_IDLE_TIMEOUT = Duration.ofSeconds(30);
     /** How long a shutdown waits for clients to answer the 1001 close before their connections are cut. */
     private static final long SESSION_CLOSE_SECONDS = 3;
 
@@ -102,6 +106,7 @@ public final class LightdServer implements AutoCloseable {
     private final ExecutorService blocking;
     private final ExecutorService storage;
     private final ContainerRuntime runtime;
+    private final Metrics metrics;
     private final TokenStore tokens;
     private final Revocations revocations;
     private final ContainerManager manager;
@@ -122,8 +127,9 @@ public final class LightdServer implements AutoCloseable {
         Transports transport = ownsGroup ? Transports.select(config.transport()) : Transports.of(b.eventLoopGroup);
         this.group = ownsGroup ? transport.newGroup(config.eventLoopThreads() == 0
                 ? Runtime.getRuntime().availableProcessors() : config.eventLoopThreads()) : b.eventLoopGroup;
-        this.blocking = boundedExecutor("lightd-blocking", 4, 4096);
-        this.storage = boundedExecutor("lightd-storage", 1, 65_536);
+        this.blocking = BoundedExecutors.newBoundedExecutor("lightd-blocking", 4, 4096, EXECUTOR_IDLE_TIMEOUT);
+        this.storage = BoundedExecutors.newBoundedExecutor("lightd-storage", 1, 65_536, EXECUTOR_IDLE_TIMEOUT);
+        this.metrics = new Metrics(b.meterRegistry);
         boolean started = false;
         ContainerRuntime createdRuntime = null;
         ContainerManager createdManager = null;
@@ -145,7 +151,7 @@ public final class LightdServer implements AutoCloseable {
                         + "for development, demos and tests only", runtime.name());
             }
             this.manager = new ContainerManager(group, runtime, registry, config.limits(), clock,
-                    config.volumesPath(), blocking, newMetrics(), config.console().coalesceMillis());
+                    config.volumesPath(), blocking, metrics, config.console().coalesceMillis());
             createdManager = manager;
             try {
                 manager.restoreAll().get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -156,6 +162,8 @@ public final class LightdServer implements AutoCloseable {
                 throw new IOException("cannot restore containers: " + e.getMessage(), e);
             }
             this.sessions = new LiveSessions();
+            metrics.bindNode(sessions::count, runtime::available, runtime::streamReopens, group,
+                    ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider ? provider : null);
             tokens.onRevoked(hash -> sessions.closeAll(hash, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked"));
             revocations.onRevoked(matches -> sessions.closeMatching(matches, LiveSessions.CLOSE_TOKEN_REVOKED,
                     "token revoked"));
@@ -175,7 +183,7 @@ public final class LightdServer implements AutoCloseable {
                     new RestHandler(tokens, revocations, manager, bearer, limits.maxCommandBytes(), clock, version()),
                     new TokenHandshakeHandler(authenticator, manager, gate, pipeline),
                     ConsolePage.load().withSessionRoute(new ConsoleSessionRoute(authenticator, authFailures)),
-                    new MetricsRoute(config.metrics().requireToken(), bearer, manager, sessions, group),
+                    new MetricsRoute(config.metrics().requireToken(), bearer, metrics),
                     new RequestRouter.Node(NodePage.load(), new NodeStreamHandshake(authenticator, gate, pipeline)),
                     pipeline);
             // One for every connection, so a fault met by every request is written once a minute.
@@ -224,6 +232,7 @@ public final class LightdServer implements AutoCloseable {
                 if (ownsGroup) {
                     group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 }
+                metrics.close();
                 blocking.shutdownNow();
                 storage.shutdown();
             }
@@ -260,6 +269,17 @@ public final class LightdServer implements AutoCloseable {
         return builder().config(config).runtimeFactory(runtimeFactory).clock(clock).start();
     }
 
+    /**
+     * Starts lightd with its meters on {@code meterRegistry} (an embedder's, left open on close), or on
+     * a new Prometheus registry of its own when it is null; {@code GET /metrics} serves them either way.
+     * The same as the {@link #builder()} with these four.
+     */
+    public static LightdServer start(LightdConfig config, RuntimeFactory runtimeFactory, Clock clock,
+                                     MeterRegistry meterRegistry) throws IOException {
+        Builder b = builder().config(config).runtimeFactory(runtimeFactory).clock(clock);
+        return (meterRegistry == null ? b : b.meterRegistry(meterRegistry)).start();
+    }
+
     /** The TCP port lightd listens on: {@code server.port}, or the one the system chose for port 0. */
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
@@ -291,9 +311,8 @@ public final class LightdServer implements AutoCloseable {
     }
 
     /**
-     * The meter registry the host application passed to {@link Builder#meterRegistry}, or null. The
-     * counters and gauges of {@code GET /metrics} are today kept by {@link Metrics}, which is built
-     * beside it in the constructor.
+     * The meter registry the host application passed to {@link Builder#meterRegistry}, or null when
+     * it passed none (lightd's meters are then on a Prometheus registry of its own, {@link Metrics}).
      */
     public MeterRegistry meterRegistry() {
         return meterRegistry;
@@ -341,6 +360,7 @@ public final class LightdServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         blocking.shutdownNow();
+        metrics.close();
         if (ownsGroup) {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
@@ -359,10 +379,6 @@ public final class LightdServer implements AutoCloseable {
         }
     }
 
-    /** The daemon's counters; the host's {@link #meterRegistry} (when given) is at hand here for them. */
-    private Metrics newMetrics() {
-        return new Metrics();
-    }
 
     private static int loops(EventLoopGroup group) {
         int loops = 0;
@@ -372,12 +388,6 @@ public final class LightdServer implements AutoCloseable {
         return loops;
     }
 
-    private static ExecutorService boundedExecutor(String name, int threads, int queue) {
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(queue), new DefaultThreadFactory(name, true));
-        executor.allowCoreThreadTimeOut(true);
-        return executor;
-    }
 
     /**
      * Assembles an embedded lightd. Not thread-safe; {@link #start} may be called once per

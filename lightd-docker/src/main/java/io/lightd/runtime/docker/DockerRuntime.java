@@ -3,6 +3,7 @@ package io.lightd.runtime.docker;
 import com.github.dockerjava.api.command.KillContainerCmd;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.model.Frame;
+import io.lightd.runtime.BoundedExecutors;
 import io.lightd.runtime.ContainerNotFoundException;
 import io.lightd.runtime.ContainerRuntime;
 import io.lightd.runtime.ContainerSpec;
@@ -15,17 +16,14 @@ import io.lightd.runtime.stats.CgroupLayout;
 import io.lightd.runtime.stats.StatsSampler;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -150,12 +148,10 @@ public final class DockerRuntime implements ContainerRuntime {
         this(group, dockerHost, storageBase, networkMode, null);
     }
 
-    /** A bounded pool: {@code threads} named daemon threads, a bounded queue, idle threads time out. */
+    /** The runtime's own blocking pool when none is given: {@link BoundedExecutors}, {@code threads} threads. */
     public static ExecutorService newBlockingExecutor(int threads) {
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(BLOCKING_QUEUE_SIZE), new DefaultThreadFactory("lightd-docker-blocking", true));
-        executor.allowCoreThreadTimeOut(true);
-        return executor;
+        return BoundedExecutors.newBoundedExecutor("lightd-docker-blocking", threads, BLOCKING_QUEUE_SIZE,
+                Duration.ofSeconds(30));
     }
 
     @Override

@@ -1,41 +1,34 @@
 package io.lightd.runtime.process;
 
-import java.util.concurrent.ArrayBlockingQueue;
+import io.lightd.runtime.BoundedExecutors;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A small, bounded pool of daemon threads for blocking work, handing results back as futures.
- * Idle threads end after a while, so a pool that is rarely used holds no threads.
+ * A small, bounded pool of daemon threads for blocking work ({@link BoundedExecutors}), handing
+ * results back as futures. Idle threads end after a while, so a pool that is rarely used holds no
+ * threads.
  *
  * <p>Never blocks a caller: when the queue is full or the pool is shut down, {@link #submit}
  * returns a future failed with {@link RejectedExecutionException} instead. Thread-safe.
  */
 final class BlockingExecutor implements Executor {
 
-    private static final long KEEP_ALIVE_SECONDS = 10;
+    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(10);
 
     private final ThreadPoolExecutor pool;
 
     /**
-     * @param threadNamePrefix threads are named this plus a counter
-     * @param threads          at most this many threads
-     * @param queueSize        at most this many tasks wait; more are rejected
+     * @param name      the threads' name prefix (see {@link BoundedExecutors})
+     * @param threads   at most this many threads
+     * @param queueSize at most this many tasks wait; more are rejected
      */
-    BlockingExecutor(String threadNamePrefix, int threads, int queueSize) {
-        AtomicInteger counter = new AtomicInteger();
-        pool = new ThreadPoolExecutor(threads, threads, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(queueSize), task -> {
-                    Thread thread = new Thread(task, threadNamePrefix + counter.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        pool.allowCoreThreadTimeOut(true);
+    BlockingExecutor(String name, int threads, int queueSize) {
+        pool = BoundedExecutors.newBoundedExecutor(name, threads, queueSize, IDLE_TIMEOUT);
     }
 
     /** Runs {@code task} on the pool; the future completes with its result or its exception. */

@@ -168,7 +168,7 @@ public final class ProcessRuntime implements ContainerRuntime {
         this.signalReset = SignalReset.find(childPath);
         this.stty = Terminal.findStty(childPath);
         this.host = HostFacts.read();
-        this.blocking = new BlockingExecutor("lightd-process-", BLOCKING_THREADS, BLOCKING_QUEUE_SIZE);
+        this.blocking = new BlockingExecutor("lightd-process", BLOCKING_THREADS, BLOCKING_QUEUE_SIZE);
         if (stty == null) {
             logger.warn("process runtime: no stty (coreutils) on the PATH ({}): servers on a terminal (tty) "
                     + "cannot start until it is installed; servers on pipes are not affected", childPath);

@@ -22,7 +22,7 @@ final class StdinWriter {
 
     StdinWriter(String containerId, OutputStream stdin) {
         this.stdin = stdin;
-        this.writer = new BlockingExecutor("lightd-process-in-" + containerId + "-", 1, MAX_PENDING_WRITES);
+        this.writer = new BlockingExecutor("lightd-process-in-" + containerId, 1, MAX_PENDING_WRITES);
     }
 
     /** Queues {@code data}; the future completes once it was written and flushed to the pipe. */

@@ -113,6 +113,7 @@ public final class ContainerManager {
             List<CompletableFuture<Void>> restored = new ArrayList<>();
             for (ContainerRecord stored : registry.all()) {
                 ContainerHub hub = acquire(stored.internalId());
+                metrics.diskUsageTracked(stored.internalId(), hub::diskUsage);
                 restored.add(hub.restore(stored, running.contains(stored.internalId()), limits.historyBytes()));
             }
             return CompletableFuture.allOf(restored.toArray(CompletableFuture[]::new)).thenRun(() ->
@@ -150,7 +151,9 @@ public final class ContainerManager {
                 registry.forget(record);
                 throw err instanceof CompletionException c ? c : new CompletionException(err);
             }
-            acquire(record.internalId()).create(record);
+            ContainerHub hub = acquire(record.internalId());
+            metrics.diskUsageTracked(record.internalId(), hub::diskUsage);
+            hub.create(record);
             new ContainerLog(log, record.internalId()).info("created (image {})", record.image());
             return true;
         });
@@ -163,7 +166,10 @@ public final class ContainerManager {
             return CompletableFuture.completedFuture(false);
         }
         return hub.delete()
-                .thenCompose(ignored -> registry.remove(id))
+                .thenCompose(ignored -> {
+                    metrics.diskUsageUntracked(id);
+                    return registry.remove(id);
+                })
                 .thenApply(ignored -> {
                     release(id);
                     new ContainerLog(log, id).info("deleted");
@@ -239,18 +245,9 @@ public final class ContainerManager {
         return hub == null ? notFound() : hub.command(command);
     }
 
-    /** Calls {@code sink} with each hub's id and subscriber count: a snapshot for the metrics scrape. */
+    /** Calls {@code sink} with each hub's id and subscriber count: a snapshot. */
     public void forEachSubscriberCount(ObjIntConsumer<String> sink) {
         hubs.forEach((id, hub) -> sink.accept(id, hub.subscriberCount()));
-    }
-
-    /** Calls {@code sink} with each existing container's id and the bytes its volume held at the last check. */
-    public void forEachDiskUsage(java.util.function.ObjLongConsumer<String> sink) {
-        hubs.forEach((id, hub) -> {
-            if (registry.get(id) != null) {
-                sink.accept(id, hub.diskUsage());
-            }
-        });
     }
 
     /**
@@ -322,6 +319,7 @@ public final class ContainerManager {
                 h = new ContainerHub(key, group.next(), runtime, registry, clock, limits, metrics,
                         volumes.resolve(key).normalize(), blocking, coalesceMillis);
                 h.observer = observer;
+                metrics.containerWatched(key, h::subscriberCount);
             }
             h.references++;
             return h;
@@ -329,6 +327,12 @@ public final class ContainerManager {
     }
 
     private void release(String id) {
-        hubs.computeIfPresent(id, (key, hub) -> --hub.references <= 0 ? null : hub);
+        hubs.computeIfPresent(id, (key, hub) -> {
+            if (--hub.references > 0) {
+                return hub;
+            }
+            metrics.containerForgotten(key);
+            return null;
+        });
     }
 }

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * Per-address state of one per-IP limit, bounded: it holds at most {@code capacity} addresses, and
  * {@link #evict} drops those whose state no longer matters. While it is full a new address is not
  * tracked (and so not limited) rather than refused: a table filled by many addresses must not lock
- * out the panel. Thread-safe; each value is immutable and replaced atomically.
+ * out the panel. Thread-safe: a value is read and changed only inside its entry's lock (in
+ * {@link #update} and {@link #evict}), so it may be mutable; {@link #get} suits immutable values only.
  */
 final class AddressTable<V> {
 
@@ -59,7 +60,9 @@ final class AddressTable<V> {
 
     /** Drops every address whose state {@code expired} says is no longer needed. */
     void evict(Predicate<V> expired) {
-        entries.entrySet().removeIf(e -> expired.test(e.getValue()));
+        for (InetAddress address : entries.keySet()) {
+            entries.computeIfPresent(address, (a, v) -> expired.test(v) ? null : v);
+        }
         if (entries.size() < capacity) {
             full.set(false);
         }

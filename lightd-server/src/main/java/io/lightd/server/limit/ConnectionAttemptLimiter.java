@@ -6,25 +6,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * New connections per remote IP, as a token bucket each ({@code limits.connection_attempts_per_ip_*}):
+ * New connections per remote IP, as a {@link TokenBucket} each ({@code limits.connection_attempts_per_ip_*}):
  * a reconnect loop or a flood from one address is answered 429 before any request is handled.
  * Episodes are logged once each: the first refusal after an admission. An address whose bucket is
- * full again is forgotten by {@link #evictIdle}. Thread-safe.
+ * full again is forgotten by {@link #evictIdle}. Thread-safe: an address's bucket is touched only
+ * inside its {@link AddressTable} entry's lock.
  */
 public final class ConnectionAttemptLimiter {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionAttemptLimiter.class);
 
-    private record Bucket(double tokens, long at, boolean refusing) {
+    /** One address's bucket and whether its last attempt was refused (an episode under way). */
+    private static final class Attempts {
+        final TokenBucket bucket;
+        boolean refusing;
+
+        Attempts(TokenBucket bucket) {
+            this.bucket = bucket;
+        }
     }
 
-    private final double ratePerNano;
-    private final double burst;
+    private final double ratePerSecond;
+    private final int burst;
     private final LongSupplier nanoClock;
-    private final AddressTable<Bucket> buckets;
+    private final AddressTable<Attempts> buckets;
 
+    /**
+     * @param ratePerSecond new connections per second allowed from one address on average
+     * @param burst         new connections allowed at once from one address after a quiet spell
+     * @param maxAddresses  the most addresses tracked at once (see {@link AddressTable})
+     * @param nanoClock     a monotonic clock in nanoseconds ({@code System::nanoTime})
+     */
     public ConnectionAttemptLimiter(double ratePerSecond, int burst, int maxAddresses, LongSupplier nanoClock) {
-        this.ratePerNano = ratePerSecond / 1e9;
+        this.ratePerSecond = ratePerSecond;
         this.burst = burst;
         this.nanoClock = nanoClock;
         this.buckets = new AddressTable<>("connection attempt limit", maxAddresses);
@@ -34,36 +48,32 @@ public final class ConnectionAttemptLimiter {
     public long acquire(SocketAddress remote) {
         long now = nanoClock.getAsLong();
         boolean[] episodeStart = {false};
-        Bucket b = buckets.update(AddressTable.addressOf(remote), (a, current) -> {
-            double tokens = current == null ? burst : refilled(current, now);
-            if (tokens >= 1) {
-                return new Bucket(tokens - 1, now, false);
+        long[] retryAfter = {0};
+        buckets.update(AddressTable.addressOf(remote), (a, current) -> {
+            Attempts attempts = current == null ? new Attempts(new TokenBucket(burst, ratePerSecond, now)) : current;
+            if (attempts.bucket.tryTake(1, now)) {
+                attempts.refusing = false;
+                return attempts;
             }
-            episodeStart[0] = !current.refusing();
-            return new Bucket(tokens, now, true);
+            episodeStart[0] = !attempts.refusing;
+            attempts.refusing = true;
+            retryAfter[0] = Math.max(1, (long) Math.ceil(attempts.bucket.nanosUntil(1) / 1e9));
+            return attempts;
         });
-        if (b == null || !b.refusing()) {
-            return 0;
-        }
-        long retryAfter = Math.max(1, (long) Math.ceil((1 - b.tokens()) / ratePerNano / 1e9));
-        if (episodeStart[0]) {
+        if (retryAfter[0] > 0 && episodeStart[0]) {
             log.warn("connection attempts from {} over the limit: answering 429 until it slows down",
                     AddressTable.addressOf(remote).getHostAddress());
         }
-        return retryAfter;
+        return retryAfter[0];
     }
 
     /** Forgets addresses whose bucket has filled up again: for them a fresh bucket is the same. */
     public void evictIdle() {
         long now = nanoClock.getAsLong();
-        buckets.evict(b -> refilled(b, now) >= burst);
+        buckets.evict(attempts -> attempts.bucket.isFull(now));
     }
 
     int trackedAddresses() {
         return buckets.size();
-    }
-
-    private double refilled(Bucket b, long now) {
-        return Math.min(burst, b.tokens() + (now - b.at()) * ratePerNano);
     }
 }

@@ -1,6 +1,6 @@
 package io.lightd.server.ws;
 
-import io.lightd.server.http.HttpResponses;
+import io.lightd.server.http.message.HttpResponses;
 import io.lightd.server.limit.AuthFailureLimiter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;

@@ -1,6 +1,6 @@
 package io.lightd.server.ws;
 
-import io.lightd.server.http.RequestTarget;
+import io.lightd.server.http.message.RequestTarget;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;

@@ -1,38 +1,36 @@
 package io.lightd.server.ws;
 
+import io.lightd.server.limit.TokenBucket;
 import java.util.function.LongSupplier;
 
 /**
- * A token bucket for one connection's inbound frames, with episodes: the first frame refused after
- * an accepted one starts an episode (the client is told once), the next accepted frame ends it.
- * Confined to the connection's event loop.
+ * One connection's inbound frames against a {@link TokenBucket} ({@code limits.inbound_rate_per_second},
+ * {@code limits.inbound_burst}), with episodes: the first frame refused after an accepted one starts an
+ * episode (the client is told once), the next accepted frame ends it. Confined to the connection's
+ * event loop.
  */
 public final class InboundRateLimiter {
 
     /** What to do with one frame. */
     public enum Verdict { ACCEPT, DROP_AND_NOTIFY, DROP }
 
-    private final double ratePerNano;
-    private final double burst;
+    private final TokenBucket bucket;
     private final LongSupplier nanoClock;
-    private double tokens;
-    private long last;
     private boolean inEpisode;
 
+    /**
+     * @param ratePerSecond frames per second allowed on average
+     * @param burst         frames allowed at once after a quiet spell
+     * @param nanoClock     a monotonic clock in nanoseconds ({@code System::nanoTime})
+     */
     public InboundRateLimiter(double ratePerSecond, int burst, LongSupplier nanoClock) {
-        this.ratePerNano = ratePerSecond / 1e9;
-        this.burst = burst;
         this.nanoClock = nanoClock;
-        this.tokens = burst;
-        this.last = nanoClock.getAsLong();
+        this.bucket = new TokenBucket(burst, ratePerSecond, nanoClock.getAsLong());
     }
 
+    /** The verdict on one inbound frame, taking its token when it is accepted. */
     public Verdict onFrame() {
-        long now = nanoClock.getAsLong();
-        tokens = Math.min(burst, tokens + (now - last) * ratePerNano);
-        last = now;
-        if (tokens >= 1) {
-            tokens -= 1;
+        if (bucket.tryTake(1, nanoClock.getAsLong())) {
             inEpisode = false;
             return Verdict.ACCEPT;
         }

@@ -496,7 +496,7 @@ class HostileFramesIntegrationTest {
         HttpResponse<String> r = SCRAPER.send(HttpRequest.newBuilder(lightd.daemon().uri("/metrics"))
                 .header("Authorization", "Bearer " + Daemon.TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
         return r.body().lines().filter(l -> l.startsWith(name + " "))
-                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1).trim())).findFirst()
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim())).findFirst()
                 .orElseThrow(() -> new AssertionError("no " + name + " in " + r.body()));
     }
 }

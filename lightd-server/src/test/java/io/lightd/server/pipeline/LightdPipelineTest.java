@@ -11,9 +11,9 @@ import io.lightd.server.config.ConfigLoader;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.http.ExceptionResponder;
 import io.lightd.server.http.RequestRouter;
-import io.lightd.server.http.RequestTarget;
+import io.lightd.server.http.message.RequestTarget;
 import io.lightd.server.hub.ContainerManager;
-import io.lightd.server.hub.FakeRuntimeAccess;
+import io.lightd.testing.ScriptedRuntime;
 import io.lightd.server.limit.AuthFailureLimiter;
 import io.lightd.server.limit.ConnectionAttemptLimiter;
 import io.lightd.server.logging.FaultLog;
@@ -69,7 +69,7 @@ class LightdPipelineTest {
         LightdConfig config = ConfigLoader.parse(json, dir);
         JsonFileStore.Factory files = new JsonFileStore.Factory(dir, Runnable::run);
         TokenStore tokens = new TokenStore(MASTER, Clock.systemUTC(), files);
-        ContainerManager manager = new ContainerManager(loops, new FakeRuntimeAccess().runtime(),
+        ContainerManager manager = new ContainerManager(loops, new ScriptedRuntime(),
                 new ContainerRegistry(files), config.limits(), Clock.systemUTC(), dir, Runnable::run, new Metrics());
         LiveSessions sessions = new LiveSessions();
         NodeStream stream = new NodeStream(manager, sessions, loops.next(), Runnable::run, Clock.systemUTC(), "test");
