@@ -79,7 +79,7 @@ public record LightdConfig(
     }
 
     /** {@code server.transport}: which I/O transport lightd's own event loops use. */
-public enum Transport { AUTO, EPOLL, IO_URING, NIO }
+    public enum Transport { AUTO, EPOLL, IO_URING, NIO }
 
     /** {@code runtime}: Docker containers, or plain processes of this host (no isolation). */
     public enum RuntimeKind { DOCKER, PROCESS }

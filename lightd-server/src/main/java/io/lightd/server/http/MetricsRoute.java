@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class MetricsRoute {
 
+    /** The route's path. */
     public static final String PATH = "/metrics";
 
     private final boolean requireToken;

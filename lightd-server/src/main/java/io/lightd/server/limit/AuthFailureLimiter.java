@@ -26,6 +26,12 @@ public final class AuthFailureLimiter {
     private final LongSupplier nanoClock;
     private final AddressTable<Window> windows;
 
+    /**
+     * @param maxFailuresPerMinute failures in one window that block an address
+     *                             ({@code limits.auth_failures_per_ip_per_minute})
+     * @param maxAddresses         the most addresses tracked at once; while that many are, a new address is not tracked (not blocked) until expired windows are evicted
+     * @param nanoClock            monotonic time in ns ({@code System::nanoTime}; tests pass their own)
+     */
     public AuthFailureLimiter(int maxFailuresPerMinute, int maxAddresses, LongSupplier nanoClock) {
         this.maxFailures = maxFailuresPerMinute;
         this.nanoClock = nanoClock;
@@ -42,6 +48,10 @@ public final class AuthFailureLimiter {
         return Math.max(1, TimeUnit.NANOSECONDS.toSeconds(w.start() + WINDOW_NANOS - now + 999_999_999));
     }
 
+    /**
+     * Counts one failed authentication from {@code remote}'s IP address (the port is ignored); the
+     * failure that reaches the limit logs one WARN line naming the address.
+     */
     public void recordFailure(SocketAddress remote) {
         long now = nanoClock.getAsLong();
         InetAddress address = AddressTable.addressOf(remote);

@@ -12,6 +12,10 @@ public final class ConnectionLimiter {
     private final AtomicInteger total = new AtomicInteger();
     private final Map<String, Integer> perContainer = new ConcurrentHashMap<>();
 
+    /**
+     * @param maxTotal        the most WebSocket connections open at once ({@code limits.max_connections})
+     * @param maxPerContainer the most to one container ({@code limits.max_connections_per_container})
+     */
     public ConnectionLimiter(int maxTotal, int maxPerContainer) {
         this.maxTotal = maxTotal;
         this.maxPerContainer = maxPerContainer;
@@ -38,11 +42,13 @@ public final class ConnectionLimiter {
         return admitted[0];
     }
 
+    /** Gives back the place {@link #tryAcquire} took for {@code containerId}: once per accepted acquire. */
     public void release(String containerId) {
         perContainer.computeIfPresent(containerId, (id, n) -> n <= 1 ? null : n - 1);
         total.decrementAndGet();
     }
 
+    /** The connections holding a place now, over all containers. */
     public int total() {
         return total.get();
     }
