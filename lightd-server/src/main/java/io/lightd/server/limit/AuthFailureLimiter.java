@@ -29,7 +29,8 @@ public final class AuthFailureLimiter {
     /**
      * @param maxFailuresPerMinute failures in one window that block an address
      *                             ({@code limits.auth_failures_per_ip_per_minute})
-     * @param maxAddresses         the most addresses tracked at once; while that many are, a new address is not tracked (not blocked) until expired windows are evicted
+     * @param maxAddresses         the most addresses tracked at once; while that many are, a new
+     *                             address is not tracked (so not blocked) until expired windows go
      * @param nanoClock            monotonic time in ns ({@code System::nanoTime}; tests pass their own)
      */
     public AuthFailureLimiter(int maxFailuresPerMinute, int maxAddresses, LongSupplier nanoClock) {
