@@ -148,4 +148,9 @@ public final class ConsoleAssembler {
         }
         return n;
     }
+
+    /** The capacity, in chars, of the buffer that holds a partial line: what a burst may leave behind. */
+    int pendingCapacity() {
+        return pending.capacity();
+    }
 }
