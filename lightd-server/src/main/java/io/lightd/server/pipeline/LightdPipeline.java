@@ -47,7 +47,7 @@ import java.util.function.Supplier;
  * <pre>
  * An accepted connection (REST, the pages, /metrics, and every handshake until its upgrade):
  *
- *   {@value #TLS}                 SslHandler               only with server.tls enabled
+ *   {@value #TLS}                 SslHandler               only with server.ssl.enabled
  *   {@value #HTTP_CODEC}                HttpServerCodec          request line and header limits of BadRequestHandler
  *   {@value #REQUEST_DEADLINE}    RequestDeadlineHandler   per connection; removes itself on a 101
  *   {@value #ATTEMPT_REFUSED}             AttemptRefusalHandler    only over the address's attempt rate: 429, and nothing below
@@ -62,7 +62,7 @@ import java.util.function.Supplier;
  * reaches them any more) and itself; Netty's handshaker then puts its frame encoder and decoder in
  * place of {@value #HTTP_CODEC} and takes out the aggregator, and {@value #REQUEST_DEADLINE} leaves:
  *
- *   {@value #TLS}                 SslHandler               only with server.tls enabled
+ *   {@value #TLS}                 SslHandler               only with server.ssl.enabled
  *   wsencoder           WebSocket13FrameEncoder  Netty's name; hubs write shared frames straight to it
  *   wsdecoder           WebSocket13FrameDecoder  Netty's name; frames at most limits.max_frame_bytes
  *   {@value #SESSION_LIFECYCLE}   SessionLifecycleHandler  pings, pong timeout, expiry, slow close, the closing handshake
@@ -84,7 +84,7 @@ import java.util.function.Supplier;
  */
 public final class LightdPipeline implements WebSocketUpgrade, RequestRouter.Handoff {
 
-    /** TLS, first of all: Netty's {@code SslHandler}, with {@code server.tls} enabled. */
+    /** TLS, first of all: Netty's {@code SslHandler}, with {@code server.ssl.enabled} true. */
     public static final String TLS = "tls";
     /** HTTP/1.1 decoding and encoding: Netty's {@code HttpServerCodec}. */
     public static final String HTTP_CODEC = "http";
