@@ -199,8 +199,7 @@ public final class LightdServer implements AutoCloseable {
                             config.limits().writeBufferLowBytes(), config.limits().writeBufferHighBytes()))
                     .childHandler(pipeline.initializer(new LightdPipeline.Http(tls, attempts, router,
                             exceptionResponder, httpFaults, connections)));
-            this.serverChannel = bootstrap.bind(new InetSocketAddress(config.host(), config.port()))
-                    .syncUninterruptibly().channel();
+            this.serverChannel = listen(bootstrap, config);
             nodeStream.start();
             this.purgeTask = group.next().scheduleAtFixedRate(() -> {
                 int purged = tokens.purgeExpired();
@@ -388,6 +387,26 @@ public final class LightdServer implements AutoCloseable {
         return loops;
     }
 
+
+    /**
+     * Binds the listening socket to {@code server.host}:{@code server.port}; a failure says which
+     * address and keys (an unresolvable host, a port in use, no permission), not a bare exception.
+     */
+    private static Channel listen(ServerBootstrap bootstrap, LightdConfig config) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+        if (address.isUnresolved()) {
+            throw new IOException("cannot listen on " + config.host() + ":" + config.port()
+                    + ": server.host is not an address of this host or a name it resolves");
+        }
+        ChannelFuture bound = bootstrap.bind(address).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            Throwable cause = bound.cause();
+            String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
+            throw new IOException("cannot listen on " + config.host() + ":" + config.port()
+                    + " (server.host, server.port): " + why, cause);
+        }
+        return bound.channel();
+    }
 
     /**
      * Assembles an embedded lightd. Not thread-safe; {@link #start} may be called once per

@@ -3,6 +3,7 @@ package io.lightd.server;
 import com.google.gson.JsonObject;
 import io.lightd.server.auth.MasterTokenWatcher;
 import io.lightd.server.config.ConfigException;
+import io.lightd.server.config.ConfigKeys;
 import io.lightd.server.config.ConfigLoader;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.credential.Tokens;
@@ -47,6 +48,13 @@ public final class Main {
 
     private static final List<String> TOKEN_ACTIONS = List.of("what", "reset", "set");
 
+    /**
+     * The Logback configuration the command line logs with, a resource of lightd's jar; named so
+     * that Logback never picks it up by itself, and an application that embeds lightd keeps its own
+     * {@code logback.xml}. {@code -Dlogback.configurationFile=PATH} still replaces it.
+     */
+    public static final String LOGBACK_CONFIGURATION = "/lightd-logback.xml";
+
     private Main() {
     }
 
@@ -56,6 +64,10 @@ public final class Main {
      * @param args the command line, as {@link #USAGE} describes it
      */
     public static void main(String[] args) {
+        // Before anything logs: Logback reads its configuration once, at the first logger.
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", LOGBACK_CONFIGURATION.substring(1));
+        }
         System.exit(run(args, System.out, System.err));
     }
 
@@ -119,6 +131,10 @@ public final class Main {
             LightdConfig loaded = ConfigLoader.loadOrCreate(config);
             LogOutput.level(loaded.logging().level());
             LogOutput.use(loaded.logging().format());
+            for (String unknown : ConfigLoader.unknownKeys(ConfigLoader.read(config))) {
+                LoggerFactory.getLogger(Main.class).warn("{}: unknown key {} ignored (a misspelling? the keys are "
+                        + "in the README's configuration table)", config, unknown);
+            }
             LightdServer server = LightdServer.start(runtime == null ? loaded : loaded.withRuntime(runtime));
             MasterTokenWatcher tokenWatcher;
             try {
@@ -163,7 +179,7 @@ public final class Main {
             err.println("lightd: created " + config + " with the defaults and a fresh master token");
         }
         JsonObject json = ConfigLoader.read(config);
-        String current = json.getAsJsonObject("authorization").get("token").getAsString();
+        String current = ConfigKeys.AUTHORIZATION_TOKEN.read(json);
         switch (action) {
             case "what" -> {
                 out.println(current);
@@ -171,7 +187,7 @@ public final class Main {
             }
             case "reset" -> {
                 String fresh = Tokens.generate();
-                json.getAsJsonObject("authorization").addProperty("token", fresh);
+                ConfigKeys.AUTHORIZATION_TOKEN.write(json, fresh);
                 ConfigLoader.write(config, json);
                 out.println(fresh);
                 err.println("lightd: master token replaced in " + config
@@ -191,7 +207,7 @@ public final class Main {
                     err.println("lightd: the new token " + problem);
                     return 2;
                 }
-                json.getAsJsonObject("authorization").addProperty("token", fresh);
+                ConfigKeys.AUTHORIZATION_TOKEN.write(json, fresh);
                 ConfigLoader.write(config, json);
                 err.println("lightd: master token set in " + config + "; a running lightd switches to it at once");
                 return 0;

@@ -92,6 +92,27 @@ class MainTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("server.port");
     }
 
+    /** A host that is no address of this machine stops the start with the address and the keys named. */
+    @Test
+    void anAddressThatCannotBeListenedOnIsNamedWithItsKeys() throws Exception {
+        Path config = dir.resolve("host.json");
+        Files.writeString(config, "{\"authorization\":{\"token\":\"lightd_0123456789abcdefghij\"},"
+                + "\"server\":{\"host\":\"256.1.1.1\",\"port\":0},\"runtime\":\"process\","
+                + "\"storage\":{\"base_path\":\"" + dir.resolve("data").toString().replace("\\", "\\\\") + "\"}}");
+        assertThat(run("--config", config.toString())).isEqualTo(1);
+        assertThat(err()).contains("cannot listen on 256.1.1.1:0", "server.host");
+    }
+
+    /**
+     * The jar holds no {@code logback.xml}, which would take over the logging of an application that
+     * embeds lightd; the command line's configuration is under a name Logback never picks by itself.
+     */
+    @Test
+    void theJarLeavesLogbackXmlToTheApplication() {
+        assertThat(Main.class.getResource("/logback.xml")).as("a logback.xml on the class path").isNull();
+        assertThat(Main.class.getResource(Main.LOGBACK_CONFIGURATION)).isNotNull();
+    }
+
     @Test
     void helpListsEveryOptionExactly() {
         assertThat(run("--help")).isZero();

@@ -1,7 +1,7 @@
 package io.lightd.server.auth;
 
-import com.google.gson.JsonObject;
 import io.lightd.server.config.ConfigException;
+import io.lightd.server.config.ConfigKeys;
 import io.lightd.server.config.ConfigLoader;
 import io.lightd.server.credential.Tokens;
 import java.io.IOException;
@@ -80,9 +80,7 @@ public final class MasterTokenWatcher implements AutoCloseable {
     private void reload() {
         String token;
         try {
-            JsonObject authorization = ConfigLoader.read(file).getAsJsonObject("authorization");
-            token = authorization == null || !authorization.has("token") ? null
-                    : authorization.get("token").getAsString();
+            token = ConfigKeys.AUTHORIZATION_TOKEN.read(ConfigLoader.read(file));
         } catch (ConfigException | RuntimeException e) {
             log.warn("{} changed but cannot be read ({}); the master token stays as it was", file, e.getMessage());
             return;

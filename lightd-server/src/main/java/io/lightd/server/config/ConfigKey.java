@@ -155,6 +155,29 @@ public final class ConfigKey<T> {
         return value;
     }
 
+    /**
+     * Sets this key in {@code root} to {@code value}, making the objects its dots name where they are
+     * missing (the file's other keys stay as they are).
+     *
+     * @throws IllegalArgumentException as {@link #check}, or when a part of the path is not an object
+     */
+    public void write(JsonObject root, T value) {
+        check(value);
+        String[] parts = name.split("\\.");
+        JsonObject current = root;
+        for (int i = 0; i < parts.length - 1; i++) {
+            JsonElement next = current.get(parts[i]);
+            if (next == null || next.isJsonNull()) {
+                next = new JsonObject();
+                current.add(parts[i], next);
+            } else if (!next.isJsonObject()) {
+                throw new IllegalArgumentException("invalid " + name + ": " + parts[i] + " is not an object");
+            }
+            current = next.getAsJsonObject();
+        }
+        current.add(parts[parts.length - 1], type.toJson(value));
+    }
+
     /** The raw JSON of this key in {@code root}, or null when absent or JSON {@code null}. */
     JsonElement find(JsonObject root) throws ConfigException {
         JsonElement current = root;

@@ -150,7 +150,7 @@ public final class ConfigKeys {
                     + "`container` field)");
     public static final ConfigKey<LogLevel> LOGGING_LEVEL = ConfigKey.choice("logging.level", LogLevel.INFO,
             "level of lightd's own lines; `debug` adds one line for each request refused or connection closed for "
-                    + "a client's doing; libraries stay at logback.xml's levels (another logback file: "
+                    + "a client's doing; libraries stay at lightd-logback.xml's levels (another logback file: "
                     + "`java -Dlogback.configurationFile=PATH -jar ...`)");
     /**
      * The default is the runtimes' own ({@link StatsSampler#DEFAULT_IDLE_INTERVAL_MS}, which their

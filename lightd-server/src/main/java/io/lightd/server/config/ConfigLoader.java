@@ -12,6 +12,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads, creates and validates the JSON configuration file. Keys are Lightd's ({@code server.host},
@@ -73,6 +78,41 @@ public final class ConfigLoader {
     /** The configuration with every key at its default, as it is written for a new node: {@link ConfigKeys#defaultsJson}. */
     public static JsonObject defaultsJson(String token) {
         return ConfigKeys.defaultsJson(token);
+    }
+
+    /**
+     * The keys in {@code root} that no {@link ConfigKeys} entry names, dotted ({@code limits.max_conections}),
+     * in file order: each is ignored, and is most likely a misspelling. An object that only holds
+     * keys (a section such as {@code limits}) is walked, not reported; a key's value is never looked into.
+     */
+    public static List<String> unknownKeys(JsonObject root) {
+        Set<String> known = new HashSet<>();
+        Set<String> sections = new HashSet<>();
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            known.add(key.name());
+            String name = key.name();
+            for (int dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
+                sections.add(name.substring(0, dot));
+            }
+        }
+        List<String> unknown = new ArrayList<>();
+        collectUnknown(root, "", known, sections, unknown);
+        return unknown;
+    }
+
+    private static void collectUnknown(JsonObject object, String prefix, Set<String> known,
+                                       Set<String> sections, List<String> unknown) {
+        for (Map.Entry<String, JsonElement> e : object.entrySet()) {
+            String path = prefix + e.getKey();
+            if (known.contains(path)) {
+                continue;
+            }
+            if (sections.contains(path) && e.getValue().isJsonObject()) {
+                collectUnknown(e.getValue().getAsJsonObject(), path + ".", known, sections, unknown);
+            } else {
+                unknown.add(path);
+            }
+        }
     }
 
     /**

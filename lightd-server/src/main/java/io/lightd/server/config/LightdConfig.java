@@ -99,7 +99,7 @@ public record LightdConfig(
     /**
      * How much lightd's own loggers ({@code io.lightd.*}) write: {@code info} is the shipped
      * default; {@code debug} adds a line for every request refused or connection closed for what a
-     * client did. Libraries keep the levels of logback.xml.
+     * client did. Libraries keep the levels of lightd-logback.xml.
      */
     public enum LogLevel { ERROR, WARN, INFO, DEBUG, TRACE }
 

@@ -12,9 +12,9 @@ import java.util.Iterator;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies {@code logging.level} and {@code logging.format} once the configuration is read: logback starts with logback.xml's
+ * Applies {@code logging.level} and {@code logging.format} once the configuration is read: logback starts with lightd-logback.xml's
  * human-readable pattern, and {@code json} swaps the encoder of each root appender for
- * {@link JsonLineLayout}; the level of lightd's own loggers is set, the rest stays as logback.xml made it. Called once at start,
+ * {@link JsonLineLayout}; the level of lightd's own loggers is set, the rest stays as lightd-logback.xml made it. Called once at start,
  * before the daemon logs anything of its own.
  */
 public final class LogOutput {
@@ -24,7 +24,7 @@ public final class LogOutput {
 
     /**
      * Sets the level of lightd's own loggers ({@code io.lightd.*}) to {@code logging.level}; the
-     * libraries' levels stay as logback.xml set them. Does nothing when logback is not the SLF4J backend.
+     * libraries' levels stay as lightd-logback.xml set them. Does nothing when logback is not the SLF4J backend.
      *
      * @param level the configured level
      */

@@ -12,6 +12,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
 
+    /** A key no config key names (a misspelling, most likely) is reported dotted; the known ones are not. */
+    @Test
+    void unknownKeysAreNamedWithTheirPath() {
+        JsonObject json = ConfigLoader.defaultsJson("lightd_0123456789abcdefghij");
+        assertThat(ConfigLoader.unknownKeys(json)).as("the defaults file").isEmpty();
+        json.getAsJsonObject("limits").addProperty("max_conections", 5);
+        json.addProperty("runtme", "process");
+        JsonObject odd = new JsonObject();
+        odd.addProperty("x", 1);
+        json.add("extra", odd);
+        assertThat(ConfigLoader.unknownKeys(json))
+                .containsExactlyInAnyOrder("limits.max_conections", "runtme", "extra");
+    }
+
     @TempDir
     Path dir;
 

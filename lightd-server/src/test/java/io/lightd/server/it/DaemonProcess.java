@@ -62,6 +62,8 @@ final class DaemonProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // The test class path holds two logback-test.xml files, and logback would print its status about that.
         command.addAll(List.of("-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener",
+                // The tests' logging, as in-process daemons have it; the command line would pick the shipped file.
+                "-Dlogback.configurationFile=logback-test.xml",
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "--config", config.toString()));
         DaemonProcess d = new DaemonProcess(new ProcessBuilder(command).redirectErrorStream(true).start());

@@ -1,5 +1,7 @@
 package io.lightd.server.it;
 
+import io.lightd.server.Main;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -21,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * No token reaches the log. The daemon logs through the shipped logback.xml (its own pattern and
+ * No token reaches the log. The daemon logs through the shipped lightd-logback.xml (its own pattern and
  * converters, every logger at DEBUG, Netty's included) while WebSocket handshakes with good, bad and
  * missing tokens, REST calls with {@code ?token=}, a token issue and a revoke by path go through it,
  * and a library line and an exception quote a request URI with a token; the captured output holds
@@ -46,7 +48,7 @@ class LogRedactionIntegrationTest {
             context.reset();
             JoranConfigurator configurator = new JoranConfigurator();
             configurator.setContext(context);
-            configurator.doConfigure(LogRedactionIntegrationTest.class.getResource("/logback.xml"));
+            configurator.doConfigure(LogRedactionIntegrationTest.class.getResource(Main.LOGBACK_CONFIGURATION));
             LogOutput.use(format);
             context.getLogger("io.netty").setLevel(Level.DEBUG);
             context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.DEBUG);
