@@ -9,15 +9,19 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Fails a test (or its class) when Netty reported a buffer leak while it ran. Leaks surface only
- * after the leaked buffer is collected and another buffer is tracked, so this collects garbage and
- * allocates a few buffers before asking. Registered for every test by service loading.
+ * Fails a test class when Netty reported a buffer leak while it ran. Leaks surface only after the
+ * leaked buffer is collected and another buffer is tracked. After each test this only tracks a few
+ * buffers, so a leak the collector has already found fails that very test; after each class it also
+ * collects garbage (three full collections), so any leak of the class's tests fails the class at the
+ * latest. Full collections after every test cost about half a second each, minutes over the suite.
+ * Registered for every test by service loading.
  */
 public final class LeakCheckExtension implements AfterEachCallback, AfterAllCallback {
 
     @Override
     public void afterEach(ExtensionContext context) {
-        check(context.getDisplayName());
+        touchDetectors();
+        report(context.getDisplayName());
     }
 
     @Override
@@ -31,6 +35,11 @@ public final class LeakCheckExtension implements AfterEachCallback, AfterAllCall
             System.runFinalization();
             touchDetectors();
         }
+        report(where);
+    }
+
+    /** Fails with the leaks reported since the last drain, naming {@code where}. */
+    private static void report(String where) {
         List<String> leaks = LeakFailingDetector.drain();
         if (!leaks.isEmpty()) {
             throw new AssertionError("Netty reported " + leaks.size() + " leak(s) in " + where + ":\n"
