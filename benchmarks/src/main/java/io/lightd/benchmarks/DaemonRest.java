@@ -74,4 +74,23 @@ final class DaemonRest {
         }
         return response.body();
     }
+
+    /**
+     * Waits until {@link #states} of {@code id} starts with {@code prefix} ({@code installed/running}),
+     * asking every 100 ms for at most five minutes.
+     *
+     * @throws IllegalStateException naming the states last seen, when the wait ends without them
+     */
+    void awaitState(String id, String prefix) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(5);
+        String states = "";
+        while (System.nanoTime() < deadline) {
+            states = states(id);
+            if (states.startsWith(prefix)) {
+                return;
+            }
+            java.util.concurrent.TimeUnit.MILLISECONDS.sleep(100);
+        }
+        throw new IllegalStateException(id + " stayed " + states);
+    }
 }

@@ -69,7 +69,7 @@ public final class HistoryHeap {
                 ids.add(id);
             }
             for (String id : ids) {
-                awaitState(rest, id, "installed/");
+                rest.awaitState(id, "installed/");
                 rest.power(id, "start");
             }
             long expected = (long) lines * bytesPerLine;
@@ -77,7 +77,7 @@ public final class HistoryHeap {
                 awaitLog(logs.resolve(id + ".log"), expected);
             }
             for (String id : ids) {
-                awaitState(rest, id, "installed/running");
+                rest.awaitState(id, "installed/running");
             }
             long after = daemon.heapUsedAfterFullGc();
             long liveAfter = daemon.liveBytes();
@@ -111,16 +111,4 @@ public final class HistoryHeap {
         throw new IllegalStateException(log + " stayed below " + bytes + " bytes");
     }
 
-    private static void awaitState(DaemonRest rest, String id, String prefix) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        String states = "";
-        while (System.nanoTime() < deadline) {
-            states = rest.states(id);
-            if (states.startsWith(prefix)) {
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-        throw new IllegalStateException(id + " stayed " + states);
-    }
 }

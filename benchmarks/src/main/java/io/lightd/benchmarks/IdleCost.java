@@ -64,9 +64,9 @@ public final class IdleCost {
             // Eight at a time: the engine creates and starts containers one by one anyway.
             inParallel(ids, id -> {
                 rest.create(id, image, "exec sleep 100000");
-                awaitState(rest, id, "installed/");
+                rest.awaitState(id, "installed/");
                 rest.power(id, "start");
-                awaitState(rest, id, "installed/running");
+                rest.awaitState(id, "installed/running");
             });
             if (consoles) {
                 HttpClient client = HttpClient.newHttpClient();
@@ -133,18 +133,6 @@ public final class IdleCost {
         }
     }
 
-    private static void awaitState(DaemonRest rest, String id, String prefix) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        String states = "";
-        while (System.nanoTime() < deadline) {
-            states = rest.states(id);
-            if (states.startsWith(prefix)) {
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(200);
-        }
-        throw new IllegalStateException(id + " stayed " + states);
-    }
 
     /** CPU seconds so far of the daemon ({@code lightd}) and of the engine's processes, by command name. */
     private static Map<String, Double> cpu(long daemonPid) throws IOException {

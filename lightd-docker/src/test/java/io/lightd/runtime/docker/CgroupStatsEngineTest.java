@@ -7,7 +7,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Statistics;
 import io.lightd.protocol.Stats;
 import io.lightd.runtime.ContainerSpec;
@@ -86,19 +85,7 @@ class CgroupStatsEngineTest {
         }
         cgroupRuntime.close();
         streamRuntime.close();
-        try (EngineClient client = EngineClient.negotiate(
-                new EngineConnector(group, DockerEngineExtension.dockerHost(), Duration.ofSeconds(5)), Duration.ofSeconds(5))) {
-            for (Container container : client.docker().listContainersCmd().withShowAll(true)
-                    .withLabelFilter(List.of(EngineContainers.LABEL_MANAGED)).exec()) {
-                Map<String, String> labels = container.getLabels();
-                String id = labels.getOrDefault(EngineContainers.LABEL_INTERNAL_ID,
-                        labels.getOrDefault(EngineContainers.LABEL_INSTALL_FOR, ""));
-                if (id.startsWith(PREFIX)) {
-                    client.docker().removeContainerCmd(container.getId()).withForce(true).exec();
-                }
-            }
-        }
-        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        DockerRuntimeTest.removeCreated(group, PREFIX);
     }
 
     private static ContainerSpec spec(String name, String startup, long memory) {

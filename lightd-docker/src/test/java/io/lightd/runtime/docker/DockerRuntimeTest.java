@@ -12,6 +12,7 @@ import io.lightd.runtime.ContainerSpec;
 import io.lightd.runtime.RuntimeUnavailableException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -68,7 +69,14 @@ class DockerRuntimeTest {
             return;
         }
         runtime.close();
-        // remove what this class created, found by label and id prefix
+        removeCreated(group, PREFIX);
+    }
+
+    /**
+     * Removes the containers lightd made for servers whose {@code internal_id} starts with
+     * {@code prefix} (found by label), then shuts {@code group} down: a test class's clean-up.
+     */
+    static void removeCreated(EventLoopGroup group, String prefix) throws Exception {
         try (EngineClient client = EngineClient.negotiate(
                 new EngineConnector(group, DockerEngineExtension.dockerHost(), Duration.ofSeconds(5)), Duration.ofSeconds(5))) {
             for (Container container : client.docker().listContainersCmd().withShowAll(true)
@@ -76,7 +84,7 @@ class DockerRuntimeTest {
                 Map<String, String> labels = container.getLabels();
                 String id = labels.getOrDefault(EngineContainers.LABEL_INTERNAL_ID,
                         labels.getOrDefault(EngineContainers.LABEL_INSTALL_FOR, ""));
-                if (id.startsWith(PREFIX)) {
+                if (id.startsWith(prefix)) {
                     client.docker().removeContainerCmd(container.getId()).withForce(true).exec();
                 }
             }
