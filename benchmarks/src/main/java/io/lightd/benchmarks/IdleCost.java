@@ -84,9 +84,11 @@ public final class IdleCost {
             }
             TimeUnit.SECONDS.sleep(settle);
             Map<String, Double> start = cpu(pid);
+            Map<String, Double> threadsStart = threadCpu(pid);
             long framesBefore = frames.sum();
             TimeUnit.SECONDS.sleep(window);
             Map<String, Double> end = cpu(pid);
+            Map<String, Double> threadsEnd = threadCpu(pid);
             long framesIn = frames.sum() - framesBefore;
             System.out.printf("servers %d, consoles %s, window %d s (after %d s settling), frames received %d%n",
                     servers, consoles ? "1 each" : "none", window, settle, framesIn);
@@ -95,6 +97,16 @@ public final class IdleCost {
                 System.out.printf("  %-16s %7.2f s CPU  %5.2f%% of a core  %.4f ms/s per server%n", name, used,
                         used * 100.0 / window, used * 1000.0 / window / servers);
             }
+            // Where the daemon's CPU went, by thread (numbers in names folded): shows whether the JIT
+            // compilers were still at work in the window, i.e. whether the daemon was warm.
+            StringBuilder byThread = new StringBuilder("  lightd by thread:");
+            threadsEnd.entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), e.getValue() - threadsStart.getOrDefault(e.getKey(), 0.0)))
+                    .filter(e -> e.getValue() > 0.0)
+                    .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                    .forEach(e -> byThread.append(String.format(" %s %.2f s,", e.getKey(), e.getValue())));
+            System.out.println(byThread.charAt(byThread.length() - 1) == ',' ? byThread.substring(0, byThread.length() - 1)
+                    : byThread + " none");
         } finally {
             for (WebSocket socket : sockets) {
                 socket.abort();
@@ -133,6 +145,29 @@ public final class IdleCost {
         }
     }
 
+
+    /**
+     * CPU seconds so far (utime + stime) of each thread of {@code pid}, summed by thread name with its
+     * digits folded to {@code #} ({@code lightd-loop-1-2} counts as {@code lightd-loop-#-#}).
+     */
+    private static Map<String, Double> threadCpu(long pid) throws IOException {
+        Map<String, Double> out = new HashMap<>();
+        double ticks = ProcessFigures.clockTicks();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks) {
+                try {
+                    String comm = Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).trim();
+                    String stat = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / ticks;
+                    out.merge(comm.replaceAll("\\d+", "#"), seconds, Double::sum);
+                } catch (IOException | RuntimeException e) {
+                    // The thread ended between the listing and the read.
+                }
+            }
+        }
+        return out;
+    }
 
     /** CPU seconds so far of the daemon ({@code lightd}) and of the engine's processes, by command name. */
     private static Map<String, Double> cpu(long daemonPid) throws IOException {

@@ -127,7 +127,7 @@ final class ProcessFigures {
         return Files.isExecutable(beside) ? beside.toString() : "jcmd";
     }
 
-    private static long clockTicks() {
+    static long clockTicks() {
         try {
             return Long.parseLong(run(List.of("getconf", "CLK_TCK")).trim());
         } catch (RuntimeException e) {

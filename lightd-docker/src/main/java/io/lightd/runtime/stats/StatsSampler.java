@@ -5,6 +5,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,8 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Samples the stats of every running container in batches: one timer on one event loop, and per
- * tick one task on the blocking executor that samples every container due and hands each sample to
- * its container's loop. No task, stream or timer per container.
+ * tick one task on the blocking executor that samples every container due and hands the samples to
+ * their containers' loops, one task per loop. No task, stream or timer per container.
  *
  * <p>Sampling follows demand: a container someone watches (its console has at least one subscriber,
  * see {@link #setWatched}) is due every {@code watchedInterval}; one nobody watches every
@@ -212,6 +213,9 @@ public final class StatsSampler<B> implements AutoCloseable {
             log.debug("stats batch cannot start: {}", e.toString());
         }
         long now = System.nanoTime();
+        // Samples are handed over per loop, one task for all of a loop's containers: a tick wakes
+        // each loop once, not once per container.
+        Map<EventExecutor, List<Sampled<B>>> byLoop = new IdentityHashMap<>();
         for (Target<B> target : due) {
             Stats sample = null;
             try {
@@ -234,21 +238,33 @@ public final class StatsSampler<B> implements AutoCloseable {
                 target.inFlight.set(false);
             }
             if (sample != null) {
-                deliver(target, sample);
+                byLoop.computeIfAbsent(target.loop, loop -> new ArrayList<>()).add(new Sampled<>(target, sample));
             }
         }
+        byLoop.forEach(StatsSampler::deliver);
     }
 
-    private static <B> void deliver(Target<B> target, Stats sample) {
+    private static <B> void deliver(EventExecutor loop, List<Sampled<B>> samples) {
         try {
-            target.loop.execute(() -> {
-                if (!target.closed) {
-                    target.sink.accept(sample);
+            loop.execute(() -> {
+                for (Sampled<B> sampled : samples) {
+                    if (!sampled.target.closed) {
+                        try {
+                            sampled.target.sink.accept(sampled.stats);
+                        } catch (RuntimeException e) {
+                            // One container's failure must not keep the others of its loop from theirs.
+                            log.warn("{}: its stats sample could not be taken in: {}", sampled.target.id, e.toString());
+                        }
+                    }
                 }
             });
         } catch (RejectedExecutionException e) {
-            // The container's loop is gone, and whoever wanted the sample with it.
+            // The containers' loop is gone, and whoever wanted the samples with it.
         }
+    }
+
+    /** A sample on its way to its container's loop. */
+    private record Sampled<B>(Target<B> target, Stats stats) {
     }
 
     /** One registered container. */

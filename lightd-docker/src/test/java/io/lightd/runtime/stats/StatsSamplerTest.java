@@ -95,6 +95,35 @@ class StatsSamplerTest {
     }
 
     @Test
+    void eachBatchHandsALoopAllItsSamplesInOneTask() throws Exception {
+        AtomicInteger handOffs = new AtomicInteger();
+        DefaultEventLoop counted = new DefaultEventLoop() {
+            @Override
+            public void execute(Runnable task) {
+                handOffs.incrementAndGet();
+                super.execute(task);
+            }
+        };
+        try {
+            StatsSampler<Integer> s = start();
+            List<Counting> sources = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                Counting source = new Counting();
+                s.setWatched("c" + i, true);
+                source.register(s, "c" + i, counted);
+                sources.add(source);
+            }
+            await(() -> sources.stream().allMatch(c -> c.delivered.get() >= 5));
+            int tasks = handOffs.get();
+            // 50 containers on one loop: one task per batch wakes it, not one per container.
+            assertThat(tasks).isLessThanOrEqualTo((int) s.batches());
+            assertThat(s.samples()).isGreaterThanOrEqualTo(250);
+        } finally {
+            counted.shutdownGracefully(0, 0, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void anUnwatchedContainerIsSampledAtTheIdleIntervalAndAtOnceWhenWatched() throws Exception {
         StatsSampler<Integer> s = start();
         Counting watched = new Counting();
