@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The stats of one container read straight from the kernel: its cgroup (v1 or v2) and the network
@@ -52,6 +53,9 @@ public final class CgroupStats implements StatsSource<Void>, AutoCloseable {
             return new Paths(2, folder, folder, folder);
         }
     }
+
+    /** Runs of spaces between a line's fields (compiled once: {@code String.split(" +")} compiles it per call). */
+    private static final Pattern SPACES = Pattern.compile(" +");
 
     private static final String[] V1_BLKIO_FILES = {
         "blkio.io_service_bytes_recursive", "blkio.bfq.io_service_bytes_recursive",
@@ -200,7 +204,7 @@ public final class CgroupStats implements StatsSource<Void>, AutoCloseable {
     static long[] blkioBytes(String text) {
         long[] sum = new long[2];
         for (String line : text.split("\n")) {
-            String[] fields = line.trim().split(" +");
+            String[] fields = SPACES.split(line.trim());
             if (fields.length == 3) {
                 if (fields[1].equals("Read")) {
                     sum[0] += parseLong(fields[2]);
@@ -214,7 +218,7 @@ public final class CgroupStats implements StatsSource<Void>, AutoCloseable {
 
     private static boolean hasDeviceLine(String text) {
         for (String line : text.split("\n")) {
-            if (line.trim().split(" +").length == 3) {
+            if (SPACES.split(line.trim()).length == 3) {
                 return true;
             }
         }
@@ -228,7 +232,7 @@ public final class CgroupStats implements StatsSource<Void>, AutoCloseable {
             return sum;
         }
         for (String line : text.split("\n")) {
-            for (String field : line.trim().split(" +")) {
+            for (String field : SPACES.split(line.trim())) {
                 if (field.startsWith("rbytes=")) {
                     sum[0] += parseLong(field.substring(7));
                 } else if (field.startsWith("wbytes=")) {
@@ -254,7 +258,7 @@ public final class CgroupStats implements StatsSource<Void>, AutoCloseable {
                 continue;
             }
             String name = line.substring(0, colon).trim();
-            String[] fields = line.substring(colon + 1).trim().split(" +");
+            String[] fields = SPACES.split(line.substring(colon + 1).trim());
             if (name.equals("lo") || fields.length < 9 || name.contains("|")) {
                 continue;
             }

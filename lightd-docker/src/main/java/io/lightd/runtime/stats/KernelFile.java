@@ -11,7 +11,8 @@ import java.nio.file.StandardOpenOption;
 /**
  * One small kernel file (a cgroup or {@code /proc} file) read again and again: opened once and kept
  * open, each read a positional read from offset 0, which makes the kernel generate the file afresh.
- * That is one system call a read instead of four (open, fstat, read, close) and no
+ * That is one system call a read (not two: see {@link #read}) instead of four (open, fstat, read,
+ * close) and no
  * {@code NoSuchFileException} per read for a file this kernel does not have.
  *
  * <p>Read by one thread at a time; {@link #close} may come from another (reads and close are
@@ -23,9 +24,18 @@ final class KernelFile implements AutoCloseable {
     /** Larger than any of the files read (a {@code memory.stat} is about 1 KiB). */
     private static final int MAX_BYTES = 64 * 1024;
 
+    /** The buffer's first size: every file read here but a large {@code memory.stat} fits. */
+    private static final int INITIAL_BYTES = 4096;
+
+    /** Room left after a read that shows the read reached the end of the file (see {@link #read}). */
+    static final int SHORT_READ_SLACK = 1024;
+
     private final Path path;
     private FileChannel channel;
+    /** Direct, so that a read fills it without the copy the JDK makes for a heap buffer. */
     private ByteBuffer buffer;
+    /** What the text is decoded from. */
+    private byte[] text;
     private boolean closed;
 
     KernelFile(Path path) {
@@ -43,24 +53,39 @@ final class KernelFile implements AutoCloseable {
         }
         if (channel == null) {
             channel = FileChannel.open(path, StandardOpenOption.READ);
-            buffer = ByteBuffer.allocate(4096);
+            buffer = ByteBuffer.allocateDirect(INITIAL_BYTES);
+            text = new byte[INITIAL_BYTES];
         }
         buffer.clear();
         long position = 0;
         int n;
         while ((n = channel.read(buffer, position)) > 0) {
             position += n;
+            if (buffer.remaining() >= SHORT_READ_SLACK) {
+                // The kernel generates these files as a sequence of records (seq_file) and ends a
+                // read early only at the end of the file or when its own page-sized buffer is full,
+                // which leaves less room in ours than one record takes; every record of these files
+                // is a line far shorter than this slack. So a read that leaves this much room
+                // reached the end: no second read just to be told so.
+                break;
+            }
             if (!buffer.hasRemaining()) {
                 if (buffer.capacity() >= MAX_BYTES) {
                     break;
                 }
-                ByteBuffer larger = ByteBuffer.allocate(buffer.capacity() * 2);
+                ByteBuffer larger = ByteBuffer.allocateDirect(buffer.capacity() * 2);
                 buffer.flip();
                 larger.put(buffer);
                 buffer = larger;
             }
         }
-        return new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII);
+        int length = buffer.position();
+        if (text.length < length) {
+            text = new byte[buffer.capacity()];
+        }
+        buffer.flip();
+        buffer.get(text, 0, length);
+        return new String(text, 0, length, StandardCharsets.US_ASCII);
     }
 
     /** The text, or null when the file cannot be read. */
