@@ -45,7 +45,8 @@ class InstallScriptTest {
                 script().resolveSibling("lightd.service"));
         assertThat(Files.readAllLines(script().resolveSibling("lightd.service")))
                 .as("runs the installed jar with the installed config, restarts on failure, stops with SIGTERM")
-                .contains("ExecStart=/usr/bin/java -jar /opt/lightd/lightd.jar --config /etc/lightd/config.json",
+                .contains("ExecStart=/usr/bin/java " + String.join(" ", jvmOptions())
+                                + " -jar /opt/lightd/lightd.jar --config /etc/lightd/config.json",
                         "Restart=on-failure", "KillSignal=SIGTERM", "StateDirectory=lightd");
         assertThat(root.resolve("var/lib/lightd")).isDirectory();
         Path config = root.resolve("etc/lightd/config.json");
@@ -119,5 +120,15 @@ class InstallScriptTest {
             }
         }
         return false;
+    }
+
+    /** The daemon's JVM options, as scripts/run and the benchmark scripts read them from scripts/lib/jvm-options. */
+    private static List<String> jvmOptions() throws IOException {
+        List<String> options = Files.readAllLines(script().resolveSibling("lib").resolve("jvm-options")).stream()
+                .map(String::trim)
+                .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+                .toList();
+        assertThat(options).as("scripts/lib/jvm-options names at least one option").isNotEmpty();
+        return options;
     }
 }
