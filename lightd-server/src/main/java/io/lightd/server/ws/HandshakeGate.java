@@ -111,9 +111,13 @@ public final class HandshakeGate {
         reject(ctx, request, status, message, guard, subject);
     }
 
-    /** Admits the connection: its place under the caps for {@code capKey} is given back when it closes. */
-    public void admitted(ChannelHandlerContext ctx, String capKey) {
-        ctx.channel().closeFuture().addListener(f -> limiter.release(capKey));
+    /**
+     * Admits the connection: its place under the caps for {@code capKey} is held by {@code session}
+     * and given back when the channel closes (the session is the close future's one listener), also
+     * when it closes before or during the upgrade. Channel loop.
+     */
+    public void admitted(ChannelHandlerContext ctx, String capKey, WebSocketSession session) {
+        session.holdPlace(ctx.channel(), limiter, capKey);
     }
 
     private static void reject(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
