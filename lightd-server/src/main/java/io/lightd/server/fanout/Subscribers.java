@@ -105,6 +105,21 @@ public final class Subscribers {
      * broadcast already queued there.
      */
     public void sendTo(Subscriber subscriber, byte[] first, byte[] second) {
+        EventExecutor loop = subscriber.channel().eventLoop();
+        if (loop.inEventLoop()) {
+            write(subscriber, first, second);
+            return;
+        }
+        // Written on the channel's own loop: a context written and flushed from another thread
+        // keeps a task object of its own for the connection's life.
+        try {
+            loop.execute(() -> write(subscriber, first, second));
+        } catch (RejectedExecutionException shuttingDown) {
+            // The channel's loop is going away, and the channel with it.
+        }
+    }
+
+    private static void write(Subscriber subscriber, byte[] first, byte[] second) {
         if (!subscriber.channel().isActive()) {
             return;
         }

@@ -113,11 +113,11 @@ public final class HandshakeGate {
 
     /**
      * Admits the connection: its place under the caps for {@code capKey} is held by {@code session}
-     * and given back when the channel closes (the session is the close future's one listener), also
-     * when it closes before or during the upgrade. Channel loop.
+     * (already in the pipeline) and given back when the connection ends, also when it ends before or
+     * during the upgrade. Channel loop.
      */
-    public void admitted(ChannelHandlerContext ctx, String capKey, WebSocketSession session) {
-        session.holdPlace(ctx.channel(), limiter, capKey);
+    public void admitted(String capKey, WebSocketSession session) {
+        session.holdPlace(limiter, capKey);
     }
 
     private static void reject(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,

@@ -15,8 +15,8 @@ import java.util.function.Predicate;
  * The open WebSocket sessions by token hash, so revoking a token closes its sessions (4003), and
  * shutting down closes them all (1001); each close is the closing handshake of the
  * {@link WebSocketSession}. Counts them for the metrics. A session is registered when it opens and
- * unregisters itself when its connection closes (it is its channel's one close listener), so the
- * table keeps no listener, attribute or wrapper of its own per session. Thread-safe.
+ * unregisters itself when its connection ends, so the table keeps no listener, attribute or wrapper
+ * of its own per session. Thread-safe.
  */
 public final class LiveSessions {
 

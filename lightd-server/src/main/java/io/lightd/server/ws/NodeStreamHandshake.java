@@ -71,7 +71,7 @@ public final class NodeStreamHandshake extends HandshakeGuard {
             return;
         }
         WebSocketSession session = upgrade.nodeStream(ctx, accepted.grant());
-        gate.admitted(ctx, CAP_KEY, session);
+        gate.admitted(CAP_KEY, session);
         upgrade(ctx, request, session);
     }
 }

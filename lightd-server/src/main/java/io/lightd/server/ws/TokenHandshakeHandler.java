@@ -79,8 +79,10 @@ public final class TokenHandshakeHandler extends HandshakeGuard {
                     ? "invalid " + reason : "invalid or expired token", GUARD, subject);
             return;
         }
-        WebSocketSession session = upgrade.console(ctx, manager.canonicalId(id), accepted.grant());
-        gate.admitted(ctx, id, session);
+        String canonical = manager.canonicalId(id);
+        WebSocketSession session = upgrade.console(ctx, canonical, accepted.grant());
+        // The hub's own id string when it is the same key, so the session keeps no copy of its own.
+        gate.admitted(canonical.equals(id) ? canonical : id, session);
         upgrade(ctx, request, session);
     }
 

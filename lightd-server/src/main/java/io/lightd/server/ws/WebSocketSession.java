@@ -75,9 +75,10 @@ import java.util.concurrent.TimeUnit;
  *       A close of the channel before any close frame sends 1000 first.</li>
  *   <li><b>Outbound events</b> already encoded as UTF-8 JSON ({@code byte[]}, from
  *       {@link io.lightd.protocol.OutboundEvents}) become text frames.</li>
- *   <li><b>Its connection's end.</b> The session is the one listener of its channel's close future
- *       ({@link #operationComplete}): it gives back the connection's place under the caps
- *       ({@link #holdPlace}) and lets its subclass leave what it joined ({@link #closed}).</li>
+ *   <li><b>Its connection's end</b> (the channel goes inactive, or its pipeline is taken down): it
+ *       gives back the connection's place under the caps ({@link #holdPlace}) and lets its subclass
+ *       leave what it joined ({@link #closed}), once. No listener is put on the channel's close
+ *       future for it: an idle session holds no listener object of its own.</li>
  * </ul>
  *
  * One instance per connection, confined to its event loop; {@link #close(Channel, int, String)} and
@@ -148,6 +149,8 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
     private boolean closeWritten;
     /** The rest of a message over the limit is being dropped. */
     private boolean discarding;
+    /** The connection has ended ({@link #end}). */
+    private boolean ended;
     private ByteBuf unanswered;
     /** The message being gathered from fragments, or null. */
     private WebSocketFrame partial;
@@ -210,16 +213,19 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
 
     /**
      * Holds the connection's place under the caps (taken by {@link HandshakeGate#enter}) until the
-     * channel closes, and makes this session the listener of the channel's close future. Called once,
-     * by the handshake's guard when it admits the connection; channel loop.
+     * connection ends, also when it ends before or during the upgrade. Called once, by the handshake's
+     * guard when it admits the connection, with this session already in the pipeline; channel loop.
      *
      * @param limiter the caps the place was taken from
      * @param key the key it was taken under (a container id, or the node stream's)
      */
-    void holdPlace(Channel channel, ConnectionLimiter limiter, String key) {
+    void holdPlace(ConnectionLimiter limiter, String key) {
+        if (ended) {
+            limiter.release(key);
+            return;
+        }
         this.places = limiter;
         this.placeKey = key;
-        channel.closeFuture().addListener(this);
     }
 
     /** Whether lightd has sent this session its close frame. Channel loop only. */
@@ -260,7 +266,10 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
     /** lightd's close frame is about to be written: stop taking output. Channel loop. */
     protected abstract void onClosing(ChannelHandlerContext ctx, Closing closing);
 
-    /** The channel has closed: leave what the session joined. Channel loop, once. */
+    /**
+     * The connection has ended (inactive, or its pipeline taken down): leave what the session joined.
+     * Channel loop, once; before the subclass's own {@code channelInactive} work goes on.
+     */
     protected abstract void closed(Channel channel);
 
     /** The connection became writable again (after this handler's own work on it). Channel loop. */
@@ -282,18 +291,15 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
 
     // ---- the handler -----------------------------------------------------------------------------
 
-    /** The handshake's future (the session opens) or the channel's close future (it ends). */
+    /**
+     * The upgrade's 101 has been written (the session opens) or could not be (the connection closes).
+     * Channel loop.
+     */
     @Override
     public void operationComplete(ChannelFuture future) {
         Channel channel = future.channel();
-        if (future == channel.closeFuture()) {
-            if (places != null) {
-                places.release(placeKey);
-                places = null;
-            }
-            closed(channel);
-        } else if (future.isSuccess()) {
-            if (ctx != null && channel.isActive()) {
+        if (future.isSuccess()) {
+            if (ctx != null && !ended && channel.isActive()) {
                 opened(ctx);
             }
         } else {
@@ -334,6 +340,20 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
         cancel(forcedClose);
         forgetUnanswered(PingOutcome.ABANDONED);
         dropPartial();
+        end(ctx.channel());
+    }
+
+    /** The connection has ended: its place under the caps back, and the subclass leaves. Once. */
+    private void end(Channel channel) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        if (places != null) {
+            places.release(placeKey);
+            places = null;
+        }
+        closed(channel);
     }
 
     @Override
@@ -480,6 +500,7 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
         cancel(forcedClose);
         forgetUnanswered(PingOutcome.ABANDONED);
         dropPartial();
+        end(ctx.channel());
         ctx.fireChannelInactive();
     }
 
