@@ -12,12 +12,13 @@ import java.util.Arrays;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * The channels watching one container, and the one place where an outbound frame is built
+ * The subscribers watching one container ({@link Subscriber}: a channel, where frames enter it, where
+ * its skipped messages are counted), and the one place where an outbound frame is built
  * ({@link SharedFrames}) and the console metrics are counted ({@link Metrics#consoleBroadcast},
  * {@link Metrics#framesDropped}, {@link Metrics#linesThrottled}): the hub hands it event JSON
  * ({@link #console}, {@link #stats}, {@link #event}, {@link #sendTo}) and never a frame.
  *
- * <p>The channels are grouped by the event loop each belongs to. A broadcast is one task per loop:
+ * <p>The subscribers are grouped by the event loop their channel belongs to. A broadcast is one task per loop:
  * it writes the shared frames to that loop's channels and flushes each channel once, so a console
  * event costs one task hop per loop, not one per subscriber, and writes happen on the channel's own
  * thread where its writability is exact. Membership changes only on the hub's loop; each loop's
