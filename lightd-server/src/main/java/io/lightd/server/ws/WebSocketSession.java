@@ -10,7 +10,6 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -174,19 +173,6 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
         } else {
             session.close(code, reason);
         }
-    }
-
-    /**
-     * The session {@code pipeline} belongs to.
-     *
-     * @throws IllegalStateException when the pipeline has none (it is not a WebSocket session's)
-     */
-    public static WebSocketSession of(ChannelPipeline pipeline) {
-        WebSocketSession session = pipeline.get(WebSocketSession.class);
-        if (session == null) {
-            throw new IllegalStateException("not a WebSocket session's pipeline: " + pipeline.names());
-        }
-        return session;
     }
 
     /**
