@@ -1,6 +1,5 @@
 package io.lightd.benchmarks;
 
-import io.lightd.server.fanout.Delivery;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.DefaultChannelId;
@@ -54,8 +53,7 @@ public class EmbeddedFanoutBenchmark {
         for (int i = 0; i < subscribers; i++) {
             EmbeddedChannel channel = new EmbeddedChannel(DefaultChannelId.newInstance(), DiscardOutbound.INSTANCE,
                     new WebSocket13FrameEncoder(false));
-            // As the daemon's sessions do: shared frames enter at the encoder, already encoded.
-            channel.attr(Delivery.FRAME_WRITER).set(channel.pipeline().context(WebSocket13FrameEncoder.class));
+            // As the daemon's sessions do, shared frames enter at the encoder (HubFixture#subscribe).
             channels.add(channel);
         }
         FanoutPath path = FanoutPath.of(variant, hub, new ArrayList<Channel>(channels));

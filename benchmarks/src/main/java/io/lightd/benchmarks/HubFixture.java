@@ -5,6 +5,7 @@ import io.lightd.protocol.ContainerState;
 import io.lightd.protocol.InstallState;
 import io.lightd.protocol.PowerAction;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.fanout.Subscriber;
 import io.lightd.server.hub.ActionResult;
 import io.lightd.server.hub.ContainerHub;
 import io.lightd.server.hub.ContainerManager;
@@ -16,7 +17,9 @@ import io.lightd.testing.Await;
 import io.lightd.testing.ScriptedRuntime;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -81,9 +84,13 @@ final class HubFixture implements AutoCloseable {
         return run.loop();
     }
 
-    /** Subscribes a channel through the manager, as a WebSocket session does after its upgrade. */
+    /**
+     * Subscribes a channel through the manager, as a WebSocket session does after its upgrade: shared
+     * frames enter at its frame encoder when it has one, already encoded.
+     */
     ContainerHub subscribe(Channel channel) {
-        return manager.subscribe(CONTAINER_ID, channel);
+        ChannelHandlerContext encoder = channel.pipeline().context(WebSocketFrameEncoder.class);
+        return manager.subscribe(CONTAINER_ID, encoder == null ? Subscriber.of(channel) : Subscriber.at(encoder));
     }
 
     /** Hands one chunk of output to the hub; the hub releases it. Call on {@link #loop()}. */

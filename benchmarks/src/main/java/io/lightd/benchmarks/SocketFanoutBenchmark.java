@@ -1,6 +1,5 @@
 package io.lightd.benchmarks;
 
-import io.lightd.server.fanout.Delivery;
 import io.lightd.server.Transports;
 import io.lightd.server.config.LightdConfig;
 import io.netty.bootstrap.Bootstrap;
@@ -89,7 +88,6 @@ public class SocketFanoutBenchmark {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast("ws-encoder", new WebSocket13FrameEncoder(false));
-                        ch.attr(Delivery.FRAME_WRITER).set(ch.pipeline().context("ws-encoder"));
                         accepted.add(ch);
                     }
                 })

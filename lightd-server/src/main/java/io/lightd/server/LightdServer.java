@@ -36,6 +36,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -197,6 +198,9 @@ public final class LightdServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                             config.limits().writeBufferLowBytes(), config.limits().writeBufferHighBytes()))
+                    // Netty's default for every connection, one instance shared by all of them (each
+                    // channel's own state is the handle it makes of it), not one per connection.
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator())
                     .childHandler(pipeline.initializer(new LightdPipeline.Http(tls, attempts, router,
                             exceptionResponder, httpFaults, connections)));
             this.serverChannel = listen(bootstrap, config);

@@ -99,6 +99,8 @@ public final class TokenStore {
     private final Clock clock;
     private final JsonFileStore file;
     private volatile String masterHash;
+    /** The master token's grant, one for every session opened with it (a grant is immutable). */
+    private volatile Grant masterGrant;
     private volatile Consumer<String> revocationListener = hash -> { };
 
     /**
@@ -110,6 +112,7 @@ public final class TokenStore {
      */
     public TokenStore(String masterToken, Clock clock, JsonFileStore.Factory files) {
         this.masterHash = Tokens.hash(masterToken);
+        this.masterGrant = masterGrant(masterHash);
         this.clock = clock;
         this.file = files.create("tokens.json", this::toJson);
     }
@@ -139,6 +142,7 @@ public final class TokenStore {
         if (Tokens.sameHash(old, fresh)) {
             return false;
         }
+        masterGrant = masterGrant(fresh);
         masterHash = fresh;
         revocationListener.accept(old);
         return true;
@@ -193,8 +197,9 @@ public final class TokenStore {
             return Optional.empty();
         }
         String hash = Tokens.hash(token);
-        if (Tokens.sameHash(hash, masterHash)) {
-            return Optional.of(new Grant(hash, null, Kind.MASTER, ConsoleScope.ALL, null, null, null));
+        Grant master = masterGrant;
+        if (Tokens.sameHash(hash, master.hash())) {
+            return Optional.of(master);
         }
         IssuedToken t = issued.get(hash);
         if (t == null || !Tokens.sameHash(hash, t.hash())) {
@@ -209,7 +214,12 @@ public final class TokenStore {
             }
             file.save();
         }
-        return Optional.of(new Grant(hash, t.expiresAt(), Kind.ISSUED, t.scope(), null, null, null));
+        // The stored hash, not the equal one just computed: a session keeps its grant for its life.
+        return Optional.of(new Grant(t.hash(), t.expiresAt(), Kind.ISSUED, t.scope(), null, null, null));
+    }
+
+    private static Grant masterGrant(String hash) {
+        return new Grant(hash, null, Kind.MASTER, ConsoleScope.ALL, null, null, null);
     }
 
     /**

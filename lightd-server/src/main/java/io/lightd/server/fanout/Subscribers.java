@@ -6,19 +6,19 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundInvoker;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.Arrays;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * The channels watching one container, and the one place where an outbound frame is built
+ * The subscribers watching one container ({@link Subscriber}: a channel, where frames enter it, where
+ * its skipped messages are counted), and the one place where an outbound frame is built
  * ({@link SharedFrames}) and the console metrics are counted ({@link Metrics#consoleBroadcast},
  * {@link Metrics#framesDropped}, {@link Metrics#linesThrottled}): the hub hands it event JSON
  * ({@link #console}, {@link #stats}, {@link #event}, {@link #sendTo}) and never a frame.
  *
- * <p>The channels are grouped by the event loop each belongs to. A broadcast is one task per loop:
+ * <p>The subscribers are grouped by the event loop their channel belongs to. A broadcast is one task per loop:
  * it writes the shared frames to that loop's channels and flushes each channel once, so a console
  * event costs one task hop per loop, not one per subscriber, and writes happen on the channel's own
  * thread where its writability is exact. Membership changes only on the hub's loop; each loop's
@@ -29,10 +29,10 @@ import java.util.concurrent.RejectedExecutionException;
  */
 public final class Subscribers {
 
-    /** The channels of one event loop, replaced (never changed) when membership changes. */
+    /** The subscribers of one event loop, replaced (never changed) when membership changes. */
     private static final class Bucket {
         final EventExecutor loop;
-        Channel[] channels = new Channel[0];
+        Subscriber[] channels = new Subscriber[0];
 
         Bucket(EventExecutor loop) {
             this.loop = loop;
@@ -105,12 +105,26 @@ public final class Subscribers {
      * inactive channel gets nothing. Hub loop; the write hops to the channel's loop, behind any
      * broadcast already queued there.
      */
-    public void sendTo(Channel channel, byte[] first, byte[] second) {
-        if (!channel.isActive()) {
+    public void sendTo(Subscriber subscriber, byte[] first, byte[] second) {
+        EventExecutor loop = subscriber.channel().eventLoop();
+        if (loop.inEventLoop()) {
+            write(subscriber, first, second);
             return;
         }
-        ChannelHandlerContext ctx = channel.attr(Delivery.FRAME_WRITER).get();
-        ChannelOutboundInvoker out = ctx == null ? channel : ctx;
+        // Written on the channel's own loop: a context written and flushed from another thread
+        // keeps a task object of its own for the connection's life.
+        try {
+            loop.execute(() -> write(subscriber, first, second));
+        } catch (RejectedExecutionException shuttingDown) {
+            // The channel's loop is going away, and the channel with it.
+        }
+    }
+
+    private static void write(Subscriber subscriber, byte[] first, byte[] second) {
+        if (!subscriber.channel().isActive()) {
+            return;
+        }
+        ChannelOutboundInvoker out = subscriber.frameWriter();
         out.write(SharedFrames.text(ALLOC, first));
         if (second != null) {
             out.write(SharedFrames.text(ALLOC, second));
@@ -118,31 +132,48 @@ public final class Subscribers {
         out.flush();
     }
 
-    /** Adds a channel; false if it is there already. Hub loop only. */
+    /** {@link #sendTo(Subscriber, byte[], byte[])} for a plain channel. Hub loop. */
+    public void sendTo(Channel channel, byte[] first, byte[] second) {
+        sendTo(Subscriber.of(channel), first, second);
+    }
+
+    /** Adds a plain channel ({@link Subscriber#of}); false if it is there already. Hub loop only. */
     public boolean add(Channel channel) {
+        return add(Subscriber.of(channel));
+    }
+
+    /** Removes a channel, whichever subscriber it was added as; false if it was not there. Hub loop only. */
+    public boolean remove(Channel channel) {
+        return remove(Subscriber.of(channel));
+    }
+
+    /** Adds a subscriber; false if its channel is there already. Hub loop only. */
+    public boolean add(Subscriber subscriber) {
+        Channel channel = subscriber.channel();
         Bucket bucket = bucket(channel.eventLoop(), true);
-        for (Channel c : bucket.channels) {
-            if (c == channel) {
+        for (Subscriber s : bucket.channels) {
+            if (s.channel() == channel) {
                 return false;
             }
         }
-        Channel[] grown = Arrays.copyOf(bucket.channels, bucket.channels.length + 1);
-        grown[grown.length - 1] = channel;
+        Subscriber[] grown = Arrays.copyOf(bucket.channels, bucket.channels.length + 1);
+        grown[grown.length - 1] = subscriber;
         bucket.channels = grown;
         size++;
         return true;
     }
 
-    /** Removes a channel; false if it was not there. Hub loop only. */
-    public boolean remove(Channel channel) {
+    /** Removes a subscriber (matched by its channel); false if it was not there. Hub loop only. */
+    public boolean remove(Subscriber subscriber) {
+        Channel channel = subscriber.channel();
         Bucket bucket = bucket(channel.eventLoop(), false);
         if (bucket == null) {
             return false;
         }
-        Channel[] old = bucket.channels;
+        Subscriber[] old = bucket.channels;
         for (int i = 0; i < old.length; i++) {
-            if (old[i] == channel) {
-                Channel[] shrunk = new Channel[old.length - 1];
+            if (old[i].channel() == channel) {
+                Subscriber[] shrunk = new Subscriber[old.length - 1];
                 System.arraycopy(old, 0, shrunk, 0, i);
                 System.arraycopy(old, i + 1, shrunk, i, old.length - i - 1);
                 bucket.channels = shrunk;
@@ -169,7 +200,7 @@ public final class Subscribers {
     void broadcast(ByteBuf first, ByteBuf second, boolean droppable, boolean countSkips) {
         try {
             for (Bucket bucket : buckets) {
-                Channel[] channels = bucket.channels;
+                Subscriber[] channels = bucket.channels;
                 first.retain();
                 if (second != null) {
                     second.retain();
@@ -196,34 +227,26 @@ public final class Subscribers {
     }
 
     /** Runs on the channels' own loop; releases one reference of each frame it was handed. */
-    private void deliver(Channel[] channels, ByteBuf first, ByteBuf second, boolean droppable,
+    private void deliver(Subscriber[] channels, ByteBuf first, ByteBuf second, boolean droppable,
                          boolean countSkips) {
         boolean firstTracked = isLeakTracked(first);
         boolean secondTracked = second != null && isLeakTracked(second);
         int dropped = 0;
         try {
-            for (Channel channel : channels) {
-                if (!channel.isActive()) {
+            for (Subscriber subscriber : channels) {
+                if (!subscriber.channel().isActive()) {
                     continue;
                 }
-                if (droppable && !Delivery.admitDroppable(channel, countSkips)) {
+                if (droppable && !Delivery.admitDroppable(subscriber, countSkips)) {
                     dropped++;
                     continue;
                 }
-                ChannelHandlerContext ctx = channel.attr(Delivery.FRAME_WRITER).get();
-                if (ctx == null) {
-                    channel.write(share(first, firstTracked), channel.voidPromise());
-                    if (second != null) {
-                        channel.write(share(second, secondTracked), channel.voidPromise());
-                    }
-                    channel.flush();
-                } else {
-                    ctx.write(share(first, firstTracked), ctx.voidPromise());
-                    if (second != null) {
-                        ctx.write(share(second, secondTracked), ctx.voidPromise());
-                    }
-                    ctx.flush();
+                ChannelOutboundInvoker out = subscriber.frameWriter();
+                out.write(share(first, firstTracked), out.voidPromise());
+                if (second != null) {
+                    out.write(share(second, secondTracked), out.voidPromise());
                 }
+                out.flush();
             }
         } finally {
             first.release();

@@ -15,6 +15,7 @@ import io.lightd.runtime.RuntimeUnavailableException;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.console.ConsoleStream;
 import io.lightd.server.console.StartPattern;
+import io.lightd.server.fanout.Subscriber;
 import io.lightd.server.fanout.Subscribers;
 import io.lightd.server.logging.ContainerLog;
 import io.lightd.server.metrics.Metrics;
@@ -103,7 +104,7 @@ public final class ContainerHub {
     /** When the runtime's last stats sample came (changed or not), on the loop's ticker. */
     private long lastSampleNanos;
     /** New subscribers waiting for a fresh sample rather than a stale {@link #lastStats}. */
-    private List<Channel> awaitingStats;
+    private List<Subscriber> awaitingStats;
     private boolean exitRequested;
     private boolean restartPending;
     /** The volume of this container, or null when disk usage is not measured (hub tests). */
@@ -218,14 +219,26 @@ public final class ContainerHub {
 
     // ---- subscribers -------------------------------------------------------------------------
 
-    /** Adds a subscriber; it gets the current state (and latest stats when running) first, to itself only. */
+    /** {@link #subscribe(Subscriber)} for a plain channel ({@link Subscriber#of}). */
     public void subscribe(Channel channel) {
+        subscribe(Subscriber.of(channel));
+    }
+
+    /**
+     * Adds a subscriber; it gets the current state (and latest stats when running) first, to itself
+     * only. It leaves when its channel closes: by itself when it {@link Subscriber#leavesOnClose}
+     * (a console session), otherwise through a listener the hub puts on the close. Any thread.
+     */
+    public void subscribe(Subscriber subscriber) {
+        Channel channel = subscriber.channel();
         onLoop(() -> {
-            if (!channel.isActive() || !subscribers.add(channel)) {
+            if (!channel.isActive() || !subscribers.add(subscriber)) {
                 return;
             }
             publish();
-            channel.closeFuture().addListener(f -> unsubscribe(channel));
+            if (!subscriber.leavesOnClose()) {
+                channel.closeFuture().addListener(f -> unsubscribe(subscriber));
+            }
             if (subscribers.size() == 1) {
                 runtime.statsDemand(id, true);
             }
@@ -240,21 +253,30 @@ public final class ContainerHub {
                     if (awaitingStats == null) {
                         awaitingStats = new ArrayList<>(1);
                     }
-                    awaitingStats.add(channel);
+                    awaitingStats.add(subscriber);
                 }
             }
-            subscribers.sendTo(channel, OutboundEvents.state(state), stats);
+            subscribers.sendTo(subscriber, OutboundEvents.state(state), stats);
         });
     }
 
-    /** Removes a subscriber (also done when its channel closes); any thread, a no-op once the loop shuts down. */
+    /** {@link #unsubscribe(Subscriber)} for a plain channel. */
     public void unsubscribe(Channel channel) {
+        unsubscribe(Subscriber.of(channel));
+    }
+
+    /**
+     * Removes a subscriber, matched by its channel (also done when its channel closes); any thread, a
+     * no-op once the loop shuts down.
+     */
+    public void unsubscribe(Subscriber subscriber) {
+        Channel channel = subscriber.channel();
         try {
             onLoop(() -> {
-                if (subscribers.remove(channel)) {
+                if (subscribers.remove(subscriber)) {
                     publish();
                     if (awaitingStats != null) {
-                        awaitingStats.remove(channel);
+                        awaitingStats.removeIf(s -> s.channel() == channel);
                     }
                     if (subscribers.isEmpty()) {
                         runtime.statsDemand(id, false);
@@ -1040,14 +1062,14 @@ public final class ContainerHub {
 
     private void onStats(Stats sample) {
         lastSampleNanos = loop.ticker().nanoTime();
-        List<Channel> awaiting = awaitingStats;
+        List<Subscriber> awaiting = awaitingStats;
         awaitingStats = null;
         Stats toSend = statsDetector.offer(sample);
         if (toSend == null) {
             // Unchanged: those waiting for a fresh sample get the last one sent, now known current.
             if (awaiting != null && lastStats != null) {
-                for (Channel channel : awaiting) {
-                    subscribers.sendTo(channel, lastStats, null);
+                for (Subscriber subscriber : awaiting) {
+                    subscribers.sendTo(subscriber, lastStats, null);
                 }
             }
             return;

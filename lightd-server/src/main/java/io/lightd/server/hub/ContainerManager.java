@@ -4,6 +4,7 @@ import io.lightd.protocol.ActionOutcome;
 import io.lightd.protocol.PowerAction;
 import io.lightd.runtime.ContainerRuntime;
 import io.lightd.server.config.LightdConfig;
+import io.lightd.server.fanout.Subscriber;
 import io.lightd.server.logging.ContainerLog;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.record.ContainerRecord;
@@ -123,8 +124,13 @@ public final class ContainerManager {
 
     /** Adds a subscriber to a container's hub, creating a silent hub for an unknown id. */
     public ContainerHub subscribe(String id, Channel channel) {
+        return subscribe(id, Subscriber.of(channel));
+    }
+
+    /** Adds a subscriber to a container's hub, creating a silent hub for an unknown id. Any thread. */
+    public ContainerHub subscribe(String id, Subscriber subscriber) {
         ContainerHub hub = acquire(id);
-        hub.subscribe(channel);
+        hub.subscribe(subscriber);
         return hub;
     }
 
@@ -133,7 +139,12 @@ public final class ContainerManager {
      * left is forgotten. Any thread.
      */
     public void unsubscribe(ContainerHub hub, Channel channel) {
-        hub.unsubscribe(channel);
+        unsubscribe(hub, Subscriber.of(channel));
+    }
+
+    /** {@link #unsubscribe(ContainerHub, Channel)} for a subscriber added as one. Any thread. */
+    public void unsubscribe(ContainerHub hub, Subscriber subscriber) {
+        hub.unsubscribe(subscriber);
         release(hub.id());
     }
 

@@ -18,8 +18,8 @@ import io.lightd.server.ws.LiveSessions;
 import io.lightd.server.ws.NodeStream;
 import io.lightd.server.ws.NodeStreamHandshake;
 import io.lightd.server.ws.NodeStreamSession;
-import io.lightd.server.ws.SessionLifecycleHandler;
 import io.lightd.server.ws.TokenHandshakeHandler;
+import io.lightd.server.ws.WebSocketSession;
 import io.lightd.server.ws.WebSocketUpgrade;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -30,9 +30,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslContext;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
@@ -57,25 +54,23 @@ import java.util.function.Supplier;
  *   {@value #HANDSHAKE_GUARD}     TokenHandshakeHandler (/ws/{id}) or NodeStreamHandshake (/node/stream), shared
  *   {@value #EXCEPTION_RESPONDER} ExceptionResponder       shared
  *
- * A console after its upgrade (/ws/{id}): the guard builds these after itself through
+ * A console after its upgrade (/ws/{id}): the guard builds its session after itself through
  * {@link #console}, removes {@value #BAD_REQUEST} and {@value #EXCEPTION_RESPONDER} (nothing
- * reaches them any more) and itself; Netty's handshaker then puts its frame encoder and decoder in
- * place of {@value #HTTP_CODEC} and takes out the aggregator, and {@value #REQUEST_DEADLINE} leaves:
+ * reaches them any more) and itself, and answers the upgrade with Netty's handshaker, which puts its
+ * frame encoder and decoder in place of {@value #HTTP_CODEC} and takes out the aggregator;
+ * {@value #REQUEST_DEADLINE} leaves on the 101:
  *
  *   {@value #TLS}                 SslHandler               only with server.ssl.enabled
  *   wsencoder           WebSocket13FrameEncoder  Netty's name; hubs write shared frames straight to it
- *   wsdecoder           WebSocket13FrameDecoder  Netty's name; frames at most limits.max_frame_bytes
- *   {@value #SESSION_LIFECYCLE}   SessionLifecycleHandler  pings, pong timeout, expiry, slow close, the closing handshake
- *   Utf8FrameValidator  (put in front of itself by {@value #WS_PROTOCOL}, under its class name)
- *   {@value #WS_PROTOCOL}         WebSocketServerProtocolHandler  the handshake, then close and protocol errors
- *   {@value #WS_AGGREGATOR}       WebSocketFrameAggregator fragments into one frame
- *   {@value #EVENT_CODEC}         EventFrameCodec          shared: frames to DecodeResult, byte[] to text frames
- *   {@value #CONSOLE_SESSION}     ConsoleSessionHandler    the hub, commands, power, logs
+ *   wsdecoder           WebSocket13FrameDecoder  Netty's name; frames at most limits.max_frame_bytes, 1002/1009
+ *   {@value #CONSOLE_SESSION}     ConsoleSessionHandler    a WebSocketSession: pings, pong timeout, expiry, slow close,
+ *                                                the closing handshake, close replies, messages from fragments,
+ *                                                UTF-8 (1007); then the hub, commands, power, logs
  *
  * The node stream after its upgrade (/node/stream), built by {@link #nodeStream}:
  *
- *   {@value #TLS}, wsencoder, wsdecoder (frames at most 1,024 bytes), {@value #SESSION_LIFECYCLE}, Utf8FrameValidator, {@value #WS_PROTOCOL},
- *   {@value #NODE_SESSION}        NodeStreamSession        the stream's snapshot and batches
+ *   {@value #TLS}, wsencoder, wsdecoder (frames at most 1,024 bytes),
+ *   {@value #NODE_SESSION}        NodeStreamSession        a WebSocketSession; the stream's snapshot and batches
  * </pre>
  *
  * The shared handlers and configurations are made once, here; what a connection holds of its own
@@ -102,14 +97,6 @@ public final class LightdPipeline implements WebSocketUpgrade, RequestRouter.Han
     public static final String HANDSHAKE_GUARD = "handshake-guard";
     /** Exceptions no handler took, answered and logged: {@link ExceptionResponder}. */
     public static final String EXCEPTION_RESPONDER = "exception-responder";
-    /** A WebSocket session's life and closing handshake: {@link SessionLifecycleHandler}. */
-    public static final String SESSION_LIFECYCLE = "session-lifecycle";
-    /** Netty's {@code WebSocketServerProtocolHandler}: the upgrade, close frames, protocol errors. */
-    public static final String WS_PROTOCOL = "ws-protocol";
-    /** Netty's {@code WebSocketFrameAggregator}: a fragmented message as one frame. */
-    public static final String WS_AGGREGATOR = "ws-aggregator";
-    /** Inbound frames to events, outbound event bytes to frames: {@link EventFrameCodec}. */
-    public static final String EVENT_CODEC = "event-codec";
     /** A console session: {@link ConsoleSessionHandler}. */
     public static final String CONSOLE_SESSION = "console-session";
     /** A node stream session: {@link NodeStreamSession}. */
@@ -137,10 +124,8 @@ public final class LightdPipeline implements WebSocketUpgrade, RequestRouter.Han
     private final LiveSessions sessions;
     private final NodeStream nodeStream;
     private final HttpDecoderConfig httpDecoder;
-    private final WebSocketServerProtocolConfig consoleProtocol;
-    private final WebSocketServerProtocolConfig nodeProtocol;
-    private final SessionLifecycleHandler.Settings consoleLifecycle;
-    private final SessionLifecycleHandler.Settings nodeLifecycle;
+    private final WebSocketSession.Settings consoleSession;
+    private final WebSocketSession.Settings nodeSession;
     private final EventFrameCodec eventCodec;
     private final Supplier<InboundRateLimiter> rateLimits;
 
@@ -161,32 +146,23 @@ public final class LightdPipeline implements WebSocketUpgrade, RequestRouter.Han
         this.httpDecoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(BadRequestHandler.MAX_REQUEST_LINE_BYTES)
                 .setMaxHeaderSize(BadRequestHandler.MAX_HEADER_BYTES);
-        // One protocol configuration per kind of session: it names the path prefix (/ws, matched as
-        // a prefix) rather than each connection's own path, so an idle connection carries none.
-        this.consoleProtocol = protocol(TokenHandshakeHandler.WS_PREFIX.substring(0,
-                TokenHandshakeHandler.WS_PREFIX.length() - 1), limits.maxFrameBytes());
-        this.nodeProtocol = protocol(NodeStreamHandshake.PATH, NODE_STREAM_MAX_FRAME_BYTES);
-        this.consoleLifecycle = new SessionLifecycleHandler.Settings(manager.metrics(), limits.pingIntervalSeconds(),
-                limits.pongTimeoutSeconds(), limits.slowClientCloseSeconds(), clock);
-        this.nodeLifecycle = new SessionLifecycleHandler.Settings(manager.metrics(), limits.pingIntervalSeconds(),
-                limits.pongTimeoutSeconds(), limits.slowClientCloseSeconds(), clock);
+        // One configuration per kind of session, shared by all its connections.
+        this.consoleSession = new WebSocketSession.Settings(manager.metrics(), limits.pingIntervalSeconds(),
+                limits.pongTimeoutSeconds(), limits.slowClientCloseSeconds(), clock, decoder(limits.maxFrameBytes()));
+        this.nodeSession = new WebSocketSession.Settings(manager.metrics(), limits.pingIntervalSeconds(),
+                limits.pongTimeoutSeconds(), limits.slowClientCloseSeconds(), clock,
+                decoder(NODE_STREAM_MAX_FRAME_BYTES));
         this.eventCodec = new EventFrameCodec(limits.maxCommandBytes());
         this.rateLimits = () -> new InboundRateLimiter(limits.inboundRatePerSecond(), limits.inboundBurst(),
                 System::nanoTime);
     }
 
-    private WebSocketServerProtocolConfig protocol(String path, int maxFrameBytes) {
-        return WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath(path)
-                .checkStartsWith(true)
-                .handleCloseFrames(true)
-                .dropPongFrames(true)
-                .handshakeTimeoutMillis(TimeUnit.SECONDS.toMillis(limits.handshakeTimeoutSeconds()))
-                .decoderConfig(WebSocketDecoderConfig.newBuilder()
-                        .maxFramePayloadLength(maxFrameBytes)
-                        .allowExtensions(false)
-                        .closeOnProtocolViolation(true)
-                        .build())
+    /** Netty's frame decoder: frames of at most {@code maxFrameBytes}, no extensions, violations closed (1002, 1009). */
+    private static WebSocketDecoderConfig decoder(int maxFrameBytes) {
+        return WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(maxFrameBytes)
+                .allowExtensions(false)
+                .closeOnProtocolViolation(true)
                 .build();
     }
 
@@ -231,25 +207,21 @@ public final class LightdPipeline implements WebSocketUpgrade, RequestRouter.Han
         router.pipeline().remove(router.handler());
     }
 
-    /** Builds a console's WebSocket handlers after {@code guard} (the second drawing above). Channel loop. */
+    /** Builds a console's session after {@code guard} (the second drawing above). Channel loop. */
     @Override
-    public void console(ChannelHandlerContext guard, String containerId, TokenStore.Grant grant) {
-        ChannelPipeline p = leaveHttp(guard);
-        p.addAfter(guard.name(), SESSION_LIFECYCLE, new SessionLifecycleHandler(consoleLifecycle))
-                .addAfter(SESSION_LIFECYCLE, WS_PROTOCOL, new WebSocketServerProtocolHandler(consoleProtocol))
-                .addAfter(WS_PROTOCOL, WS_AGGREGATOR, new WebSocketFrameAggregator(limits.maxFrameBytes()))
-                .addAfter(WS_AGGREGATOR, EVENT_CODEC, eventCodec)
-                .addAfter(EVENT_CODEC, CONSOLE_SESSION, new ConsoleSessionHandler(containerId, grant, manager,
-                        sessions, rateLimits));
+    public WebSocketSession console(ChannelHandlerContext guard, String containerId, TokenStore.Grant grant) {
+        ConsoleSessionHandler session = new ConsoleSessionHandler(consoleSession, containerId, grant, manager,
+                sessions, eventCodec, rateLimits);
+        leaveHttp(guard).addAfter(guard.name(), CONSOLE_SESSION, session);
+        return session;
     }
 
-    /** Builds the node stream's WebSocket handlers after {@code guard} (the third drawing above). Channel loop. */
+    /** Builds the node stream's session after {@code guard} (the third drawing above). Channel loop. */
     @Override
-    public void nodeStream(ChannelHandlerContext guard, TokenStore.Grant grant) {
-        ChannelPipeline p = leaveHttp(guard);
-        p.addAfter(guard.name(), SESSION_LIFECYCLE, new SessionLifecycleHandler(nodeLifecycle))
-                .addAfter(SESSION_LIFECYCLE, WS_PROTOCOL, new WebSocketServerProtocolHandler(nodeProtocol))
-                .addAfter(WS_PROTOCOL, NODE_SESSION, new NodeStreamSession(grant, nodeStream, sessions));
+    public WebSocketSession nodeStream(ChannelHandlerContext guard, TokenStore.Grant grant) {
+        NodeStreamSession session = new NodeStreamSession(nodeSession, grant, nodeStream, sessions);
+        leaveHttp(guard).addAfter(guard.name(), NODE_SESSION, session);
+        return session;
     }
 
     /**

@@ -9,36 +9,34 @@ import io.lightd.server.auth.TokenStore;
 import io.lightd.server.hub.ActionResult;
 import io.lightd.server.hub.ContainerHub;
 import io.lightd.server.hub.ContainerManager;
-import io.lightd.server.fanout.Delivery;
+import io.lightd.server.fanout.Subscriber;
 import io.lightd.server.logging.ContainerLog;
 import io.lightd.server.metrics.Metrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.util.ReferenceCountUtil;
+import io.netty.channel.ChannelOutboundInvoker;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.net.SocketAddress;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One console session: after the upgrade it joins the container's hub, routes the client's
- * commands, power actions and log requests (the same path REST takes), enforces the inbound rate
- * limit, tells the client about skipped output, and has its token's expiry instant (4001) kept by
- * the connection's {@link SessionLifecycleHandler}, which also pings, closes and drops what follows
- * a close; on its {@link SessionLifecycleHandler.Closing} event the session leaves its hub. A
+ * One console session, the one lightd handler of its connection after the upgrade: what every
+ * session does ({@link WebSocketSession}: pings, expiry (4001), the slow-client close, the closing
+ * handshake, whole messages from fragments, UTF-8) and, once the upgrade is done, the console's own
+ * work: it joins the container's hub as its own {@link Subscriber} (shared frames enter at its
+ * context, straight to the frame encoder; skipped console messages are counted here), routes the
+ * client's commands, power actions and log requests (the same path REST takes; messages decoded by
+ * the shared {@link EventFrameCodec}), enforces the inbound rate limit and tells the client about
+ * skipped output; when lightd closes the session it leaves its hub before the close frame. A
  * command or power action the token's permissions do not allow is answered with
  * {@code Error: permission denied (<permission>)} to this client alone and goes no further.
  * Confined to the connection's event loop.
  */
-public final class ConsoleSessionHandler extends ChannelInboundHandlerAdapter {
+public final class ConsoleSessionHandler extends WebSocketSession implements Subscriber, LiveSessions.Session {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleSessionHandler.class);
 
@@ -46,66 +44,108 @@ public final class ConsoleSessionHandler extends ChannelInboundHandlerAdapter {
     private final TokenStore.Grant grant;
     private final ContainerManager manager;
     private final LiveSessions sessions;
+    private final EventFrameCodec codec;
     private final Supplier<InboundRateLimiter> rateLimits;
     /** Made on the first frame the client sends: an idle console carries none. */
     private InboundRateLimiter rateLimiter;
     private ContainerHub hub;
+    private boolean registered;
     private boolean closing;
     private boolean logsInFlight;
     private InboundEvent.RequestLogs waitingLogs;
-    private final AtomicLong skipped = new AtomicLong();
+    /** Console messages skipped since the client was last told; written and read on the channel's loop. */
+    private long skipped;
 
     /**
+     * @param settings shared by every console: timers, the metrics, the frame decoder's limits
      * @param containerId the container's internal id, canonical
      * @param grant what the token allows, and until when
      * @param manager the hubs: where the session subscribes and sends commands and power actions
      * @param sessions the live sessions, where this one is registered under its grant
+     * @param codec messages to events (shared by every console)
      * @param rateLimits makes this connection's own inbound rate limit (shared by every console)
      */
-    public ConsoleSessionHandler(String containerId, TokenStore.Grant grant, ContainerManager manager,
-                                 LiveSessions sessions, Supplier<InboundRateLimiter> rateLimits) {
+    public ConsoleSessionHandler(Settings settings, String containerId, TokenStore.Grant grant,
+                                 ContainerManager manager, LiveSessions sessions, EventFrameCodec codec,
+                                 Supplier<InboundRateLimiter> rateLimits) {
+        super(settings);
         this.containerId = containerId;
         this.grant = grant;
         this.manager = manager;
         this.sessions = sessions;
+        this.codec = codec;
         this.rateLimits = rateLimits;
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
-            open(ctx);
-        } else if (evt instanceof SessionLifecycleHandler.Closing closingEvent) {
-            // Nothing may follow the close frame: leave the hub first, otherwise the next broadcast
-            // would reach a connection that has sent its close.
-            closing = true;
-            ctx.channel().attr(Delivery.FRAME_WRITER).set(null);
-            leaveHub(ctx.channel());
-            if (closingEvent.cause() != null) {
-                log().info("ws {} {}, closing", remote(ctx.channel()), closingEvent.cause());
-            }
-        } else {
-            super.userEventTriggered(ctx, evt);
+    public Channel channel() {
+        return context().channel();
+    }
+
+    /** The session's own context (right behind the frame encoder) until it closes, then the channel. */
+    @Override
+    public ChannelOutboundInvoker frameWriter() {
+        ChannelHandlerContext ctx = context();
+        return closing ? ctx.channel() : ctx;
+    }
+
+    @Override
+    public void skipped() {
+        skipped++;
+    }
+
+    @Override
+    public boolean leavesOnClose() {
+        return true;
+    }
+
+    @Override
+    public TokenStore.Grant revocable() {
+        return grant;
+    }
+
+    @Override
+    protected void onClosing(ChannelHandlerContext ctx, Closing closingEvent) {
+        // Nothing may follow the close frame: leave the hub first, otherwise the next broadcast
+        // would reach a connection that has sent its close.
+        closing = true;
+        leaveHub();
+        if (closingEvent.cause() != null) {
+            log().info("ws {} {}, closing", remote(ctx.channel()), closingEvent.cause());
         }
     }
 
-    private void open(ChannelHandlerContext ctx) {
+    @Override
+    protected void opened(ChannelHandlerContext ctx) {
         Channel channel = ctx.channel();
-        channel.attr(Delivery.SKIPPED).set(skipped);
-        channel.attr(Delivery.FRAME_WRITER).set(ctx.pipeline().context(WebSocketFrameEncoder.class));
         // Master sessions too: replacing the master token closes them as revoked.
-        sessions.register(grant, channel);
+        sessions.register(grant.hash(), this);
+        registered = true;
         if (!grant.isMaster()) {
-            SessionLifecycleHandler.of(ctx.pipeline()).expireAt(grant.expiresAt());
+            expireAt(grant.expiresAt());
         }
-        hub = manager.subscribe(containerId, channel);
+        hub = manager.subscribe(containerId, this);
         log().info("ws {} connected ({} token)", remote(channel), grant.kind().name().toLowerCase(Locale.ROOT));
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof DecodeResult result)) {
-            ReferenceCountUtil.release(msg);
+    protected void closed(Channel channel) {
+        leaveHub();
+        if (registered) {
+            registered = false;
+            sessions.unregister(grant.hash(), this);
+        }
+    }
+
+    @Override
+    protected void onMessage(ChannelHandlerContext ctx, WebSocketFrame message) {
+        DecodeResult result;
+        try {
+            result = codec.decode(message);
+        } finally {
+            message.release();
+        }
+        if (result == null) {
             return;
         }
         if (rateLimiter == null) {
@@ -118,14 +158,14 @@ public final class ConsoleSessionHandler extends ChannelInboundHandlerAdapter {
             }
             case DROP_AND_NOTIFY -> {
                 manager.metrics().inboundRefused(Metrics.InboundRefusal.RATE_LIMITED);
-                ctx.writeAndFlush(OutboundEvents.daemonMessage("Error: rate limited"));
+                ctx.channel().writeAndFlush(OutboundEvents.daemonMessage("Error: rate limited"));
                 return;
             }
             case ACCEPT -> { }
         }
         if (result instanceof DecodeResult.Invalid invalid) {
             manager.metrics().inboundError(invalid.kind());
-            ctx.writeAndFlush(OutboundEvents.daemonMessage(invalid.message()));
+            ctx.channel().writeAndFlush(OutboundEvents.daemonMessage(invalid.message()));
         } else if (result instanceof DecodeResult.Decoded decoded) {
             route(ctx.channel(), decoded.event());
         }
@@ -197,46 +237,45 @@ public final class ConsoleSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    protected void writable(ChannelHandlerContext ctx) {
         Channel channel = ctx.channel();
-        if (channel.isWritable()) {
-            long n = skipped.getAndSet(0);
-            if (n > 0) {
-                ctx.writeAndFlush(OutboundEvents.daemonMessage("Error: skipped " + n
-                        + " console messages (slow connection)"));
-            }
-            answerWaitingLogs(channel);
+        long n = skipped;
+        skipped = 0;
+        if (n > 0) {
+            channel.writeAndFlush(OutboundEvents.daemonMessage("Error: skipped " + n
+                    + " console messages (slow connection)"));
         }
-        super.channelWritabilityChanged(ctx);
+        answerWaitingLogs(channel);
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        leaveHub(ctx.channel());
+    public void channelInactive(ChannelHandlerContext ctx) {
+        leaveHub();
         log().info("ws {} disconnected", remote(ctx.channel()));
         super.channelInactive(ctx);
     }
 
-    private void leaveHub(Channel channel) {
+    private void leaveHub() {
         if (hub != null) {
-            manager.unsubscribe(hub, channel);
+            manager.unsubscribe(hub, this);
             hub = null;
         }
     }
 
     @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    protected void tooLong(ChannelHandlerContext ctx) {
+        manager.metrics().inboundRefused(Metrics.InboundRefusal.TOO_BIG);
+        super.tooLong(ctx);
+    }
+
+    @Override
+    protected void failed(ChannelHandlerContext ctx, Throwable cause) {
         if (closing) {
             log().debug("ws {} error while closing: {}", remote(ctx.channel()), cause.toString());
             return;
         }
-        if (cause instanceof TooLongFrameException) {
-            manager.metrics().inboundRefused(Metrics.InboundRefusal.TOO_BIG);
-            SessionLifecycleHandler.close(ctx.channel(), WebSocketCloseStatus.MESSAGE_TOO_BIG.code(), "message too big");
-            return;
-        }
         log().debug("ws {} closing after error: {}", remote(ctx.channel()), cause.toString());
-        ctx.close();
+        super.failed(ctx, cause);
     }
 
     private static SocketAddress remote(Channel channel) {

@@ -111,9 +111,13 @@ public final class HandshakeGate {
         reject(ctx, request, status, message, guard, subject);
     }
 
-    /** Admits the connection: its place under the caps for {@code capKey} is given back when it closes. */
-    public void admitted(ChannelHandlerContext ctx, String capKey) {
-        ctx.channel().closeFuture().addListener(f -> limiter.release(capKey));
+    /**
+     * Admits the connection: its place under the caps for {@code capKey} is held by {@code session}
+     * (already in the pipeline) and given back when the connection ends, also when it ends before or
+     * during the upgrade. Channel loop.
+     */
+    public void admitted(String capKey, WebSocketSession session) {
+        session.holdPlace(limiter, capKey);
     }
 
     private static void reject(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,

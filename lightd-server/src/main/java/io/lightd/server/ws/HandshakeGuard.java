@@ -4,12 +4,19 @@ import io.lightd.server.http.message.RequestTarget;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.ssl.SslHandler;
 
 /**
  * What the two handshake guards ({@link TokenHandshakeHandler}, {@link NodeStreamHandshake}) share
- * as handlers: the request is theirs to release when they refuse it (also when a check throws), and
- * an admitted one is handed on, after the guard has taken itself out of the pipeline, to Netty's
- * protocol handler for the upgrade. Channel loop.
+ * as handlers: the request is theirs to release (also when a check throws), and an admitted one is
+ * answered here, after the guard has taken itself out of the pipeline, by Netty's
+ * {@link WebSocketServerHandshaker} (RFC 6455 4.2.2: the 101, and the frame encoder and decoder in
+ * place of the HTTP codec), with the session's decoder configuration. No handshaker, protocol
+ * handler or channel attribute stays for the connection's life; the session opens when the 101 has
+ * been written. Channel loop.
  */
 abstract class HandshakeGuard extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -22,7 +29,9 @@ abstract class HandshakeGuard extends SimpleChannelInboundHandler<FullHttpReques
         try {
             handle(ctx, request);
         } catch (RuntimeException e) {
-            request.release();
+            if (request.refCnt() > 0) {
+                request.release();
+            }
             throw e;
         }
     }
@@ -31,12 +40,32 @@ abstract class HandshakeGuard extends SimpleChannelInboundHandler<FullHttpReques
     abstract void handle(ChannelHandlerContext ctx, FullHttpRequest request);
 
     /**
-     * Takes this guard out and passes the admitted {@code request} on to be upgraded; the checked
-     * request target is let go first, as nothing after the upgrade reads it.
+     * Takes this guard out and answers the admitted {@code request} with the upgrade, then releases
+     * it; the checked request target is let go first, as nothing after the upgrade reads it.
+     * {@code session}, already built after the guard, opens once the 101 is written; a failed write
+     * closes the connection.
      */
-    final void upgrade(ChannelHandlerContext ctx, FullHttpRequest request) {
+    final void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, WebSocketSession session) {
         RequestTarget.detach(ctx.channel());
         ctx.pipeline().remove(this);
-        ctx.fireChannelRead(request);
+        try {
+            // HandshakeHeaders has checked the version (13), so the factory always has a handshaker.
+            WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(location(ctx, request), null,
+                    session.settings.decoder()).newHandshaker(request);
+            if (handshaker == null) {
+                WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+                return;
+            }
+            handshaker.handshake(ctx.channel(), request).addListener(session);
+        } finally {
+            request.release();
+        }
+    }
+
+    private static String location(ChannelHandlerContext ctx, FullHttpRequest request) {
+        String scheme = ctx.pipeline().get(SslHandler.class) != null ? "wss" : "ws";
+        String uri = request.uri();
+        int query = uri.indexOf('?');
+        return scheme + "://" + request.headers().get(HttpHeaderNames.HOST) + (query < 0 ? uri : uri.substring(0, query));
     }
 }

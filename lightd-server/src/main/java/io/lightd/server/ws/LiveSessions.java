@@ -3,7 +3,6 @@ package io.lightd.server.ws;
 import io.lightd.server.auth.TokenStore;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.util.AttributeKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +13,10 @@ import java.util.function.Predicate;
 
 /**
  * The open WebSocket sessions by token hash, so revoking a token closes its sessions (4003), and
- * shutting down closes them all (1001); each close is the closing handshake of the session's
- * {@link SessionLifecycleHandler}. Counts them for the metrics. Thread-safe.
+ * shutting down closes them all (1001); each close is the closing handshake of the
+ * {@link WebSocketSession}. Counts them for the metrics. A session is registered when it opens and
+ * unregisters itself when its connection ends, so the table keeps no listener, attribute or wrapper
+ * of its own per session. Thread-safe.
  */
 public final class LiveSessions {
 
@@ -26,28 +27,32 @@ public final class LiveSessions {
     /** The session's token was revoked or, for the master token, replaced (lightd's own code). */
     public static final int CLOSE_TOKEN_REVOKED = 4003;
 
-    /** The grant a session was opened with. */
-    private static final AttributeKey<TokenStore.Grant> GRANT = AttributeKey.valueOf("lightd.grant");
+    /** A session as the table knows it. */
+    public interface Session {
 
-    private final Map<String, Set<Channel>> byToken = new ConcurrentHashMap<>();
-    private final AtomicInteger open = new AtomicInteger();
+        /** The grant a revocation by {@code jti} or subject is matched against; null for none. */
+        TokenStore.Grant revocable();
 
-    /** Registers a session with the grant it was opened with, for {@link #closeMatching}. */
-    public void register(TokenStore.Grant grant, Channel channel) {
-        channel.attr(GRANT).set(grant);
-        register(grant.hash(), channel);
+        /** The session's connection. */
+        Channel channel();
+
+        /** Starts the session's closing handshake; any thread. */
+        void close(int code, String reason);
     }
+
+    private final Map<String, Set<Session>> byToken = new ConcurrentHashMap<>();
+    private final AtomicInteger open = new AtomicInteger();
 
     /**
      * Closes every session whose grant {@code matches} (a revocation by {@code jti} or subject);
      * revocations are rare, so the walk over all sessions costs nothing on the console path.
      */
     public void closeMatching(Predicate<TokenStore.Grant> matches, int code, String reason) {
-        for (Set<Channel> channels : byToken.values()) {
-            for (Channel channel : channels) {
-                TokenStore.Grant grant = channel.attr(GRANT).get();
+        for (Set<Session> sessions : byToken.values()) {
+            for (Session session : sessions) {
+                TokenStore.Grant grant = session.revocable();
                 if (grant != null && matches.test(grant)) {
-                    SessionLifecycleHandler.close(channel, code, reason);
+                    session.close(code, reason);
                 }
             }
         }
@@ -55,23 +60,26 @@ public final class LiveSessions {
 
     /**
      * Registers a session under the hash of its token ({@code TokenStore.Grant#hash}), for
-     * {@link #closeAll}; it leaves the table when its connection closes. Any thread.
+     * {@link #closeAll}; the session {@link #unregister unregisters} itself when its connection
+     * closes. Any thread.
      */
-    public void register(String tokenHash, Channel channel) {
+    public void register(String tokenHash, Session session) {
         // Added inside the map's atomic step, so a revocation walking this token's set either sees
-        // the channel or runs before it is there.
+        // the session or runs before it is there.
         byToken.compute(tokenHash, (h, set) -> {
-            Set<Channel> channels = set == null ? ConcurrentHashMap.newKeySet() : set;
-            channels.add(channel);
-            return channels;
+            Set<Session> sessions = set == null ? ConcurrentHashMap.newKeySet() : set;
+            sessions.add(session);
+            return sessions;
         });
         open.incrementAndGet();
-        channel.closeFuture().addListener(f -> {
-            open.decrementAndGet();
-            byToken.computeIfPresent(tokenHash, (h, set) -> {
-                set.remove(channel);
-                return set.isEmpty() ? null : set;
-            });
+    }
+
+    /** Takes out a session {@link #register} added under {@code tokenHash}, once its connection has closed. Any thread. */
+    public void unregister(String tokenHash, Session session) {
+        open.decrementAndGet();
+        byToken.computeIfPresent(tokenHash, (h, set) -> {
+            set.remove(session);
+            return set.isEmpty() ? null : set;
         });
     }
 
@@ -82,10 +90,10 @@ public final class LiveSessions {
 
     /** Closes every session opened with the token whose hash is given. */
     public void closeAll(String tokenHash, int code, String reason) {
-        Set<Channel> channels = byToken.remove(tokenHash);
-        if (channels != null) {
-            for (Channel channel : channels) {
-                SessionLifecycleHandler.close(channel, code, reason);
+        Set<Session> sessions = byToken.remove(tokenHash);
+        if (sessions != null) {
+            for (Session session : sessions) {
+                session.close(code, reason);
             }
         }
     }
@@ -93,10 +101,10 @@ public final class LiveSessions {
     /** Closes every session with code and reason; returns the close futures of their connections. */
     public List<ChannelFuture> closeEvery(int code, String reason) {
         List<ChannelFuture> closed = new ArrayList<>();
-        for (Set<Channel> channels : byToken.values()) {
-            for (Channel channel : channels) {
-                SessionLifecycleHandler.close(channel, code, reason);
-                closed.add(channel.closeFuture());
+        for (Set<Session> sessions : byToken.values()) {
+            for (Session session : sessions) {
+                session.close(code, reason);
+                closed.add(session.channel().closeFuture());
             }
         }
         return closed;

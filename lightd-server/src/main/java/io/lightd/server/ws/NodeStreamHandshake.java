@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * {@code Authorization: Bearer}: none or a wrong one is 401 (counted as a failure), a console token
  * 403, for the stream shows every server of the node. All before any upgrade. On success it has
  * the stream's handlers built after itself ({@link WebSocketUpgrade#nodeStream}), removes itself
- * and hands the request on for the upgrade. Stateless and shared.
+ * and answers the upgrade ({@link HandshakeGuard}). Stateless and shared.
  */
 @ChannelHandler.Sharable
 public final class NodeStreamHandshake extends HandshakeGuard {
@@ -70,8 +70,8 @@ public final class NodeStreamHandshake extends HandshakeGuard {
                     "the node stream needs the master token", GUARD, null);
             return;
         }
-        gate.admitted(ctx, CAP_KEY);
-        upgrade.nodeStream(ctx, accepted.grant());
-        upgrade(ctx, request);
+        WebSocketSession session = upgrade.nodeStream(ctx, accepted.grant());
+        gate.admitted(CAP_KEY, session);
+        upgrade(ctx, request, session);
     }
 }

@@ -23,8 +23,8 @@ import java.util.List;
  * (401, counted as a failure; a master token, an issued token or a panel-signed JWT), and whether
  * that token covers this container (403), all before any upgrade. A single-use token is used up
  * only by a handshake that passes every check. On success it has the console's handlers built
- * after itself ({@link WebSocketUpgrade#console}), removes itself and hands the request on for the
- * upgrade. Stateless and shared by all connections.
+ * after itself ({@link WebSocketUpgrade#console}), removes itself and answers the
+ * upgrade ({@link HandshakeGuard}). Stateless and shared by all connections.
  */
 @ChannelHandler.Sharable
 public final class TokenHandshakeHandler extends HandshakeGuard {
@@ -79,9 +79,11 @@ public final class TokenHandshakeHandler extends HandshakeGuard {
                     ? "invalid " + reason : "invalid or expired token", GUARD, subject);
             return;
         }
-        gate.admitted(ctx, id);
-        upgrade.console(ctx, manager.canonicalId(id), accepted.grant());
-        upgrade(ctx, request);
+        String canonical = manager.canonicalId(id);
+        WebSocketSession session = upgrade.console(ctx, canonical, accepted.grant());
+        // The hub's own id string when it is the same key, so the session keeps no copy of its own.
+        gate.admitted(canonical.equals(id) ? canonical : id, session);
+        upgrade(ctx, request, session);
     }
 
     /**

@@ -5,8 +5,8 @@ import io.netty.channel.ChannelHandlerContext;
 
 /**
  * What a handshake guard calls once it has admitted a connection: builds the WebSocket part of
- * that connection's pipeline right after the guard (the guard then removes itself and passes the
- * request on to be upgraded). Implemented where every pipeline is built
+ * that connection's pipeline right after the guard (the guard then removes itself and runs the
+ * handshake, {@link HandshakeGuard}). Implemented where every pipeline is built
  * ({@code io.lightd.server.pipeline.LightdPipeline}); this narrow interface keeps the guards from
  * depending on that place. Called on the connection's event loop.
  */
@@ -18,14 +18,16 @@ public interface WebSocketUpgrade {
      * @param guard the context of the guard that admitted the connection
      * @param containerId the container's internal id, canonical (as the hub knows it)
      * @param grant what the presented token allows, and until when
+     * @return the session, which opens when the guard's handshake has succeeded
      */
-    void console(ChannelHandlerContext guard, String containerId, TokenStore.Grant grant);
+    WebSocketSession console(ChannelHandlerContext guard, String containerId, TokenStore.Grant grant);
 
     /**
      * Builds the node stream's handlers after {@code guard}.
      *
      * @param guard the context of the guard that admitted the connection
      * @param grant the master token's grant
+     * @return the session, which opens when the guard's handshake has succeeded
      */
-    void nodeStream(ChannelHandlerContext guard, TokenStore.Grant grant);
+    WebSocketSession nodeStream(ChannelHandlerContext guard, TokenStore.Grant grant);
 }

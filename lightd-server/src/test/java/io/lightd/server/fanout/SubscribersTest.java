@@ -9,7 +9,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundInvoker;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -17,7 +19,9 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.ResourceLeakDetector;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -115,10 +119,25 @@ class SubscribersTest {
         frame.release();
     }
 
+    /** A subscriber as a session is one: frames enter at {@code frameWriter}, skipped messages counted in {@code count}. */
+    private record Counting(Channel channel, ChannelOutboundInvoker frameWriter, AtomicLong count) implements Subscriber {
+        @Override
+        public void skipped() {
+            count.incrementAndGet();
+        }
+    }
+
+    /** The subscribers the channels made here are added as: counting ones for the slow channels. */
+    private final Map<Channel, Subscriber> subscriberOf = new HashMap<>();
+
+    private void add(Subscribers subscribers, EmbeddedChannel channel) {
+        subscribers.add(subscriberOf.getOrDefault(channel, Subscriber.of(channel)));
+    }
+
     /** A channel whose writability the test turns off, as a full outbound buffer would. */
     private EmbeddedChannel slow(AtomicLong skipped) {
         EmbeddedChannel channel = new EmbeddedChannel();
-        channel.attr(Delivery.SKIPPED).set(skipped);
+        subscriberOf.put(channel, new Counting(channel, channel, skipped));
         channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
         assertThat(channel.isWritable()).isFalse();
         channels.add(channel);
@@ -141,9 +160,9 @@ class SubscribersTest {
         EmbeddedChannel a = fast();
         EmbeddedChannel b = fast();
         EmbeddedChannel slow = slow(skipped);
-        subscribers.add(a);
-        subscribers.add(b);
-        subscribers.add(slow);
+        add(subscribers, a);
+        add(subscribers, b);
+        add(subscribers, slow);
 
         subscribers.console("hi\n");
 
@@ -172,7 +191,7 @@ class SubscribersTest {
         Subscribers subscribers = new Subscribers(metrics);
         AtomicLong skipped = new AtomicLong();
         EmbeddedChannel slow = slow(skipped);
-        subscribers.add(slow);
+        add(subscribers, slow);
         byte[] stats = json("stats", "{}");
         byte[] state = json("status", "running");
 
@@ -199,16 +218,16 @@ class SubscribersTest {
             }
         });
         channels.add(channel);
-        channel.attr(Delivery.FRAME_WRITER).set(channel.pipeline().context(encoder));
+        Subscriber subscriber = new Counting(channel, channel.pipeline().context(encoder), new AtomicLong());
         channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
         EmbeddedChannel other = fast();
         Subscribers subscribers = new Subscribers(new Metrics());
-        subscribers.add(channel);
+        subscribers.add(subscriber);
         subscribers.add(other);
         byte[] state = json("status", "running");
         byte[] stats = json("stats", "{}");
 
-        subscribers.sendTo(channel, state, stats);
+        subscribers.sendTo(subscriber, state, stats);
 
         assertThat(payloadOf(channel.readOutbound())).isEqualTo(state);
         assertThat(payloadOf(channel.readOutbound())).isEqualTo(stats);

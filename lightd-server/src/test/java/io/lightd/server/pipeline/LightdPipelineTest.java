@@ -31,6 +31,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -52,7 +53,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The pipelines {@link LightdPipeline} builds, read from real connections on embedded channels: an
  * accepted connection's HTTP pipeline, and what a console and the node stream hold after a real
- * upgrade (the order its class comment draws), and that no handler name is spelled anywhere else.
+ * upgrade (the order its class comment draws, no channel attribute kept), and that no handler name
+ * is spelled anywhere else.
  */
 class LightdPipelineTest {
 
@@ -62,6 +64,7 @@ class LightdPipelineTest {
     private final DefaultEventLoopGroup loops = new DefaultEventLoopGroup(1);
     private LightdPipeline.Http http;
     private LightdPipeline pipeline;
+    private final ConnectionLimiter limiter = new ConnectionLimiter(10, 10);
 
     @BeforeEach
     void setUp() throws Exception {
@@ -77,7 +80,7 @@ class LightdPipelineTest {
                 new Revocations(Clock.systemUTC(), config.jwt().maxLifetime(), config.jwt().clockSkew(), files),
                 Clock.systemUTC()));
         pipeline = new LightdPipeline(config.limits(), manager, sessions, stream, Clock.systemUTC());
-        HandshakeGate gate = new HandshakeGate(new ConnectionLimiter(10, 10),
+        HandshakeGate gate = new HandshakeGate(limiter,
                 new AuthFailureLimiter(3, 100, System::nanoTime), config.allowedOrigins());
         // Only the handshake paths are taken here: the other routes are never reached.
         RequestRouter router = new RequestRouter(null, new TokenHandshakeHandler(authenticator, manager, gate, pipeline),
@@ -92,9 +95,6 @@ class LightdPipelineTest {
     void tearDown() {
         loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
     }
-
-    /** The name Netty's protocol handler gives the UTF-8 validator it puts in front of itself. */
-    private static final String UTF8_VALIDATOR = "io.netty.handler.codec.http.websocketx.Utf8FrameValidator";
 
     /** The handlers' names, head first, without the pipeline's own tail. */
     private static List<String> names(EmbeddedChannel ch) {
@@ -129,37 +129,34 @@ class LightdPipelineTest {
     }
 
     @Test
-    void anUpgradedConsoleHoldsEightHandlersInTheDrawnOrder() {
+    void anUpgradedConsoleHoldsThreeHandlersInTheDrawnOrderAndNoChannelAttribute() {
         EmbeddedChannel ch = new EmbeddedChannel(pipeline.initializer(http));
         assertThat(send(ch, upgrade("/ws/c-1?token=" + MASTER))).isEqualTo(101);
-        assertThat(names(ch)).containsExactly("wsencoder", "wsdecoder", LightdPipeline.SESSION_LIFECYCLE,
-                UTF8_VALIDATOR, LightdPipeline.WS_PROTOCOL, LightdPipeline.WS_AGGREGATOR,
-                LightdPipeline.EVENT_CODEC, LightdPipeline.CONSOLE_SESSION);
+        assertThat(names(ch)).containsExactly("wsencoder", "wsdecoder", LightdPipeline.CONSOLE_SESSION);
         assertThat(ch.hasAttr(AttributeKey.valueOf(RequestTarget.class, "target")))
                 .as("the handshake's request target (its query holds the token) is not kept for the session's life")
                 .isFalse();
+        assertThat(ch.hasAttr(AttributeKey.valueOf(WebSocketServerHandshaker.class, "HANDSHAKER")))
+                .as("no handshaker is kept for the session's life").isFalse();
         ch.finishAndReleaseAll();
     }
 
     @Test
-    void anUpgradedNodeStreamHoldsSixHandlersInTheDrawnOrder() {
+    void anUpgradedNodeStreamHoldsThreeHandlersInTheDrawnOrder() {
         EmbeddedChannel ch = new EmbeddedChannel(pipeline.initializer(http));
         assertThat(send(ch, upgrade(NodeStreamHandshake.PATH + "?token=" + MASTER))).isEqualTo(101);
-        assertThat(names(ch)).containsExactly("wsencoder", "wsdecoder", LightdPipeline.SESSION_LIFECYCLE,
-                UTF8_VALIDATOR, LightdPipeline.WS_PROTOCOL, LightdPipeline.NODE_SESSION);
+        assertThat(names(ch)).containsExactly("wsencoder", "wsdecoder", LightdPipeline.NODE_SESSION);
         ch.finishAndReleaseAll();
     }
 
     @Test
-    void theEventCodecIsOneInstanceSharedByEveryConsole() {
-        EmbeddedChannel first = new EmbeddedChannel(pipeline.initializer(http));
-        EmbeddedChannel second = new EmbeddedChannel(pipeline.initializer(http));
-        send(first, upgrade("/ws/c-1?token=" + MASTER));
-        send(second, upgrade("/ws/c-2?token=" + MASTER));
-        assertThat(first.pipeline().get(LightdPipeline.EVENT_CODEC))
-                .isSameAs(second.pipeline().get(LightdPipeline.EVENT_CODEC));
-        first.finishAndReleaseAll();
-        second.finishAndReleaseAll();
+    void anUpgradedConsoleHasItsOneCloseListenerAndGivesItsPlaceBackWhenItCloses() {
+        EmbeddedChannel ch = new EmbeddedChannel(pipeline.initializer(http));
+        assertThat(send(ch, upgrade("/ws/c-1?token=" + MASTER))).isEqualTo(101);
+        assertThat(limiter.total()).isEqualTo(1);
+        ch.close();
+        assertThat(limiter.total()).isZero();
+        ch.finishAndReleaseAll();
     }
 
     /** Adding a handler under a literal name: {@code addLast("x", h)}, {@code addAfter(a, "x", h)}. */

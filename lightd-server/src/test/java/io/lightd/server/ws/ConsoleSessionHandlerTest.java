@@ -20,7 +20,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import java.nio.file.Path;
@@ -56,15 +56,14 @@ class ConsoleSessionHandlerTest {
                 new ContainerRegistry(new JsonFileStore.Factory(dir, Runnable::run)),
                 LightdConfig.Defaults.limits(), Clock.systemUTC(), dir, Runnable::run,
                 new Metrics());
-        ConsoleSessionHandler handler = new ConsoleSessionHandler("c-1", grant, manager, new LiveSessions(),
-                () -> new InboundRateLimiter(1, 2, nanos::get));
-        // Pings so far apart that none is sent in these tests (SessionLifecycleHandlerTest has them).
-        SessionLifecycleHandler lifecycle = new SessionLifecycleHandler(new SessionLifecycleHandler.Settings(
-                new Metrics(), 1_000_000_000, 2_000_000_000, 30, Clock.fixed(NOW, ZoneOffset.UTC)));
-        EmbeddedChannel ch = new EmbeddedChannel(lifecycle, new EventFrameCodec(4096), handler);
+        // Pings so far apart that none is sent in these tests (WebSocketSessionTest has them).
+        ConsoleSessionHandler handler = new ConsoleSessionHandler(new WebSocketSession.Settings(new Metrics(),
+                1_000_000_000, 2_000_000_000, 30, Clock.fixed(NOW, ZoneOffset.UTC),
+                WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(16384).build()), "c-1", grant, manager,
+                new LiveSessions(), new EventFrameCodec(4096), () -> new InboundRateLimiter(1, 2, nanos::get));
+        EmbeddedChannel ch = new EmbeddedChannel(handler);
         ch.freezeTime(); // timers (token expiry) move only when a test advances the clock
-        ch.pipeline().fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete("/ws/c-1",
-                EmptyHttpHeaders.INSTANCE, null));
+        handler.operationComplete(ch.newSucceededFuture()); // the upgrade's 101 is written
         return ch;
     }
 
@@ -129,7 +128,7 @@ class ConsoleSessionHandlerTest {
     void aCloseFrameStillGoesOutWhenTheHubsLoopIsAlreadyGone() throws Exception {
         EmbeddedChannel ch = session(new TokenStore.Grant("h", null), new AtomicLong());
         hubs.shutdownGracefully(0, 0, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-        SessionLifecycleHandler.close(ch, LiveSessions.CLOSE_GOING_AWAY, "server shutting down");
+        WebSocketSession.close(ch, LiveSessions.CLOSE_GOING_AWAY, "server shutting down");
         CloseWebSocketFrame close = ch.readOutbound();
         assertThat(close).as("the close frame passed on, not dropped (and leaked)").isNotNull();
         assertThat(close.statusCode()).isEqualTo(1001);
@@ -189,7 +188,7 @@ class ConsoleSessionHandlerTest {
         io.lightd.server.hub.ContainerHub hub = manager.subscribe("c-1", other);
         hubs.submit(() -> { }).get(5, TimeUnit.SECONDS);
         assertThat(hub.subscriberCount()).as("this session and the other watcher").isEqualTo(2);
-        SessionLifecycleHandler.close(ch, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked");
+        WebSocketSession.close(ch, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked");
         hubs.submit(() -> { }).get(5, TimeUnit.SECONDS);
         assertThat(hub.subscriberCount()).as("the closing session has left, the connection still open")
                 .isEqualTo(1);

@@ -7,17 +7,20 @@ import io.lightd.server.metrics.Metrics.PingOutcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -28,38 +31,56 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The one owner of a session's life on an embedded channel whose clock only the test moves: pings
- * and the pong timeout, expiry, the slow-client close, the client's pings, and the closing
- * handshake (one close frame, the client's reply ends it, a forced close after a timeout, nothing
- * acted upon in between).
+ * What every WebSocket session does, on an embedded channel whose clock only the test moves: pings
+ * and the pong timeout, expiry, the slow-client close, the client's pings, the closing handshake
+ * (one close frame, the client's reply ends it, a forced close after a timeout, nothing acted upon in
+ * between), a close the client starts, messages gathered from fragments (size limit, UTF-8), and
+ * nothing written after a close frame.
  */
-class SessionLifecycleHandlerTest {
+class WebSocketSessionTest {
 
     private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
     private final Metrics metrics = new Metrics();
-    private final SessionLifecycleHandler.Settings settings = new SessionLifecycleHandler.Settings(metrics,
-            20, 60, 30, Clock.fixed(NOW, ZoneOffset.UTC));
-    /** What reached the end of the pipeline: frames passed on and the lifecycle's events. */
+    private final WebSocketSession.Settings settings = settings(20, 60);
+    /** What the session heard: whole messages and its closing. */
     private final List<Object> passed = new ArrayList<>();
+    /** The session under test, on the channel {@link #channel} made last. */
+    private WebSocketSession session;
+
+    private WebSocketSession.Settings settings(int pingSeconds, int pongSeconds) {
+        return new WebSocketSession.Settings(metrics, pingSeconds, pongSeconds, 30, Clock.fixed(NOW, ZoneOffset.UTC),
+                WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(MAX_MESSAGE_BYTES).build());
+    }
+
+    private static final int MAX_MESSAGE_BYTES = 16;
 
     private EmbeddedChannel channel() {
         return channel(settings);
     }
 
-    private EmbeddedChannel channel(SessionLifecycleHandler.Settings settings) {
+    private EmbeddedChannel channel(WebSocketSession.Settings settings) {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.freezeTime();
-        ch.pipeline().addLast(new SessionLifecycleHandler(settings), new ChannelInboundHandlerAdapter() {
+        session = new WebSocketSession(settings) {
             @Override
-            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                passed.add(msg);
+            protected void opened(ChannelHandlerContext ctx) {
             }
 
             @Override
-            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                passed.add(evt);
+            protected void onMessage(ChannelHandlerContext ctx, WebSocketFrame message) {
+                passed.add(message);
             }
-        });
+
+            @Override
+            protected void onClosing(ChannelHandlerContext ctx, Closing closing) {
+                passed.add(closing);
+            }
+
+            @Override
+            protected void closed(Channel channel) {
+            }
+        };
+        ch.pipeline().addLast(session);
         return ch;
     }
 
@@ -108,6 +129,20 @@ class SessionLifecycleHandlerTest {
         }
     }
 
+    /**
+     * Nothing else was written or passed on; then the channel is closed, and as the session has sent
+     * no close frame, it sends 1000 first.
+     */
+    private static void assertNothingMoreThenClose(EmbeddedChannel ch) {
+        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat((Object) ch.readInbound()).isNull();
+        ch.close();
+        CloseWebSocketFrame bye = closeFrame(ch);
+        assertThat(bye.statusCode()).isEqualTo(1000);
+        bye.release();
+        assertThat(ch.finish()).isFalse();
+    }
+
     private static CloseWebSocketFrame closeFrame(EmbeddedChannel ch) {
         Object out = ch.readOutbound();
         assertThat(out).isInstanceOf(CloseWebSocketFrame.class);
@@ -130,7 +165,7 @@ class SessionLifecycleHandlerTest {
         assertThat(close.statusCode()).isEqualTo(1001);
         assertThat(close.reasonText()).isEqualTo("ping timeout");
         close.release();
-        assertThat(passed).contains(new SessionLifecycleHandler.Closing(1001, "ping timeout", "no pong for 60 s"));
+        assertThat(passed).contains(new WebSocketSession.Closing(1001, "ping timeout", "no pong for 60 s"));
         ch.finishAndReleaseAll();
     }
 
@@ -157,7 +192,7 @@ class SessionLifecycleHandlerTest {
     @Test
     void closesWith4001AtTheExpiryInstant() {
         EmbeddedChannel ch = channel();
-        ch.pipeline().get(SessionLifecycleHandler.class).expireAt(NOW.plusSeconds(90));
+        session.expireAt(NOW.plusSeconds(90));
         ch.writeInbound(new PongWebSocketFrame()); // keep the pings away from the frames read below
         advance(ch, 89);
         for (Object o; (o = ch.readOutbound()) != null; ) {
@@ -176,16 +211,15 @@ class SessionLifecycleHandlerTest {
     @Test
     void aClientUnwritableForTheSlowCloseTimeIsClosedWith1008AndOneThatDrainsIsNot() {
         // No pings in this test: on an embedded channel the flush of a ping would drain the stalled output.
-        EmbeddedChannel ch = channel(new SessionLifecycleHandler.Settings(metrics, 1_000_000, 2_000_000, 30,
-                Clock.fixed(NOW, ZoneOffset.UTC)));
+        EmbeddedChannel ch = channel(settings(1_000_000, 2_000_000));
         stall(ch);
         advance(ch, 29);
         drain(ch);
         advance(ch, 10);
-        assertThat(passed).noneMatch(e -> e instanceof SessionLifecycleHandler.Closing);
+        assertThat(passed).noneMatch(e -> e instanceof WebSocketSession.Closing);
         stall(ch);
         advance(ch, 30);
-        assertThat(passed).contains(new SessionLifecycleHandler.Closing(1008, "connection too slow",
+        assertThat(passed).contains(new WebSocketSession.Closing(1008, "connection too slow",
                 "unwritable for 30000 ms"));
         ch.finishAndReleaseAll();
     }
@@ -198,25 +232,25 @@ class SessionLifecycleHandlerTest {
             public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
                 if (msg instanceof CloseWebSocketFrame) {
                     assertThat(passed).as("the session hears of the close before the frame is written")
-                            .containsExactly(new SessionLifecycleHandler.Closing(4003, "token revoked", null));
+                            .containsExactly(new WebSocketSession.Closing(4003, "token revoked", null));
                 }
                 ctx.write(msg, promise);
             }
         });
-        SessionLifecycleHandler.close(ch, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked");
-        SessionLifecycleHandler.close(ch, LiveSessions.CLOSE_TOKEN_EXPIRED, "token expired");
+        WebSocketSession.close(ch, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked");
+        WebSocketSession.close(ch, LiveSessions.CLOSE_TOKEN_EXPIRED, "token expired");
         CloseWebSocketFrame ours = closeFrame(ch);
         assertThat(ours.statusCode()).isEqualTo(4003);
         ours.release();
         assertThat((Object) ch.readOutbound()).as("one close frame per session").isNull();
-        assertThat(ch.pipeline().get(SessionLifecycleHandler.class).closeSent()).isTrue();
+        assertThat(session.closeSent()).isTrue();
         ch.finishAndReleaseAll();
     }
 
     @Test
     void theClientsReplyEndsTheConnectionWithoutBeingPassedOn() {
         EmbeddedChannel ch = channelThatStaysOpen();
-        SessionLifecycleHandler.close(ch, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked");
+        WebSocketSession.close(ch, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked");
         closeFrame(ch).release();
         passed.clear();
         TextWebSocketFrame typed = new TextWebSocketFrame("{\"event\":\"send_command\",\"command\":\"op me\"}");
@@ -236,7 +270,7 @@ class SessionLifecycleHandlerTest {
     @Test
     void theReplyClosesTheConnection() {
         EmbeddedChannel ch = channel();
-        SessionLifecycleHandler.close(ch, LiveSessions.CLOSE_GOING_AWAY, "server shutting down");
+        WebSocketSession.close(ch, LiveSessions.CLOSE_GOING_AWAY, "server shutting down");
         closeFrame(ch).release();
         assertThat(ch.isOpen()).as("not when the frame is written").isTrue();
         ch.writeInbound(new CloseWebSocketFrame(1001, ""));
@@ -254,8 +288,8 @@ class SessionLifecycleHandlerTest {
                 ReferenceCountUtil.release(msg);
             }
         });
-        SessionLifecycleHandler.close(ch, 1001, "ping timeout");
-        advance(ch, SessionLifecycleHandler.FORCED_CLOSE_SECONDS - 1);
+        WebSocketSession.close(ch, 1001, "ping timeout");
+        advance(ch, WebSocketSession.FORCED_CLOSE_SECONDS - 1);
         assertThat(ch.isOpen()).as("the close frame still has time to get through").isTrue();
         advance(ch, 1);
         assertThat(ch.isOpen()).isFalse();
@@ -263,13 +297,116 @@ class SessionLifecycleHandlerTest {
     }
 
     @Test
-    void aCloseTheClientStartsIsPassedOn() {
+    void aCloseTheClientStartsIsAnsweredWithItsOwnStatusThenTheConnectionCloses() {
         EmbeddedChannel ch = channel();
-        ch.writeInbound(new CloseWebSocketFrame(1000, "bye"));
-        assertThat(passed).hasSize(1).first().isInstanceOf(CloseWebSocketFrame.class);
-        ((WebSocketFrame) passed.get(0)).release();
-        assertThat(ch.isOpen()).isTrue();
+        ch.writeInbound(new CloseWebSocketFrame(4000, "bye"));
+        CloseWebSocketFrame echo = closeFrame(ch);
+        assertThat(echo.statusCode()).isEqualTo(4000);
+        assertThat(echo.reasonText()).isEqualTo("bye");
+        echo.release();
+        assertThat(passed).as("not a message").isEmpty();
+        assertThat(ch.isOpen()).isFalse();
         ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void pongsAreDropped() {
+        EmbeddedChannel ch = channel();
+        PongWebSocketFrame pong = new PongWebSocketFrame(Unpooled.copiedBuffer("p", StandardCharsets.UTF_8));
+        ch.writeInbound(pong);
+        assertThat(pong.refCnt()).isZero();
+        assertThat(passed).isEmpty();
+        assertNothingMoreThenClose(ch);
+    }
+
+    @Test
+    void fragmentsAreGatheredIntoOneMessage() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(new TextWebSocketFrame(false, 0, "{\"a\""),
+                new ContinuationWebSocketFrame(false, 0, ":"),
+                new ContinuationWebSocketFrame(true, 0, "1}"));
+        assertThat(passed).hasSize(1);
+        TextWebSocketFrame message = (TextWebSocketFrame) passed.get(0);
+        assertThat(message.isFinalFragment()).isTrue();
+        assertThat(message.text()).isEqualTo("{\"a\":1}");
+        message.release();
+        assertNothingMoreThenClose(ch);
+    }
+
+    @Test
+    void aMessageOverTheLimitClosesWith1009AndItsRestIsDropped() {
+        EmbeddedChannel ch = channelThatStaysOpen();
+        ContinuationWebSocketFrame over = new ContinuationWebSocketFrame(false, 0, "x".repeat(MAX_MESSAGE_BYTES));
+        ContinuationWebSocketFrame rest = new ContinuationWebSocketFrame(true, 0, "y");
+        ch.writeInbound(new TextWebSocketFrame(false, 0, "{"), over, rest);
+        assertThat(over.refCnt()).isZero();
+        assertThat(rest.refCnt()).isZero();
+        assertThat(passed).containsExactly(new WebSocketSession.Closing(1009, "message too big", null));
+        CloseWebSocketFrame close = closeFrame(ch);
+        assertThat(close.statusCode()).isEqualTo(1009);
+        close.release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aTextMessageThatIsNotUtf8ClosesWith1007() {
+        EmbeddedChannel ch = channel();
+        TextWebSocketFrame first = new TextWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[] {'a', (byte) 0xC3}));
+        ContinuationWebSocketFrame second = new ContinuationWebSocketFrame(true, 0,
+                Unpooled.wrappedBuffer(new byte[] {(byte) 0x28}));
+        ch.writeInbound(first, second);
+        assertThat(passed).isEmpty();
+        CloseWebSocketFrame close = closeFrame(ch);
+        assertThat(close.statusCode()).isEqualTo(1007);
+        assertThat(close.reasonText()).isEqualTo(WebSocketSession.NOT_UTF8);
+        close.release();
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aSplitCharacterIsValidUtf8OnceGathered() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(new TextWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[] {'a', (byte) 0xC3})),
+                new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(new byte[] {(byte) 0xA9})));
+        assertThat(passed).hasSize(1);
+        TextWebSocketFrame message = (TextWebSocketFrame) passed.get(0);
+        assertThat(message.text()).isEqualTo("a\u00e9");
+        message.release();
+        assertNothingMoreThenClose(ch);
+    }
+
+    @Test
+    void nothingIsWrittenThroughTheSessionAfterACloseFrame() {
+        EmbeddedChannel ch = channelThatStaysOpen();
+        WebSocketSession.close(ch, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked");
+        closeFrame(ch).release();
+        TextWebSocketFrame late = new TextWebSocketFrame("{}");
+        assertThat(ch.writeAndFlush(late).cause()).isInstanceOf(ClosedChannelException.class);
+        assertThat(late.refCnt()).isZero();
+        assertThat((Object) ch.readOutbound()).isNull();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void closingAnOpenConnectionThatSentNoCloseFrameSends1000First() {
+        EmbeddedChannel ch = channel();
+        ch.close();
+        CloseWebSocketFrame close = closeFrame(ch);
+        assertThat(close.statusCode()).isEqualTo(1000);
+        close.release();
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void encodedEventsGoOutAsTextFrames() {
+        EmbeddedChannel ch = channel();
+        ch.writeOutbound("{\"event\":\"logs\",\"data\":\"\"}".getBytes(StandardCharsets.UTF_8));
+        TextWebSocketFrame frame = ch.readOutbound();
+        assertThat(frame.text()).isEqualTo("{\"event\":\"logs\",\"data\":\"\"}");
+        frame.release();
+        assertNothingMoreThenClose(ch);
     }
 
     @Test
@@ -279,7 +416,7 @@ class SessionLifecycleHandlerTest {
         assertThat(pongText(ch)).isEqualTo("hello");
         assertThat(passed).as("the ping goes no further").isEmpty();
         assertThat(metrics.pings(PingOutcome.ANSWERED)).isEqualTo(1);
-        assertThat(ch.finish()).isFalse();
+        assertNothingMoreThenClose(ch);
     }
 
     @Test
@@ -298,7 +435,7 @@ class SessionLifecycleHandlerTest {
         assertThat(pongText(ch)).isEqualTo("3");
         assertThat((Object) ch.readOutbound()).isNull();
         assertThat(metrics.pings(PingOutcome.ANSWERED)).isEqualTo(1);
-        assertThat(ch.finish()).isFalse();
+        assertNothingMoreThenClose(ch);
     }
 
     @Test
@@ -307,7 +444,7 @@ class SessionLifecycleHandlerTest {
         stall(ch);
         PingWebSocketFrame ping = ping("late");
         ch.writeInbound(ping);
-        ch.close();
+        ch.unsafe().close(ch.voidPromise()); // the connection ends under the session, as a reset does
         assertThat(ping.refCnt()).isZero();
         assertThat(metrics.pings(PingOutcome.ABANDONED)).isEqualTo(1);
         assertThat(metrics.pings(PingOutcome.ANSWERED) + metrics.pings(PingOutcome.SUPERSEDED)).isZero();
@@ -315,12 +452,12 @@ class SessionLifecycleHandlerTest {
     }
 
     @Test
-    void otherFramesPassUntouched() {
+    void aWholeMessageGoesToTheSessionUntouched() {
         EmbeddedChannel ch = channel();
         TextWebSocketFrame text = new TextWebSocketFrame("{}");
         ch.writeInbound(text);
         assertThat(passed).containsExactly(text);
         text.release();
-        assertThat(ch.finish()).isFalse();
+        assertNothingMoreThenClose(ch);
     }
 }

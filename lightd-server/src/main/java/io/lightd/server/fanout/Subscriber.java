@@ -1,0 +1,56 @@
+package io.lightd.server.fanout;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundInvoker;
+
+/**
+ * One subscriber of a container's hub as {@link Subscribers} reaches it: its channel, where shared
+ * frames enter its pipeline, and where the console messages skipped for it are counted. A console
+ * session is its own subscriber (no channel attribute, no lookup per frame); {@link #of} makes one
+ * for a plain channel. The methods other than {@link #channel} are called on the channel's own loop.
+ */
+public interface Subscriber {
+
+    /** The subscriber's connection. */
+    Channel channel();
+
+    /**
+     * Where shared, already encoded frames enter this channel's pipeline, so they pass straight to
+     * the socket without being encoded again: the WebSocket session's context (right behind the frame
+     * encoder), or, once a close frame is on its way, the channel itself (whose session drops them).
+     */
+    ChannelOutboundInvoker frameWriter();
+
+    /** One console message was skipped for this subscriber, which was not writable. Channel loop. */
+    void skipped();
+
+    /**
+     * Whether the subscriber leaves the hub itself when its channel closes; the hub listens on the
+     * close of a subscriber that does not.
+     */
+    default boolean leavesOnClose() {
+        return false;
+    }
+
+    /** A plain channel as a subscriber: frames enter at its tail, skipped messages are not counted. */
+    static Subscriber of(Channel channel) {
+        return new ChannelSubscriber(channel, channel);
+    }
+
+    /**
+     * A plain channel as a subscriber whose frames enter at {@code frameWriter}, a context of its
+     * pipeline (its frame encoder's, as a session's do); skipped messages are not counted.
+     */
+    static Subscriber at(ChannelHandlerContext frameWriter) {
+        return new ChannelSubscriber(frameWriter.channel(), frameWriter);
+    }
+
+    /** A plain channel and where frames enter it; the hub matches subscribers by their channel. */
+    record ChannelSubscriber(Channel channel, ChannelOutboundInvoker frameWriter) implements Subscriber {
+
+        @Override
+        public void skipped() {
+        }
+    }
+}
