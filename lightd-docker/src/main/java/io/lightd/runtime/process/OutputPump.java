@@ -34,6 +34,12 @@ final class OutputPump {
     /** The most bytes read and logged at once. */
     static final int CHUNK_SIZE = 8192;
 
+    /**
+     * What a read asks for after a read that brought less than this (see {@link #run}): more than a
+     * console line, far less than a chunk.
+     */
+    static final int SMALL_READ_BYTES = 1024;
+
     /** Bytes read and not yet taken by the loop, beyond which the pump waits before reading more. */
     static final int MAX_PENDING_BYTES = 256 * 1024;
 
@@ -74,12 +80,19 @@ final class OutputPump {
     void run() {
         byte[] buffer = new byte[CHUNK_SIZE];
         try {
+            int request = SMALL_READ_BYTES;
             int read;
-            while ((read = output.read(buffer)) >= 0) {
+            while ((read = output.read(buffer, 0, request)) >= 0) {
                 if (read > 0) {
                     appendToLog(buffer, read);
                     deliver(buffer, read);
                 }
+                // Output that comes fast (a read brought a small request's worth or more) is read in
+                // whole chunks; output that trickles (a line per write) with small requests, because
+                // pty4j's stream allocates a new array of the requested length for every read: at 500
+                // lines a second, 8 KiB requests made 4 MB/s of garbage, a young collection every few
+                // seconds.
+                request = read >= SMALL_READ_BYTES ? CHUNK_SIZE : SMALL_READ_BYTES;
             }
         } catch (IOException e) {
             // The stream was closed under the pump (the JVM does so once the process is gone and

@@ -1,6 +1,7 @@
 package io.lightd.runtime.process;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
@@ -252,12 +253,22 @@ final class ProcessGroups {
 
     /** A file of a process that may vanish or deny reading at any moment: null then. */
     static String readOrNull(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.ISO_8859_1);
+        // Not Files.readString: a /proc file reports size 0, so it reads into a fresh 8 KiB array,
+        // for every process at every tick. A stat line fits a small array; longer files read on.
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] start = new byte[SMALL_FILE_BYTES];
+            int n = in.readNBytes(start, 0, start.length);
+            if (n < start.length) {
+                return new String(start, 0, n, StandardCharsets.ISO_8859_1);
+            }
+            return new String(start, StandardCharsets.ISO_8859_1) + new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
         } catch (IOException | SecurityException e) {
             return null;
         }
     }
+
+    /** Longer than a {@code /proc/<pid>/stat} line. */
+    private static final int SMALL_FILE_BYTES = 1024;
 
     private static boolean isPidDir(Path path) {
         String name = path.getFileName().toString();

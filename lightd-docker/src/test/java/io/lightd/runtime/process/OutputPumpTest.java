@@ -40,6 +40,10 @@ class OutputPumpTest {
     private static final class ScriptedOutput extends InputStream {
         private final List<byte[]> pieces;
         private int next;
+        /** How much of {@code pieces.get(next)} earlier reads took (a read takes at most what it asks for). */
+        private int pieceOffset;
+        /** The length each read asked for, in order. */
+        final List<Integer> requests = new CopyOnWriteArrayList<>();
         volatile int reads;
         final CountDownLatch allRead = new CountDownLatch(1);
         final CountDownLatch end = new CountDownLatch(1);
@@ -55,11 +59,18 @@ class OutputPumpTest {
 
         @Override
         public int read(byte[] b, int off, int len) {
+            requests.add(len);
             if (next < pieces.size()) {
-                byte[] piece = pieces.get(next++);
-                System.arraycopy(piece, 0, b, off, piece.length);
+                byte[] piece = pieces.get(next);
+                int n = Math.min(len, piece.length - pieceOffset);
+                System.arraycopy(piece, pieceOffset, b, off, n);
+                pieceOffset += n;
+                if (pieceOffset == piece.length) {
+                    next++;
+                    pieceOffset = 0;
+                }
                 reads++;
-                return piece.length;
+                return n;
             }
             allRead.countDown();
             try {
@@ -129,6 +140,42 @@ class OutputPumpTest {
     }
 
     @Test
+    void tricklingOutputIsReadWithSmallRequestsAndAFloodWithWholeChunks() throws Exception {
+        List<byte[]> pieces = new ArrayList<>();
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (int i = 0; i < 5; i++) {
+            pieces.add(("line " + i + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] flood = new byte[3 * OutputPump.CHUNK_SIZE];
+        java.util.Arrays.fill(flood, (byte) 'x');
+        pieces.add(flood);
+        pieces.add("after\n".getBytes(StandardCharsets.UTF_8));
+        for (byte[] piece : pieces) {
+            all.write(piece);
+        }
+        ScriptedOutput out = new ScriptedOutput(pieces);
+        Thread pumpThread = new Thread(pump(out)::run, "pump-test");
+        pumpThread.start();
+        assertThat(out.allRead.await(10, TimeUnit.SECONDS)).isTrue();
+        out.end.countDown();
+        pumpThread.join(10_000);
+        drainLoop();
+
+        int small = OutputPump.SMALL_READ_BYTES;
+        int chunk = OutputPump.CHUNK_SIZE;
+        // Five lines, each read alone with a small request; the flood's first read brings a small
+        // request's worth, so the next ones ask for whole chunks (the last of them brings the flood's
+        // last 7 KiB) until one brings less (the last line); then small again, for the end of the stream.
+        assertThat(out.requests).containsExactly(small, small, small, small, small, small, chunk, chunk, chunk, chunk,
+                small);
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        for (byte[] c : chunks) {
+            received.write(c);
+        }
+        assertThat(received.toByteArray()).isEqualTo(all.toByteArray());
+    }
+
+    @Test
     void thePumpStopsReadingWhileTooMuchWaitsForTheLoop() throws Exception {
         List<byte[]> pieces = new ArrayList<>();
         ByteArrayOutputStream all = new ByteArrayOutputStream();
@@ -149,8 +196,9 @@ class OutputPumpTest {
             Thread.onSpinWait();
         }
         assertThat(pumpThread.getState()).as("the pump waits for the loop").isEqualTo(Thread.State.WAITING);
-        // The read that found the pending bytes at the bound is held; nothing after it was read.
-        assertThat(out.reads).isEqualTo(OutputPump.MAX_PENDING_BYTES / pieceSize + 1);
+        // The read that found the pending bytes at the bound is held; nothing after it was read. (The
+        // first piece takes two reads: a small request, then a chunk's for the rest of it.)
+        assertThat(out.reads).isEqualTo(OutputPump.MAX_PENDING_BYTES / pieceSize + 2);
 
         loopBusy.countDown();
         assertThat(out.allRead.await(10, TimeUnit.SECONDS)).isTrue();

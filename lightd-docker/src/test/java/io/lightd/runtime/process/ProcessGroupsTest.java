@@ -2,9 +2,13 @@ package io.lightd.runtime.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Finding the processes that write to a child's output: only the child's own pipe is ever taken
@@ -45,5 +49,19 @@ class ProcessGroupsTest {
         child = new ProcessBuilder("/bin/sh", "-c", "exec sleep 30")
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectErrorStream(true).start();
         assertThat(ProcessGroups.outputOf(child.pid())).isNull();
+    }
+
+    @Test
+    void aProcFileIsReadWholeWhateverItsLengthAndAMissingOneIsNull(@TempDir Path dir) throws Exception {
+        for (int size : new int[] {0, 300, 1023, 1024, 1025, 5000}) {
+            StringBuilder text = new StringBuilder();
+            while (text.length() < size) {
+                text.append((char) ('a' + text.length() % 26));
+            }
+            Path file = Files.writeString(dir.resolve("stat" + size), text, StandardCharsets.ISO_8859_1);
+            assertThat(ProcessGroups.readOrNull(file)).as("size %d", size).isEqualTo(text.toString());
+        }
+        assertThat(ProcessGroups.readOrNull(Path.of("/proc/self/stat"))).startsWith(Long.toString(ProcessHandle.current().pid()) + " (");
+        assertThat(ProcessGroups.readOrNull(dir.resolve("absent"))).isNull();
     }
 }
