@@ -75,16 +75,22 @@ class StatsSamplerTest {
         }
     }
 
+    /** {@code n} containers {@code c0}, {@code c1}, ..., watched, registered on {@code loop}. */
+    private static List<Counting> watched(StatsSampler<Integer> s, int n, EventExecutor loop) {
+        List<Counting> sources = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Counting source = new Counting();
+            s.setWatched("c" + i, true);
+            source.register(s, "c" + i, loop);
+            sources.add(source);
+        }
+        return sources;
+    }
+
     @Test
     void oneBatchPerTickSamplesEveryWatchedContainer() throws Exception {
         StatsSampler<Integer> s = start();
-        List<Counting> sources = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
-            Counting source = new Counting();
-            s.setWatched("c" + i, true);
-            source.register(s, "c" + i, containerLoop);
-            sources.add(source);
-        }
+        List<Counting> sources = watched(s, 50, containerLoop);
         await(() -> sources.stream().allMatch(c -> c.delivered.get() >= 5));
         long samples = s.samples();
         long batches = s.batches();
@@ -106,13 +112,7 @@ class StatsSamplerTest {
         };
         try {
             StatsSampler<Integer> s = start();
-            List<Counting> sources = new ArrayList<>();
-            for (int i = 0; i < 50; i++) {
-                Counting source = new Counting();
-                s.setWatched("c" + i, true);
-                source.register(s, "c" + i, counted);
-                sources.add(source);
-            }
+            List<Counting> sources = watched(s, 50, counted);
             await(() -> sources.stream().allMatch(c -> c.delivered.get() >= 5));
             int tasks = handOffs.get();
             // 50 containers on one loop: one task per batch wakes it, not one per container.

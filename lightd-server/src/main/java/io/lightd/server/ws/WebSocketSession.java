@@ -322,6 +322,11 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        release(ctx);
+    }
+
+    /** Timers, a ping not yet answered, a partial message, the place under the caps: all let go. */
+    private void release(ChannelHandlerContext ctx) {
         cancelTimers();
         cancel(forcedClose);
         forgetUnanswered(PingOutcome.ABANDONED);
@@ -482,11 +487,7 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        cancelTimers();
-        cancel(forcedClose);
-        forgetUnanswered(PingOutcome.ABANDONED);
-        dropPartial();
-        end(ctx.channel());
+        release(ctx);
         ctx.fireChannelInactive();
     }
 
