@@ -355,8 +355,9 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
             ctx.fireChannelRead(msg);
             return;
         }
-        if (closeSent) {
-            // The client's reply completes the handshake; anything else is not acted upon.
+        if (closeSent || closeWritten) {
+            // A close frame is on its way (lightd's, the echo of the client's, or a 1007): the client's
+            // reply completes the handshake; anything else is not acted upon.
             frame.release();
             if (frame instanceof CloseWebSocketFrame) {
                 ctx.close();
@@ -422,9 +423,10 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
     private void deliver(ChannelHandlerContext ctx, WebSocketFrame message) {
         if (message instanceof TextWebSocketFrame && !ByteBufUtil.isText(message.content(), StandardCharsets.UTF_8)) {
             message.release();
+            // Closed once the frame is out, not before: closing at once would let data the client
+            // sends meanwhile reset the connection and lose the frame. Frames after it are dropped.
             ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INVALID_PAYLOAD_DATA.code(), NOT_UTF8))
                     .addListener(ChannelFutureListener.CLOSE);
-            ctx.close();
             return;
         }
         onMessage(ctx, message);
