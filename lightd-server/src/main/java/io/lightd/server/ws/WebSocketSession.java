@@ -373,9 +373,9 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
             }
         } else if (frame instanceof PongWebSocketFrame) {
             frame.release();
-        } else if (frame instanceof CloseWebSocketFrame) {
+        } else if (frame instanceof CloseWebSocketFrame close) {
             // Echoes the client's status and reason, then ends the connection.
-            ctx.channel().writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+            answerWithClose(ctx, close);
         } else {
             gather(ctx, frame);
         }
@@ -423,13 +423,26 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
     private void deliver(ChannelHandlerContext ctx, WebSocketFrame message) {
         if (message instanceof TextWebSocketFrame && !ByteBufUtil.isText(message.content(), StandardCharsets.UTF_8)) {
             message.release();
-            // Closed once the frame is out, not before: closing at once would let data the client
-            // sends meanwhile reset the connection and lose the frame. Frames after it are dropped.
-            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INVALID_PAYLOAD_DATA.code(), NOT_UTF8))
-                    .addListener(ChannelFutureListener.CLOSE);
+            answerWithClose(ctx, new CloseWebSocketFrame(WebSocketCloseStatus.INVALID_PAYLOAD_DATA.code(), NOT_UTF8));
             return;
         }
         onMessage(ctx, message);
+    }
+
+    /**
+     * A close frame lightd writes in answer to the client (its own close echoed, or a 1007): the
+     * session leaves what it joined first, so that no broadcast follows the frame; the frame goes
+     * through this handler (nothing after it, and no second close frame when the channel closes);
+     * the connection ends once it is out, not before (closing at once would let bytes the client
+     * sends meanwhile reset the connection and lose the frame). Frames read after it are dropped.
+     */
+    private void answerWithClose(ChannelHandlerContext ctx, CloseWebSocketFrame frame) {
+        if (!closeSent) {
+            closeSent = true;
+            cancelTimers();
+            onClosing(ctx, new Closing(frame.statusCode(), frame.reasonText(), null));
+        }
+        ctx.channel().writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void dropPartial() {
