@@ -33,6 +33,8 @@ public final class ConsoleAssembler {
     private final byte[] carry = new byte[3];
     private int carryLength;
     private ScheduledFuture<?> flushTimer;
+    /** When output last came ({@code loop}'s ticker, ns): a partial line goes out once it has been quiet for the delay. */
+    private long lastOutputNanos;
 
     /**
      * Creates an assembler for one container's output.
@@ -60,6 +62,7 @@ public final class ConsoleAssembler {
         if (readable == 0) {
             return;
         }
+        lastOutputNanos = loop.ticker().nanoTime();
         byte[] bytes = new byte[carryLength + readable];
         System.arraycopy(carry, 0, bytes, 0, carryLength);
         chunk.getBytes(chunk.readerIndex(), bytes, carryLength, readable);
@@ -108,6 +111,14 @@ public final class ConsoleAssembler {
 
     private void onFlushTimer() {
         flushTimer = null;
+        // A partial line goes out after flushDelay *without more output*: under a flood the pending
+        // tail is a different partial line at every chunk, and flushing it because the first one
+        // waited that long would split a line the process is still writing.
+        long quiet = loop.ticker().nanoTime() - lastOutputNanos;
+        if (quiet < flushDelayNanos && pending.length() > 0) {
+            flushTimer = loop.schedule(this::onFlushTimer, flushDelayNanos - quiet, TimeUnit.NANOSECONDS);
+            return;
+        }
         flush();
     }
 

@@ -15,6 +15,7 @@ import io.lightd.server.metrics.Metrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundInvoker;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.net.SocketAddress;
 import java.util.Locale;
@@ -266,6 +267,14 @@ public final class ConsoleSessionHandler extends WebSocketSession implements Sub
     protected void tooLong(ChannelHandlerContext ctx) {
         manager.metrics().inboundRefused(Metrics.InboundRefusal.TOO_BIG);
         super.tooLong(ctx);
+    }
+
+    /** A frame over {@code limits.max_frame_bytes} is counted as too big, as a message over it is. */
+    @Override
+    protected void refused(ChannelHandlerContext ctx, int code) {
+        if (code == WebSocketCloseStatus.MESSAGE_TOO_BIG.code()) {
+            manager.metrics().inboundRefused(Metrics.InboundRefusal.TOO_BIG);
+        }
     }
 
     @Override

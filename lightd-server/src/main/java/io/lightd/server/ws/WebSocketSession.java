@@ -15,6 +15,7 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -270,6 +271,32 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
         close(WebSocketCloseStatus.MESSAGE_TOO_BIG.code(), "message too big", null);
     }
 
+    /**
+     * Netty's frame decoder refused what the client sent (a protocol violation: 1002; a frame over
+     * the limit: 1009) and has written its own close frame, past this handler, closing the connection
+     * once it is out. The session leaves what it joined and adds no close frame of its own: one
+     * close frame per session. Channel loop.
+     */
+    private void refusedByDecoder(ChannelHandlerContext ctx, CorruptedWebSocketFrameException refused) {
+        if (closeSent || closeWritten) {
+            return;
+        }
+        closeSent = true;
+        closeWritten = true;
+        cancelTimers();
+        WebSocketCloseStatus status = refused.closeStatus();
+        int code = status == null ? WebSocketCloseStatus.PROTOCOL_ERROR.code() : status.code();
+        onClosing(ctx, new Closing(code, refused.getMessage(), null));
+        refused(ctx, code);
+    }
+
+    /**
+     * A hook for what the frame decoder refused with {@code code} (1002 or 1009): the close frame is
+     * already on its way. Does nothing here. Channel loop.
+     */
+    protected void refused(ChannelHandlerContext ctx, int code) {
+    }
+
     /** Any other exception: closed (through the pipeline, so a close frame goes first). Channel loop. */
     protected void failed(ChannelHandlerContext ctx, Throwable cause) {
         ctx.channel().close();
@@ -508,7 +535,9 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof TooLongFrameException && !closeSent) {
+        if (cause instanceof CorruptedWebSocketFrameException refused) {
+            refusedByDecoder(ctx, refused);
+        } else if (cause instanceof TooLongFrameException && !closeSent) {
             tooLong(ctx);
         } else {
             failed(ctx, cause);

@@ -66,6 +66,26 @@ class ConsoleAssemblerTest {
     }
 
     @Test
+    void aPartialLineThatKeepsGrowingWaitsForFiftyMillisecondsWithoutOutput() {
+        // A flood read in chunks that each end inside a line: the pending tail changes at every
+        // chunk, and the line the process is still writing is not split.
+        feed("first\nsec");
+        advance(40);
+        feed("ond\nthi");
+        advance(40);
+        feed("rd li");
+        advance(49);
+        assertThat(out).containsExactly("first\n", "second\n");
+        feed("ne\n");
+        assertThat(out).containsExactly("first\n", "second\n", "third line\n");
+        feed("> ");
+        advance(49);
+        assertThat(out).hasSize(3);
+        advance(1);
+        assertThat(out).containsExactly("first\n", "second\n", "third line\n", "> ");
+    }
+
+    @Test
     void aNewlineBeforeTheTimerSendsTheWholeLineOnce() {
         feed("hal");
         feed("f\n");

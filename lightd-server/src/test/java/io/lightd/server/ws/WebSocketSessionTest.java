@@ -14,9 +14,11 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
@@ -349,6 +351,19 @@ class WebSocketSessionTest {
         CloseWebSocketFrame close = closeFrame(ch);
         assertThat(close.statusCode()).isEqualTo(1009);
         close.release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aFrameTheDecoderRefusedGetsOnlyTheDecodersCloseFrame() {
+        EmbeddedChannel ch = channel();
+        // Netty's frame decoder has written its own 1002 past the session and throws this.
+        ch.pipeline().fireExceptionCaught(new CorruptedWebSocketFrameException(WebSocketCloseStatus.PROTOCOL_ERROR,
+                "received continuation data frame outside fragmented message"));
+        assertThat(passed).singleElement().isInstanceOfSatisfying(WebSocketSession.Closing.class,
+                closing -> assertThat(closing.code()).isEqualTo(1002));
+        ch.close(); // what the decoder's listener does once its frame is out
+        assertThat((Object) ch.readOutbound()).as("no close frame of the session's own after the decoder's").isNull();
         ch.finishAndReleaseAll();
     }
 
