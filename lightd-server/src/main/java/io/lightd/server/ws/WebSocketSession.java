@@ -274,11 +274,12 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
     /**
      * Netty's frame decoder refused what the client sent (a protocol violation: 1002; a frame over
      * the limit: 1009) and has written its own close frame, past this handler, closing the connection
-     * once it is out. The session leaves what it joined and adds no close frame of its own: one
-     * close frame per session. Channel loop.
+     * once it is out. The session leaves what it joined and counts the refusal. (The decoder closes
+     * the connection before it reports why, so by now that close has passed {@link #close} and, not
+     * knowing of the decoder's frame, sent 1000 after it.) Channel loop.
      */
     private void refusedByDecoder(ChannelHandlerContext ctx, CorruptedWebSocketFrameException refused) {
-        if (closeSent || closeWritten) {
+        if (closeSent) {
             return;
         }
         closeSent = true;
@@ -289,6 +290,8 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
         onClosing(ctx, new Closing(code, refused.getMessage(), null));
         refused(ctx, code);
     }
+
+
 
     /**
      * A hook for what the frame decoder refused with {@code code} (1002 or 1009): the close frame is
