@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
@@ -37,8 +38,8 @@ class InstallScriptTest {
         Path root = dir.resolve("root");
         Path jar = launcherJar(dir.resolve("lightd.jar"));
 
-        Result first = run(List.of(script().toString(), "--root", root.toString(), "--jar", jar.toString()));
-        assertThat(first.status).as(first.output).isZero();
+        ScriptsTest.Result first = run(List.of(script().toString(), "--root", root.toString(), "--jar", jar.toString()));
+        assertThat(first.status()).as(first.output()).isZero();
 
         assertThat(root.resolve("opt/lightd/lightd.jar")).hasSameBinaryContentAs(jar);
         assertThat(root.resolve("etc/systemd/system/lightd.service")).hasSameTextualContentAs(
@@ -55,23 +56,23 @@ class InstallScriptTest {
         String token = json.getAsJsonObject("authorization").get("token").getAsString();
         assertThat(token).startsWith("lightd_");
         assertThat(ConfigLoader.parse(json, config.getParent()).basePath()).isEqualTo(Path.of("/var/lib/lightd"));
-        assertThat(first.output)
+        assertThat(first.output())
                 .contains("lightd: wrote " + config + " (storage.base_path /var/lib/lightd)")
                 .contains("lightd: token " + token + "\n")
                 .contains("  systemctl daemon-reload && systemctl enable --now lightd\n");
 
-        Result again = run(List.of(script().toString(), "--root", root.toString(), "--jar", jar.toString()));
-        assertThat(again.status).as(again.output).isZero();
-        assertThat(again.output).contains("lightd: keeping the existing " + config)
+        ScriptsTest.Result again = run(List.of(script().toString(), "--root", root.toString(), "--jar", jar.toString()));
+        assertThat(again.status()).as(again.output()).isZero();
+        assertThat(again.output()).contains("lightd: keeping the existing " + config)
                 .contains("lightd: token " + token + "\n");
     }
 
     @Test
     void unitPassesSystemdAnalyzeVerify() throws Exception {
         assumeTrue(onPath("systemd-analyze"), "systemd-analyze is not installed here");
-        Result verify = run(List.of("systemd-analyze", "verify", script().resolveSibling("lightd.service").toString()));
-        assertThat(verify.status).as(verify.output).isZero();
-        assertThat(verify.output).as("systemd-analyze warnings").isBlank();
+        ScriptsTest.Result verify = run(List.of("systemd-analyze", "verify", script().resolveSibling("lightd.service").toString()));
+        assertThat(verify.status()).as(verify.output()).isZero();
+        assertThat(verify.output()).as("systemd-analyze warnings").isBlank();
     }
 
     private static Path script() {
@@ -99,18 +100,9 @@ class InstallScriptTest {
         }
     }
 
-    private record Result(int status, String output) {
-    }
-
-    private static Result run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(command + " did not finish:\n" + output);
-        }
-        return new Result(p.exitValue(), output);
+    /** {@link ScriptsTest#run} from the working directory, with nothing added to the environment. */
+    private static ScriptsTest.Result run(List<String> command) throws Exception {
+        return ScriptsTest.run(command, Map.of(), Path.of("").toAbsolutePath());
     }
 
     private static boolean onPath(String program) {

@@ -242,10 +242,15 @@ class ScriptsTest {
         throw new AssertionError("no .ci/run above " + Path.of("").toAbsolutePath());
     }
 
-    private record Result(int status, String output) {
+    /** A finished command: its exit status and its merged standard output and error. */
+    record Result(int status, String output) {
     }
 
-    private static Result run(List<String> command, Map<String, String> env, Path workDir) throws Exception {
+    /**
+     * Runs {@code command} in {@code workDir} with {@code env} added to an environment cleared of
+     * lightd's variables, its stdin closed; fails the test when it takes over 120 s.
+     */
+    static Result run(List<String> command, Map<String, String> env, Path workDir) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("LIGHTD_") || k.equals("DOCKER_HOST"));
         pb.environment().putAll(env);

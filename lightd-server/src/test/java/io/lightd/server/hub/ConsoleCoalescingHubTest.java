@@ -13,7 +13,6 @@ import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import io.lightd.testing.ScriptedRuntime;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.nio.charset.StandardCharsets;
@@ -41,14 +40,13 @@ class ConsoleCoalescingHubTest {
 
     @TempDir
     Path dir;
-    private final EmbeddedChannel loopChannel = new EmbeddedChannel();
+    private final HubClients hubClients = new HubClients();
+    private final EmbeddedChannel loopChannel = hubClients.loop;
     private final ScriptedRuntime runtime = new ScriptedRuntime();
-    private final List<EmbeddedChannel> clients = new ArrayList<>();
     private ContainerHub hub;
 
     @BeforeEach
     void setUp() {
-        loopChannel.freezeTime();
         ContainerRegistry registry = new ContainerRegistry(new JsonFileStore.Factory(dir, Runnable::run));
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
         hub = new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock, LightdConfig.Defaults.limits(),
@@ -65,16 +63,11 @@ class ConsoleCoalescingHubTest {
 
     @AfterEach
     void tearDown() {
-        for (EmbeddedChannel c : clients) {
-            c.finishAndReleaseAll();
-        }
-        loopChannel.finishAndReleaseAll();
+        hubClients.close();
     }
 
     private EmbeddedChannel client() {
-        EmbeddedChannel c = new EmbeddedChannel(DefaultChannelId.newInstance());
-        clients.add(c);
-        hub.subscribe(c);
+        EmbeddedChannel c = hubClients.subscribe(hub);
         frames(c);
         return c;
     }

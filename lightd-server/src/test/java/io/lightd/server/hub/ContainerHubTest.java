@@ -19,7 +19,6 @@ import io.lightd.server.store.ContainerRegistry;
 import io.lightd.server.store.JsonFileStore;
 import io.lightd.testing.ScriptedRuntime;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.nio.charset.StandardCharsets;
@@ -46,18 +45,13 @@ class ContainerHubTest {
     @TempDir
     Path dir;
     /** The hub's loop; its clock moves only when a test advances it, never with the machine's. */
-    private final EmbeddedChannel loopChannel = frozenLoop();
+    private final HubClients hubClients = new HubClients();
+    private final EmbeddedChannel loopChannel = hubClients.loop;
     private final ScriptedRuntime runtime = new ScriptedRuntime();
     private final Metrics metrics = new Metrics();
-    private final List<EmbeddedChannel> clients = new ArrayList<>();
     private ContainerRegistry registry;
     private ContainerHub hub;
 
-    private static EmbeddedChannel frozenLoop() {
-        EmbeddedChannel loop = new EmbeddedChannel();
-        loop.freezeTime();
-        return loop;
-    }
 
     @BeforeEach
     void setUp() {
@@ -72,17 +66,11 @@ class ContainerHubTest {
 
     @AfterEach
     void tearDown() {
-        for (EmbeddedChannel c : clients) {
-            c.finishAndReleaseAll();
-        }
-        loopChannel.finishAndReleaseAll();
+        hubClients.close();
     }
 
     private EmbeddedChannel client() {
-        EmbeddedChannel c = new EmbeddedChannel(DefaultChannelId.newInstance());
-        clients.add(c);
-        hub.subscribe(c);
-        return c;
+        return hubClients.subscribe(hub);
     }
 
     /** Runs what the hub queued on its loop (runtime completions hop back there). */
