@@ -2,6 +2,8 @@ package io.lightd.server.fanout;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Encodes an outbound event once as a complete WebSocket text frame: header and JSON payload in one
@@ -24,21 +26,44 @@ public final class SharedFrames {
      * @param json an encoded event, UTF-8 ({@link io.lightd.protocol.OutboundEvents})
      */
     public static ByteBuf text(ByteBufAllocator allocator, byte[] json) {
-        int length = json.length;
-        int header = headerLength(length);
-        ByteBuf frame = allocator.directBuffer(header + length, header + length);
-        frame.writeByte(FIN_TEXT);
-        if (length < 126) {
-            frame.writeByte(length);
-        } else if (length <= 0xFFFF) {
-            frame.writeByte(126);
-            frame.writeShort(length);
-        } else {
-            frame.writeByte(127);
-            frame.writeLong(length);
-        }
-        frame.writeBytes(json);
+        int size = frameLength(json.length);
+        ByteBuf frame = allocator.directBuffer(size, size);
+        writeText(frame, json);
         return frame;
+    }
+
+    /**
+     * Two complete text frames, {@code first} then {@code second}, back to back in one direct buffer
+     * sized exactly: what a subscriber gets for one console event ({@code console} and
+     * {@code console duplicate}), so the pair costs one outbound entry and one send per connection,
+     * not two. The caller owns it (one reference).
+     */
+    public static ByteBuf texts(ByteBufAllocator allocator, byte[] first, byte[] second) {
+        int size = frameLength(first.length) + frameLength(second.length);
+        ByteBuf frames = allocator.directBuffer(size, size);
+        writeText(frames, first);
+        writeText(frames, second);
+        return frames;
+    }
+
+    private static void writeText(ByteBuf out, byte[] json) {
+        int length = json.length;
+        out.writeByte(FIN_TEXT);
+        if (length < 126) {
+            out.writeByte(length);
+        } else if (length <= 0xFFFF) {
+            out.writeByte(126);
+            out.writeShort(length);
+        } else {
+            out.writeByte(127);
+            out.writeLong(length);
+        }
+        out.writeBytes(json);
+    }
+
+    /** The bytes of a whole server frame (header and payload) for a payload of {@code payloadLength} bytes. */
+    public static int frameLength(int payloadLength) {
+        return headerLength(payloadLength) + payloadLength;
     }
 
     /** The bytes of a server frame's header for a payload of {@code payloadLength} bytes: 2, 4 or 10. */
@@ -48,11 +73,45 @@ public final class SharedFrames {
 
     /** The payload of a frame made by {@link #text}, for tests and diagnostics. */
     public static byte[] payload(ByteBuf frame) {
-        int index = frame.readerIndex();
-        int length = frame.getByte(index + 1) & 0x7f;
-        int header = length < 126 ? 2 : length == 126 ? 4 : 10;
-        byte[] json = new byte[frame.readableBytes() - header];
-        frame.getBytes(index + header, json);
-        return json;
+        List<byte[]> payloads = payloads(frame);
+        if (payloads.size() != 1) {
+            throw new IllegalArgumentException("not one frame but " + payloads.size());
+        }
+        return payloads.get(0);
+    }
+
+    /**
+     * The payloads of the frames in a buffer made by {@link #text} or {@link #texts}, in order, for
+     * tests and diagnostics; the buffer's indices do not move.
+     *
+     * @throws IllegalArgumentException when the bytes end inside a frame
+     */
+    public static List<byte[]> payloads(ByteBuf frames) {
+        List<byte[]> out = new ArrayList<>(2);
+        int index = frames.readerIndex();
+        int end = frames.writerIndex();
+        while (index < end) {
+            if (end - index < 2) {
+                throw new IllegalArgumentException("a frame header is cut at " + index);
+            }
+            int length = frames.getByte(index + 1) & 0x7f;
+            int header = 2;
+            long payloadLength = length;
+            if (length == 126) {
+                header = 4;
+                payloadLength = frames.getUnsignedShort(index + 2);
+            } else if (length == 127) {
+                header = 10;
+                payloadLength = frames.getLong(index + 2);
+            }
+            if (payloadLength > end - index - header) {
+                throw new IllegalArgumentException("a frame's payload is cut at " + index);
+            }
+            byte[] json = new byte[(int) payloadLength];
+            frames.getBytes(index + header, json);
+            out.add(json);
+            index += header + json.length;
+        }
+        return out;
     }
 }

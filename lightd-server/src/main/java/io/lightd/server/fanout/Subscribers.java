@@ -71,10 +71,9 @@ public final class Subscribers {
         if (size == 0) {
             return;
         }
-        ByteBuf console = SharedFrames.text(ALLOC, OutboundEvents.console(text));
-        ByteBuf duplicate = SharedFrames.text(ALLOC, OutboundEvents.consoleDuplicate(text));
-        metrics.consoleBroadcast(size, console.readableBytes() + duplicate.readableBytes());
-        broadcast(console, duplicate, true, true);
+        ByteBuf frames = SharedFrames.texts(ALLOC, OutboundEvents.console(text), OutboundEvents.consoleDuplicate(text));
+        metrics.consoleBroadcast(size, frames.readableBytes());
+        broadcast(frames, 2, true, true);
     }
 
     /** Console lines the throttle kept from every subscriber: counted, nothing is sent. Hub loop only. */
@@ -88,14 +87,14 @@ public final class Subscribers {
      */
     public void stats(byte[] json) {
         if (size > 0) {
-            broadcast(SharedFrames.text(ALLOC, json), null, true, false);
+            broadcast(SharedFrames.text(ALLOC, json), 1, true, false);
         }
     }
 
     /** An event that is never dropped (state, daemon message; its encoded JSON) to every subscriber. Hub loop only. */
     public void event(byte[] json) {
         if (size > 0) {
-            broadcast(SharedFrames.text(ALLOC, json), null, false, false);
+            broadcast(SharedFrames.text(ALLOC, json), 1, false, false);
         }
     }
 
@@ -188,49 +187,40 @@ public final class Subscribers {
     }
 
     /**
-     * Sends {@code first} and then {@code second} (may be null) to every subscriber, flushing each
-     * once. Droppable frames are skipped for a channel that is not writable, and counted on it and in
-     * the metrics (once per delivery task, not per channel).
-     * Takes ownership of the frames. Hub loop only.
+     * Sends {@code frames} (one buffer of {@code frameCount} complete frames, such as a console event's
+     * {@code console} and {@code console duplicate}) to every subscriber, one write and one flush per
+     * channel. Droppable frames are skipped for a channel that is not writable, and counted on it and
+     * in the metrics (once per delivery task, not per channel). Takes ownership of the buffer. Hub
+     * loop only.
      *
-     * <p>Each loop's task gets the frames themselves, retained, not duplicates: nobody moves their
-     * indices, and a duplicate is made per channel only, where the channel's outbound buffer needs
-     * indices of its own.
+     * <p>Each loop's task gets the buffer itself, retained, not a duplicate: nobody moves its indices,
+     * and a duplicate is made per channel only, where the channel's outbound buffer needs indices of
+     * its own.
      */
-    void broadcast(ByteBuf first, ByteBuf second, boolean droppable, boolean countSkips) {
+    void broadcast(ByteBuf frames, int frameCount, boolean droppable, boolean countSkips) {
         try {
             for (Bucket bucket : buckets) {
                 Subscriber[] channels = bucket.channels;
-                first.retain();
-                if (second != null) {
-                    second.retain();
-                }
+                frames.retain();
                 if (bucket.loop.inEventLoop()) {
-                    deliver(channels, first, second, droppable, countSkips);
+                    deliver(channels, frames, frameCount, droppable, countSkips);
                 } else {
                     try {
-                        bucket.loop.execute(() -> deliver(channels, first, second, droppable, countSkips));
+                        bucket.loop.execute(() -> deliver(channels, frames, frameCount, droppable, countSkips));
                     } catch (RejectedExecutionException shuttingDown) {
-                        first.release();
-                        if (second != null) {
-                            second.release();
-                        }
+                        frames.release();
                     }
                 }
             }
         } finally {
-            first.release();
-            if (second != null) {
-                second.release();
-            }
+            frames.release();
         }
     }
 
-    /** Runs on the channels' own loop; releases one reference of each frame it was handed. */
-    private void deliver(Subscriber[] channels, ByteBuf first, ByteBuf second, boolean droppable,
+    /** Runs on the channels' own loop; releases the one reference of the buffer it was handed. */
+    private void deliver(Subscriber[] channels, ByteBuf frames, int frameCount, boolean droppable,
                          boolean countSkips) {
-        boolean firstTracked = isLeakTracked(first);
-        boolean secondTracked = second != null && isLeakTracked(second);
+        boolean tracked = isLeakTracked(frames);
         int dropped = 0;
         try {
             for (Subscriber subscriber : channels) {
@@ -242,19 +232,12 @@ public final class Subscribers {
                     continue;
                 }
                 ChannelOutboundInvoker out = subscriber.frameWriter();
-                out.write(share(first, firstTracked), out.voidPromise());
-                if (second != null) {
-                    out.write(share(second, secondTracked), out.voidPromise());
-                }
-                out.flush();
+                out.writeAndFlush(share(frames, tracked), out.voidPromise());
             }
         } finally {
-            first.release();
-            if (second != null) {
-                second.release();
-            }
+            frames.release();
             if (dropped > 0) {
-                metrics.framesDropped(second == null ? dropped : 2 * dropped);
+                metrics.framesDropped(frameCount * dropped);
             }
         }
     }

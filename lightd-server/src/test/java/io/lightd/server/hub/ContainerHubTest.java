@@ -87,7 +87,9 @@ class ContainerHubTest {
                 f.release();
             } else {
                 ByteBuf shared = (ByteBuf) o;
-                out.add(new String(SharedFrames.payload(shared), StandardCharsets.UTF_8));
+                for (byte[] payload : SharedFrames.payloads(shared)) {
+                    out.add(new String(payload, StandardCharsets.UTF_8));
+                }
                 shared.release();
             }
         }

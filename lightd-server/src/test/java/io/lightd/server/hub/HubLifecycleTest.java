@@ -89,17 +89,21 @@ class HubLifecycleTest {
         settle();
         List<String> out = new ArrayList<>();
         for (Object o; (o = c.readOutbound()) != null; ) {
-            String json;
+            List<String> jsons = new ArrayList<>();
             if (o instanceof io.netty.handler.codec.http.websocketx.TextWebSocketFrame f) {
-                json = f.content().toString(StandardCharsets.UTF_8);
+                jsons.add(f.content().toString(StandardCharsets.UTF_8));
                 f.release();
             } else {
                 ByteBuf shared = (ByteBuf) o;
-                json = new String(SharedFrames.payload(shared), StandardCharsets.UTF_8);
+                for (byte[] payload : SharedFrames.payloads(shared)) {
+                    jsons.add(new String(payload, StandardCharsets.UTF_8));
+                }
                 shared.release();
             }
-            JsonObject m = JsonParser.parseString(json).getAsJsonObject();
-            out.add(m.get("event").getAsString() + ":" + m.get("data").getAsString());
+            for (String json : jsons) {
+                JsonObject m = JsonParser.parseString(json).getAsJsonObject();
+                out.add(m.get("event").getAsString() + ":" + m.get("data").getAsString());
+            }
         }
         return out;
     }
