@@ -3,6 +3,8 @@ package io.lightd.server.fanout;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundInvoker;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.unix.Socket;
 
 /**
  * One subscriber of a container's hub as {@link Subscribers} reaches it: its channel, where shared
@@ -21,6 +23,23 @@ public interface Subscriber {
      * encoder), or, once a close frame is on its way, the channel itself (whose session drops them).
      */
     ChannelOutboundInvoker frameWriter();
+
+    /**
+     * The connection's socket when shared frames may be sent straight to it, past the pipeline (see
+     * {@link Subscribers}): an epoll connection without TLS whose session has not begun to close.
+     * Null (the default) when every frame must go through {@link #frameWriter}. Channel loop.
+     */
+    default Socket directSocket() {
+        return null;
+    }
+
+    /**
+     * The socket of an epoll connection, or null for another transport (NIO, io_uring, an embedded
+     * channel in tests). Says nothing of TLS: a caller with a TLS handler must not send past it.
+     */
+    static Socket epollSocket(Channel channel) {
+        return channel instanceof EpollSocketChannel epoll && epoll.fd() instanceof Socket socket ? socket : null;
+    }
 
     /** One console message was skipped for this subscriber, which was not writable. Channel loop. */
     void skipped();

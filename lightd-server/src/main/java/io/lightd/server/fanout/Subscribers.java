@@ -6,8 +6,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOutboundInvoker;
+import io.netty.channel.unix.Socket;
 import io.netty.util.concurrent.EventExecutor;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -221,6 +224,7 @@ public final class Subscribers {
     private void deliver(Subscriber[] channels, ByteBuf frames, int frameCount, boolean droppable,
                          boolean countSkips) {
         boolean tracked = isLeakTracked(frames);
+        boolean direct = frames.hasMemoryAddress();
         int dropped = 0;
         try {
             for (Subscriber subscriber : channels) {
@@ -231,8 +235,11 @@ public final class Subscribers {
                     dropped++;
                     continue;
                 }
-                ChannelOutboundInvoker out = subscriber.frameWriter();
-                out.writeAndFlush(share(frames, tracked), out.voidPromise());
+                Socket socket = direct ? subscriber.directSocket() : null;
+                if (socket == null || !sendDirect(subscriber, socket, frames, tracked)) {
+                    ChannelOutboundInvoker out = subscriber.frameWriter();
+                    out.writeAndFlush(share(frames, tracked), out.voidPromise());
+                }
             }
         } finally {
             frames.release();
@@ -240,6 +247,37 @@ public final class Subscribers {
                 metrics.framesDropped(frameCount * dropped);
             }
         }
+    }
+
+    /**
+     * Sends {@code frames} straight to the connection's socket when nothing is queued for it, so the
+     * bytes cannot overtake earlier ones: one {@code send} and nothing else, where the pipeline costs
+     * a duplicate, an outbound entry, a walk through the handlers and a flush. What the kernel does
+     * not take now (its send buffer is full) goes through the pipeline as a slice, which queues it and
+     * makes the channel unwritable as usual. False, having sent nothing, when something is queued or
+     * the send fails: the pipeline then writes the whole, and meets and reports the same error.
+     * Channel loop.
+     */
+    private static boolean sendDirect(Subscriber subscriber, Socket socket, ByteBuf frames, boolean tracked) {
+        ChannelOutboundBuffer queued = subscriber.channel().unsafe().outboundBuffer();
+        if (queued == null || !queued.isEmpty() || queued.totalPendingWriteBytes() != 0) {
+            return false;
+        }
+        int start = frames.readerIndex();
+        int end = frames.writerIndex();
+        int sent;
+        try {
+            sent = socket.sendAddress(frames.memoryAddress(), start, end);
+        } catch (IOException e) {
+            return false;
+        }
+        if (start + sent < end) {
+            ChannelOutboundInvoker out = subscriber.frameWriter();
+            int from = start + sent;
+            ByteBuf rest = tracked ? frames.slice(from, end - from).retain() : frames.retainedSlice(from, end - from);
+            out.writeAndFlush(rest, out.voidPromise());
+        }
+        return true;
     }
 
     /**

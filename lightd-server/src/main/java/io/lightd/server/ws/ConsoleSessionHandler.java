@@ -15,8 +15,10 @@ import io.lightd.server.metrics.Metrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundInvoker;
+import io.netty.channel.unix.Socket;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.ssl.SslHandler;
 import java.net.SocketAddress;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -52,6 +54,8 @@ public final class ConsoleSessionHandler extends WebSocketSession implements Sub
     private ContainerHub hub;
     private boolean registered;
     private boolean closing;
+    /** No TLS handler in the pipeline: shared frames may go straight to the socket ({@link #directSocket}). */
+    private boolean plain;
     private boolean logsInFlight;
     private InboundEvent.RequestLogs waitingLogs;
     /** Console messages skipped since the client was last told; written and read on the channel's loop. */
@@ -90,6 +94,12 @@ public final class ConsoleSessionHandler extends WebSocketSession implements Sub
         return closing ? ctx.channel() : ctx;
     }
 
+    /** The epoll socket while the session is open and the connection has no TLS; null otherwise. */
+    @Override
+    public Socket directSocket() {
+        return plain && !closing ? Subscriber.epollSocket(context().channel()) : null;
+    }
+
     @Override
     public void skipped() {
         skipped++;
@@ -119,6 +129,7 @@ public final class ConsoleSessionHandler extends WebSocketSession implements Sub
     @Override
     protected void opened(ChannelHandlerContext ctx) {
         Channel channel = ctx.channel();
+        plain = ctx.pipeline().get(SslHandler.class) == null;
         // Master sessions too: replacing the master token closes them as revoked.
         sessions.register(grant.hash(), this);
         registered = true;
