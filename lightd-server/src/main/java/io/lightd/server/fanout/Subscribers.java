@@ -24,7 +24,13 @@ import java.util.concurrent.RejectedExecutionException;
  * <p>The subscribers are grouped by the event loop their channel belongs to. A broadcast is one task per loop:
  * it writes the shared frames to that loop's channels and flushes each channel once, so a console
  * event costs one task hop per loop, not one per subscriber, and writes happen on the channel's own
- * thread where its writability is exact. Membership changes only on the hub's loop; each loop's
+ * thread where its writability is exact. A console event's two frames are one buffer, so each
+ * subscriber costs one write. Where a subscriber offers its socket ({@link Subscriber#directSocket}:
+ * epoll, no TLS, not closing) and nothing is queued for it, the buffer goes straight to the socket
+ * with one {@code send}, past the pipeline (no duplicate, outbound entry or flush); what the kernel
+ * does not take then queues in the pipeline behind it, so the bytes keep their order and the
+ * channel's writability still counts them. On loopback the kernel's send is most of what a
+ * delivered event costs; this leaves lightd's own share of it small. Membership changes only on the hub's loop; each loop's
  * task works on an immutable snapshot of its channels. The buckets are replaced, never changed,
  * too: a write that fails closes its channel, which leaves the hub on this very loop while a
  * broadcast is still going through the buckets. The count is volatile so a metrics scrape may read
