@@ -109,7 +109,9 @@ public final class ConfigKeys {
     public static final ConfigKey<Integer> CONSOLE_LINES_PER_SECOND = ConfigKey.integer(
             "limits.console_lines_per_second", 2000, 1, 100_000_000,
             "live console lines per second per container; beyond, lines are dropped from the live stream only "
-                    + "(history and start pattern see them) and reported once per episode");
+                    + "(history and start pattern see them) and counted in one `daemon_message` per episode; an "
+                    + "episode ends after 1 s with nothing dropped, and a longer one reports its dropped lines at most "
+                    + "once a second as it goes");
     public static final ConfigKey<Integer> CONSOLE_BYTES_PER_SECOND = ConfigKey.integer(
             "limits.console_bytes_per_second", 1024 * 1024, 1024, 1_000_000_000, "the same cap in bytes");
     public static final ConfigKey<Integer> HANDSHAKE_TIMEOUT_SECONDS = ConfigKey.integer(

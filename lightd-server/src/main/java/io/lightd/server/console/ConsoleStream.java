@@ -9,19 +9,35 @@ import java.util.concurrent.TimeUnit;
 /**
  * One container's console, from the process's output bytes to the text its watchers get: the
  * {@link ConsoleAssembler} makes text of the bytes, the {@link ConsoleHistory} keeps all of it for
- * {@code request_logs}, the {@link ConsoleThrottle} caps the live part ({@code limits.console_*}) and
- * reports what it skipped once the episode ends, and the {@link ConsoleCoalescer} gathers the live
- * part into events ({@code console.coalesce_ms}). What it hands on goes to a {@link Listener}, so the
- * stream knows nothing of subscribers or of the state machine. Confined to the container's event
- * loop, which also times the partial-line flush, the frame budget and the throttle's quiet period.
+ * {@code request_logs}, the {@link ConsoleThrottle} caps the live part ({@code limits.console_*}), and
+ * the {@link ConsoleCoalescer} gathers the live part into events ({@code console.coalesce_ms}). What it
+ * hands on goes to a {@link Listener}, so the stream knows nothing of subscribers or of the state
+ * machine. Confined to the container's event loop, which also times the partial-line flush, the frame
+ * budget and the throttle's episodes.
+ *
+ * <p>A throttle episode starts with the first chunk the throttle refuses and ends only once
+ * {@link #THROTTLE_QUIET_MILLIS} pass without a refused chunk; chunks admitted in between go live as
+ * usual and do not end it (under a flood the buckets refill a little and let a chunk through now and
+ * then). The skipped lines are reported as one daemon message,
+ * {@code Error: console output throttled, skipped N lines}: those skipped so far at most once per
+ * {@link #THROTTLE_QUIET_MILLIS} while the episode goes on (its first report comes that long after
+ * it started), and the rest when it ends, with no message when there is no rest. Every refused line
+ * is counted in exactly one message, and messages (which flush the coalescer) come at most once per
+ * {@link #THROTTLE_QUIET_MILLIS} however long the flood lasts. What an episode keeps is the same
+ * however long it lasts: one scheduled task at most and two times.
  */
 public final class ConsoleStream {
 
     /** How long a partial line (a prompt) waits for its end before it goes out without one, in ms. */
     public static final long PARTIAL_LINE_FLUSH_MILLIS = 50;
 
-    /** A throttle episode that sees no output for this long is over, and its skipped lines are reported, in ms. */
+    /**
+     * A throttle episode with no refused chunk for this long is over, and its unreported skipped lines
+     * are reported; while it goes on, its skipped lines are reported at most this often. In ms.
+     */
     public static final long THROTTLE_QUIET_MILLIS = 1000;
+
+    private static final long THROTTLE_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(THROTTLE_QUIET_MILLIS);
 
     /** Where the stream's text goes; called on the container's event loop. */
     public interface Listener {
@@ -45,9 +61,15 @@ public final class ConsoleStream {
     private final ConsoleCoalescer coalescer;
     private final ConsoleHistory history;
     private final ConsoleThrottle throttle;
-    /** Pending while live output is being throttled: reports the skipped lines once the episode ends. */
+    /**
+     * Pending while a throttle episode goes on (null between episodes): due at the episode's end or at
+     * its next report, whichever is first, and scheduled again from there.
+     */
     private ScheduledFuture<?> throttleNotice;
+    /** When the throttle last refused a chunk, in the loop ticker's nanoseconds. */
     private long lastThrottledNanos;
+    /** When the running episode started or last reported its skipped lines, in the loop ticker's nanoseconds. */
+    private long lastReportNanos;
 
     /**
      * @param loop           the container's event loop
@@ -111,35 +133,44 @@ public final class ConsoleStream {
         int lines = ConsoleThrottle.lineCount(text);
         long bytes = ConsoleHistory.utf8Length(text);
         if (throttle.admit(lines, bytes)) {
-            reportThrottled();
             coalescer.offer(text, bytes);
         } else {
             listener.throttled(lines);
             lastThrottledNanos = loop.ticker().nanoTime();
             if (throttleNotice == null) {
-                throttleNotice = loop.schedule(this::onThrottleQuiet, THROTTLE_QUIET_MILLIS, TimeUnit.MILLISECONDS);
+                lastReportNanos = lastThrottledNanos;
+                throttleNotice = loop.schedule(this::onThrottleDue, THROTTLE_QUIET_NANOS, TimeUnit.NANOSECONDS);
             }
         }
         listener.assembled(text);
     }
 
-    /** The throttle episode ends when output gets through again, or after a quiet while. */
-    private void onThrottleQuiet() {
+    /**
+     * The episode's task: ends the episode after a quiet {@link #THROTTLE_QUIET_MILLIS}, reporting
+     * what is left; otherwise reports the lines skipped so far when the last report (or the start) is
+     * that long ago, and comes back at the episode's earliest possible end or next report.
+     */
+    private void onThrottleDue() {
         throttleNotice = null;
-        long quietMillis = TimeUnit.NANOSECONDS.toMillis(loop.ticker().nanoTime() - lastThrottledNanos);
-        if (quietMillis < THROTTLE_QUIET_MILLIS) {
-            throttleNotice = loop.schedule(this::onThrottleQuiet, THROTTLE_QUIET_MILLIS - quietMillis,
-                    TimeUnit.MILLISECONDS);
-            return;
+        long now = loop.ticker().nanoTime();
+        long quietEnds = lastThrottledNanos + THROTTLE_QUIET_NANOS;
+        if (now - quietEnds < 0) {
+            boolean reportDue = now - (lastReportNanos + THROTTLE_QUIET_NANOS) >= 0;
+            if (reportDue) {
+                lastReportNanos = now;
+            }
+            long nextReport = lastReportNanos + THROTTLE_QUIET_NANOS;
+            long due = quietEnds - nextReport < 0 ? quietEnds : nextReport;
+            throttleNotice = loop.schedule(this::onThrottleDue, due - now, TimeUnit.NANOSECONDS);
+            if (!reportDue) {
+                return;
+            }
         }
         reportThrottled();
     }
 
+    /** Sends the lines skipped since the last report as one daemon message; nothing when there are none. */
     private void reportThrottled() {
-        if (throttleNotice != null) {
-            throttleNotice.cancel(false);
-            throttleNotice = null;
-        }
         long skipped = throttle.takeSkipped();
         if (skipped > 0) {
             listener.notice("Error: console output throttled, skipped " + skipped + " lines");

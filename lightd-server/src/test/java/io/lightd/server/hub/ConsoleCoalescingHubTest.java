@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The hub with its default frame budget, on an embedded loop whose clock the test moves: what
- * subscribers receive when output comes fast, slowly, or just before a state change.
+ * subscribers receive when output comes fast, slowly, just before a state change, or above the
+ * console throttle.
  */
 class ConsoleCoalescingHubTest {
 
@@ -43,22 +44,29 @@ class ConsoleCoalescingHubTest {
     private final HubClients hubClients = new HubClients();
     private final EmbeddedChannel loopChannel = hubClients.loop;
     private final ScriptedRuntime runtime = new ScriptedRuntime();
+    private ContainerRegistry registry;
     private ContainerHub hub;
 
     @BeforeEach
     void setUp() {
-        ContainerRegistry registry = new ContainerRegistry(new JsonFileStore.Factory(dir, Runnable::run));
+        registry = new ContainerRegistry(new JsonFileStore.Factory(dir, Runnable::run));
+        hub = started(ID, LightdConfig.Defaults.limits());
+    }
+
+    /** A running container's hub with the default frame budget and these limits. */
+    private ContainerHub started(String id, LightdConfig.Limits limits) {
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-        hub = new ContainerHub(ID, loopChannel.eventLoop(), runtime, registry, clock, LightdConfig.Defaults.limits(),
+        ContainerHub started = new ContainerHub(id, loopChannel.eventLoop(), runtime, registry, clock, limits,
                 new Metrics(), BUDGET_MS);
         ContainerRecord r = ContainerRecord.fromCreateBody(JsonParser.parseString(
-                "{\"internal_id\":\"" + ID + "\",\"image\":\"img\",\"startup_command\":\"run\"}").getAsJsonObject(),
+                "{\"internal_id\":\"" + id + "\",\"image\":\"img\",\"startup_command\":\"run\"}").getAsJsonObject(),
                 Instant.EPOCH);
         registry.putIfAbsent(r);
-        hub.create(r);
+        started.create(r);
         loopChannel.runPendingTasks();
-        hub.power(PowerAction.START).join();
+        started.power(PowerAction.START).join();
         loopChannel.runPendingTasks();
+        return started;
     }
 
     @AfterEach
@@ -152,6 +160,47 @@ class ConsoleCoalescingHubTest {
         assertThat(frames(a)).containsExactlyElementsOf(console("line\n"));
         advance(ConsoleStream.PARTIAL_LINE_FLUSH_MILLIS);
         assertThat(frames(a)).containsExactlyElementsOf(console("> "));
+    }
+
+    @Test
+    void aFloodAboveTheThrottleKeepsItsFrameBudgetAndGetsOneNoticeASecond() {
+        String id = "srv-flood";
+        hub = started(id, LightdConfig.Defaults.limits().withConsoleThrottle(1000, 1 << 20));
+        EmbeddedChannel a = client();
+        long floodMillis = 2 * ConsoleStream.THROTTLE_QUIET_MILLIS - 2;
+        int written = 0;
+        List<String> received = new ArrayList<>();
+        for (long t = 0; t < floodMillis; t++) {
+            for (int i = 0; i < 5; i++) {
+                runtime.output(id, "line " + written++ + "\n");
+            }
+            advance(1);
+            received.addAll(frames(a));
+        }
+        advance(ConsoleStream.THROTTLE_QUIET_MILLIS);
+        received.addAll(frames(a));
+        List<String> notices = new ArrayList<>();
+        long consoleEvents = 0;
+        long liveLines = 0;
+        for (String frame : received) {
+            if (frame.startsWith("{\"event\":\"daemon_message\"")) {
+                notices.add(frame);
+            } else if (frame.startsWith("{\"event\":\"console\",")) {
+                consoleEvents++;
+                liveLines += frame.split("\\\\n", -1).length - 1;
+            }
+        }
+        // 5000 lines a second against 1000: a line gets through about every ms, so the budget gathers
+        // them; a notice per admitted line would flush (and send) each.
+        assertThat(notices).as("an interim report after a second of flood, the rest when it ended").hasSize(2);
+        assertThat(consoleEvents).as("one console event per frame budget, and one more per notice's flush at most")
+                .isLessThanOrEqualTo(floodMillis / BUDGET_MS + 1 + notices.size());
+        long skipped = 0;
+        for (String notice : notices) {
+            assertThat(notice).matches(".*Error: console output throttled, skipped \\d+ lines.*");
+            skipped += Long.parseLong(notice.replaceAll("\\D", ""));
+        }
+        assertThat(liveLines + skipped).as("every line either live or counted in one notice").isEqualTo(written);
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
