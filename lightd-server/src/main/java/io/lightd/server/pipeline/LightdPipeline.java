@@ -62,7 +62,8 @@ import java.util.function.Supplier;
  *
  *   {@value #TLS}                 SslHandler               only with server.ssl.enabled
  *   wsencoder           WebSocket13FrameEncoder  Netty's name; hubs write shared frames straight to it
- *   wsdecoder           WebSocket13FrameDecoder  Netty's name; frames at most limits.max_frame_bytes, 1002/1009
+ *   wsdecoder           SessionFrameDecoder      Netty's name and RFC 6455 decoder; frames at most limits.max_frame_bytes;
+ *                                                refusals (1002/1009) reported to the session, which sends the close
  *   {@value #CONSOLE_SESSION}     ConsoleSessionHandler    a WebSocketSession: pings, pong timeout, expiry, slow close,
  *                                                the closing handshake, close replies, messages from fragments,
  *                                                UTF-8 (1007); then the hub, commands, power, logs
@@ -157,12 +158,16 @@ public final class LightdPipeline implements WebSocketUpgrade, RequestRouter.Han
                 System::nanoTime);
     }
 
-    /** Netty's frame decoder: frames of at most {@code maxFrameBytes}, no extensions, violations closed (1002, 1009). */
+    /**
+     * The frame decoder's configuration: frames of at most {@code maxFrameBytes}, no extensions; a
+     * violation (1002, 1009) is reported to the session, which writes the one close frame and closes
+     * (the decoder writing a close of its own would make two).
+     */
     private static WebSocketDecoderConfig decoder(int maxFrameBytes) {
         return WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(maxFrameBytes)
                 .allowExtensions(false)
-                .closeOnProtocolViolation(true)
+                .closeOnProtocolViolation(false)
                 .build();
     }
 

@@ -6,7 +6,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
-import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.ssl.SslHandler;
 
 /**
@@ -14,7 +13,8 @@ import io.netty.handler.ssl.SslHandler;
  * as handlers: the request is theirs to release (also when a check throws), and an admitted one is
  * answered here, after the guard has taken itself out of the pipeline, by Netty's
  * {@link WebSocketServerHandshaker} (RFC 6455 4.2.2: the 101, and the frame encoder and decoder in
- * place of the HTTP codec), with the session's decoder configuration. No handshaker, protocol
+ * place of the HTTP codec), with the session's decoder configuration and lightd's decoder
+ * ({@link SessionFrameDecoder}: it leaves the close frame to the session). No handshaker, protocol
  * handler or channel attribute stays for the connection's life; the session opens when the 101 has
  * been written. Channel loop.
  */
@@ -49,13 +49,9 @@ abstract class HandshakeGuard extends SimpleChannelInboundHandler<FullHttpReques
         RequestTarget.detach(ctx.channel());
         ctx.pipeline().remove(this);
         try {
-            // HandshakeHeaders has checked the version (13), so the factory always has a handshaker.
-            WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(location(ctx, request), null,
-                    session.settings.decoder()).newHandshaker(request);
-            if (handshaker == null) {
-                WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
-                return;
-            }
+            // HandshakeHeaders has checked the version (13), the one this handshaker speaks.
+            WebSocketServerHandshaker handshaker = new SessionFrameDecoder.Handshaker(location(ctx, request),
+                    session.settings.decoder());
             handshaker.handshake(ctx.channel(), request).addListener(session);
         } finally {
             request.release();

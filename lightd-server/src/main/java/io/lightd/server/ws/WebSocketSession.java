@@ -5,6 +5,7 @@ import io.lightd.server.metrics.Metrics.PingOutcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
@@ -54,9 +55,13 @@ import java.util.concurrent.TimeUnit;
  *   <li><b>Messages</b> (RFC 6455 5.4): a text or binary frame and its continuation frames are
  *       gathered into one message of at most {@link Settings#maxMessageBytes}; a longer one is
  *       refused as a {@link TooLongFrameException} (see {@link #tooLong}), and the rest of it is
- *       dropped. A text message that is not UTF-8 closes the connection with 1007 (RFC 6455 8.1).
- *       Netty's frame decoder has already refused protocol violations (1002) and frames over the
- *       limit (1009).</li>
+ *       dropped. A text message that is not UTF-8 closes the connection with 1007 (RFC 6455 8.1).</li>
+ *   <li><b>What the frame decoder refuses</b> ({@link SessionFrameDecoder}: a protocol violation,
+ *       1002, among them a close frame whose body is not valid; a frame over the limit, 1009) it
+ *       reports without writing anything; the session answers with the connection's one close
+ *       frame, that status and the decoder's words as its reason, and the connection closes once
+ *       the frame is out (the decoder reads nothing more, so no answer is waited for). The session
+ *       hears of it first ({@link #onClosing}) and counts it ({@link #refused}).</li>
  *   <li><b>A close the client starts</b> is answered with a close frame echoing its status, then the
  *       connection closes (RFC 6455 5.5.1).</li>
  *   <li><b>Closing handshake lightd starts</b> (RFC 6455 7.1.2), {@link #close(Channel, int, String)}:
@@ -272,26 +277,25 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
     }
 
     /**
-     * Netty's frame decoder refused what the client sent (a protocol violation: 1002; a frame over
-     * the limit: 1009) and has written its own close frame, past this handler, closing the connection
-     * once it is out. The session leaves what it joined and counts the refusal. (The decoder closes
-     * the connection before it reports why, so by now that close has passed {@link #close} and, not
-     * knowing of the decoder's frame, sent 1000 after it.) Channel loop.
+     * The frame decoder ({@link SessionFrameDecoder}) refused what the client sent (a protocol
+     * violation: 1002; a frame over the limit: 1009), wrote nothing, and reads nothing more. The
+     * session answers with the one close frame of the connection, through {@link #answerWithClose}
+     * (it leaves what it joined first, nothing follows the frame, the connection closes once it is
+     * out) and counts the refusal. When a close frame is already out or on its way, no second one
+     * is written: the connection closes once what is queued is out, as the client's answer will not
+     * be read. Channel loop.
      */
     private void refusedByDecoder(ChannelHandlerContext ctx, CorruptedWebSocketFrameException refused) {
-        if (closeSent) {
+        if (closeSent || closeWritten) {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        closeSent = true;
-        closeWritten = true;
-        cancelTimers();
-        WebSocketCloseStatus status = refused.closeStatus();
-        int code = status == null ? WebSocketCloseStatus.PROTOCOL_ERROR.code() : status.code();
-        onClosing(ctx, new Closing(code, refused.getMessage(), null));
-        refused(ctx, code);
+        WebSocketCloseStatus status = refused.closeStatus() == null ? WebSocketCloseStatus.PROTOCOL_ERROR
+                : refused.closeStatus();
+        String reason = refused.getMessage() == null ? status.reasonText() : refused.getMessage();
+        answerWithClose(ctx, new CloseWebSocketFrame(status.code(), reason));
+        refused(ctx, status.code());
     }
-
-
 
     /**
      * A hook for what the frame decoder refused with {@code code} (1002 or 1009): the close frame is
@@ -460,7 +464,8 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
     }
 
     /**
-     * A close frame lightd writes in answer to the client (its own close echoed, or a 1007): the
+     * A close frame lightd writes in answer to the client (its own close echoed, a 1007, or what the
+     * frame decoder refused): the
      * session leaves what it joined first, so that no broadcast follows the frame; the frame goes
      * through this handler (nothing after it, and no second close frame when the channel closes);
      * the connection ends once it is out, not before (closing at once would let bytes the client

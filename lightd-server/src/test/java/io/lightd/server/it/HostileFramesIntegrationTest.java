@@ -104,6 +104,25 @@ class HostileFramesIntegrationTest {
         }
     }
 
+    /**
+     * The codes of every close frame the daemon sends on {@code c} until it ends the connection,
+     * without answering any (the daemon ends it itself after a refusal or after answering a close the
+     * client started). RFC 6455 5.5.1 allows one close frame per side.
+     */
+    private static List<Integer> closeFramesUntilTheEnd(RawWsClient c) throws IOException {
+        List<Integer> codes = new ArrayList<>();
+        try {
+            for (RawWsClient.Frame f; (f = c.read()) != null; ) {
+                if (f.opcode() == CLOSE) {
+                    codes.add(f.closeCode());
+                }
+            }
+        } catch (IOException ended) {
+            // a reset or an end inside a frame: the connection has ended
+        }
+        return codes;
+    }
+
     private static boolean isConsole(RawWsClient.Frame f, String text) {
         if (f.opcode() != TEXT) {
             return false;
@@ -240,22 +259,30 @@ class HostileFramesIntegrationTest {
         }
     }
 
+    /**
+     * A single frame over the limit is refused by the frame decoder; the client gets exactly one
+     * close frame, 1009, and the connection ends (RFC 6455 5.5.1: one close frame per side).
+     * Fragments that add up to more are lightd's own close, answered by the client.
+     */
     @Test
     void messagesOverTheFrameLimitCloseWith1009() throws IOException {
-        List<byte[]> cases = List.of(
+        List<byte[]> singleFrames = List.of(
                 // one frame over 16 KiB
                 RawWsClient.text("{\"event\":\"send_command\",\"command\":\"" + "x".repeat(20_000) + "\"}"),
-                // small fragments that add up to more than 16 KiB
-                concat(frame(false, 0, TEXT, true, utf8("x".repeat(8_000))),
-                        frame(false, 0, CONTINUATION, true, utf8("x".repeat(8_000))),
-                        frame(true, 0, CONTINUATION, true, utf8("x".repeat(8_000)))),
                 // a header that announces 4 EiB and sends nothing after it
                 new byte[] {(byte) 0x81, (byte) 0xFF, 0x40, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4});
-        for (byte[] bytes : cases) {
+        for (byte[] bytes : singleFrames) {
             try (RawWsClient c = open()) {
                 c.write(bytes);
-                assertThat(c.awaitClose()).isEqualTo(1009);
+                assertThat(closeFramesUntilTheEnd(c)).as("the close frames the client gets").containsExactly(1009);
             }
+        }
+        try (RawWsClient c = open()) {
+            // small fragments that add up to more than 16 KiB
+            c.write(concat(frame(false, 0, TEXT, true, utf8("x".repeat(8_000))),
+                    frame(false, 0, CONTINUATION, true, utf8("x".repeat(8_000))),
+                    frame(true, 0, CONTINUATION, true, utf8("x".repeat(8_000)))));
+            assertThat(c.awaitClose()).isEqualTo(1009);
         }
     }
 
@@ -316,30 +343,42 @@ class HostileFramesIntegrationTest {
         return cases.stream();
     }
 
+    /** Exactly one close frame, 1002, and the connection ends (RFC 6455 5.5.1: one close frame per side). */
     @ParameterizedTest(name = "{0}")
     @MethodSource("protocolViolations")
     void framingViolationsCloseWith1002(String what, byte[] bytes) throws IOException {
         try (RawWsClient c = open()) {
             c.write(bytes);
-            assertThat(c.awaitClose()).as(what).isEqualTo(1002);
+            assertThat(closeFramesUntilTheEnd(c)).as(what).containsExactly(1002);
         }
     }
 
-    /** The close code the daemon answers a client's close frame with. */
+    /** The code of the one close frame the daemon answers a client's close frame with, before it ends the connection. */
     private static int answerToClose(byte[] payload) throws IOException {
         try (RawWsClient c = open()) {
             c.write(frame(CLOSE, payload));
-            return c.awaitClose();
+            List<Integer> closes = closeFramesUntilTheEnd(c);
+            assertThat(closes).as("close frames in answer to a close").hasSize(1);
+            return closes.get(0);
         }
     }
 
     /**
-     * A close frame with a code RFC 6455 forbids on the wire (below 1000, 1004 to 1006, 1015, 1016
-     * to 2999), a body too short for a code, or a reason that is not UTF-8 never has its code
-     * echoed: the daemon answers 1002 where the frame's header already gives the fault away (a
-     * one-byte body) and otherwise 1000, the client having started the close itself, and the
-     * connection ends. A valid close is answered with its own code. Codes of 5000 and more, which
-     * the RFC leaves undefined, also end in a close handshake.
+     * A close frame with a code RFC 6455 does not allow on the wire (below 1000, 1004 to 1006, 1015,
+     * 1016 to 2999), a body too short for a code, or a reason that is not UTF-8 never has its code
+     * echoed: it is a protocol error, answered with one close frame, 1002, and the connection ends.
+     * RFC 6455 5.5.1: "If there is a body, the first two bytes of the body MUST be a 2-byte unsigned
+     * integer (in network byte order) representing a status code with value /code/ defined in
+     * Section 7.4"; 7.4.1: 1005, 1006 and 1015 "MUST NOT be set as a status code in a Close control
+     * frame by an endpoint", and 1004 is "Reserved"; 7.4.2: "Status codes in the range 0-999 are
+     * not used", 1000-2999 are "reserved for definition by this protocol, its future revisions, and
+     * extensions" (none negotiated here); 8.1: "When an endpoint is to interpret a byte stream as
+     * UTF-8 but finds that the byte stream is not, in fact, a valid UTF-8 stream, that endpoint MUST
+     * _Fail the WebSocket Connection_"; 7.4.1: "1002 indicates that an endpoint is terminating the
+     * connection due to a protocol error". (Until this was fixed the daemon answered these with 1000,
+     * and the one-byte body with 1002 then a second close frame, 1000.) A valid close is answered
+     * with its own code. Codes of 5000 and more, which the RFC leaves undefined, also end in a close
+     * handshake.
      */
     @Test
     void closeFramesWithGarbageAreNeverEchoedAndValidOnesAreAnswered() throws IOException {
@@ -355,7 +394,7 @@ class HostileFramesIntegrationTest {
         Map<String, Integer> expected = new LinkedHashMap<>();
         Map<String, Integer> actual = new LinkedHashMap<>();
         for (Map.Entry<String, byte[]> e : garbage.entrySet()) {
-            expected.put(e.getKey(), 1000);
+            expected.put(e.getKey(), 1002);
             actual.put(e.getKey(), answerToClose(e.getValue()));
         }
         expected.put("one byte", 1002);

@@ -19,6 +19,8 @@ import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -133,6 +135,27 @@ class ConsoleSessionHandlerTest {
         assertThat(close).as("the close frame passed on, not dropped (and leaked)").isNotNull();
         assertThat(close.statusCode()).isEqualTo(1001);
         close.release();
+        ch.finishAndReleaseAll();
+    }
+
+    /**
+     * A frame the decoder refuses marks the session closing before its close frame goes out: shared
+     * frames then enter at the channel (where the session drops them) and none go straight to the
+     * socket.
+     */
+    @Test
+    void aRefusedFrameMarksTheSessionClosingBeforeItsOneCloseFrame() {
+        EmbeddedChannel ch = session(new TokenStore.Grant("h", null), new AtomicLong());
+        ConsoleSessionHandler handler = ch.pipeline().get(ConsoleSessionHandler.class);
+        assertThat(handler.frameWriter()).as("open: shared frames enter at the session's context").isNotSameAs(ch);
+        ch.pipeline().fireExceptionCaught(new CorruptedWebSocketFrameException(
+                WebSocketCloseStatus.PROTOCOL_ERROR, "RSV != 0 and no extension negotiated"));
+        assertThat(handler.frameWriter()).as("closing: shared frames enter at the channel").isSameAs(ch);
+        assertThat(handler.directSocket()).isNull();
+        CloseWebSocketFrame close = ch.readOutbound();
+        assertThat(close.statusCode()).isEqualTo(1002);
+        close.release();
+        assertThat((Object) ch.readOutbound()).as("one close frame").isNull();
         ch.finishAndReleaseAll();
     }
 

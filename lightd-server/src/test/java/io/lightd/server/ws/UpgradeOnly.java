@@ -20,7 +20,7 @@ final class UpgradeOnly implements WebSocketUpgrade {
 
         BareSession(int maxFrameBytes) {
             super(new Settings(new Metrics(), 20, 60, 30, Clock.systemUTC(), WebSocketDecoderConfig.newBuilder()
-                    .maxFramePayloadLength(maxFrameBytes).allowExtensions(false).closeOnProtocolViolation(true).build()));
+                    .maxFramePayloadLength(maxFrameBytes).allowExtensions(false).closeOnProtocolViolation(false).build()));
         }
 
         @Override

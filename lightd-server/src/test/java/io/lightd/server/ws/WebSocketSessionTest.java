@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -46,6 +47,8 @@ class WebSocketSessionTest {
     private final WebSocketSession.Settings settings = settings(20, 60);
     /** What the session heard: whole messages and its closing. */
     private final List<Object> passed = new ArrayList<>();
+    /** The codes the session's {@code refused} hook heard, in order. */
+    private final List<Integer> refusals = new ArrayList<>();
     /** The session under test, on the channel {@link #channel} made last. */
     private WebSocketSession session;
 
@@ -81,10 +84,75 @@ class WebSocketSessionTest {
             @Override
             protected void closed(Channel channel) {
             }
+
+            @Override
+            protected void refused(ChannelHandlerContext ctx, int code) {
+                refusals.add(code);
+            }
         };
         ch.pipeline().addLast(session);
         return ch;
     }
+
+    /**
+     * {@code ch} with the connection's real frame codec in front of its session, as the handshake
+     * puts them: Netty's encoder, and lightd's decoder with the session's decoder configuration
+     * (protocol violations left to the session, frames of at most {@value #MAX_MESSAGE_BYTES} bytes).
+     * Bytes go in as a client sends them; what is written comes out as bytes.
+     */
+    private static EmbeddedChannel onTheWire(EmbeddedChannel ch) {
+        ch.pipeline().addFirst("wsdecoder", new SessionFrameDecoder(WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(MAX_MESSAGE_BYTES).allowExtensions(false).closeOnProtocolViolation(false)
+                .build()));
+        ch.pipeline().addFirst("wsencoder", new WebSocket13FrameEncoder(false));
+        return ch;
+    }
+
+    /** A frame as a client sends it (masked, with a zero key, so the payload reads as it is), at most 125 bytes. */
+    private static ByteBuf clientFrame(int firstByte, byte... payload) {
+        ByteBuf frame = Unpooled.buffer();
+        frame.writeByte(firstByte).writeByte(0x80 | payload.length).writeInt(0).writeBytes(payload);
+        return frame;
+    }
+
+    /** A frame on the wire, as the client reads it. */
+    private record Wire(int opcode, byte[] payload) {
+
+        int closeCode() {
+            return payload.length < 2 ? -1 : (payload[0] & 0xFF) << 8 | payload[1] & 0xFF;
+        }
+
+        String reason() {
+            return new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Every frame written on {@code ch} so far, parsed from the bytes the encoder wrote (unmasked). */
+    private static List<Wire> written(EmbeddedChannel ch) {
+        ByteBuf bytes = Unpooled.buffer();
+        for (Object o; (o = ch.readOutbound()) != null; ) {
+            ByteBuf b = (ByteBuf) o;
+            bytes.writeBytes(b);
+            b.release();
+        }
+        List<Wire> frames = new ArrayList<>();
+        try {
+            while (bytes.isReadable()) {
+                int opcode = bytes.readUnsignedByte() & 0x0F;
+                int length = bytes.readUnsignedByte();
+                assertThat(length & 0x80).as("a server frame is not masked").isZero();
+                long n = length == 126 ? bytes.readUnsignedShort() : length == 127 ? bytes.readLong() : length;
+                byte[] payload = new byte[(int) n];
+                bytes.readBytes(payload);
+                frames.add(new Wire(opcode, payload));
+            }
+        } finally {
+            bytes.release();
+        }
+        return frames;
+    }
+
+    private static final int CLOSE = 0x8;
 
     /** A channel whose close only completes the promise: it stays open, as a socket whose close frame is still on its way. */
     private EmbeddedChannel channelThatStaysOpen() {
@@ -355,14 +423,109 @@ class WebSocketSessionTest {
     }
 
     @Test
-    void aFrameTheDecoderRefusedMakesTheSessionLeave() {
+    void aFrameTheDecoderRefusedMakesTheSessionLeaveAndAnswerWithItsStatus() {
         EmbeddedChannel ch = channel();
-        // Netty's frame decoder has written its own 1009 past the session and throws this.
+        // The frame decoder wrote nothing and reports this.
         ch.pipeline().fireExceptionCaught(new CorruptedWebSocketFrameException(WebSocketCloseStatus.MESSAGE_TOO_BIG,
                 "Max frame length of 16 has been exceeded."));
         assertThat(passed).singleElement().isInstanceOfSatisfying(WebSocketSession.Closing.class,
                 closing -> assertThat(closing.code()).isEqualTo(1009));
+        assertThat(refusals).containsExactly(1009);
+        CloseWebSocketFrame close = closeFrame(ch);
+        assertThat(close.statusCode()).isEqualTo(1009);
+        assertThat(close.reasonText()).isEqualTo("Max frame length of 16 has been exceeded.");
+        close.release();
+        assertThat((Object) ch.readOutbound()).as("one close frame, nothing after it").isNull();
+        assertThat(ch.isOpen()).isFalse();
         ch.finishAndReleaseAll();
+    }
+
+    /**
+     * What the decoder refuses reaches the client as exactly one close frame, the decoder's status
+     * (RFC 6455 5.5.1: one close frame per side; 7.1.7: a protocol error, 1002; 7.4.1: a frame too
+     * big to process, 1009), and the connection ends; the session left what it joined before that
+     * frame and counted the refusal. Observed on the bytes the encoder writes.
+     */
+    @Test
+    void aFrameTheDecoderRefusesGetsExactlyOneCloseFrameOnTheWire() {
+        record Case(String what, ByteBuf bytes, int code) {
+        }
+        List<Case> cases = List.of(
+                new Case("RSV1 on a text frame", clientFrame(0x81 | 0x40, (byte) '{', (byte) '}'), 1002),
+                new Case("a reserved opcode", clientFrame(0x83, (byte) 'x'), 1002),
+                new Case("a close frame of 1 byte", clientFrame(0x88, (byte) 0x03), 1002),
+                new Case("a frame over the limit", clientFrame(0x81, new byte[MAX_MESSAGE_BYTES + 1]), 1009));
+        for (Case c : cases) {
+            passed.clear();
+            refusals.clear();
+            EmbeddedChannel ch = onTheWire(channel());
+            ch.writeInbound(c.bytes());
+            List<Wire> frames = written(ch);
+            assertThat(frames).as(c.what()).hasSize(1);
+            assertThat(frames.get(0).opcode()).as(c.what()).isEqualTo(CLOSE);
+            assertThat(frames.get(0).closeCode()).as(c.what()).isEqualTo(c.code());
+            assertThat(passed).as(c.what()).singleElement().isInstanceOfSatisfying(WebSocketSession.Closing.class,
+                    closing -> assertThat(closing.code()).isEqualTo(c.code()));
+            assertThat(refusals).as(c.what()).containsExactly(c.code());
+            assertThat(ch.isOpen()).as(c.what()).isFalse();
+            assertThat(ch.finish()).as(c.what()).isFalse();
+        }
+    }
+
+    /**
+     * After a refusal, with the close frame still on its way (the connection stays open), what else
+     * is written through the session (console output once it is closing) is not written, and what
+     * the client sends is not read; the channel's own close adds no second close frame.
+     */
+    @Test
+    void nothingFollowsTheCloseFrameOfARefusal() {
+        EmbeddedChannel ch = onTheWire(channelThatStaysOpen());
+        ch.writeInbound(clientFrame(0x81 | 0x20, (byte) 'x'), clientFrame(0x81, "{}".getBytes(StandardCharsets.UTF_8)));
+        TextWebSocketFrame late = new TextWebSocketFrame("{\"event\":\"console\"}");
+        assertThat(ch.writeAndFlush(late).cause()).isInstanceOf(ClosedChannelException.class);
+        assertThat(late.refCnt()).isZero();
+        ch.close();
+        List<Wire> frames = written(ch);
+        assertThat(frames).singleElement().satisfies(f -> assertThat(f.closeCode()).isEqualTo(1002));
+        assertThat(passed).singleElement().isInstanceOf(WebSocketSession.Closing.class);
+        ch.finishAndReleaseAll();
+    }
+
+    /**
+     * A client close frame whose body RFC 6455 does not allow is a protocol error, answered with
+     * exactly one close frame, 1002, never with its code echoed nor with 1000: 5.5.1 ("the first two
+     * bytes of the body MUST be a 2-byte unsigned integer ... representing a status code with value
+     * /code/ defined in Section 7.4"), 7.4.1 (1005, 1006, 1015 "MUST NOT be set as a status code in
+     * a Close control frame by an endpoint"), 7.4.2 ("0-999: Status codes in the range 0-999 are
+     * not used"), 8.1 (data to be read as UTF-8 that is not: "MUST _Fail the WebSocket
+     * Connection_"). A valid close is echoed.
+     */
+    @Test
+    void aCloseFrameWithAnInvalidBodyIsAnsweredWith1002() {
+        record Case(String what, byte[] body, int code) {
+        }
+        List<Case> cases = List.of(
+                new Case("code 0", new byte[] {0, 0}, 1002),
+                new Case("code 999", new byte[] {0x03, (byte) 0xE7}, 1002),
+                new Case("code 1005", new byte[] {0x03, (byte) 0xED}, 1002),
+                new Case("code 1006", new byte[] {0x03, (byte) 0xEE}, 1002),
+                new Case("code 1015", new byte[] {0x03, (byte) 0xF7}, 1002),
+                new Case("reason not UTF-8", new byte[] {0x03, (byte) 0xE8, (byte) 0xC3, 0x28}, 1002),
+                new Case("code 1000, valid", new byte[] {0x03, (byte) 0xE8, 'o', 'k'}, 1000),
+                new Case("code 4000, valid", new byte[] {0x0F, (byte) 0xA0}, 4000));
+        for (Case c : cases) {
+            passed.clear();
+            refusals.clear();
+            EmbeddedChannel ch = onTheWire(channel());
+            ch.writeInbound(clientFrame(0x88, c.body()));
+            List<Wire> frames = written(ch);
+            assertThat(frames).as(c.what()).hasSize(1);
+            assertThat(frames.get(0).opcode()).as(c.what()).isEqualTo(CLOSE);
+            assertThat(frames.get(0).closeCode()).as(c.what()).isEqualTo(c.code());
+            assertThat(refusals).as(c.what()).isEqualTo(c.code() == 1002 ? List.of(1002) : List.of());
+            assertThat(ch.isOpen()).as(c.what()).isFalse();
+            assertThat(ch.finish()).as(c.what()).isFalse();
+        }
     }
 
     @Test
