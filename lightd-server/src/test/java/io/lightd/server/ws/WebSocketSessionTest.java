@@ -219,6 +219,17 @@ class WebSocketSessionTest {
         return (CloseWebSocketFrame) out;
     }
 
+    /** The channel wrote exactly one close frame, of {@code code} and {@code reason}, and nothing after it. */
+    private static void assertOnlyCloseFrame(EmbeddedChannel ch, int code, String reason) {
+        CloseWebSocketFrame close = closeFrame(ch);
+        try {
+            assertThat(close.statusCode()).isEqualTo(code);
+            assertThat(close.reasonText()).isEqualTo(reason);
+        } finally {
+            close.release();
+        }
+        assertThat((Object) ch.readOutbound()).as("one close frame, nothing after it").isNull();
+    }
     @Test
     void pingsAnIdleClientEveryIntervalAndClosesOneThatStaysSilentWith1001() {
         EmbeddedChannel ch = channel();
@@ -370,11 +381,7 @@ class WebSocketSessionTest {
     void aCloseTheClientStartsIsAnsweredWithItsOwnStatusThenTheConnectionCloses() {
         EmbeddedChannel ch = channel();
         ch.writeInbound(new CloseWebSocketFrame(4000, "bye"));
-        CloseWebSocketFrame echo = closeFrame(ch);
-        assertThat(echo.statusCode()).isEqualTo(4000);
-        assertThat(echo.reasonText()).isEqualTo("bye");
-        echo.release();
-        assertThat((Object) ch.readOutbound()).as("one close frame, nothing after it").isNull();
+        assertOnlyCloseFrame(ch, 4000, "bye");
         // The session heard of the close before the echo went out (it leaves its hub, so no
         // broadcast follows the echo), and took no message from it.
         assertThat(passed).singleElement().isInstanceOfSatisfying(WebSocketSession.Closing.class,
@@ -431,11 +438,7 @@ class WebSocketSessionTest {
         assertThat(passed).singleElement().isInstanceOfSatisfying(WebSocketSession.Closing.class,
                 closing -> assertThat(closing.code()).isEqualTo(1009));
         assertThat(refusals).containsExactly(1009);
-        CloseWebSocketFrame close = closeFrame(ch);
-        assertThat(close.statusCode()).isEqualTo(1009);
-        assertThat(close.reasonText()).isEqualTo("Max frame length of 16 has been exceeded.");
-        close.release();
-        assertThat((Object) ch.readOutbound()).as("one close frame, nothing after it").isNull();
+        assertOnlyCloseFrame(ch, 1009, "Max frame length of 16 has been exceeded.");
         assertThat(ch.isOpen()).isFalse();
         ch.finishAndReleaseAll();
     }
@@ -541,11 +544,7 @@ class WebSocketSessionTest {
         assertThat(passed).singleElement().isInstanceOfSatisfying(WebSocketSession.Closing.class,
                 closing -> assertThat(closing.code()).isEqualTo(1007));
         assertThat(after.refCnt()).isZero();
-        CloseWebSocketFrame close = closeFrame(ch);
-        assertThat(close.statusCode()).isEqualTo(1007);
-        assertThat(close.reasonText()).isEqualTo(WebSocketSession.NOT_UTF8);
-        close.release();
-        assertThat((Object) ch.readOutbound()).as("one close frame, nothing after it").isNull();
+        assertOnlyCloseFrame(ch, 1007, WebSocketSession.NOT_UTF8);
         assertThat(ch.isOpen()).isFalse();
         ch.finishAndReleaseAll();
     }
