@@ -2,12 +2,12 @@ package io.lightd.runtime.stats;
 
 import io.lightd.protocol.Stats;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * The stats of one container read straight from the kernel: its cgroup (v1 or v2) and the network
@@ -54,8 +54,20 @@ public final class CgroupStats implements StatsSource<Void>, AutoCloseable {
         }
     }
 
-    /** Runs of spaces between a line's fields (compiled once: {@code String.split(" +")} compiles it per call). */
-    private static final Pattern SPACES = Pattern.compile(" +");
+    /**
+     * Every this many samples the memory limit is read again and the block I/O file chosen again;
+     * in between a sample reads neither (a limit changes only by an update of the container).
+     */
+    static final int RECHECK_SAMPLES = 10;
+
+    private static final byte[] USAGE_USEC = ascii("usage_usec");
+    private static final byte[] TOTAL_INACTIVE_FILE = ascii("total_inactive_file");
+    private static final byte[] INACTIVE_FILE = ascii("inactive_file");
+    private static final byte[] READ = ascii("Read");
+    private static final byte[] WRITE = ascii("Write");
+    private static final byte[] RBYTES = ascii("rbytes=");
+    private static final byte[] WBYTES = ascii("wbytes=");
+    private static final byte[] LO = ascii("lo");
 
     private static final String[] V1_BLKIO_FILES = {
         "blkio.io_service_bytes_recursive", "blkio.bfq.io_service_bytes_recursive",
@@ -72,6 +84,14 @@ public final class CgroupStats implements StatsSource<Void>, AutoCloseable {
     private final KernelFile[] blkio;
     private long previousCpuNanos;
     private long previousNanos;
+    /** Samples taken: every {@link #RECHECK_SAMPLES}th reads the limit and looks for the block I/O file again. */
+    private long samples;
+    /** The memory limit last read. */
+    private long limit;
+    /** Index in {@link #blkio} of the file a sample reads; -1: look again. */
+    private int chosenBlkio = -1;
+    /** Network received and sent, block I/O read and written, of the sample being taken (reused). */
+    private final long[] sums = new long[4];
 
     /**
      * Reads the CPU time once, as the base of the first sample's CPU share.
@@ -105,12 +125,16 @@ public final class CgroupStats implements StatsSource<Void>, AutoCloseable {
             // Every file a sample needs is read once here, so that a cgroup missing one (a v2 cgroup
             // without the memory controller enabled) is refused now rather than failing every sample.
             memoryUsage();
-            memoryLimit();
+            this.limit = memoryLimit();
             this.previousCpuNanos = cpuNanos();
         } catch (IOException e) {
             close();
             throw e;
         }
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Closes the files kept open; a sample afterwards fails. */
@@ -139,136 +163,196 @@ public final class CgroupStats implements StatsSource<Void>, AutoCloseable {
         double cpuPercent = elapsed > 0 && cpu > previousCpuNanos ? (cpu - previousCpuNanos) * 100.0 / elapsed : 0;
         previousCpuNanos = cpu;
         previousNanos = nowNanos;
-        long[] block = blockBytes();
-        long[] network = netDev == null ? new long[2] : netDevBytes(netDev.readOrNull());
-        return new Stats(cpuPercent, memoryUsage(), memoryLimit(), network[0], network[1], block[0], block[1]).rounded();
+        long memory = memoryUsage();
+        if (samples++ % RECHECK_SAMPLES == 0) {
+            limit = memoryLimit();
+            chosenBlkio = -1;
+        }
+        readBlockBytes();
+        sums[0] = 0;
+        sums[1] = 0;
+        if (netDev != null) {
+            int length = netDev.fillOrMinusOne();
+            netDevBytes(netDev.bytes(), length, sums);
+        }
+        return new Stats(cpuPercent, memory, limit, sums[0], sums[1], sums[2], sums[3]).rounded();
     }
 
     private long cpuNanos() throws IOException {
+        int length = cpu.fill();
         if (paths.version() == 1) {
-            return parseLong(cpu.read());
+            return decimal(cpu.bytes(), 0, length);
         }
-        return keyedValue(cpu.read(), "usage_usec") * 1000;
+        return keyedValue(cpu.bytes(), length, USAGE_USEC) * 1000;
     }
 
     private long memoryUsage() throws IOException {
-        long usage = parseLong(memoryUsage.read());
-        return withoutInactiveFile(usage, memoryStat.read(),
-                paths.version() == 1 ? "total_inactive_file" : "inactive_file");
-    }
-
-    private long memoryLimit() throws IOException {
-        String text = memoryLimit.read().trim();
-        long limit = text.equals("max") ? Long.MAX_VALUE : parseLong(text);
-        return hostMemory > 0 && limit > hostMemory ? hostMemory : limit;
-    }
-
-    private long[] blockBytes() {
-        if (paths.version() == 2) {
-            return blkio.length == 0 ? new long[2] : ioStatBytes(blkio[0].readOrNull());
-        }
-        for (KernelFile file : blkio) {
-            String text = file.readOrNull();
-            if (text != null && hasDeviceLine(text)) {
-                return blkioBytes(text);
-            }
-        }
-        return new long[2];
-    }
-
-    // ---- parsing, of the formats the kernel documents (cgroup-v1/blkio-controller.rst, cgroup-v2.rst, proc(5)) ----
-
-    /** {@code usage} minus the {@code key} line of a {@code memory.stat} text, only when smaller. */
-    static long withoutInactiveFile(long usage, String memoryStat, String key) {
-        long inactive = keyedValue(memoryStat, key);
+        // fill() before bytes(): a fill may replace the buffer with a larger one.
+        int length = memoryUsage.fill();
+        long usage = decimal(memoryUsage.bytes(), 0, length);
+        length = memoryStat.fill();
+        long inactive = keyedValue(memoryStat.bytes(), length, paths.version() == 1 ? TOTAL_INACTIVE_FILE : INACTIVE_FILE);
         return inactive < usage ? usage - inactive : usage;
     }
 
+    private long memoryLimit() throws IOException {
+        int length = memoryLimit.fill();
+        byte[] text = memoryLimit.bytes();
+        long limit = length >= 3 && text[0] == 'm' && text[1] == 'a' && text[2] == 'x' ? Long.MAX_VALUE
+                : decimal(text, 0, length);
+        return hostMemory > 0 && limit > hostMemory ? hostMemory : limit;
+    }
+
+    /**
+     * Block I/O bytes into {@code sums[2]} (read) and {@code sums[3]} (written). On v1 the first of
+     * the files that has a device line, in runc's order; which one that is is looked up again every
+     * {@link #RECHECK_SAMPLES} samples, and in between only the file found is read (when none has
+     * one, the last: the throttle file, which counts every request).
+     */
+    private void readBlockBytes() {
+        sums[2] = 0;
+        sums[3] = 0;
+        if (blkio.length == 0) {
+            return;
+        }
+        if (paths.version() == 2) {
+            int length = blkio[0].fillOrMinusOne();
+            ioStatBytes(blkio[0].bytes(), length, sums);
+            return;
+        }
+        if (chosenBlkio >= 0) {
+            KernelFile file = blkio[chosenBlkio];
+            int length = file.fillOrMinusOne();
+            blkioBytes(file.bytes(), length, sums);
+            return;
+        }
+        for (int i = 0; i < blkio.length; i++) {
+            KernelFile file = blkio[i];
+            int length = file.fillOrMinusOne();
+            if (blkioBytes(file.bytes(), length, sums) || i == blkio.length - 1) {
+                chosenBlkio = i;
+                return;
+            }
+        }
+    }
+
+    // ---- parsing, of the formats the kernel documents (cgroup-v1/blkio-controller.rst, cgroup-v2.rst, proc(5)) ----
+    // Straight from the bytes read, without strings: these run for every watched container every second.
+
+    /**
+     * The decimal at the start of {@code text[from, to)} after any spaces; 0 when there is none or it
+     * does not fit a long (an empty file, {@code max}).
+     */
+    static long decimal(byte[] text, int from, int to) {
+        int i = from;
+        while (i < to && text[i] == ' ') {
+            i++;
+        }
+        long value = 0;
+        int digits = 0;
+        for (; i < to; i++, digits++) {
+            int digit = text[i] - '0';
+            if (digit < 0 || digit > 9) {
+                break;
+            }
+            if (value > (Long.MAX_VALUE - digit) / 10) {
+                return 0;
+            }
+            value = value * 10 + digit;
+        }
+        return digits == 0 ? 0 : value;
+    }
+
     /** The value of the line {@code key value} of a flat keyed file ({@code cpu.stat}, {@code memory.stat}), or 0. */
-    static long keyedValue(String text, String key) {
+    static long keyedValue(byte[] text, int length, byte[] key) {
         int at = 0;
-        while (at < text.length()) {
-            int end = text.indexOf('\n', at);
-            if (end < 0) {
-                end = text.length();
+        while (at < length) {
+            if (at + key.length < length && text[at + key.length] == ' ' && startsWith(text, at, key)) {
+                return decimal(text, at + key.length + 1, lineEnd(text, at + key.length, length));
             }
-            if (text.startsWith(key, at) && at + key.length() < end && text.charAt(at + key.length()) == ' ') {
-                return parseLong(text.substring(at + key.length() + 1, end));
-            }
-            at = end + 1;
+            at = lineEnd(text, at, length) + 1;
         }
         return 0;
     }
 
-    /** Read and write bytes of a v1 {@code blkio.*io_service_bytes*} text ({@code "8:0 Read 4096"} lines; {@code Total} skipped). */
-    static long[] blkioBytes(String text) {
-        long[] sum = new long[2];
-        for (String line : text.split("\n")) {
-            String[] fields = SPACES.split(line.trim());
-            if (fields.length == 3) {
-                if (fields[1].equals("Read")) {
-                    sum[0] += parseLong(fields[2]);
-                } else if (fields[1].equals("Write")) {
-                    sum[1] += parseLong(fields[2]);
+    /**
+     * Adds the read and write bytes of a v1 {@code blkio.*io_service_bytes*} text ({@code "8:0 Read
+     * 4096"} lines; the last line {@code "Total N"} has two fields and is skipped) to {@code sums[2]}
+     * and {@code sums[3]}.
+     *
+     * @return whether the text has a device line (a line of three fields); false for -1 (unreadable)
+     */
+    static boolean blkioBytes(byte[] text, int length, long[] sums) {
+        boolean device = false;
+        int at = 0;
+        while (at < length) {
+            int end = lineEnd(text, at, length);
+            int operation = nextField(text, fieldEnd(text, nextField(text, at, end), end), end);
+            int operationEnd = fieldEnd(text, operation, end);
+            int value = nextField(text, operationEnd, end);
+            if (value < end && nextField(text, fieldEnd(text, value, end), end) == end) {
+                device = true;
+                if (is(text, operation, operationEnd, READ)) {
+                    sums[2] += decimal(text, value, end);
+                } else if (is(text, operation, operationEnd, WRITE)) {
+                    sums[3] += decimal(text, value, end);
                 }
             }
+            at = end + 1;
         }
-        return sum;
-    }
-
-    private static boolean hasDeviceLine(String text) {
-        for (String line : text.split("\n")) {
-            if (SPACES.split(line.trim()).length == 3) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** {@code rbytes} and {@code wbytes} of a v2 {@code io.stat} text summed over devices ({@code "8:16 rbytes=1459200 wbytes=314773504 ..."}). */
-    static long[] ioStatBytes(String text) {
-        long[] sum = new long[2];
-        if (text == null) {
-            return sum;
-        }
-        for (String line : text.split("\n")) {
-            for (String field : SPACES.split(line.trim())) {
-                if (field.startsWith("rbytes=")) {
-                    sum[0] += parseLong(field.substring(7));
-                } else if (field.startsWith("wbytes=")) {
-                    sum[1] += parseLong(field.substring(7));
-                }
-            }
-        }
-        return sum;
+        return device;
     }
 
     /**
-     * Received and sent bytes of a {@code /proc/<pid>/net/dev} text summed over its interfaces but
-     * {@code lo}: after two header lines, {@code "  eth0: rxbytes rxpackets ... (8 fields) txbytes ..."}.
+     * Adds {@code rbytes} and {@code wbytes} of a v2 {@code io.stat} text ({@code "8:16 rbytes=1459200
+     * wbytes=314773504 ..."}, a line per device) to {@code sums[2]} and {@code sums[3]}; nothing for
+     * -1 (unreadable).
      */
-    static long[] netDevBytes(String text) {
-        long[] sum = new long[2];
-        if (text == null) {
-            return sum;
-        }
-        for (String line : text.split("\n")) {
-            int colon = line.indexOf(':');
-            if (colon < 0) {
-                continue;
+    static void ioStatBytes(byte[] text, int length, long[] sums) {
+        int at = 0;
+        while (at < length) {
+            int end = lineEnd(text, at, length);
+            for (int field = nextField(text, at, end); field < end; field = nextField(text, fieldEnd(text, field, end), end)) {
+                if (startsWith(text, field, RBYTES)) {
+                    sums[2] += decimal(text, field + RBYTES.length, end);
+                } else if (startsWith(text, field, WBYTES)) {
+                    sums[3] += decimal(text, field + WBYTES.length, end);
+                }
             }
-            String name = line.substring(0, colon).trim();
-            String[] fields = SPACES.split(line.substring(colon + 1).trim());
-            if (name.equals("lo") || fields.length < 9 || name.contains("|")) {
-                continue;
-            }
-            sum[0] += parseLong(fields[0]);
-            sum[1] += parseLong(fields[8]);
+            at = end + 1;
         }
-        return sum;
     }
 
-    /** A decimal of a kernel file; 0 for anything else (an empty file). */
+    /**
+     * Adds the received and sent bytes of a {@code /proc/<pid>/net/dev} text, summed over its
+     * interfaces but {@code lo}, to {@code sums[0]} and {@code sums[1]}: after two header lines (with
+     * {@code |}), {@code "  eth0: rxbytes rxpackets ... (8 fields) txbytes ..."}; nothing for -1
+     * (unreadable).
+     */
+    static void netDevBytes(byte[] text, int length, long[] sums) {
+        int at = 0;
+        while (at < length) {
+            int end = lineEnd(text, at, length);
+            int colon = indexOf(text, at, end, (byte) ':');
+            if (colon < end && indexOf(text, at, end, (byte) '|') == end) {
+                int name = nextField(text, at, colon);
+                if (!is(text, name, fieldEnd(text, name, colon), LO)) {
+                    int field = nextField(text, colon + 1, end);
+                    long received = decimal(text, field, end);
+                    for (int i = 0; i < 8 && field < end; i++) {
+                        field = nextField(text, fieldEnd(text, field, end), end);
+                    }
+                    if (field < end) {
+                        sums[0] += received;
+                        sums[1] += decimal(text, field, end);
+                    }
+                }
+            }
+            at = end + 1;
+        }
+    }
+
+    /** A decimal of a kernel file's text; 0 for anything else (an empty file). */
     static long parseLong(String text) {
         String t = text.trim();
         try {
@@ -276,5 +360,53 @@ public final class CgroupStats implements StatsSource<Void>, AutoCloseable {
         } catch (NumberFormatException e) {
             return 0;
         }
+    }
+
+    private static int lineEnd(byte[] text, int from, int length) {
+        return indexOf(text, from, length, (byte) '\n');
+    }
+
+    /** The first {@code c} in {@code text[from, to)}, or {@code to}. */
+    private static int indexOf(byte[] text, int from, int to, byte c) {
+        for (int i = from; i < to; i++) {
+            if (text[i] == c) {
+                return i;
+            }
+        }
+        return to;
+    }
+
+    /** The start of the next field at or after {@code from} (past spaces and tabs), or {@code end}. */
+    private static int nextField(byte[] text, int from, int end) {
+        int i = from;
+        while (i < end && (text[i] == ' ' || text[i] == '\t')) {
+            i++;
+        }
+        return i;
+    }
+
+    /** Where the field starting at {@code from} ends (the next space or tab), or {@code end}. */
+    private static int fieldEnd(byte[] text, int from, int end) {
+        int i = from;
+        while (i < end && text[i] != ' ' && text[i] != '\t') {
+            i++;
+        }
+        return i;
+    }
+
+    private static boolean startsWith(byte[] text, int at, byte[] prefix) {
+        if (at + prefix.length > text.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (text[at + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean is(byte[] text, int from, int to, byte[] word) {
+        return to - from == word.length && startsWith(text, from, word);
     }
 }

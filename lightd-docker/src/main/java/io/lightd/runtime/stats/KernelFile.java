@@ -47,7 +47,20 @@ final class KernelFile implements AutoCloseable {
     }
 
     /** The file's text now (ASCII); throws {@link NoSuchFileException} when the file is not there. */
-    synchronized String read() throws IOException {
+    String read() throws IOException {
+        int length = fill();
+        return new String(text, 0, length, StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Reads the file as it is now into {@link #bytes()}, without making a string of it: the stats
+     * sampler parses the bytes where they are.
+     *
+     * @return how many bytes of {@link #bytes()} the file's text is
+     * @throws NoSuchFileException when the file is not there
+     * @throws IOException         when it cannot be read, or this file is closed
+     */
+    synchronized int fill() throws IOException {
         if (closed) {
             throw new IOException(path + " is closed");
         }
@@ -85,15 +98,25 @@ final class KernelFile implements AutoCloseable {
         }
         buffer.flip();
         buffer.get(text, 0, length);
-        return new String(text, 0, length, StandardCharsets.US_ASCII);
+        return length;
     }
 
-    /** The text, or null when the file cannot be read. */
-    String readOrNull() {
+    /**
+     * What the last {@link #fill} read, in its first bytes: valid until the next fill, on the
+     * thread that filled it.
+     *
+     * @return the buffer itself (not a copy), longer than the text
+     */
+    byte[] bytes() {
+        return text;
+    }
+
+    /** Like {@link #fill}, but -1 when the file cannot be read (an optional file). */
+    int fillOrMinusOne() {
         try {
-            return read();
+            return fill();
         } catch (IOException | SecurityException e) {
-            return null;
+            return -1;
         }
     }
 

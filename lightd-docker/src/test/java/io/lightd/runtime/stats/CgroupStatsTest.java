@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lightd.protocol.Stats;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -102,6 +103,88 @@ class CgroupStatsTest {
     }
 
     @Test
+    void aV1BlockIoFileThatFillsLaterAndALimitThatChangesAreSeenWithinTheRecheckInterval(@TempDir Path root)
+            throws IOException {
+        Path cpu = Files.createDirectories(root.resolve("cpuacct/docker/abc"));
+        Path memory = Files.createDirectories(root.resolve("memory/docker/abc"));
+        Path blkio = Files.createDirectories(root.resolve("blkio/docker/abc"));
+        Files.writeString(cpu.resolve("cpuacct.usage"), "0\n");
+        Files.writeString(memory.resolve("memory.usage_in_bytes"), "4096\n");
+        Files.writeString(memory.resolve("memory.limit_in_bytes"), "1073741824\n");
+        Files.writeString(memory.resolve("memory.stat"), "total_inactive_file 0\n");
+        Path bfq = blkio.resolve("blkio.bfq.io_service_bytes_recursive");
+        Path throttle = blkio.resolve("blkio.throttle.io_service_bytes_recursive");
+        Files.writeString(bfq, "Total 0\n");
+        Files.writeString(throttle, "Total 0\n");
+        CgroupStats source = new CgroupStats(new CgroupStats.Paths(1, cpu, memory, blkio), null, 16 * GIB);
+        long now = System.nanoTime();
+        assertThat(source.sample(null, now).blockRead()).isZero();
+
+        // I/O starts: the throttle file (which counts every request) shows it at once; the bfq file,
+        // which runc prefers, is found within the recheck interval.
+        Files.writeString(throttle, "8:0 Read 1000\n8:0 Write 2000\n8:0 Total 3000\nTotal 3000\n");
+        Files.writeString(bfq, "8:0 Read 1024\n8:0 Write 2048\n8:0 Sync 0\n8:0 Async 3072\n8:0 Total 3072\nTotal 3072\n");
+        Files.writeString(memory.resolve("memory.limit_in_bytes"), "536870912\n");
+        Stats first = source.sample(null, now += 1_000_000_000L);
+        assertThat(first.blockRead()).isEqualTo(1000);
+        assertThat(first.blockWrite()).isEqualTo(2000);
+        Stats last = first;
+        for (int i = 1; i < CgroupStats.RECHECK_SAMPLES; i++) {
+            last = source.sample(null, now += 1_000_000_000L);
+        }
+        assertThat(last.blockRead()).isEqualTo(1024);
+        assertThat(last.blockWrite()).isEqualTo(2048);
+        assertThat(last.memoryLimit()).isEqualTo(536870912L);
+        // From then on only the bfq file is read.
+        Files.writeString(throttle, "not read\n");
+        Files.writeString(bfq, "8:0 Read 4096\n8:16 Read 4096\n8:0 Write 0\nTotal 8192\n");
+        assertThat(source.sample(null, now + 1_000_000_000L).blockRead()).isEqualTo(8192);
+    }
+
+    @Test
+    void parsesTheBytesOfEachFormatAsTheKernelWritesThem() {
+        long[] sums = new long[4];
+        byte[] netDev = ascii("Inter-|   Receive                                                |  Transmit\n"
+                + " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n"
+                + "    lo: 9999999      10    0    0    0     0          0         0  9999999      10    0    0    0     0       0          0\n"
+                + "  eth0: 1024 8 0 0 0 0 0 0 2048 16 0 0 0 0 0 0\n"
+                + "  eth1:18446744073709551615 1 0 0 0 0 0 0 7 1 0 0 0 0 0 0\n"
+                + "  eth2: 5 1 0 0\n");
+        CgroupStats.netDevBytes(netDev, netDev.length, sums);
+        // eth1's received count does not fit a long and reads as 0; eth2's line is cut short and is skipped.
+        assertThat(sums[0]).isEqualTo(1024);
+        assertThat(sums[1]).isEqualTo(2048 + 7);
+        CgroupStats.netDevBytes(netDev, -1, sums);
+        assertThat(sums[0]).isEqualTo(1024);
+
+        byte[] memoryStat = ascii("inactive_file_x 1\ninactive_file 4096\ntotal_inactive_file 8192\n");
+        assertThat(CgroupStats.keyedValue(memoryStat, memoryStat.length, ascii("inactive_file"))).isEqualTo(4096);
+        assertThat(CgroupStats.keyedValue(memoryStat, memoryStat.length, ascii("total_inactive_file"))).isEqualTo(8192);
+        assertThat(CgroupStats.keyedValue(memoryStat, memoryStat.length, ascii("active_file"))).isZero();
+        // Only what was read counts: a buffer longer than the text holds an older, longer text.
+        assertThat(CgroupStats.keyedValue(memoryStat, 18, ascii("inactive_file"))).isZero();
+
+        byte[] blkio = ascii("8:0 Read 10\n8:0 Write 20\n8:16 Read 1\n8:16 Write 2\n8:0 Total 33\nTotal 33\n");
+        sums = new long[4];
+        assertThat(CgroupStats.blkioBytes(blkio, blkio.length, sums)).isTrue();
+        assertThat(sums).containsExactly(0, 0, 11, 22);
+        byte[] empty = ascii("Total 0\n");
+        assertThat(CgroupStats.blkioBytes(empty, empty.length, sums)).isFalse();
+        assertThat(CgroupStats.blkioBytes(empty, -1, sums)).isFalse();
+
+        byte[] ioStat = ascii("8:16 rbytes=1459200 wbytes=314773504 rios=192 wios=353 dbytes=0 dios=0\n"
+                + "8:0 rbytes=90430464 wbytes=299008000 rios=8950 wios=1252 dbytes=50331648 dios=3021\n");
+        sums = new long[4];
+        CgroupStats.ioStatBytes(ioStat, ioStat.length, sums);
+        assertThat(sums).containsExactly(0, 0, 1459200L + 90430464L, 314773504L + 299008000L);
+
+        assertThat(CgroupStats.decimal(ascii(" 9223372036854771712\n"), 0, 21)).isEqualTo(9223372036854771712L);
+        assertThat(CgroupStats.decimal(ascii("9223372036854775808"), 0, 19)).isZero();
+        assertThat(CgroupStats.decimal(ascii("max\n"), 0, 4)).isZero();
+        assertThat(CgroupStats.decimal(ascii(""), 0, 0)).isZero();
+    }
+
+    @Test
     void aMissingCgroupIsNotALayoutThatWorks(@TempDir Path root) {
         assertThatThrownBy(() -> new CgroupStats(CgroupStats.Paths.v2(root.resolve("gone")), null, GIB))
                 .isInstanceOf(IOException.class);
@@ -155,6 +238,10 @@ class CgroupStatsTest {
         CgroupLayout layout = CgroupLayout.detect();
         assertThat(layout).as("this host's cgroup layout").isNotNull();
         assertThat(layout.version()).isEqualTo(1);
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     private static long nextSecond(CgroupStats source, long base) {

@@ -59,12 +59,12 @@ class KernelFileTest {
     void aMissingFileAndAClosedOneAreErrors() throws IOException {
         KernelFile missing = new KernelFile(dir.resolve("absent"));
         assertThatThrownBy(missing::read).isInstanceOf(NoSuchFileException.class);
-        assertThat(missing.readOrNull()).isNull();
+        assertThat(missing.fillOrMinusOne()).isEqualTo(-1);
         Path file = dir.resolve("present");
         Files.writeString(file, "1\n", StandardCharsets.US_ASCII);
         KernelFile closed = new KernelFile(file);
         closed.close();
-        assertThat(closed.readOrNull()).isNull();
+        assertThat(closed.fillOrMinusOne()).isEqualTo(-1);
     }
 
     /** {@code size} bytes of numbered lines, as a kernel's flat keyed file looks. */
