@@ -104,6 +104,12 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
     private static final int MAX_FRAGMENTS = 1024;
 
     /**
+     * A ping is sent when the silence is within this much of the interval (and within a tenth of
+     * it), rather than the timer set again for the rest: see {@link #run()}.
+     */
+    private static final long MAX_PING_SLACK_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
      * What one kind of session (consoles, or the node stream) shares: one instance for all its
      * connections, so an idle connection carries none of it.
      *
@@ -561,7 +567,10 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
         }
         long intervalNanos = TimeUnit.SECONDS.toNanos(settings.pingIntervalSeconds());
         long left = intervalNanos - (ticks() - lastReadNanos);
-        if (left > 0) {
+        // A client that answered the last ping did so a moment after it was sent, so the silence is
+        // that moment short of the interval when the timer fires: ping now rather than wake the loop
+        // again for the rest (one timer per interval per idle connection, not two).
+        if (left > Math.min(MAX_PING_SLACK_NANOS, intervalNanos / 10)) {
             scheduleIdle(left);
             return;
         }

@@ -271,6 +271,26 @@ class WebSocketSessionTest {
     }
 
     @Test
+    void aClientThatAnswersEachPingAtOnceIsPingedEveryIntervalByOneTimer() {
+        EmbeddedChannel ch = channel();
+        advance(ch, 20);
+        for (int i = 0; i < 3; i++) {
+            Object ping = ch.readOutbound();
+            assertThat(ping).as("ping %d, 20 s after the one before", i).isInstanceOf(PingWebSocketFrame.class);
+            ReferenceCountUtil.release(ping);
+            // The pong comes 50 ms later: the next ping goes out when the timer set with this one
+            // fires, 20 s after it, not 50 ms after that (which took a second timer for the 50 ms).
+            ch.advanceTimeBy(50, TimeUnit.MILLISECONDS);
+            ch.writeInbound(new PongWebSocketFrame());
+            ch.advanceTimeBy(19_950, TimeUnit.MILLISECONDS);
+            ch.runScheduledPendingTasks();
+        }
+        assertThat(ch.isActive()).isTrue();
+        passed.forEach(ReferenceCountUtil::release);
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void closesWith4001AtTheExpiryInstant() {
         EmbeddedChannel ch = channel();
         session.expireAt(NOW.plusSeconds(90));
