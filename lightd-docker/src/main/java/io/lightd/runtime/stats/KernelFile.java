@@ -3,7 +3,6 @@ package io.lightd.runtime.stats;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -11,9 +10,9 @@ import java.nio.file.StandardOpenOption;
 /**
  * One small kernel file (a cgroup or {@code /proc} file) read again and again: opened once and kept
  * open, each read a positional read from offset 0, which makes the kernel generate the file afresh.
- * That is one system call a read (not two: see {@link #read}) instead of four (open, fstat, read,
- * close) and no
- * {@code NoSuchFileException} per read for a file this kernel does not have.
+ * That is one system call a read (not two: see {@link #fill}) instead of four (open, fstat, read,
+ * close) and no {@code NoSuchFileException} per read for a file this kernel does not have. The text
+ * is left as bytes ({@link #bytes()}), which the caller parses where they are.
  *
  * <p>Read by one thread at a time; {@link #close} may come from another (reads and close are
  * synchronized, uncontended in practice). Closing releases the file, which for a cgroup lets the
@@ -27,14 +26,14 @@ final class KernelFile implements AutoCloseable {
     /** The buffer's first size: every file read here but a large {@code memory.stat} fits. */
     private static final int INITIAL_BYTES = 4096;
 
-    /** Room left after a read that shows the read reached the end of the file (see {@link #read}). */
+    /** Room left after a read that shows the read reached the end of the file (see {@link #fill}). */
     static final int SHORT_READ_SLACK = 1024;
 
     private final Path path;
     private FileChannel channel;
     /** Direct, so that a read fills it without the copy the JDK makes for a heap buffer. */
     private ByteBuffer buffer;
-    /** What the text is decoded from. */
+    /** The text of the last fill, copied out of {@link #buffer} in one bulk copy for the parser's array reads. */
     private byte[] text;
     private boolean closed;
 
@@ -44,12 +43,6 @@ final class KernelFile implements AutoCloseable {
 
     Path path() {
         return path;
-    }
-
-    /** The file's text now (ASCII); throws {@link NoSuchFileException} when the file is not there. */
-    String read() throws IOException {
-        int length = fill();
-        return new String(text, 0, length, StandardCharsets.US_ASCII);
     }
 
     /**
