@@ -115,8 +115,12 @@ final class EngineStats {
             if (pid == null || pid <= 0) {
                 throw new IllegalStateException("the container has no process");
             }
+            // In the host's network namespace the container has no interface of its own: /proc/<pid>/net/dev
+            // would be the host's traffic. The engine reports none there (no endpoint), and so does lightd.
+            String networkMode = inspected.getHostConfig() == null ? null : inspected.getHostConfig().getNetworkMode();
+            Path netDev = "host".equals(networkMode) ? null : Path.of("/proc", pid.toString(), "net", "dev");
             try {
-                return new CgroupStats(cgroups.of(pid), Path.of("/proc", pid.toString(), "net", "dev"), hostMemory);
+                return new CgroupStats(cgroups.of(pid), netDev, hostMemory);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

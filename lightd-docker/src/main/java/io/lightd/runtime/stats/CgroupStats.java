@@ -150,15 +150,24 @@ public final class CgroupStats implements StatsSource<Void>, AutoCloseable {
         }
     }
 
-    /** Null when the cgroup is gone (the container has just ended). */
+    /**
+     * Null when the cgroup is gone (the container has just ended): a file not there, or, for the
+     * files kept open, a read that fails ({@code ENODEV} on cgroup v1) while the folder is gone.
+     */
     @Override
     public Stats sample(Void batch, long nowNanos) throws IOException {
-        long cpu;
         try {
-            cpu = cpuNanos();
-        } catch (NoSuchFileException gone) {
-            return null;
+            return read(nowNanos);
+        } catch (IOException e) {
+            if (e instanceof NoSuchFileException || !Files.isDirectory(paths.cpu())) {
+                return null;
+            }
+            throw e;
         }
+    }
+
+    private Stats read(long nowNanos) throws IOException {
+        long cpu = cpuNanos();
         long elapsed = nowNanos - previousNanos;
         double cpuPercent = elapsed > 0 && cpu > previousCpuNanos ? (cpu - previousCpuNanos) * 100.0 / elapsed : 0;
         previousCpuNanos = cpu;

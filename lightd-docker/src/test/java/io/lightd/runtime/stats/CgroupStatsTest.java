@@ -185,6 +185,40 @@ class CgroupStatsTest {
     }
 
     @Test
+    void aV1CgroupRemovedWhileItsFilesAreOpenIsGoneNotAFailure() throws IOException {
+        Path root = Path.of("/sys/fs/cgroup");
+        String name = "lightd-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path cpu = root.resolve("cpuacct").resolve(name);
+        Path memory = root.resolve("memory").resolve(name);
+        Path blkio = root.resolve("blkio").resolve(name);
+        try {
+            Files.createDirectory(cpu);
+            Files.createDirectory(memory);
+            Files.createDirectory(blkio);
+        } catch (IOException | UnsupportedOperationException e) {
+            Files.deleteIfExists(cpu);
+            Files.deleteIfExists(memory);
+            Assumptions.abort("cgroup v1 hierarchies this test may create a cgroup in (" + e + ")");
+        }
+        CgroupStats source;
+        try {
+            source = new CgroupStats(new CgroupStats.Paths(1, cpu, memory, blkio), null, 16 * GIB);
+            assertThat(source.sample(null, System.nanoTime())).isNotNull();
+        } finally {
+            // The engine removes a container's cgroups when it ends: the files the sampler keeps
+            // open then fail with ENODEV ("No such device"), not NoSuchFileException.
+            Files.delete(cpu);
+            Files.delete(memory);
+            Files.delete(blkio);
+        }
+        try {
+            assertThat(source.sample(null, System.nanoTime())).as("a sample of a cgroup that is gone").isNull();
+        } finally {
+            source.close();
+        }
+    }
+
+    @Test
     void aMissingCgroupIsNotALayoutThatWorks(@TempDir Path root) {
         assertThatThrownBy(() -> new CgroupStats(CgroupStats.Paths.v2(root.resolve("gone")), null, GIB))
                 .isInstanceOf(IOException.class);

@@ -240,7 +240,9 @@ public final class ConsoleHistory {
      * {@code atLeast} bytes, from a character boundary.
      */
     private void dropOldestLine(int atLeast) {
-        for (int i = 0; i < size; i++) {
+        // Without a newline held there is nothing to look for: a long unfinished line (a progress bar
+        // redrawn with \r) must not cost a scan of the whole ring on every append.
+        for (int i = 0; newlines > 0 && i < size; i++) {
             if (ring[index(i)] == NEWLINE) {
                 discard(i + 1);
                 newlines--;

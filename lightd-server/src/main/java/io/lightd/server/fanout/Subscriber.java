@@ -45,6 +45,14 @@ public interface Subscriber {
     void skipped();
 
     /**
+     * A {@code stats} frame was dropped for this subscriber, which was not writable: what it last
+     * got may be stale, and stats are sent only when they change, so it should be sent the latest
+     * once it can take it (see {@code ContainerHub#resendStats}). Channel loop. Does nothing by default.
+     */
+    default void statsSkipped() {
+    }
+
+    /**
      * Whether the subscriber leaves the hub itself when its channel closes; the hub listens on the
      * close of a subscriber that does not.
      */

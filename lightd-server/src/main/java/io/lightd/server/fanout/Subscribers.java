@@ -171,6 +171,20 @@ public final class Subscribers {
         return true;
     }
 
+    /** Whether a subscriber of this one's channel is there. Hub loop only. */
+    public boolean contains(Subscriber subscriber) {
+        Channel channel = subscriber.channel();
+        Bucket bucket = bucket(channel.eventLoop(), false);
+        if (bucket != null) {
+            for (Subscriber s : bucket.channels) {
+                if (s.channel() == channel) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** Removes a subscriber (matched by its channel); false if it was not there. Hub loop only. */
     public boolean remove(Subscriber subscriber) {
         Channel channel = subscriber.channel();
@@ -238,6 +252,10 @@ public final class Subscribers {
                     continue;
                 }
                 if (droppable && !Delivery.admitDroppable(subscriber, countSkips)) {
+                    if (!countSkips) {
+                        // Only stats frames are dropped uncounted.
+                        subscriber.statsSkipped();
+                    }
                     dropped++;
                     continue;
                 }

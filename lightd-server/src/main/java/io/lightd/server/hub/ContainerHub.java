@@ -288,6 +288,22 @@ public final class ContainerHub {
         }
     }
 
+    /**
+     * Sends the latest stats to one subscriber for which a stats frame was dropped while it was not
+     * writable: stats go out only when they change, so without this it would keep the dropped
+     * frame's predecessor for as long as the figures stay the same. Nothing when the container does
+     * not run or the subscriber has left. Any thread; the send happens on the hub's loop.
+     *
+     * @param subscriber the subscriber, writable again
+     */
+    public void resendStats(Subscriber subscriber) {
+        onLoop(() -> {
+            if (state == ContainerState.RUNNING && lastStats != null && subscribers.contains(subscriber)) {
+                subscribers.sendTo(subscriber, lastStats, null);
+            }
+        });
+    }
+
     /** The console history for {@code request_logs}; completes with null for an unknown container. */
     public CompletableFuture<String> logs(OptionalInt lines) {
         return call(() -> record == null ? null : console.tail(lines.orElse(Integer.MAX_VALUE)));

@@ -60,6 +60,8 @@ public final class ConsoleSessionHandler extends WebSocketSession implements Sub
     private InboundEvent.RequestLogs waitingLogs;
     /** Console messages skipped since the client was last told; written and read on the channel's loop. */
     private long skipped;
+    /** A stats frame was dropped since the connection was last writable; channel's loop. */
+    private boolean statsStale;
 
     /**
      * @param settings shared by every console: timers, the metrics, the frame decoder's limits
@@ -103,6 +105,11 @@ public final class ConsoleSessionHandler extends WebSocketSession implements Sub
     @Override
     public void skipped() {
         skipped++;
+    }
+
+    @Override
+    public void statsSkipped() {
+        statsStale = true;
     }
 
     @Override
@@ -256,6 +263,10 @@ public final class ConsoleSessionHandler extends WebSocketSession implements Sub
         if (n > 0) {
             channel.writeAndFlush(OutboundEvents.daemonMessage("Error: skipped " + n
                     + " console messages (slow connection)"));
+        }
+        if (statsStale && hub != null) {
+            statsStale = false;
+            hub.resendStats(this);
         }
         answerWaitingLogs(channel);
     }

@@ -179,6 +179,46 @@ class SubscribersTest {
         assertThat(metrics.consoleEvents()).isZero();
     }
 
+    /** The subscriber learns that its stats are stale, so that the hub can send it the latest once it drains. */
+    @Test
+    void aDroppedStatsFrameMarksItsSubscriberStaleAndAConsoleMessageDoesNot() {
+        Subscribers subscribers = new Subscribers(new Metrics());
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channels.add(channel);
+        AtomicLong skipped = new AtomicLong();
+        AtomicLong stale = new AtomicLong();
+        subscribers.add(new Subscriber() {
+            @Override
+            public Channel channel() {
+                return channel;
+            }
+
+            @Override
+            public ChannelOutboundInvoker frameWriter() {
+                return channel;
+            }
+
+            @Override
+            public void skipped() {
+                skipped.incrementAndGet();
+            }
+
+            @Override
+            public void statsSkipped() {
+                stale.incrementAndGet();
+            }
+        });
+        assertThat(subscribers.contains(Subscriber.of(channel))).isTrue();
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+
+        subscribers.console("line");
+        assertThat(stale.get()).as("after a console message").isZero();
+        assertThat(skipped.get()).isEqualTo(1);
+        subscribers.stats(json("stats", "{}"));
+        assertThat(stale.get()).as("after a stats frame").isEqualTo(1);
+        assertThat((Object) channel.readOutbound()).isNull();
+    }
+
     /** What one subscriber is told alone enters its pipeline where shared frames do, and is never dropped. */
     @Test
     void sendToWritesAtTheFrameWriterOfOneChannel() {
