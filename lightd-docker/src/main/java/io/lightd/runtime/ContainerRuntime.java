@@ -55,6 +55,17 @@ public interface ContainerRuntime extends AutoCloseable {
     }
 
     /**
+     * Stats samples the runtime's batched sampler has taken (one per container read, a sample that
+     * failed not counted); 0 for a runtime without one (Docker stats from the engine's streams).
+     * Any thread.
+     *
+     * @return a counter that only grows over the runtime's life
+     */
+    default long statsSamples() {
+        return 0;
+    }
+
+    /**
      * How many times a long-lived stream to the runtime (for Docker: the events stream and each stats
      * stream) was opened again after it was lost; 0 for runtimes without such streams.
      *

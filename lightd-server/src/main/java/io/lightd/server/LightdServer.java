@@ -163,7 +163,7 @@ public final class LightdServer implements AutoCloseable {
                 throw new IOException("cannot restore containers: " + e.getMessage(), e);
             }
             this.sessions = new LiveSessions();
-            metrics.bindNode(sessions::count, runtime::available, runtime::streamReopens, group,
+            metrics.bindNode(sessions::count, runtime::available, runtime::streamReopens, runtime::statsSamples, group,
                     ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider ? provider : null);
             tokens.onRevoked(hash -> sessions.closeAll(hash, LiveSessions.CLOSE_TOKEN_REVOKED, "token revoked"));
             revocations.onRevoked(matches -> sessions.closeMatching(matches, LiveSessions.CLOSE_TOKEN_REVOKED,

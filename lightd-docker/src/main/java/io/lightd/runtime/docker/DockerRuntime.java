@@ -329,6 +329,12 @@ public final class DockerRuntime implements ContainerRuntime {
         return stats.batches();
     }
 
+    /** Samples the cgroup sampler took: 0 when stats come from the engine's streams. */
+    @Override
+    public long statsSamples() {
+        return stats.samples();
+    }
+
     @Override
     public void statsDemand(String internalId, boolean watched) {
         stats.setWatched(internalId, watched);

@@ -159,6 +159,11 @@ final class EngineStats {
         return sampler == null ? 0 : sampler.batches();
     }
 
+    /** Samples the cgroup sampler took: 0 when stats come from engine streams. */
+    long samples() {
+        return sampler == null ? 0 : sampler.samples();
+    }
+
     /** Stops the sampler. */
     void close() {
         if (sampler != null) {

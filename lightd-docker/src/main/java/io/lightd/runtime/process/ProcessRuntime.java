@@ -387,6 +387,11 @@ public final class ProcessRuntime implements ContainerRuntime {
     }
 
     @Override
+    public synchronized long statsSamples() {
+        return statsSampler == null ? 0 : statsSampler.samples();
+    }
+
+    @Override
     public synchronized void statsDemand(String internalId, boolean watched) {
         if (statsSampler != null) {
             statsSampler.setWatched(internalId, watched);

@@ -154,6 +154,8 @@ class CgroupStatsEngineTest {
         assertThat(RecordingListener.await(() -> runs.stream().allMatch(r -> !r.stats.isEmpty()), WAIT)).isTrue();
         // One attach stream per container; no stats stream.
         assertThat(cgroupRuntime.openEngineChannels() - before).isLessThanOrEqualTo(specs.size());
+        assertThat(cgroupRuntime.statsSamples()).as("samples counted for the metrics").isGreaterThanOrEqualTo(specs.size());
+        assertThat(streamRuntime.statsSamples()).as("no sampler where the engine streams stats").isZero();
         for (int i = 0; i < runs.size(); i++) {
             Stats first = runs.get(i).stats.peek();
             assertThat(first.memoryLimit()).isEqualTo(CgroupLayout.hostMemoryBytes());

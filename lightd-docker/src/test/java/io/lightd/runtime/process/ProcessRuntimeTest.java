@@ -355,6 +355,8 @@ class ProcessRuntimeTest {
         // Four watched servers per tick, in one batch each tick (plus the few batches of one for demand).
         int samples = watched.stream().mapToInt(l -> l.stats.size()).sum() + idle.stats.size();
         assertThat(runtime.statsBatches()).isLessThanOrEqualTo(samples / 4 + 6);
+        // Every delivered sample was counted for lightd_runtime_stats_samples_total.
+        assertThat(runtime.statsSamples()).isGreaterThanOrEqualTo(samples);
 
         // Someone opens the idle server's console: a fresh sample at once, not in 10 minutes.
         runtime.statsDemand("idle", true);

@@ -83,6 +83,8 @@ public final class Metrics implements AutoCloseable {
     public static final String NAME_RUNTIME_AVAILABLE = "lightd_runtime_available";
     /** Counter: Docker events and stats streams re-opened after a loss. */
     public static final String NAME_STREAM_REOPENS = "lightd_runtime_stream_reopens_total";
+    /** Counter: stats samples the runtime's batched sampler took (its cgroup or process-group reads). */
+    public static final String NAME_STATS_SAMPLES = "lightd_runtime_stats_samples_total";
     /** Gauge, label {@code loop} (its index in the group): tasks queued on each event loop. */
     public static final String NAME_PENDING_TASKS = "lightd_event_loop_pending_tasks";
     /** Gauge: JVM heap in use, in bytes. */
@@ -131,6 +133,9 @@ public final class Metrics implements AutoCloseable {
 
     /** The runtime's count of re-opened streams, once {@link #bindNode} has it. */
     private volatile LongSupplier streamReopens = () -> 0;
+
+    /** The runtime's count of stats samples, once {@link #bindNode} has it. */
+    private volatile LongSupplier statsSamples = () -> 0;
 
     private final Counter consoleEvents;
     private final Counter consoleMessages;
@@ -237,11 +242,15 @@ public final class Metrics implements AutoCloseable {
      * @param runtimeAvailable     whether the container runtime answers ({@code lightd_runtime_available})
      * @param runtimeStreamReopens the runtime's count of re-opened streams, monotonic
      *                             ({@code lightd_runtime_stream_reopens_total})
+     * @param runtimeStatsSamples  the runtime's count of stats samples taken by its batched sampler,
+     *                             monotonic ({@code lightd_runtime_stats_samples_total}): its rate is
+     *                             the number of containers read a second
      * @param loops                the server's event loops, labelled {@code loop} by their index
      * @param allocator            the allocator the channels use, or null to leave its binder out
      */
     public synchronized void bindNode(IntSupplier sessions, BooleanSupplier runtimeAvailable,
-                                      LongSupplier runtimeStreamReopens, Iterable<EventExecutor> loops,
+                                      LongSupplier runtimeStreamReopens, LongSupplier runtimeStatsSamples,
+                                      Iterable<EventExecutor> loops,
                                       ByteBufAllocatorMetricProvider allocator) {
         gauge(NAME_WEBSOCKET_SESSIONS, "WebSocket console sessions open now.", sessions::getAsInt);
         gauge(NAME_RUNTIME_AVAILABLE, "1 while the container runtime answers, else 0.",
@@ -250,6 +259,11 @@ public final class Metrics implements AutoCloseable {
         // A function counter holds its object weakly: this, which lives as long as lightd does.
         registered.add(FunctionCounter.builder(NAME_STREAM_REOPENS, this, m -> m.streamReopens.getAsLong())
                 .description("Long-lived runtime streams (Docker events and stats) opened again after they were lost.")
+                .register(registry));
+        this.statsSamples = runtimeStatsSamples;
+        registered.add(FunctionCounter.builder(NAME_STATS_SAMPLES, this, m -> m.statsSamples.getAsLong())
+                .description("Stats samples the runtime's batched sampler took, one per container read: watched "
+                        + "containers every second, the others every stats.idle_interval_ms.")
                 .register(registry));
         int index = 0;
         for (EventExecutor loop : loops) {

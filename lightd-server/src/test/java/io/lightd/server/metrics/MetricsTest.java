@@ -42,11 +42,12 @@ class MetricsTest {
         try {
             AtomicInteger sessions = new AtomicInteger(4);
             AtomicLong reopens = new AtomicLong(7);
+            AtomicLong samples = new AtomicLong(1234);
             AtomicInteger subscribers = new AtomicInteger(2);
             AtomicLong disk = new AtomicLong(4096);
             // Method references made here and held only by lightd's meters, which must keep them
             // (Micrometer holds a gauge's or function counter's object weakly unless told otherwise).
-            metrics.bindNode(sessions::get, () -> true, reopens::get, loops, null);
+            metrics.bindNode(sessions::get, () -> true, reopens::get, samples::get, loops, null);
             metrics.containerWatched("c-1", subscribers::get);
             metrics.diskUsageTracked("c-1", disk::get);
             metrics.powerAction(PowerAction.START, ActionOutcome.CONFLICT);
@@ -67,6 +68,7 @@ class MetricsTest {
                     .contains("\nlightd_container_disk_usage_bytes{container=\"c-1\"} 4096")
                     .contains("\nlightd_inbound_errors_total{kind=\"invalid_json\"} 1")
                     .contains("\nlightd_runtime_stream_reopens_total 7")
+                    .contains("\nlightd_runtime_stats_samples_total 1234")
                     .contains("\nlightd_event_loop_pending_tasks{loop=\"1\"} 0");
 
             metrics.containerForgotten("c-1");
