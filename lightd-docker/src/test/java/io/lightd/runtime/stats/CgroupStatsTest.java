@@ -84,17 +84,13 @@ class CgroupStatsTest {
 
     @Test
     void readsAV1CgroupOfTheCgroupfsDriver(@TempDir Path root) throws IOException {
-        Path cpu = Files.createDirectories(root.resolve("cpuacct/docker/abc"));
-        Path memory = Files.createDirectories(root.resolve("memory/docker/abc"));
-        Path blkio = Files.createDirectories(root.resolve("blkio/docker/abc"));
-        Files.writeString(cpu.resolve("cpuacct.usage"), "26299053\n");
-        Files.writeString(memory.resolve("memory.usage_in_bytes"), "598016\n");
-        Files.writeString(memory.resolve("memory.limit_in_bytes"), "9223372036854771712\n");
-        Files.writeString(memory.resolve("memory.stat"), "cache 0\ninactive_file 4096\ntotal_cache 0\ntotal_inactive_file 8192\n");
+        CgroupStats.Paths paths = v1Cgroup(root, "26299053", "598016", "9223372036854771712",
+                "cache 0\ninactive_file 4096\ntotal_cache 0\ntotal_inactive_file 8192\n");
+        Path blkio = paths.blkio();
         Files.writeString(blkio.resolve("blkio.io_service_bytes_recursive"), "Total 0\n");
         Files.writeString(blkio.resolve("blkio.throttle.io_service_bytes_recursive"),
                 "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 0\n8:0 Async 12288\n8:0 Discard 0\n8:0 Total 12288\nTotal 12288\n");
-        CgroupStats source = new CgroupStats(new CgroupStats.Paths(1, cpu, memory, blkio), null, 16 * GIB);
+        CgroupStats source = new CgroupStats(paths, null, 16 * GIB);
         Stats stats = source.sample(null, System.nanoTime());
         assertThat(stats.memoryUsage()).isEqualTo(598016 - 8192);
         assertThat(stats.memoryLimit()).isEqualTo(16 * GIB);
@@ -105,18 +101,13 @@ class CgroupStatsTest {
     @Test
     void aV1BlockIoFileThatFillsLaterAndALimitThatChangesAreSeenWithinTheRecheckInterval(@TempDir Path root)
             throws IOException {
-        Path cpu = Files.createDirectories(root.resolve("cpuacct/docker/abc"));
-        Path memory = Files.createDirectories(root.resolve("memory/docker/abc"));
-        Path blkio = Files.createDirectories(root.resolve("blkio/docker/abc"));
-        Files.writeString(cpu.resolve("cpuacct.usage"), "0\n");
-        Files.writeString(memory.resolve("memory.usage_in_bytes"), "4096\n");
-        Files.writeString(memory.resolve("memory.limit_in_bytes"), "1073741824\n");
-        Files.writeString(memory.resolve("memory.stat"), "total_inactive_file 0\n");
-        Path bfq = blkio.resolve("blkio.bfq.io_service_bytes_recursive");
-        Path throttle = blkio.resolve("blkio.throttle.io_service_bytes_recursive");
+        CgroupStats.Paths paths = v1Cgroup(root, "0", "4096", "1073741824", "total_inactive_file 0\n");
+        Path memory = paths.memory();
+        Path bfq = paths.blkio().resolve("blkio.bfq.io_service_bytes_recursive");
+        Path throttle = paths.blkio().resolve("blkio.throttle.io_service_bytes_recursive");
         Files.writeString(bfq, "Total 0\n");
         Files.writeString(throttle, "Total 0\n");
-        CgroupStats source = new CgroupStats(new CgroupStats.Paths(1, cpu, memory, blkio), null, 16 * GIB);
+        CgroupStats source = new CgroupStats(paths, null, 16 * GIB);
         long now = System.nanoTime();
         assertThat(source.sample(null, now).blockRead()).isZero();
 
@@ -272,6 +263,23 @@ class CgroupStatsTest {
         CgroupLayout layout = CgroupLayout.detect();
         assertThat(layout).as("this host's cgroup layout").isNotNull();
         assertThat(layout.version()).isEqualTo(1);
+    }
+
+    /**
+     * A v1 cgroup of the cgroupfs driver laid out under {@code root} ({@code cpuacct/docker/abc},
+     * {@code memory/...}, {@code blkio/...}), with its CPU and memory files written; the block I/O
+     * folder is left empty for the test.
+     */
+    private static CgroupStats.Paths v1Cgroup(Path root, String cpuUsage, String memoryUsage, String memoryLimit,
+                                              String memoryStat) throws IOException {
+        Path cpu = Files.createDirectories(root.resolve("cpuacct/docker/abc"));
+        Path memory = Files.createDirectories(root.resolve("memory/docker/abc"));
+        Path blkio = Files.createDirectories(root.resolve("blkio/docker/abc"));
+        Files.writeString(cpu.resolve("cpuacct.usage"), cpuUsage + "\n");
+        Files.writeString(memory.resolve("memory.usage_in_bytes"), memoryUsage + "\n");
+        Files.writeString(memory.resolve("memory.limit_in_bytes"), memoryLimit + "\n");
+        Files.writeString(memory.resolve("memory.stat"), memoryStat);
+        return new CgroupStats.Paths(1, cpu, memory, blkio);
     }
 
     private static byte[] ascii(String text) {
