@@ -2,6 +2,7 @@ package io.lightd.server;
 
 import io.lightd.runtime.BoundedExecutors;
 import io.lightd.runtime.ContainerRuntime;
+import io.lightd.runtime.TimerGrid;
 import io.lightd.server.auth.Authenticator;
 import io.lightd.server.auth.Revocations;
 import io.lightd.server.auth.SignedTokens;
@@ -40,6 +41,7 @@ import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
@@ -81,6 +83,7 @@ public final class LightdServer implements AutoCloseable {
     /** Most addresses each per-IP limit tracks at once (a few MB at most). */
     static final int MAX_TRACKED_ADDRESSES = 65_536;
     private static final long EVICT_INTERVAL_SECONDS = 10;
+    private static final long PURGE_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     /** How long a thread of the blocking and storage pools lives on without work. */
     private static final Duration EXECUTOR_IDLE_TIMEOUT = Duration.ofSeconds(30);
     /** How long a shutdown waits for clients to answer the 1001 close before their connections are cut. */
@@ -205,7 +208,9 @@ public final class LightdServer implements AutoCloseable {
                             exceptionResponder, httpFaults, connections)));
             this.serverChannel = listen(bootstrap, config);
             nodeStream.start();
-            this.purgeTask = group.next().scheduleAtFixedRate(() -> {
+            // Both timers on the timer grid: they share their loop's wake-up with the other timers due then.
+            EventLoop purgeLoop = group.next();
+            this.purgeTask = purgeLoop.scheduleAtFixedRate(() -> {
                 int purged = tokens.purgeExpired();
                 if (purged > 0) {
                     log.info("purged {} expired tokens", purged);
@@ -214,11 +219,14 @@ public final class LightdServer implements AutoCloseable {
                 if (forgotten > 0) {
                     log.info("forgot {} revocations and used single-use ids no token can match any more", forgotten);
                 }
-            }, 1, 1, TimeUnit.MINUTES);
-            this.evictTask = group.next().scheduleAtFixedRate(() -> {
+            }, TimerGrid.delayToStep(purgeLoop.ticker().nanoTime(), PURGE_INTERVAL_NANOS), PURGE_INTERVAL_NANOS,
+                    TimeUnit.NANOSECONDS);
+            EventLoop evictLoop = group.next();
+            long evictNanos = TimeUnit.SECONDS.toNanos(EVICT_INTERVAL_SECONDS);
+            this.evictTask = evictLoop.scheduleAtFixedRate(() -> {
                 attempts.evictIdle();
                 authFailures.evictExpired();
-            }, EVICT_INTERVAL_SECONDS, EVICT_INTERVAL_SECONDS, TimeUnit.SECONDS);
+            }, TimerGrid.delayToStep(evictLoop.ticker().nanoTime(), evictNanos), evictNanos, TimeUnit.NANOSECONDS);
             log.info("lightd {} listening on {}{} (runtime {}, transport {}, {} event loops, storage {})", version(),
                     serverChannel.localAddress(), tls != null ? " with TLS" : "", runtime.name(), transport.name(),
                     loops(group) + (ownsGroup ? "" : " of the host's"), config.basePath());

@@ -1,6 +1,7 @@
 package io.lightd.runtime.stats;
 
 import io.lightd.protocol.Stats;
+import io.lightd.runtime.TimerGrid;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -85,7 +86,9 @@ public final class StatsSampler<B> implements AutoCloseable {
             throw new IllegalArgumentException("intervals: watched " + watchedInterval + ", idle " + idleInterval
                     + " (expected 0 < watched <= idle)");
         }
-        this.ticker = tickLoop.scheduleAtFixedRate(this::tick, watchedNanos, watchedNanos, TimeUnit.NANOSECONDS);
+        // On the timer grid: the tick shares its loop's wake-up with the pings and disk checks due then.
+        this.ticker = tickLoop.scheduleAtFixedRate(this::tick,
+                TimerGrid.delayToStep(tickLoop.ticker().nanoTime(), watchedNanos), watchedNanos, TimeUnit.NANOSECONDS);
     }
 
     /**

@@ -12,6 +12,7 @@ import io.lightd.runtime.ExitReport;
 import io.lightd.runtime.InstallListener;
 import io.lightd.runtime.RuntimeListener;
 import io.lightd.runtime.RuntimeUnavailableException;
+import io.lightd.runtime.TimerGrid;
 import io.lightd.server.config.LightdConfig;
 import io.lightd.server.console.ConsoleStream;
 import io.lightd.server.console.StartPattern;
@@ -977,7 +978,21 @@ public final class ContainerHub {
         if (volume == null || diskTimer != null) {
             return;
         }
-        diskTimer = loop.scheduleWithFixedDelay(this::checkDisk, 0, diskCheckMillis, TimeUnit.MILLISECONDS);
+        diskTimer = loop.schedule(this::onDiskTimer, 0, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Checks, then sets the next check on the timer grid: the checks of a loop's servers that fall in
+     * the same second share one wake-up (a check may come up to a second after its period).
+     */
+    private void onDiskTimer() {
+        ScheduledFuture<?> fired = diskTimer;
+        checkDisk();
+        if (fired != null && diskTimer == fired) {
+            diskTimer = loop.schedule(this::onDiskTimer,
+                    TimerGrid.delayToStep(loop.ticker().nanoTime(), TimeUnit.MILLISECONDS.toNanos(diskCheckMillis)),
+                    TimeUnit.NANOSECONDS);
+        }
     }
 
     /** Measures the volume, and stops a running server that is over its limit. */

@@ -10,6 +10,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.lightd.runtime.TimerGrid;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.TooLongFrameException;
@@ -584,8 +585,9 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
         ctx.channel().writeAndFlush(new PingWebSocketFrame());
     }
 
+    /** On the timer grid: the pings of a loop's idle connections that fall in one second share a wake-up. */
     private void scheduleIdle(long delayNanos) {
-        idleTimer = ctx.executor().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+        idleTimer = ctx.executor().schedule(this, TimerGrid.delayToStep(ticks(), delayNanos), TimeUnit.NANOSECONDS);
     }
 
     /** Through the whole pipeline, so that nothing follows a close frame once one is on its way. */

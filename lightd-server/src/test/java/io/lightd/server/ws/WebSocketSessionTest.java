@@ -2,6 +2,7 @@ package io.lightd.server.ws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lightd.runtime.TimerGrid;
 import io.lightd.server.metrics.Metrics;
 import io.lightd.server.metrics.Metrics.PingOutcome;
 import io.netty.buffer.ByteBuf;
@@ -32,6 +33,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What every WebSocket session does, on an embedded channel whose clock only the test moves: pings
@@ -64,8 +67,20 @@ class WebSocketSessionTest {
     }
 
     private EmbeddedChannel channel(WebSocketSession.Settings settings) {
+        return channel(settings, 0);
+    }
+
+    /**
+     * A channel whose session opens {@code millisPastStep} ms after a whole second of its loop's clock
+     * (the session's timers are on {@link TimerGrid}: with 0, a timer of whole seconds falls on the
+     * grid as it is set).
+     */
+    private EmbeddedChannel channel(WebSocketSession.Settings settings, long millisPastStep) {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.freezeTime();
+        long pastStep = Math.floorMod(ch.eventLoop().ticker().nanoTime(), TimerGrid.STEP_NANOS);
+        ch.advanceTimeBy((TimerGrid.STEP_NANOS - pastStep) % TimerGrid.STEP_NANOS
+                + TimeUnit.MILLISECONDS.toNanos(millisPastStep), TimeUnit.NANOSECONDS);
         session = new WebSocketSession(settings) {
             @Override
             protected void opened(ChannelHandlerContext ctx) {
@@ -286,6 +301,35 @@ class WebSocketSessionTest {
             ch.runScheduledPendingTasks();
         }
         assertThat(ch.isActive()).isTrue();
+        passed.forEach(ReferenceCountUtil::release);
+        ch.finishAndReleaseAll();
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 300, 999})
+    void theTimersOfIdleConnectionsFallOnTheWholeSecondsOfTheLoopsClockSoThatTheyShareAWakeUp(long millisPastStep) {
+        // Opened at 0.001, 0.3 or 0.999 s past a whole second (call it 0): the ping is due 20 s later
+        // and goes out at 21 s, the next whole second, for all three alike.
+        EmbeddedChannel ch = channel(settings, millisPastStep);
+        ch.advanceTimeBy(21_000 - millisPastStep - 1, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat((Object) ch.readOutbound()).as("no ping before the whole second after the interval").isNull();
+        ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        Object ping = ch.readOutbound();
+        assertThat(ping).as("the ping, at 21 s").isInstanceOf(PingWebSocketFrame.class);
+        ReferenceCountUtil.release(ping);
+        // Answered 50 ms later: the next one is due 20 s after the ping, at 41 s, a whole second again.
+        ch.advanceTimeBy(50, TimeUnit.MILLISECONDS);
+        ch.writeInbound(new PongWebSocketFrame());
+        ch.advanceTimeBy(19_949, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat((Object) ch.readOutbound()).as("no ping at 40.999 s").isNull();
+        ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        ping = ch.readOutbound();
+        assertThat(ping).as("the next ping, at 41 s").isInstanceOf(PingWebSocketFrame.class);
+        ReferenceCountUtil.release(ping);
         passed.forEach(ReferenceCountUtil::release);
         ch.finishAndReleaseAll();
     }
