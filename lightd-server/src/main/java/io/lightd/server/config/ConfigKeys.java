@@ -101,7 +101,7 @@ public final class ConfigKeys {
             "limits.write_buffer_high_bytes", 256 * 1024, 2048, 256 * 1024 * 1024,
             "above this a client's console and stats frames are skipped");
     public static final ConfigKey<Integer> PING_INTERVAL_SECONDS = ConfigKey.integer("limits.ping_interval_seconds",
-            20, 1, 3600, "idle connections are pinged this often");
+            20, 1, 3600, "a connection silent this long is pinged (on the whole second after: timers share wake-ups)");
     public static final ConfigKey<Integer> PONG_TIMEOUT_SECONDS = ConfigKey.integer("limits.pong_timeout_seconds", 60,
             1, 3600, "a client silent this long is closed (at least `limits.ping_interval_seconds`)");
     public static final ConfigKey<Integer> SLOW_CLIENT_CLOSE_SECONDS = ConfigKey.integer(
@@ -144,7 +144,8 @@ public final class ConfigKeys {
             "largest request body; larger gets 413 (request line over 4096 bytes: 414; headers over 8192 bytes: 431)");
     /** How often each server's volume is measured against its {@code limits.disk}. */
     public static final ConfigKey<Integer> DISK_CHECK_SECONDS = ConfigKey.integer("limits.disk_check_seconds", 60, 1,
-            86_400, "how often each server's volume is measured (also on every start) against its `limits.disk`");
+            86_400, "how often each server's volume is measured (on the whole second after; also on every start) "
+                    + "against its `limits.disk`");
     public static final ConfigKey<Boolean> METRICS_REQUIRE_TOKEN = ConfigKey.bool("metrics.require_token", true,
             "`GET /metrics` needs `Authorization: Bearer <token>` like the REST routes; `false` opens it");
     public static final ConfigKey<LogFormat> LOGGING_FORMAT = ConfigKey.choice("logging.format", LogFormat.TEXT,
