@@ -27,8 +27,37 @@ public final class TimerGrid {
     }
 
     /**
+     * The first step of the grid at or after {@code nanos}.
+     *
+     * @param nanos a time of the loops' ticker, in ns (any origin, may be negative)
+     * @return that time rounded up to a whole {@link #STEP_NANOS}
+     */
+    public static long stepAtOrAfter(long nanos) {
+        long rest = Math.floorMod(nanos, STEP_NANOS);
+        return rest == 0 ? nanos : nanos + (STEP_NANOS - rest);
+    }
+
+    /**
+     * When a periodic timer that was due at {@code dueNanos} (and has just fired) is next due: one
+     * period after its own due time, not after the moment it ran. A loop runs a timer a little after
+     * it is due, and a period counted from then would be rounded up to the step after, every time (a
+     * period of the interval plus a second). When the loop ran it more than a period late, the next is
+     * due at the first step from now.
+     *
+     * @param dueNanos    when the timer was due (a step of the grid, as this class gave it), in ns
+     * @param periodNanos the timer's period, in ns, positive
+     * @param nowNanos    the loop's ticker now, in ns
+     * @return the next due time, on the grid, in ns of the same ticker; schedule with
+     *         {@code next - nowNanos}
+     */
+    public static long nextDue(long dueNanos, long periodNanos, long nowNanos) {
+        return stepAtOrAfter(Math.max(dueNanos + periodNanos, nowNanos));
+    }
+
+    /**
      * The delay that makes a timer due at the first step of the grid at or after
-     * {@code nowNanos + delayNanos}.
+     * {@code nowNanos + delayNanos}. For a timer that sets itself again when it fires, use
+     * {@link #nextDue} instead: counted from the moment it ran, its period would gain a second.
      *
      * @param nowNanos   the current time of the loop's ticker, in ns (any origin, may be negative)
      * @param delayNanos the delay the timer wants, in ns; 0 or less means as soon as possible
@@ -39,7 +68,6 @@ public final class TimerGrid {
         if (delayNanos <= 0) {
             return delayNanos;
         }
-        long rest = Math.floorMod(nowNanos + delayNanos, STEP_NANOS);
-        return rest == 0 ? delayNanos : delayNanos + (STEP_NANOS - rest);
+        return stepAtOrAfter(nowNanos + delayNanos) - nowNanos;
     }
 }

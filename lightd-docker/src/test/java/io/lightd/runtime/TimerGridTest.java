@@ -34,6 +34,17 @@ class TimerGridTest {
     }
 
     @Test
+    void aPeriodicTimerThatRanLateIsNextDueOnePeriodAfterItsOwnDueTime() {
+        long due = 40 * STEP;
+        long period = TimeUnit.SECONDS.toNanos(20);
+        // Ran 7 ms late: next due at 60 s, not at 61 s (20 s after it ran, rounded up).
+        assertThat(TimerGrid.nextDue(due, period, due + 7_000_000L)).isEqualTo(60 * STEP);
+        assertThat(TimerGrid.nextDue(due, period, due)).isEqualTo(60 * STEP);
+        // Ran more than a period late (a stalled loop): the first step from now.
+        assertThat(TimerGrid.nextDue(due, period, due + period + 300_000_000L)).isEqualTo(61 * STEP);
+    }
+
+    @Test
     void noDelayStaysNoDelay() {
         assertThat(TimerGrid.delayToStep(STEP / 3, 0)).isZero();
         assertThat(TimerGrid.delayToStep(STEP / 3, -5)).isEqualTo(-5);

@@ -124,7 +124,8 @@ public final class StatsSampler<B> implements AutoCloseable {
 
     /**
      * Whether someone watches container {@code id} (its console has subscribers). Becoming watched
-     * samples it at once. Any thread; may come before the container is registered.
+     * samples it at once, unless its last sample is younger than the watched interval. Any thread; may
+     * come before the container is registered.
      *
      * @param id        the container's {@code internal_id}
      * @param isWatched true when its console has at least one subscriber, false when none is left
@@ -136,7 +137,11 @@ public final class StatsSampler<B> implements AutoCloseable {
         }
         if (watched.add(id)) {
             Target<B> target = targets.get(id);
-            if (target != null && target.inFlight.compareAndSet(false, true)) {
+            // A sample younger than a tick is as fresh as a watched container's, and the console gets
+            // it from its hub: no batch of its own, so that opening and closing a console over and
+            // over cannot make the sampler read at will.
+            if (target != null && System.nanoTime() - target.lastNanos >= watchedNanos
+                    && target.inFlight.compareAndSet(false, true)) {
                 runBatch(List.of(target));
             }
         }

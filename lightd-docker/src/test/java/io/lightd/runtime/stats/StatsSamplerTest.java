@@ -154,6 +154,31 @@ class StatsSamplerTest {
     }
 
     @Test
+    void aConsoleOpenedAndClosedOverAndOverDoesNotMakeTheSamplerReadAtWill() throws Exception {
+        ExecutorService one = Executors.newSingleThreadExecutor();
+        Duration tick = Duration.ofMinutes(10);
+        try (StatsSampler<Integer> s = new StatsSampler<>(tickLoop, one, tick, tick, batchesOpened::incrementAndGet)) {
+            Counting source = new Counting();
+            source.register(s, "c", containerLoop);
+            s.setWatched("c", true);
+            await(() -> source.delivered.get() == 1);
+            for (int i = 0; i < 100; i++) {
+                s.setWatched("c", false);
+                s.setWatched("c", true);
+            }
+            // Another container's batch on the same single thread: every batch asked for before it has run.
+            Counting barrier = new Counting();
+            barrier.register(s, "barrier", containerLoop);
+            s.setWatched("barrier", true);
+            await(() -> barrier.delivered.get() == 1);
+            assertThat(source.sampled.get()).as("the first watch sampled; the 100 after it, with a sample "
+                    + "younger than a tick, did not").isEqualTo(1);
+        } finally {
+            one.shutdownNow();
+        }
+    }
+
+    @Test
     void nothingIsDeliveredAfterUnregistering() throws Exception {
         StatsSampler<Integer> s = start();
         Counting source = new Counting();

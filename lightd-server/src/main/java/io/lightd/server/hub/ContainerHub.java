@@ -115,6 +115,8 @@ public final class ContainerHub {
     /** Bytes in the volume at the last measurement; written on the loop, read by REST and metrics. */
     private volatile long diskUsage;
     private ScheduledFuture<?> diskTimer;
+    /** When {@link #diskTimer} is due, on the timer grid, in ns of the loop's ticker. */
+    private long diskDueNanos;
     private boolean diskCheckInFlight;
     /** The stop under way, until the run's exit. */
     private StopSequence stopSequence;
@@ -978,6 +980,7 @@ public final class ContainerHub {
         if (volume == null || diskTimer != null) {
             return;
         }
+        diskDueNanos = loop.ticker().nanoTime();
         diskTimer = loop.schedule(this::onDiskTimer, 0, TimeUnit.NANOSECONDS);
     }
 
@@ -989,9 +992,9 @@ public final class ContainerHub {
         ScheduledFuture<?> fired = diskTimer;
         checkDisk();
         if (fired != null && diskTimer == fired) {
-            diskTimer = loop.schedule(this::onDiskTimer,
-                    TimerGrid.delayToStep(loop.ticker().nanoTime(), TimeUnit.MILLISECONDS.toNanos(diskCheckMillis)),
-                    TimeUnit.NANOSECONDS);
+            long now = loop.ticker().nanoTime();
+            diskDueNanos = TimerGrid.nextDue(diskDueNanos, TimeUnit.MILLISECONDS.toNanos(diskCheckMillis), now);
+            diskTimer = loop.schedule(this::onDiskTimer, diskDueNanos - now, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -4,7 +4,6 @@ import com.google.gson.stream.JsonWriter;
 import io.lightd.protocol.ContainerState;
 import io.lightd.protocol.Stats;
 import io.lightd.runtime.ContainerRuntime;
-import io.lightd.runtime.TimerGrid;
 import io.lightd.server.hub.ContainerManager;
 import io.lightd.server.hub.HubObserver;
 import io.lightd.server.hub.ServerView;
@@ -79,8 +78,7 @@ public final class NodeStream implements HubObserver {
     private int joining;
     /** Batches sent so far; loop only. */
     private long batches;
-    private volatile ScheduledFuture<?> timer;
-    private volatile boolean stopped;
+    private ScheduledFuture<?> timer;
     /** The facts of the last batch, without the ones that drift (uptime, host memory); loop only. */
     private String lastFacts = "";
     private long lastBatchMillis;
@@ -105,42 +103,16 @@ public final class NodeStream implements HubObserver {
         this.startedAt = clock.instant();
     }
 
-    /**
-     * Starts the batch timer. Each batch sets the next at least the interval later, on the timer grid
-     * (it shares its loop's wake-up with the other timers due in that second), so two batches are
-     * never closer than the interval. Any thread.
-     */
+    /** Starts the batch timer; a fixed delay, so two batches are never closer than the interval. */
     public void start() {
-        scheduleNext();
+        timer = loop.scheduleWithFixedDelay(this::sendChanges, BATCH_INTERVAL_MILLIS, BATCH_INTERVAL_MILLIS,
+                TimeUnit.MILLISECONDS);
     }
 
-    /** Stops the batch timer (at shutdown); watchers are closed with the other sessions. Any thread. */
+    /** Stops the batch timer (at shutdown); watchers are closed with the other sessions. */
     public void stop() {
-        stopped = true;
-        ScheduledFuture<?> current = timer;
-        if (current != null) {
-            current.cancel(false);
-        }
-    }
-
-    private void scheduleNext() {
-        if (stopped) {
-            return;
-        }
-        ScheduledFuture<?> next = loop.schedule(this::onTimer,
-                TimerGrid.delayToStep(loop.ticker().nanoTime(), TimeUnit.MILLISECONDS.toNanos(BATCH_INTERVAL_MILLIS)),
-                TimeUnit.NANOSECONDS);
-        timer = next;
-        if (stopped) {
-            next.cancel(false);
-        }
-    }
-
-    private void onTimer() {
-        try {
-            sendChanges();
-        } finally {
-            scheduleNext();
+        if (timer != null) {
+            timer.cancel(false);
         }
     }
 

@@ -150,6 +150,8 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
     protected final Settings settings;
     private ChannelHandlerContext ctx;
     private Future<?> idleTimer;
+    /** When {@link #idleTimer} is due, on the timer grid, in ns of the loop's ticker. */
+    private long idleDueNanos;
     private Future<?> expiry;
     private Future<?> slowClose;
     private Future<?> forcedClose;
@@ -575,7 +577,10 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
             scheduleIdle(left);
             return;
         }
-        scheduleIdle(intervalNanos);
+        // The next ping one interval after this timer was due, not after it ran (a moment later).
+        long now = ticks();
+        idleDueNanos = TimerGrid.nextDue(idleDueNanos, intervalNanos, now);
+        idleTimer = ctx.executor().schedule(this, idleDueNanos - now, TimeUnit.NANOSECONDS);
         idleEvents++;
         long idleSeconds = (long) idleEvents * settings.pingIntervalSeconds();
         if (idleSeconds >= settings.pongTimeoutSeconds()) {
@@ -587,7 +592,9 @@ public abstract class WebSocketSession extends ChannelDuplexHandler implements R
 
     /** On the timer grid: the pings of a loop's idle connections that fall in one second share a wake-up. */
     private void scheduleIdle(long delayNanos) {
-        idleTimer = ctx.executor().schedule(this, TimerGrid.delayToStep(ticks(), delayNanos), TimeUnit.NANOSECONDS);
+        long now = ticks();
+        idleDueNanos = TimerGrid.stepAtOrAfter(now + delayNanos);
+        idleTimer = ctx.executor().schedule(this, idleDueNanos - now, TimeUnit.NANOSECONDS);
     }
 
     /** Through the whole pipeline, so that nothing follows a close frame once one is on its way. */

@@ -54,6 +54,8 @@ class WebSocketSessionTest {
     private final List<Integer> refusals = new ArrayList<>();
     /** The session under test, on the channel {@link #channel} made last. */
     private WebSocketSession session;
+    /** When the channel {@link #channel} made last opened, in ns of its loop's ticker. */
+    private long openedNanos;
 
     private WebSocketSession.Settings settings(int pingSeconds, int pongSeconds) {
         return new WebSocketSession.Settings(metrics, pingSeconds, pongSeconds, 30, Clock.fixed(NOW, ZoneOffset.UTC),
@@ -81,6 +83,7 @@ class WebSocketSessionTest {
         long pastStep = Math.floorMod(ch.eventLoop().ticker().nanoTime(), TimerGrid.STEP_NANOS);
         ch.advanceTimeBy((TimerGrid.STEP_NANOS - pastStep) % TimerGrid.STEP_NANOS
                 + TimeUnit.MILLISECONDS.toNanos(millisPastStep), TimeUnit.NANOSECONDS);
+        openedNanos = ch.eventLoop().ticker().nanoTime();
         session = new WebSocketSession(settings) {
             @Override
             protected void opened(ChannelHandlerContext ctx) {
@@ -332,6 +335,39 @@ class WebSocketSessionTest {
         ReferenceCountUtil.release(ping);
         passed.forEach(ReferenceCountUtil::release);
         ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void pingsThatRunLateKeepTheirIntervalCountedFromWhenTheyWereDue() {
+        // A loop runs a timer a moment after it is due (7 ms here). The next ping is due 20 s after
+        // this one was due, at 40 s, not 20 s after it ran (which the grid would round up to 41 s).
+        EmbeddedChannel ch = channel();
+        for (int second = 20; second <= 40; second += 20) {
+            ch.advanceTimeBy(second * 1000L + 7 - ticksMillis(ch), TimeUnit.MILLISECONDS);
+            ch.runScheduledPendingTasks();
+            Object ping = ch.readOutbound();
+            assertThat(ping).as("the ping due at %d s, run 7 ms late", second).isInstanceOf(PingWebSocketFrame.class);
+            ReferenceCountUtil.release(ping);
+        }
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aSilentClientIsClosedAtThePongTimeoutEvenWhenEachPingRunsLate() {
+        // Pings every second, pong timeout 5 s, every timer run 7 ms late: closed at 5 s, not at
+        // 5 pings of 2 s each.
+        EmbeddedChannel ch = channel(settings(1, 5));
+        for (int second = 1; second <= 5; second++) {
+            ch.advanceTimeBy(second * 1000L + 7 - ticksMillis(ch), TimeUnit.MILLISECONDS);
+            ch.runScheduledPendingTasks();
+        }
+        assertThat(passed).contains(new WebSocketSession.Closing(1001, "ping timeout", "no pong for 5 s"));
+        ch.finishAndReleaseAll();
+    }
+
+    /** Milliseconds since the session opened (its channel opened on a whole second, see {@link #channel}). */
+    private long ticksMillis(EmbeddedChannel ch) {
+        return TimeUnit.NANOSECONDS.toMillis(ch.eventLoop().ticker().nanoTime() - openedNanos);
     }
 
     @Test
